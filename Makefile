@@ -1,0 +1,42 @@
+# Two entry points for a fresh machine: `make demo` and `make test`.
+# Both create .venv with the system python3 if it is missing and install the project into it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+COVERAGE_FLOOR ?= 85
+
+.PHONY: demo test lint typecheck unit bench clean run
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m bot demo
+
+run: $(STAMP)
+	$(BIN)/python -m bot run --config $(or $(CONFIG),config.example.toml)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python bench/audience.py
+	$(BIN)/python bench/broadcast.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .coverage .mypy_cache .ruff_cache

@@ -1,0 +1,99 @@
+"""Builds the python-telegram-bot Application: handlers in one ordered list, resources in hooks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationBuilder, BaseHandler, ContextTypes, Defaults
+
+from bot.clock import Clock, SystemClock
+from bot.commands import publish_commands
+from bot.config import Config
+from bot.context import AppContext, AppState, BotApplication, Services
+from bot.i18n import Translator
+from bot.permissions import GroupAdminCache
+from handlers import errors, start, tracking
+from storage.db import Database
+
+__all__ = ["build_application", "handler_groups"]
+
+log = logging.getLogger("jarjestobotti")
+
+Handlers = Sequence[BaseHandler[Update, AppContext, None]]
+
+
+def handler_groups() -> list[tuple[int, Handlers]]:
+    """Every handler, in the order python-telegram-bot tries them.
+
+    Group -1 records the sender for everything; group 0 holds the features, where the first
+    matching handler wins, so deep links and specific patterns come before generic ones.
+    """
+    return [
+        (tracking.GROUP, tracking.handlers()),
+        (
+            0,
+            [
+                *start.handlers(),
+                *start.fallback_handlers(),
+            ],
+        ),
+    ]
+
+
+async def _post_init(application: BotApplication) -> None:
+    state = application.bot_data
+    assert state.config is not None and state.clock is not None
+    config, clock = state.config, state.clock
+    db = await Database.open(config.storage.path, clock=clock.timestamp)
+    translator = Translator(config.bot.default_language, config.bot.timezone)
+    state.services = Services(
+        config=config,
+        db=db,
+        translator=translator,
+        clock=clock,
+        group_admins=GroupAdminCache(clock.timestamp),
+    )
+    await publish_commands(application.bot, translator, config.bot.admins)
+    log.info("bot @%s ready", application.bot.username)
+
+
+async def _post_shutdown(application: BotApplication) -> None:
+    services = application.bot_data.services
+    if services is not None:
+        await services.db.close()
+        application.bot_data.services = None
+
+
+def build_application(
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    customize: Callable[[ApplicationBuilder], ApplicationBuilder] | None = None,  # type: ignore[type-arg]
+) -> BotApplication:
+    """The one place the bot is assembled; `customize` lets tests tune the builder."""
+    if not config.telegram.token:
+        raise ValueError("a bot token is required (telegram.token or TELEGRAM_BOT_TOKEN)")
+    context_types = ContextTypes(context=AppContext, bot_data=AppState)
+    builder = (
+        ApplicationBuilder()
+        .token(config.telegram.token)
+        .base_url(config.telegram.base_url)
+        .base_file_url(config.telegram.base_file_url)
+        .context_types(context_types)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=config.bot.timezone))
+        .job_queue(None)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if customize is not None:
+        builder = customize(builder)
+    application: BotApplication = builder.build()
+    application.bot_data.config = config
+    application.bot_data.clock = clock or SystemClock()
+    for group, handlers in handler_groups():
+        application.add_handlers(list(handlers), group=group)
+    application.add_error_handler(errors.on_error)
+    return application

@@ -1,0 +1,61 @@
+"""The bot's commands: one registry used by /help and by setMyCommands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import BadRequest
+
+from bot.i18n import N_, Texts, Translator
+
+__all__ = ["COMMANDS", "CommandInfo", "Role", "commands_for", "publish_commands"]
+
+Role = Literal["participant", "coordinator", "admin"]
+_RANK: dict[Role, int] = {"participant": 0, "coordinator": 1, "admin": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class CommandInfo:
+    name: str
+    description: str  # msgid, translated when shown
+    role: Role = "participant"
+
+
+COMMANDS: tuple[CommandInfo, ...] = (
+    CommandInfo("start", N_("Welcome and first steps")),
+    CommandInfo("help", N_("What I can do for you")),
+    CommandInfo("language", N_("Change the language")),
+)
+
+
+def commands_for(role: Role) -> list[CommandInfo]:
+    return [c for c in COMMANDS if _RANK[c.role] <= _RANK[role]]
+
+
+def _listing(texts: Texts, role: Role) -> list[BotCommand]:
+    return [BotCommand(c.name, texts._(c.description)) for c in commands_for(role)]
+
+
+async def publish_commands(bot: Bot, translator: Translator, admins: frozenset[int]) -> None:
+    """setMyCommands for every language, for everyone and (with their extra commands) for admins."""
+    for texts in translator.all():
+        await bot.set_my_commands(
+            _listing(texts, "participant"),
+            scope=BotCommandScopeDefault(),
+            language_code=texts.language,
+        )
+        for admin in sorted(admins):
+            try:
+                await bot.set_my_commands(
+                    _listing(texts, "admin"),
+                    scope=BotCommandScopeChat(admin),
+                    language_code=texts.language,
+                )
+            except BadRequest:
+                # Telegram knows an admin's chat only after they opened it; the next start-up
+                # publishes their list.
+                continue
+    # Clients whose language is none of ours get the default language's list.
+    await bot.set_my_commands(_listing(translator.texts(None), "participant"))

@@ -1,0 +1,50 @@
+"""The typed CallbackContext through which handlers reach the bot's services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.i18n import Translator
+from bot.permissions import GroupAdminCache
+from storage.db import Database
+
+__all__ = ["AppContext", "AppState", "BotApplication", "Services"]
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything a handler may need, opened in post_init and closed in post_shutdown."""
+
+    config: Config
+    db: Database
+    translator: Translator
+    clock: Clock
+    group_admins: GroupAdminCache
+
+
+class AppState:
+    """`bot_data`: set up by `build_application` (config, clock) and `post_init` (services)."""
+
+    def __init__(self) -> None:
+        self.config: Config | None = None
+        self.clock: Clock | None = None
+        self.services: Services | None = None
+
+
+class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], AppState]):
+    @property
+    def services(self) -> Services:
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError("services are used before post_init opened them")
+        return services
+
+
+BotApplication = Application[
+    ExtBot[None], AppContext, dict[Any, Any], dict[Any, Any], AppState, None
+]

@@ -1,0 +1,45 @@
+"""Who may do what: configured admins, coordinators, and administrators of group chats."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from telegram import Bot
+from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
+
+__all__ = ["GroupAdminCache"]
+
+_ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
+
+
+class GroupAdminCache:
+    """Answers "is this user an administrator of this group?" via getChatMember.
+
+    The answer is cached briefly: long enough that a burst of taps in one menu costs one request,
+    short enough that a demoted administrator loses access within a minute.
+    """
+
+    def __init__(self, clock: Callable[[], float], ttl: float = 60.0) -> None:
+        self._clock = clock
+        self._ttl = ttl
+        self._cache: dict[tuple[int, int], tuple[float, bool]] = {}
+
+    async def is_admin(self, bot: Bot, chat_id: int, user_id: int) -> bool:
+        key = (chat_id, user_id)
+        now = self._clock()
+        cached = self._cache.get(key)
+        if cached is not None and now - cached[0] < self._ttl:
+            return cached[1]
+        try:
+            member = await bot.get_chat_member(chat_id, user_id)
+        except TelegramError:
+            # Unknown or inaccessible: deny rather than let a stranger change the group's settings.
+            return False
+        allowed = member.status in _ADMIN_STATUSES
+        self._cache[key] = (now, allowed)
+        return allowed
+
+    def forget(self, chat_id: int) -> None:
+        for key in [k for k in self._cache if k[0] == chat_id]:
+            del self._cache[key]

@@ -1,0 +1,121 @@
+"""Chats the bot talks in: private chats and association groups."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Literal
+
+from storage.db import Database, Writer
+
+__all__ = [
+    "Chat",
+    "ChatType",
+    "chat_type",
+    "deactivate",
+    "get",
+    "migrate_id",
+    "set_language",
+    "upsert",
+]
+
+ChatType = Literal["private", "group", "supergroup", "channel"]
+_CHAT_TYPES: tuple[ChatType, ...] = ("private", "group", "supergroup", "channel")
+
+
+def chat_type(value: str) -> ChatType:
+    """Narrow Telegram's chat type string; unknown future types are treated as groups."""
+    for known in _CHAT_TYPES:
+        if value == known:
+            return known
+    return "group"
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    id: int
+    type: ChatType
+    title: str | None
+    language: str | None
+    active: bool
+    inactive_reason: str | None
+    created_at: int
+    updated_at: int
+
+    @property
+    def is_group(self) -> bool:
+        return self.type in ("group", "supergroup")
+
+
+def _chat(row: sqlite3.Row) -> Chat:
+    return Chat(
+        id=row["id"],
+        type=row["type"],
+        title=row["title"],
+        language=row["language"],
+        active=bool(row["active"]),
+        inactive_reason=row["inactive_reason"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def get(db: Database, chat_id: int) -> Chat | None:
+    row = await db.fetchone("SELECT * FROM chats WHERE id = ?", (chat_id,))
+    return None if row is None else _chat(row)
+
+
+async def upsert(
+    db: Database, chat_id: int, chat_type: ChatType, title: str | None, *, reactivate: bool = True
+) -> Chat:
+    """Record a chat we heard from; hearing from it again means the bot is usable there again."""
+    now = db.now()
+    async with db.transaction() as tx:
+        await tx.execute(
+            """
+            INSERT INTO chats (id, type, title, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
+            ON CONFLICT (id) DO UPDATE SET
+                type = excluded.type,
+                title = excluded.title,
+                active = CASE WHEN ?5 THEN 1 ELSE chats.active END,
+                inactive_reason = CASE WHEN ?5 THEN NULL ELSE chats.inactive_reason END,
+                updated_at = excluded.updated_at
+            WHERE chats.type IS NOT excluded.type OR chats.title IS NOT excluded.title
+               OR (?5 AND chats.active = 0)
+            """,
+            (chat_id, chat_type, title, now, int(reactivate)),
+        )
+        row = await tx.fetchone("SELECT * FROM chats WHERE id = ?", (chat_id,))
+    assert row is not None
+    return _chat(row)
+
+
+async def set_language(db: Database, chat_id: int, language: str) -> None:
+    await db.execute(
+        "UPDATE chats SET language = ?, updated_at = ? WHERE id = ?",
+        (language, db.now(), chat_id),
+    )
+
+
+async def deactivate(db: Database | Writer, chat_id: int, reason: str, now: int) -> bool:
+    """Stop delivering to a chat (blocked, kicked, left, not found); returns whether it changed."""
+    changed = await db.execute(
+        "UPDATE chats SET active = 0, inactive_reason = ?, updated_at = ? "
+        "WHERE id = ? AND active = 1",
+        (reason, now, chat_id),
+    )
+    return changed > 0
+
+
+async def migrate_id(tx: Writer, old_id: int, new_id: int, now: int) -> None:
+    """Follow a group's upgrade to a supergroup: the new id takes over the old chat's row.
+
+    Tables that reference chats use ON UPDATE CASCADE, so subscriptions and history follow.
+    """
+    exists = await tx.fetchval("SELECT 1 FROM chats WHERE id = ?", (new_id,))
+    if exists:
+        await tx.execute("DELETE FROM chats WHERE id = ?", (new_id,))
+    await tx.execute(
+        "UPDATE chats SET id = ?, type = 'supergroup', updated_at = ? WHERE id = ?",
+        (new_id, now, old_id),
+    )

@@ -1,0 +1,263 @@
+"""The application's single SQLite connection: pragmas, serialised writes and migrations.
+
+Writes go through `Database.transaction()`, which holds one asyncio lock and opens the transaction
+with BEGIN IMMEDIATE so a second process (for example `python -m bot announce`) waits on
+`busy_timeout` instead of failing half-way. Reads use the same connection without the lock; every
+transaction is short and never awaits anything but SQLite, so a reader sees at worst a write that
+is about to commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+__all__ = [
+    "Database",
+    "DatabaseError",
+    "Migration",
+    "SchemaStatus",
+    "latest_version",
+    "load_migrations",
+]
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be used as it is; the message is meant for the operator."""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaStatus:
+    current: int
+    latest: int
+
+    @property
+    def pending(self) -> int:
+        return max(0, self.latest - self.current)
+
+
+def load_migrations() -> tuple[Migration, ...]:
+    """The packaged migrations in order; numbering must be 1..N without gaps."""
+    folder = resources.files("storage").joinpath("migrations")
+    found: list[Migration] = []
+    for entry in folder.iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text("utf-8")))
+    found.sort(key=lambda m: m.version)
+    for expected, migration in enumerate(found, start=1):
+        if migration.version != expected:
+            raise DatabaseError(f"migration {expected:04d} is missing")
+    return tuple(found)
+
+
+def latest_version() -> int:
+    return len(load_migrations())
+
+
+def _check_file(path: Path) -> None:
+    """Refuse files that are not SQLite before SQLite touches (and possibly rewrites) them."""
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a directory, not a database file")
+    with path.open("rb") as fh:
+        header = fh.read(len(SQLITE_HEADER))
+    if header and header != SQLITE_HEADER:
+        raise DatabaseError(f"{path} is not an SQLite database")
+
+
+class Database:
+    """One aiosqlite connection with the project's pragmas and a write lock."""
+
+    def __init__(
+        self, conn: aiosqlite.Connection, path: Path, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self._clock = clock
+        self.path = path
+
+    def now(self) -> int:
+        """Current time as stored: whole unix seconds (the clock is injectable for tests)."""
+        return int(self._clock())
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path,
+        *,
+        migrate: bool = True,
+        readonly: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> Database:
+        """Open (creating if needed) and, unless told otherwise, bring the schema up to date.
+
+        A database newer than this code is refused before anything is written to it.
+        """
+        path = Path(path)
+        _check_file(path)
+        if readonly and not path.exists():
+            raise DatabaseError(f"{path} does not exist")
+        if not readonly:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        target = f"file:{path}?mode=ro" if readonly else str(path)
+        conn = await aiosqlite.connect(target, uri=readonly, isolation_level=None)
+        db = cls(conn, path, clock)
+        try:
+            conn.row_factory = aiosqlite.Row
+            await db._check_version()
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            if not readonly:
+                await conn.execute("PRAGMA journal_mode = WAL")
+                await conn.execute("PRAGMA synchronous = NORMAL")
+            if migrate and not readonly:
+                await db.migrate()
+        except sqlite3.DatabaseError as exc:
+            await conn.close()
+            raise DatabaseError(f"{path}: {exc}") from None
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def _check_version(self) -> None:
+        status = await self.schema_status()
+        if status.current > status.latest:
+            raise DatabaseError(
+                f"{self.path} has schema version {status.current}, newer than this program "
+                f"knows ({status.latest}); upgrade Järjestöbotti instead"
+            )
+
+    async def schema_status(self) -> SchemaStatus:
+        row = await self.fetchone("PRAGMA user_version")
+        current = int(row[0]) if row else 0
+        return SchemaStatus(current=current, latest=latest_version())
+
+    async def migrate(self) -> list[Migration]:
+        """Apply pending migrations, each atomically with its user_version bump."""
+        applied: list[Migration] = []
+        async with self._lock:
+            status = await self.schema_status()
+            for migration in load_migrations()[status.current :]:
+                script = (
+                    "BEGIN IMMEDIATE;\n"
+                    f"{migration.sql}\n;"
+                    f"PRAGMA user_version = {migration.version};\nCOMMIT;"
+                )
+                try:
+                    await self._conn.executescript(script)
+                except sqlite3.Error as exc:
+                    if self._conn.in_transaction:
+                        await self._conn.execute("ROLLBACK")
+                    raise DatabaseError(
+                        f"migration {migration.version:04d}_{migration.name} failed: {exc}"
+                    ) from exc
+                applied.append(migration)
+        return applied
+
+    # --- reads -------------------------------------------------------------------------------
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            row: sqlite3.Row | None = await cursor.fetchone()
+            return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            rows = await cursor.fetchall()
+            return list(rows)
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    # --- writes ------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Writer]:
+        """Serialise writers in this process and lock the file against other processes."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Writer(self._conn)
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """One statement in its own transaction; returns the affected row count."""
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
+
+    async def backup(self, target: Path) -> None:
+        """Copy the live database consistently (SQLite's online backup API)."""
+        async with self._lock:
+            dest = await aiosqlite.connect(str(target))
+            try:
+                await self._conn.backup(dest)
+            finally:
+                await dest.close()
+
+
+class Writer:
+    """The handle a transaction body writes through; it cannot commit or roll back by itself."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self._conn.execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT and return the new row id."""
+        async with self._conn.execute(sql, params) as cursor:
+            if cursor.lastrowid is None:  # pragma: no cover - sqlite always sets it on INSERT
+                raise DatabaseError("INSERT returned no row id")
+            return cursor.lastrowid
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self._conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            row: sqlite3.Row | None = await cursor.fetchone()
+            return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
