@@ -15,7 +15,18 @@ from bot.config import Config
 from bot.context import AppContext, AppState, BotApplication, Services
 from bot.i18n import Translator
 from bot.permissions import GroupAdminCache
-from handlers import errors, start, tracking
+from bot.place_search import PlaceIndex
+from bot.places import load_catalog
+from bot.regions_sync import sync_places
+from handlers import (
+    errors,
+    groups,
+    my_subscriptions,
+    start,
+    sublinks,
+    subscriptions,
+    tracking,
+)
 from storage.db import Database
 
 __all__ = ["build_application", "handler_groups"]
@@ -36,7 +47,12 @@ def handler_groups() -> list[tuple[int, Handlers]]:
         (
             0,
             [
+                subscriptions.start_deep_link_handler(),
                 *start.handlers(),
+                *subscriptions.handlers(),
+                *my_subscriptions.handlers(),
+                *groups.handlers(),
+                *sublinks.handlers(),
                 *start.fallback_handlers(),
             ],
         ),
@@ -49,12 +65,16 @@ async def _post_init(application: BotApplication) -> None:
     config, clock = state.config, state.clock
     db = await Database.open(config.storage.path, clock=clock.timestamp)
     translator = Translator(config.bot.default_language, config.bot.timezone)
+    places = load_catalog()
+    await sync_places(db, places)
     state.services = Services(
         config=config,
         db=db,
         translator=translator,
         clock=clock,
         group_admins=GroupAdminCache(clock.timestamp),
+        places=places,
+        place_index=PlaceIndex(places),
     )
     await publish_commands(application.bot, translator, config.bot.admins)
     log.info("bot @%s ready", application.bot.username)

@@ -26,7 +26,14 @@ class CommandInfo:
 COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("start", N_("Welcome and first steps")),
     CommandInfo("help", N_("What I can do for you")),
+    CommandInfo("subscribe", N_("Choose municipalities and themes to follow")),
+    CommandInfo("mysubscriptions", N_("What this chat follows")),
+    CommandInfo("unsubscribe", N_("Stop following an area or theme")),
+    CommandInfo("pause", N_("Pause deliveries (optionally until a date)")),
+    CommandInfo("resume", N_("Resume deliveries")),
+    CommandInfo("profile", N_("The association profile of a group chat")),
     CommandInfo("language", N_("Change the language")),
+    CommandInfo("sublink", N_("Subscription link for posters and newsletters"), "coordinator"),
 )
 
 

@@ -11,6 +11,8 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Translator
 from bot.permissions import GroupAdminCache
+from bot.place_search import PlaceIndex
+from bot.places import PlaceCatalog
 from storage.db import Database
 
 __all__ = ["AppContext", "AppState", "BotApplication", "Services"]
@@ -25,6 +27,8 @@ class Services:
     translator: Translator
     clock: Clock
     group_admins: GroupAdminCache
+    places: PlaceCatalog
+    place_index: PlaceIndex
 
 
 class AppState:

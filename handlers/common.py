@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
 
 from bot.context import AppContext
 from bot.i18n import Texts, pick_language
 from storage import chats
 
-__all__ = ["texts_for"]
+__all__ = ["edit_in_place", "may_change_chat", "refuse_non_admin", "texts_for"]
 
 
 async def texts_for(context: AppContext, update: Update) -> Texts:
@@ -21,3 +23,29 @@ async def texts_for(context: AppContext, update: Update) -> Texts:
     code = update.effective_user.language_code if update.effective_user else None
     language = pick_language(stored, code, services.config.bot.default_language)
     return services.translator.texts(language)
+
+
+async def may_change_chat(update: Update, context: AppContext) -> bool:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return False
+    if chat.type == ChatType.PRIVATE:
+        return True
+    return await context.services.group_admins.is_admin(context.bot, chat.id, user.id)
+
+
+async def refuse_non_admin(update: Update, t: Texts) -> None:
+    text = t._("Only the group's administrators can change its settings.")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text)
+
+
+async def edit_in_place(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit in place; a tap that changes nothing visible is not an error."""
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            raise

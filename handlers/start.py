@@ -10,7 +10,7 @@ from bot.access import role_of
 from bot.commands import commands_for
 from bot.context import AppContext
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Texts
-from handlers.common import texts_for
+from handlers.common import may_change_chat, refuse_non_admin, texts_for
 from handlers.keyboards import button, decode, keyboard, pattern
 from storage import chats, users
 
@@ -93,27 +93,13 @@ async def language_command(update: Update, context: AppContext) -> None:
     await message.reply_text(text, reply_markup=markup)
 
 
-async def _may_change_chat_settings(update: Update, context: AppContext) -> bool:
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None or user is None:
-        return False
-    if chat.type == ChatType.PRIVATE:
-        return True
-    return await context.services.group_admins.is_admin(context.bot, chat.id, user.id)
-
-
 async def _set_language(update: Update, context: AppContext, language: str) -> Texts | None:
     """Store the chat's language if the user may change it; reply in the new language."""
     services = context.services
     chat, message = update.effective_chat, update.effective_message
     assert chat is not None and message is not None
-    if not await _may_change_chat_settings(update, context):
-        t = await texts_for(context, update)
-        refusal = t._("Only the group's administrators can change its settings.")
-        if update.callback_query:
-            await update.callback_query.answer(refusal, show_alert=True)
-        else:
-            await message.reply_text(refusal)
+    if not await may_change_chat(update, context):
+        await refuse_non_admin(update, await texts_for(context, update))
         return None
     await chats.set_language(services.db, chat.id, language)
     if chat.type == ChatType.PRIVATE and update.effective_user:

@@ -1,0 +1,194 @@
+"""`python -m bot demo`: the real bot against the local stand-in, driven by a script.
+
+The transcript shows who said what; buttons are in brackets; edits of an earlier message are
+marked. With --keep-running the stand-in stays up so anyone can talk to the bot over its
+control API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.app import build_application
+from bot.audience import AudienceSpec, count
+from bot.config import BotSettings, Config, StorageSettings, TelegramSettings
+from bot.context import BotApplication
+from bot.runner import ProcessedUpdates, running
+from bot.sandbox import Sandbox, SentMessage, SimChat, SimUser
+
+__all__ = ["run_demo"]
+
+TOKEN = "123456:DEMO-sandbox-token"
+WIDTH = 96
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.splitlines() or [""])
+
+
+def _buttons(message: SentMessage) -> str:
+    return "  ".join(f"[{text}]" for text in message.buttons)
+
+
+@dataclass
+class Transcript:
+    """Prints each step and what the bot sent or edited in response."""
+
+    sandbox: Sandbox
+    tracker: ProcessedUpdates
+    names: dict[int, str] = field(default_factory=dict)
+    seen: dict[tuple[int, int], int] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+    def say(self, text: str) -> None:
+        self.lines.append(text)
+        print(text, flush=True)
+
+    def heading(self, text: str) -> None:
+        self.say("\n" + f"━━ {text} ".ljust(WIDTH, "━"))
+
+    def _report(self, chats: list[SimChat]) -> None:
+        for chat in chats:
+            for message in self.sandbox.messages(chat):
+                key = (chat.id, message.message_id)
+                version = message.edit_count
+                if self.seen.get(key) == version:
+                    continue
+                verb = "edits its message" if key in self.seen else "→"
+                self.seen[key] = version
+                where = self.names.get(chat.id, str(chat.id))
+                self.say(f"   bot {verb} {where}:")
+                body = message.text or message.caption or ""
+                if message.document is not None:
+                    body += f"\n📎 {message.document.filename}"
+                self.say(_indent(body, "      │ "))
+                if message.buttons:
+                    self.say(_indent(_buttons(message), "      "))
+
+    async def send(self, user: SimUser, chat: SimChat, text: str) -> None:
+        self.say(f"── {user.first_name} in {self.names.get(chat.id, chat.id)}: {text}")
+        update = self.sandbox.send_message(chat, user, text)
+        await self.tracker.wait(update["update_id"])
+        self._report([chat])
+
+    async def tap(self, user: SimUser, chat: SimChat, button: str) -> None:
+        self.say(f"── {user.first_name} taps [{button}] in {self.names.get(chat.id, chat.id)}")
+        update = self.sandbox.press(chat, user, button)
+        await self.tracker.wait(update["update_id"])
+        answers = [a for a in self.sandbox.callback_answers if a.user_id == user.id]
+        if answers and answers[-1].text:
+            self.say(f"   bot answers the tap: “{answers[-1].text}”")
+        self._report([chat])
+
+    async def event(self, label: str, chat: SimChat, inject: Callable[[], dict[str, object]]) -> None:
+        self.say(f"── {label}")
+        update = inject()
+        update_id = update["update_id"]
+        assert isinstance(update_id, int)
+        await self.tracker.wait(update_id)
+        self._report([chat])
+
+
+async def _script(t: Transcript, sandbox: Sandbox, application: BotApplication) -> None:
+    liisa = sandbox.add_user("Liisa", last_name="Volunteer", language_code="fi")
+    liisa_chat = sandbox.private_chat(liisa)
+    t.names[liisa_chat.id] = "Liisa's chat"
+
+    t.heading("1. A volunteer meets the bot")
+    await t.send(liisa, liisa_chat, "/start")
+    await t.tap(liisa, liisa_chat, "🌐 Vaihda kieli")
+    await t.tap(liisa, liisa_chat, "Suomi")
+    await t.send(liisa, liisa_chat, "/help")
+
+    t.heading("2. She subscribes to Joensuu and the health theme")
+    await t.send(liisa, liisa_chat, "/subscribe jonsuu")
+    await t.tap(liisa, liisa_chat, "✏️ Muokkaa teemoja")
+    await t.tap(liisa, liisa_chat, "Terveys")
+    await t.tap(liisa, liisa_chat, "Seuraavaksi: yhteenveto »")
+    await t.tap(liisa, liisa_chat, "✅ Tallenna")
+
+    t.heading("3. A village association's group subscribes to a whole region")
+    pekka = sandbox.add_user("Pekka", language_code="fi")
+    aino = sandbox.add_user("Aino", language_code="fi")
+    group = sandbox.add_group("Rääkkylän kyläyhdistys", members=[pekka, aino], admins=[pekka])
+    t.names[group.id] = "the group"
+    await t.event(
+        "Pekka (group admin) adds the bot to the group",
+        group,
+        lambda: sandbox.bot_added_to_group(group, pekka),
+    )
+    await t.send(aino, group, "/subscribe")
+    await t.tap(pekka, group, "➕ Tee tilaus tälle ryhmälle")
+    await t.tap(pekka, group, "Pohjois-Karjala")
+    await t.tap(pekka, group, "Koko maakunta: Pohjois-Karjala")
+    await t.tap(pekka, group, "Seuraavaksi: teemat »")
+    await t.tap(pekka, group, "Kylätoiminta")
+    await t.tap(pekka, group, "Seuraavaksi: yhteenveto »")
+    await t.tap(pekka, group, "✅ Tallenna")
+    await t.send(aino, group, "/mysubscriptions")
+
+    services = application.bot_data.services
+    assert services is not None
+    joensuu = services.place_index.search("Joensuu").exact
+    assert joensuu is not None
+    health = await count(
+        services.db, services.places,
+        AudienceSpec(municipalities=frozenset({joensuu.code}), themes=frozenset({"health"})),
+    )
+    village = await count(
+        services.db, services.places,
+        AudienceSpec(municipalities=frozenset({joensuu.code}), themes=frozenset({"village"})),
+    )
+    t.heading("Audience check")
+    t.say(f"   an event in Joensuu on health would reach {health} chat(s) (Liisa)")
+    t.say(f"   an event in Joensuu on village activity would reach {village} chat(s) (the group)")
+
+
+async def _keep_running(sandbox: Sandbox) -> None:
+    print(
+        f"\nThe stand-in keeps running at {sandbox.base_url.rsplit('/', 1)[0]}\n"
+        "Talk to the bot through its control API, for example:\n"
+        f"  curl -s -X POST {sandbox.control_url}/message "
+        "-d '{\"chat_id\": 1001, \"user_id\": 1001, \"text\": \"/start\"}'\n"
+        f"  curl -s {sandbox.control_url}/chats/1001/messages\n"
+        "Press Ctrl+C to stop.",
+        flush=True,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def run_demo(*, keep_running: bool = False, script: Callable[..., Awaitable[None]] = _script
+                   ) -> int:
+    with tempfile.TemporaryDirectory(prefix="jarjestobotti-demo-") as tmp:
+        async with Sandbox(TOKEN) as sandbox:
+            config = Config(
+                telegram=TelegramSettings(
+                    token=TOKEN, base_url=sandbox.base_url, base_file_url=sandbox.base_file_url
+                ),
+                storage=StorageSettings(path=Path(tmp) / "demo.sqlite3"),
+                bot=BotSettings(admins=frozenset({9001})),
+                source="<demo>",
+            )
+            application = build_application(config)
+            tracker = ProcessedUpdates()
+            tracker.attach(application)
+            transcript = Transcript(sandbox, tracker)
+            async with running(application, poll_timeout=1):
+                print(f"Järjestöbotti demo — bot @{application.bot.username} on the local "
+                      "Bot API stand-in, temporary database")
+                await script(transcript, sandbox, application)
+                if keep_running:
+                    await _keep_running(sandbox)
+    print("\nDemo finished.")
+    return 0

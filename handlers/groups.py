@@ -1,0 +1,183 @@
+"""Association group chats: the bot joining or leaving, and the association's profile."""
+
+from __future__ import annotations
+
+from telegram import ChatMemberUpdated, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler
+
+from bot.context import AppContext
+from bot.i18n import Texts
+from bot.subscribing import match_theme
+from handlers.common import may_change_chat, refuse_non_admin, texts_for
+from handlers.keyboards import button, keyboard
+from handlers.subscription_menu import AREA
+from storage import chats, profiles
+
+__all__ = ["handlers"]
+
+_PRESENT = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
+_GONE = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
+MAX_NAME = 100
+MAX_CONTACT = 200
+
+
+def _joined(change: ChatMemberUpdated) -> bool | None:
+    """True when the bot arrived, False when it was removed, None for other changes."""
+    old, new = change.old_chat_member.status, change.new_chat_member.status
+    if new in _PRESENT and old not in _PRESENT:
+        return True
+    if new in _GONE and old not in _GONE:
+        return False
+    return None
+
+
+async def membership_changed(update: Update, context: AppContext) -> None:
+    change = update.my_chat_member
+    assert change is not None
+    services = context.services
+    chat = change.chat
+    joined = _joined(change)
+    if joined is None:
+        return
+    services.group_admins.forget(chat.id)
+    if not joined:
+        # Blocked in a private chat, kicked from or left a group: stop all deliveries there.
+        reason = "blocked" if chat.type == ChatType.PRIVATE else (
+            "kicked" if change.new_chat_member.status == ChatMemberStatus.BANNED else "left"
+        )
+        await chats.upsert(services.db, chat.id, chats.chat_type(chat.type), chat.title,
+                           reactivate=False)
+        await chats.deactivate(services.db, chat.id, reason, services.db.now())
+        return
+    await chats.upsert(services.db, chat.id, chats.chat_type(chat.type), chat.title)
+    if chat.type == ChatType.PRIVATE:
+        return
+    t = await texts_for(context, update)
+    await context.bot.send_message(
+        chat.id,
+        t._(
+            "Hello, {title}! I bring this group the invitations to association forums, "
+            "association evenings and workshops in the municipalities and themes you choose, "
+            "and the network's announcements. An administrator of this group can subscribe on "
+            "behalf of the association; everyone answers invitations for themselves.",
+            title=chat.title or "",
+        ),
+        reply_markup=keyboard(
+            [[button(t._("➕ Subscribe this group"), AREA, "edit", "areas")]]
+        ),
+    )
+
+
+def _profile_text(profile: profiles.Profile | None, context: AppContext, t: Texts) -> str:
+    services = context.services
+    if profile is None:
+        return t._("This group has no association profile yet.")
+    municipality = (
+        services.places.municipality(profile.municipality_code)
+        if profile.municipality_code
+        else None
+    )
+    themes = [
+        theme.name(t.language)
+        for theme_id in profile.themes
+        if (theme := services.config.bot.theme(theme_id)) is not None
+    ]
+    dash = "—"
+    return "\n".join(
+        [
+            t._("<b>Association profile</b>"),
+            t._("Name: {value}", value=profile.name),
+            t._("Municipality: {value}",
+                value=municipality.name(t.language) if municipality else dash),
+            t._("Themes: {value}", value=", ".join(themes) or dash),
+            t._("Contact: {value}", value=profile.contact or dash),
+        ]
+    )
+
+
+def _usage(t: Texts) -> str:
+    return t._(
+        "Coordinators see this profile when your association answers an invitation. Set it with:\n"
+        "/profile name Joensuun Kyläyhdistys ry\n"
+        "/profile municipality Joensuu\n"
+        "/profile themes village, culture\n"
+        "/profile contact puheenjohtaja@example.fi\n"
+        "/profile clear — removes the profile"
+    )
+
+
+async def profile_command(update: Update, context: AppContext) -> None:
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None
+    assert chat is not None
+    services = context.services
+    t = await texts_for(context, update)
+    if chat.type == ChatType.PRIVATE:
+        await message.reply_text(
+            t._("Association profiles belong to association group chats. Add me to your "
+                "association's group and use /profile there.")
+        )
+        return
+    current = await profiles.get(services.db, chat.id)
+    if not context.args:
+        await message.reply_text(_profile_text(current, context, t) + "\n\n" + _usage(t))
+        return
+    if not await may_change_chat(update, context):
+        await refuse_non_admin(update, t)
+        return
+    field, value = context.args[0].lower(), " ".join(context.args[1:]).strip()
+    if field == "clear":
+        await profiles.delete(services.db, chat.id)
+        await message.reply_text(t._("The association profile was removed."))
+        return
+    base = current or profiles.Profile(chat.id, chat.title or "", None, (), None)
+    updated = _with_field(base, field, value, context, t)
+    if isinstance(updated, str):
+        await message.reply_text(updated + "\n\n" + _usage(t))
+        return
+    await profiles.save(services.db, updated)
+    await message.reply_text(t._("Saved.") + "\n\n" + _profile_text(updated, context, t))
+
+
+def _with_field(
+    base: profiles.Profile, field: str, value: str, context: AppContext, t: Texts
+) -> profiles.Profile | str:
+    """The profile with one field changed, or an explanation of what is wrong with the value."""
+    services = context.services
+    if not value:
+        return t._("Please give a value after “{field}”.", field=field)
+    if field == "name":
+        if len(value) > MAX_NAME:
+            return t._("The name is too long (at most {limit} characters).", limit=MAX_NAME)
+        return profiles.Profile(base.chat_id, value, base.municipality_code, base.themes,
+                                base.contact)
+    if field == "municipality":
+        result = services.place_index.search(value)
+        if result.exact is None or result.exact.kind != "municipality":
+            return t._("I could not find the municipality “{name}”.", name=value)
+        return profiles.Profile(base.chat_id, base.name, result.exact.code, base.themes,
+                                base.contact)
+    if field == "themes":
+        chosen: list[str] = []
+        for part in value.replace(";", ",").split(","):
+            theme = match_theme(part, services.config.bot.themes)
+            if theme is None:
+                return t._("I do not know the theme “{name}”.", name=part.strip())
+            if theme.id not in chosen:
+                chosen.append(theme.id)
+        return profiles.Profile(base.chat_id, base.name, base.municipality_code, tuple(chosen),
+                                base.contact)
+    if field == "contact":
+        if len(value) > MAX_CONTACT:
+            return t._("The contact is too long (at most {limit} characters).", limit=MAX_CONTACT)
+        return profiles.Profile(base.chat_id, base.name, base.municipality_code, base.themes,
+                                value)
+    return t._("I do not know the profile field “{field}”.", field=field)
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, None]]:
+    return [
+        ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
+        CommandHandler("profile", profile_command),
+    ]
