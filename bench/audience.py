@@ -20,21 +20,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.audience import AudienceSpec, count, resolve  # noqa: E402
-from bot.config import DEFAULT_THEMES  # noqa: E402
-from bot.place_search import PlaceIndex  # noqa: E402
-from bot.places import PlaceCatalog, load_catalog  # noqa: E402
-from bot.regions_sync import sync_places  # noqa: E402
-from storage.db import Database  # noqa: E402
+from bot.audience import AudienceSpec, count, resolve
+from bot.config import DEFAULT_THEMES
+from bot.place_search import PlaceIndex
+from bot.places import PlaceCatalog, _packaged, load_catalog
+from bot.regions_sync import sync_places
+from storage.db import Database
 
 GOAL_QUERY_MS = 50.0
 GOAL_STARTUP_S = 2.0
 
 
-async def populate(db: Database, catalog: PlaceCatalog, chats: int, rows: int, rng: random.Random
-                   ) -> None:
-    municipalities = [m.code for m in catalog.municipalities]
-    rng.shuffle(municipalities)
+async def populate(
+    db: Database, catalog: PlaceCatalog, chats: int, rows: int, rng: random.Random
+) -> None:
+    # The biggest cities first (Helsinki, Espoo, Tampere, Vantaa, Oulu, Turku, Jyväskylä), the
+    # rest in random order: subscribers follow population roughly like this.
+    biggest = ["091", "049", "837", "092", "564", "853", "179"]
+    rest = [m.code for m in catalog.municipalities if m.code not in biggest]
+    rng.shuffle(rest)
+    municipalities = biggest + rest
     weights = [1.0 / (rank + 1) ** 1.1 for rank in range(len(municipalities))]
     regions = [r.code for r in catalog.regions]
     counties = [c.id for c in catalog.counties]
@@ -88,8 +93,10 @@ async def main() -> int:
         db = await Database.open(path)
         build = time.perf_counter()
         await populate(db, catalog, args.chats, args.rows, rng)
-        print(f"database: {args.chats} chats, {args.rows} subscription rows "
-              f"(built in {time.perf_counter() - build:.1f} s)")
+        print(
+            f"database: {args.chats} chats, {args.rows} subscription rows "
+            f"(built in {time.perf_counter() - build:.1f} s)"
+        )
         themes = [t.id for t in DEFAULT_THEMES]
         codes = [m.code for m in catalog.municipalities]
         timings: list[float] = []
@@ -110,6 +117,7 @@ async def main() -> int:
         await db.close()
 
         started = time.perf_counter()
+        _packaged.cache_clear()  # measure the real CSV load, as at a cold start
         db = await Database.open(path)
         places = load_catalog()
         PlaceIndex(places)
@@ -121,11 +129,15 @@ async def main() -> int:
     p50 = statistics.median(timings)
     p95 = timings[int(len(timings) * 0.95) - 1]
     print(f"audience sizes: median {statistics.median(sizes):.0f}, max {max(sizes)} chats")
-    print(f"audience query p50 {p50:.2f} ms, p95 {p95:.2f} ms "
-          f"→ p95/goal = {p95 / GOAL_QUERY_MS:.3f} (goal < 1, {GOAL_QUERY_MS:.0f} ms)")
+    print(
+        f"audience query p50 {p50:.2f} ms, p95 {p95:.2f} ms "
+        f"→ p95/goal = {p95 / GOAL_QUERY_MS:.3f} (goal < 1, {GOAL_QUERY_MS:.0f} ms)"
+    )
     print(f"count for all of Helsinki ({biggest} chats): {count_ms:.2f} ms")
-    print(f"start-up with this database {startup * 1000:.0f} ms "
-          f"→ ratio {startup / GOAL_STARTUP_S:.3f} (goal < 1, {GOAL_STARTUP_S:.0f} s)")
+    print(
+        f"start-up with this database {startup * 1000:.0f} ms "
+        f"→ ratio {startup / GOAL_STARTUP_S:.3f} (goal < 1, {GOAL_STARTUP_S:.0f} s)"
+    )
     return 0
 
 

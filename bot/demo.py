@@ -86,7 +86,9 @@ class Transcript:
             self.say(f"   bot answers the tap: “{answers[-1].text}”")
         self._report([chat])
 
-    async def event(self, label: str, chat: SimChat, inject: Callable[[], dict[str, object]]) -> None:
+    async def event(
+        self, label: str, chat: SimChat, inject: Callable[[], dict[str, object]]
+    ) -> None:
         self.say(f"── {label}")
         update = inject()
         update_id = update["update_id"]
@@ -138,11 +140,13 @@ async def _script(t: Transcript, sandbox: Sandbox, application: BotApplication) 
     joensuu = services.place_index.search("Joensuu").exact
     assert joensuu is not None
     health = await count(
-        services.db, services.places,
+        services.db,
+        services.places,
         AudienceSpec(municipalities=frozenset({joensuu.code}), themes=frozenset({"health"})),
     )
     village = await count(
-        services.db, services.places,
+        services.db,
+        services.places,
         AudienceSpec(municipalities=frozenset({joensuu.code}), themes=frozenset({"village"})),
     )
     t.heading("Audience check")
@@ -155,7 +159,7 @@ async def _keep_running(sandbox: Sandbox) -> None:
         f"\nThe stand-in keeps running at {sandbox.base_url.rsplit('/', 1)[0]}\n"
         "Talk to the bot through its control API, for example:\n"
         f"  curl -s -X POST {sandbox.control_url}/message "
-        "-d '{\"chat_id\": 1001, \"user_id\": 1001, \"text\": \"/start\"}'\n"
+        '-d \'{"chat_id": 1001, "user_id": 1001, "text": "/start"}\'\n'
         f"  curl -s {sandbox.control_url}/chats/1001/messages\n"
         "Press Ctrl+C to stop.",
         flush=True,
@@ -168,8 +172,9 @@ async def _keep_running(sandbox: Sandbox) -> None:
     await stop.wait()
 
 
-async def run_demo(*, keep_running: bool = False, script: Callable[..., Awaitable[None]] = _script
-                   ) -> int:
+async def run_demo(
+    *, keep_running: bool = False, script: Callable[..., Awaitable[None]] = _script
+) -> int:
     with tempfile.TemporaryDirectory(prefix="jarjestobotti-demo-") as tmp:
         async with Sandbox(TOKEN) as sandbox:
             config = Config(
@@ -185,8 +190,10 @@ async def run_demo(*, keep_running: bool = False, script: Callable[..., Awaitabl
             tracker.attach(application)
             transcript = Transcript(sandbox, tracker)
             async with running(application, poll_timeout=1):
-                print(f"Järjestöbotti demo — bot @{application.bot.username} on the local "
-                      "Bot API stand-in, temporary database")
+                print(
+                    f"Järjestöbotti demo — bot @{application.bot.username} on the local "
+                    "Bot API stand-in, temporary database"
+                )
                 await script(transcript, sandbox, application)
                 if keep_running:
                     await _keep_running(sandbox)

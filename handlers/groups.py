@@ -43,11 +43,14 @@ async def membership_changed(update: Update, context: AppContext) -> None:
     services.group_admins.forget(chat.id)
     if not joined:
         # Blocked in a private chat, kicked from or left a group: stop all deliveries there.
-        reason = "blocked" if chat.type == ChatType.PRIVATE else (
-            "kicked" if change.new_chat_member.status == ChatMemberStatus.BANNED else "left"
+        reason = (
+            "blocked"
+            if chat.type == ChatType.PRIVATE
+            else ("kicked" if change.new_chat_member.status == ChatMemberStatus.BANNED else "left")
         )
-        await chats.upsert(services.db, chat.id, chats.chat_type(chat.type), chat.title,
-                           reactivate=False)
+        await chats.upsert(
+            services.db, chat.id, chats.chat_type(chat.type), chat.title, reactivate=False
+        )
         await chats.deactivate(services.db, chat.id, reason, services.db.now())
         return
     await chats.upsert(services.db, chat.id, chats.chat_type(chat.type), chat.title)
@@ -63,9 +66,7 @@ async def membership_changed(update: Update, context: AppContext) -> None:
             "behalf of the association; everyone answers invitations for themselves.",
             title=chat.title or "",
         ),
-        reply_markup=keyboard(
-            [[button(t._("➕ Subscribe this group"), AREA, "edit", "areas")]]
-        ),
+        reply_markup=keyboard([[button(t._("➕ Subscribe this group"), AREA, "edit", "areas")]]),
     )
 
 
@@ -88,8 +89,10 @@ def _profile_text(profile: profiles.Profile | None, context: AppContext, t: Text
         [
             t._("<b>Association profile</b>"),
             t._("Name: {value}", value=profile.name),
-            t._("Municipality: {value}",
-                value=municipality.name(t.language) if municipality else dash),
+            t._(
+                "Municipality: {value}",
+                value=municipality.name(t.language) if municipality else dash,
+            ),
             t._("Themes: {value}", value=", ".join(themes) or dash),
             t._("Contact: {value}", value=profile.contact or dash),
         ]
@@ -115,8 +118,10 @@ async def profile_command(update: Update, context: AppContext) -> None:
     t = await texts_for(context, update)
     if chat.type == ChatType.PRIVATE:
         await message.reply_text(
-            t._("Association profiles belong to association group chats. Add me to your "
-                "association's group and use /profile there.")
+            t._(
+                "Association profiles belong to association group chats. Add me to your "
+                "association's group and use /profile there."
+            )
         )
         return
     current = await profiles.get(services.db, chat.id)
@@ -150,14 +155,16 @@ def _with_field(
     if field == "name":
         if len(value) > MAX_NAME:
             return t._("The name is too long (at most {limit} characters).", limit=MAX_NAME)
-        return profiles.Profile(base.chat_id, value, base.municipality_code, base.themes,
-                                base.contact)
+        return profiles.Profile(
+            base.chat_id, value, base.municipality_code, base.themes, base.contact
+        )
     if field == "municipality":
         result = services.place_index.search(value)
         if result.exact is None or result.exact.kind != "municipality":
             return t._("I could not find the municipality “{name}”.", name=value)
-        return profiles.Profile(base.chat_id, base.name, result.exact.code, base.themes,
-                                base.contact)
+        return profiles.Profile(
+            base.chat_id, base.name, result.exact.code, base.themes, base.contact
+        )
     if field == "themes":
         chosen: list[str] = []
         for part in value.replace(";", ",").split(","):
@@ -166,13 +173,13 @@ def _with_field(
                 return t._("I do not know the theme “{name}”.", name=part.strip())
             if theme.id not in chosen:
                 chosen.append(theme.id)
-        return profiles.Profile(base.chat_id, base.name, base.municipality_code, tuple(chosen),
-                                base.contact)
+        return profiles.Profile(
+            base.chat_id, base.name, base.municipality_code, tuple(chosen), base.contact
+        )
     if field == "contact":
         if len(value) > MAX_CONTACT:
             return t._("The contact is too long (at most {limit} characters).", limit=MAX_CONTACT)
-        return profiles.Profile(base.chat_id, base.name, base.municipality_code, base.themes,
-                                value)
+        return profiles.Profile(base.chat_id, base.name, base.municipality_code, base.themes, value)
     return t._("I do not know the profile field “{field}”.", field=field)
 
 

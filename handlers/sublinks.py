@@ -54,8 +54,11 @@ async def sublink_command(update: Update, context: AppContext) -> None:
         + (theme_names(themes, services.config.bot.themes, t) if themes else [])
     )
     await message.reply_text(
-        t._("Link for {what}:\n{link}\nWhoever opens it sees the subscription ready to save.",
-            what=described, link=link)
+        t._(
+            "Link for {what}:\n{link}\nWhoever opens it sees the subscription ready to save.",
+            what=described,
+            link=link,
+        )
     )
 
 

@@ -7,11 +7,11 @@ toggle areas, `t:<theme>` / `T` toggle themes, `ok` saves, `x` cancels.
 
 from __future__ import annotations
 
-from bot.places import PlaceCatalog
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.config import Theme
 from bot.i18n import Texts
+from bot.places import PlaceCatalog
 from bot.subscribing import area_name, summary_lines
 from handlers.keyboards import button, keyboard
 from storage.subscription_drafts import Draft

@@ -19,12 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.sandbox import Sandbox, SentMessage, SimChat, SimUser
+
 from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import BotSettings, Config, StorageSettings, TelegramSettings
 from bot.context import BotApplication, Services
 from bot.runner import ProcessedUpdates, running
-from bot.sandbox import Sandbox, SentMessage, SimChat, SimUser
 
 __all__ = ["BotHarness", "ChatUser"]
 

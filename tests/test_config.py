@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import time, timedelta
 from pathlib import Path
 
@@ -126,16 +127,16 @@ def test_durations() -> None:
 
 @given(st.text(max_size=30))
 def test_quiet_hours_parser_never_crashes(text: str) -> None:
-    try:
+    with contextlib.suppress(ValueError):
         parse_quiet_hours(text)
-    except ValueError:
-        pass
 
 
-@given(st.dictionaries(st.sampled_from(["bot", "telegram", "delivery", "zzz"]),
-                       st.dictionaries(st.text(max_size=8), st.integers() | st.text(max_size=8))))
+@given(
+    st.dictionaries(
+        st.sampled_from(["bot", "telegram", "delivery", "zzz"]),
+        st.dictionaries(st.text(max_size=8), st.integers() | st.text(max_size=8)),
+    )
+)
 def test_config_loader_only_raises_config_errors(data: dict[str, object]) -> None:
-    try:
+    with contextlib.suppress(ConfigError):
         parse_config(data)
-    except ConfigError:
-        pass

@@ -74,10 +74,14 @@ async def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "t.sqlite3", clock=lambda: 1_800_000_000.0)
     try:
         await users.upsert(db, 1, "Aino", None, None, "fi")
-        with pytest.raises(sqlite3.IntegrityError):
+
+        async def rename_then_fail() -> None:
             async with db.transaction() as tx:
                 await tx.execute("UPDATE users SET first_name = 'Eino' WHERE id = 1")
                 await tx.execute("INSERT INTO users (id) VALUES (1)")
+
+        with pytest.raises(sqlite3.IntegrityError):
+            await rename_then_fail()
         user = await users.get(db, 1)
         assert user is not None
         assert user.first_name == "Aino"

@@ -15,11 +15,13 @@ from tools.messages import LANGUAGES, catalogs, extract
 _FIELDS = string.Formatter()
 
 
-def _placeholders(text: str) -> set[str]:
+def _placeholders(text: object) -> set[str]:
+    assert isinstance(text, str)
     return {name for _, name, _, _ in _FIELDS.parse(text) if name is not None}
 
 
-def _tags(text: str) -> list[str]:
+def _tags(text: object) -> list[str]:
+    assert isinstance(text, str)
     return re.findall(r"</?[a-z-]+", text)
 
 
@@ -62,8 +64,9 @@ def test_translation_escapes_values_but_not_html_markers() -> None:
     fi = translator.texts("fi")
     text = fi._("I don't know the command {command}. /help lists what I can do.", command="<b>")
     assert text == "En tunne komentoa &lt;b&gt;. /help kertoo, mitä osaan."
-    marked = fi._("I don't know the command {command}. /help lists what I can do.",
-                  command=Html("<b>x</b>"))
+    marked = fi._(
+        "I don't know the command {command}. /help lists what I can do.", command=Html("<b>x</b>")
+    )
     assert "<b>x</b>" in marked
     assert translator.texts("de").language == "fi"
 
@@ -79,8 +82,13 @@ def test_dates_and_times_per_locale() -> None:
 
 @pytest.mark.parametrize(
     ("stored", "client", "expected"),
-    [("sv", "en-GB", "sv"), (None, "en-GB", "en"), (None, "de", "fi"), (None, None, "fi"),
-     ("xx", "sv", "sv")],
+    [
+        ("sv", "en-GB", "sv"),
+        (None, "en-GB", "en"),
+        (None, "de", "fi"),
+        (None, None, "fi"),
+        ("xx", "sv", "sv"),
+    ],
 )
 def test_language_resolution_order(stored: str | None, client: str | None, expected: str) -> None:
     assert pick_language(stored, client, "fi") == expected

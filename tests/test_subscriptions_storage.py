@@ -52,9 +52,16 @@ async def test_audience_matches_areas_directly_or_through_region_county_or_all(
     assert await ask("health") == [1, 2, 4]
     assert await ask("village") == [2, 3]
     assert await ask() == [1, 2, 3, 4]
-    assert await subscriptions.audience_count(
-        db, municipalities=["167"], regions=["12"], counties=["pohjois-karjala"], themes=["health"]
-    ) == 3
+    assert (
+        await subscriptions.audience_count(
+            db,
+            municipalities=["167"],
+            regions=["12"],
+            counties=["pohjois-karjala"],
+            themes=["health"],
+        )
+        == 3
+    )
     everyone = await subscriptions.audience(db, everyone=True)
     assert sorted(everyone) == [1, 2, 3, 4, 5, 6]
 

@@ -1,0 +1,92 @@
+"""/start, /help, /language and the error handler, end to end through the stand-in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from telegram.ext import CommandHandler
+
+from tests.harness import BotHarness
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_start_welcomes_in_the_clients_language(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        liisa = h.user("Liisa", language_code="fi")
+        await liisa.send("/start")
+        welcome = liisa.last_message()
+        assert "Tervetuloa Järjestöbottiin!" in welcome.text
+        assert welcome.buttons == ["❓ Mitä osaat?", "🌐 Vaihda kieli"]
+        anna = h.user("Anna", language_code="sv-FI")
+        await anna.send("/start")
+        assert "Välkommen till Järjestöbotti!" in anna.last_message().text
+        john = h.user("John", language_code="de")
+        await john.send("/start")
+        assert "Tervetuloa" in john.last_message().text  # unknown language: config default
+
+
+async def test_language_choice_is_stored_and_used(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        liisa = h.user("Liisa", language_code="fi")
+        await liisa.send("/language")
+        assert liisa.last_message().buttons == ["Suomi", "Svenska", "English"]
+        await liisa.tap("English")
+        assert liisa.last_message().text == "Language changed: I now speak English in this chat."
+        chat = await h.services.db.fetchval("SELECT language FROM chats WHERE id = ?", (liisa.id,))
+        assert chat == "en"
+        await liisa.send("/help")
+        assert "/subscribe" in liisa.last_message().text
+        assert "Commands" in liisa.last_message().text
+        await liisa.send("/language sv")
+        assert "jag talar nu Svenska" in liisa.last_message().text
+
+
+async def test_language_usage_hint_and_unknown_command(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        liisa = h.user("Liisa", language_code="en")
+        await liisa.send("/language klingon")
+        assert liisa.last_message().text.startswith("Usage: /language")
+        await liisa.send("/frobnicate now")
+        assert liisa.last_message().text == (
+            "I don't know the command /frobnicate. /help lists what I can do."
+        )
+        await liisa.send("/start nonsense_payload")
+        texts = [m.text for m in liisa.messages()[-2:]]
+        assert texts[0] == "This link is not valid any more. Here is the start menu instead."
+
+
+async def test_help_depends_on_role(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({4242})) as h:
+        volunteer = h.user("Vilma", language_code="en")
+        await volunteer.send("/help")
+        assert "/sublink" not in volunteer.last_message().text
+        admin_user = h.sandbox.add_user("Admin", language_code="en", user_id=4242)
+        from tests.harness import ChatUser
+
+        admin = ChatUser(h, admin_user, h.sandbox.private_chat(admin_user))
+        await admin.send("/help")
+        assert "/sublink" in admin.last_message().text
+        assert "You are an administrator of this bot." in admin.last_message().text
+
+
+async def test_commands_are_published_per_language(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        calls = [r for r in h.sandbox.requests if r.method == "setMyCommands"]
+        languages = {r.params.get("language_code") for r in calls}
+        assert {"fi", "sv", "en"} <= languages
+        fi = next(r for r in calls if r.params.get("language_code") == "fi")
+        assert "Vaihda kieli" in str(fi.params["commands"])
+
+
+async def test_error_handler_apologises_in_the_users_language(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+
+        async def broken(update: object, context: object) -> None:
+            raise RuntimeError("boom with secret text")
+
+        h.application.add_handler(CommandHandler("broken", broken), group=-2)
+        liisa = h.user("Liisa", language_code="sv")
+        await liisa.send("/broken")
+        assert liisa.last_message().text.startswith("Förlåt, något gick fel hos mig.")
