@@ -18,6 +18,7 @@ from bot.permissions import GroupAdminCache
 from bot.place_search import PlaceIndex
 from bot.places import load_catalog
 from bot.regions_sync import sync_places
+from bot.reply_limiter import ReplyLimiter
 from handlers import (
     errors,
     groups,
@@ -105,6 +106,7 @@ def build_application(
         .context_types(context_types)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=config.bot.timezone))
         .job_queue(None)
+        .rate_limiter(ReplyLimiter(config.delivery))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

@@ -40,7 +40,7 @@ class AppState:
         self.services: Services | None = None
 
 
-class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], AppState]):
+class AppContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], AppState]):
     @property
     def services(self) -> Services:
         services = self.bot_data.services
@@ -50,5 +50,5 @@ class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], A
 
 
 BotApplication = Application[
-    ExtBot[None], AppContext, dict[Any, Any], dict[Any, Any], AppState, None
+    ExtBot[int], AppContext, dict[Any, Any], dict[Any, Any], AppState, None
 ]

@@ -33,7 +33,7 @@ def _indent(text: str, prefix: str) -> str:
 
 
 def _buttons(message: SentMessage) -> str:
-    return "  ".join(f"[{text}]" for text in message.buttons)
+    return "\n".join("  ".join(f"[{b.text}]" for b in row) for row in message.button_rows)
 
 
 @dataclass

@@ -19,13 +19,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.sandbox import Sandbox, SentMessage, SimChat, SimUser
-
 from bot.app import build_application
 from bot.clock import ManualClock
-from bot.config import BotSettings, Config, StorageSettings, TelegramSettings
+from bot.config import (
+    BotSettings,
+    Config,
+    DeliverySettings,
+    StorageSettings,
+    TelegramSettings,
+)
 from bot.context import BotApplication, Services
 from bot.runner import ProcessedUpdates, running
+from bot.sandbox import Sandbox, SentMessage, SimChat, SimUser
 
 __all__ = ["BotHarness", "ChatUser"]
 
@@ -106,13 +111,17 @@ class BotHarness:
         cls, tmp_path: Path, *, admins: frozenset[int] = frozenset(), **bot_settings: Any
     ) -> AsyncIterator[BotHarness]:
         clock = ManualClock(START)
-        async with Sandbox(TOKEN, global_rate=0) as sandbox:
+        async with Sandbox(TOKEN, global_rate=0, per_chat_limits=False) as sandbox:
             config = Config(
                 telegram=TelegramSettings(
                     token=TOKEN, base_url=sandbox.base_url, base_file_url=sandbox.base_file_url
                 ),
                 storage=StorageSettings(path=tmp_path / "bot.sqlite3"),
                 bot=replace(BotSettings(), admins=admins, **bot_settings),
+                # The stand-in's per-chat limits are off here; tests should not wait for them.
+                delivery=DeliverySettings(
+                    global_rate=1000.0, private_interval=0.001, group_per_minute=100_000
+                ),
                 source="<test>",
             )
             application = build_application(config, clock=clock)

@@ -80,13 +80,21 @@ async def test_commands_are_published_per_language(tmp_path: Path) -> None:
         assert "Vaihda kieli" in str(fi.params["commands"])
 
 
-async def test_error_handler_apologises_in_the_users_language(tmp_path: Path) -> None:
+async def test_error_handler_apologises_and_logs_no_texts(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "personal " + "detail"
     async with BotHarness.start(tmp_path) as h:
 
         async def broken(update: object, context: object) -> None:
-            raise RuntimeError("boom with secret text")
+            raise RuntimeError(secret)
 
         h.application.add_handler(CommandHandler("broken", broken), group=-2)
         liisa = h.user("Liisa", language_code="sv")
-        await liisa.send("/broken")
-        assert liisa.last_message().text.startswith("Förlåt, något gick fel hos mig.")
+        await liisa.send(f"/broken {secret}")
+        texts = [m.text for m in liisa.messages()]
+        assert any(t.startswith("Förlåt, något gick fel hos mig.") for t in texts)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "update 1 failed: RuntimeError" in logged
+    assert secret not in logged
+    assert h.config.telegram.token not in logged

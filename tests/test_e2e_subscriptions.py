@@ -93,6 +93,7 @@ async def test_text_shortcut_with_typos_swedish_and_suggestions(tmp_path: Path) 
 async def test_shortcut_keeps_chosen_themes_and_edit_themes_button(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path) as h:
         liisa = h.user("Liisa", language_code="en")
+        await liisa.send("/start")  # the bot records the chat on first contact
         await subscriptions.replace(h.services.db, liisa.id, [JOENSUU], ["health"])
         await liisa.send("/subscribe Outokumpu")
         assert (await _subscription(h, liisa.id)).themes == ("health",)
@@ -141,11 +142,16 @@ async def test_mysubscriptions_unsubscribe_pause_resume(tmp_path: Path) -> None:
         assert "already past" in liisa.last_message().text
         await liisa.send("/pause 31.12.")
         assert "paused until Thu 31 Dec 2026" in liisa.last_message().text
-        assert await resolve(h.services.db, h.services.places,
-                             AudienceSpec(municipalities=frozenset({"167"}))) == []
+        assert (
+            await resolve(
+                h.services.db, h.services.places, AudienceSpec(municipalities=frozenset({"167"}))
+            )
+            == []
+        )
         await liisa.send("/resume")
-        assert await resolve(h.services.db, h.services.places,
-                             AudienceSpec(municipalities=frozenset({"167"}))) == [liisa.id]
+        assert await resolve(
+            h.services.db, h.services.places, AudienceSpec(municipalities=frozenset({"167"}))
+        ) == [liisa.id]
         await liisa.send("/unsubscribe")
         await liisa.tap("✖ Unsubscribe from everything")
         await liisa.tap("Yes, remove all")
@@ -208,5 +214,9 @@ async def test_group_greeting_admin_only_changes_and_removal(tmp_path: Path) -> 
         )
         assert chat is not None
         assert (chat[0], chat[1]) == (0, "kicked")
-        assert await resolve(h.services.db, h.services.places,
-                             AudienceSpec(municipalities=frozenset({"167"}))) == []
+        assert (
+            await resolve(
+                h.services.db, h.services.places, AudienceSpec(municipalities=frozenset({"167"}))
+            )
+            == []
+        )

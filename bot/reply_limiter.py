@@ -1,0 +1,129 @@
+"""Flood control for the bot's direct replies (python-telegram-bot's rate-limiter hook).
+
+Telegram refuses a bot that sends more than about one message per second to a private chat (a
+short burst is tolerated), twenty per minute to a group, or thirty per second in total. A reply
+that would exceed that waits a little instead of failing; if Telegram still answers 429, the
+whole bot pauses for `retry_after` (flood control is per bot) and the request is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from bot.config import DeliverySettings
+
+__all__ = ["ReplyLimiter", "is_message_method"]
+
+_PRIVATE_BURST = 3
+_MESSAGE_METHODS = {"copymessage", "forwardmessage", "sendmediagroup"}
+
+
+def is_message_method(endpoint: str) -> bool:
+    """Methods that count against Telegram's message limits."""
+    name = endpoint.lower()
+    return (name.startswith("send") and name != "sendchataction") or name in _MESSAGE_METHODS
+
+
+class ReplyLimiter(BaseRateLimiter[int]):
+    def __init__(
+        self,
+        settings: DeliverySettings,
+        *,
+        max_retries: int = 3,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._settings = settings
+        self._max_retries = max_retries
+        self._clock = clock
+        self._global: deque[float] = deque()
+        self._private: dict[int, tuple[float, float]] = {}  # chat → (tokens, updated)
+        self._groups: dict[int, deque[float]] = {}
+        self._lock = asyncio.Lock()
+        self._paused_until = 0.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    def pause(self, seconds: float) -> None:
+        """Telegram asked the whole bot to wait."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def _wait_for(self, chat_id: int | None) -> float:
+        """Seconds until a message to this chat fits every limit (0: now, and it is counted)."""
+        now = self._clock()
+        waits = [self._paused_until - now]
+        window = self._global
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        if len(window) >= int(self._settings.global_rate):
+            waits.append(window[0] + 1.0 - now)
+        group: deque[float] | None = None
+        tokens = 0.0
+        if chat_id is not None and chat_id < 0:
+            group = self._groups.setdefault(chat_id, deque())
+            while group and group[0] <= now - 60.0:
+                group.popleft()
+            if len(group) >= self._settings.group_per_minute:
+                waits.append(group[0] + 60.0 - now)
+        elif chat_id is not None:
+            rate = 1.0 / self._settings.private_interval
+            held, updated = self._private.get(chat_id, (float(_PRIVATE_BURST), now))
+            tokens = min(float(_PRIVATE_BURST), held + (now - updated) * rate)
+            if tokens < 1.0:
+                waits.append((1.0 - tokens) / rate)
+        wait = max(waits)
+        if wait > 0:
+            return wait
+        window.append(now)
+        if group is not None:
+            group.append(now)
+        elif chat_id is not None:
+            self._private[chat_id] = (tokens - 1.0, now)
+        return 0.0
+
+    async def _acquire(self, chat_id: int | None) -> None:
+        while True:
+            async with self._lock:
+                wait = self._wait_for(chat_id)
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        counted = is_message_method(endpoint)
+        chat_id: int | None = None
+        with contextlib.suppress(TypeError, ValueError):
+            chat_id = int(data["chat_id"]) if "chat_id" in data else None
+        retries = self._max_retries if rate_limit_args is None else rate_limit_args
+        for attempt in range(retries + 1):
+            if counted:
+                await self._acquire(chat_id)
+            elif self._paused_until > self._clock():
+                await asyncio.sleep(self._paused_until - self._clock())
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt == retries:
+                    raise
+                delay = exc.retry_after
+                self.pause(delay.total_seconds() if hasattr(delay, "total_seconds") else delay)
+        raise AssertionError("unreachable")  # pragma: no cover
