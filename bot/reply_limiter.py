@@ -11,19 +11,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import DeliverySettings
 
-__all__ = ["ReplyLimiter", "is_message_method"]
+__all__ = ["ReplyLimiter", "is_message_method", "retry_seconds"]
 
 _PRIVATE_BURST = 3
 _MESSAGE_METHODS = {"copymessage", "forwardmessage", "sendmediagroup"}
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """`retry_after` in seconds, whichever type this python-telegram-bot version gives."""
+    with warnings.catch_warnings():
+        # PTB 22 warns that the attribute becomes a timedelta; both forms are handled here.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def is_message_method(endpoint: str) -> bool:
@@ -124,6 +136,5 @@ class ReplyLimiter(BaseRateLimiter[int]):
             except RetryAfter as exc:
                 if attempt == retries:
                     raise
-                delay = exc.retry_after
-                self.pause(delay.total_seconds() if hasattr(delay, "total_seconds") else delay)
+                self.pause(retry_seconds(exc))
         raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,20 @@
+"""`python -m bot demo` runs the whole scripted loop and exits 0."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.demo import run_demo
+
+
+async def test_demo_transcript(capsys: pytest.CaptureFixture[str]) -> None:
+    assert await run_demo() == 0
+    out = capsys.readouterr().out
+    assert "── Liisa in Liisa's chat: /start" in out
+    assert "Tervetuloa Järjestöbottiin!" in out
+    assert "[Suomi]  [Svenska]  [English]" in out
+    assert "✅ Tilattu: Joensuu" in out
+    assert "Vain ryhmän ylläpitäjät voivat muuttaa sen asetuksia." in out
+    assert "an event in Joensuu on health would reach 1 chat(s)" in out
+    assert "Traceback" not in out
+    assert out.rstrip().endswith("Demo finished.")
