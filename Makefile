@@ -36,7 +36,7 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/audience.py
-	$(BIN)/python bench/broadcast.py
+	$(BIN)/python bench/sandbox_throughput.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .coverage .mypy_cache .ruff_cache

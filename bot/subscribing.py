@@ -86,6 +86,8 @@ def summary_lines(
     catalog: PlaceCatalog,
     available: Iterable[Theme],
     t: Texts,
+    *,
+    now: int = 0,
 ) -> list[str]:
     """The readable "areas: …, themes: …" block used by the menus and /mysubscriptions."""
     names = [area_name(a, catalog, t) for a in sort_areas(areas, catalog, t)]
@@ -93,7 +95,7 @@ def summary_lines(
         t._("<b>Areas:</b> {areas}", areas=", ".join(names) if names else t._("none yet")),
         t._("<b>Themes:</b> {themes}", themes=", ".join(theme_names(themes, available, t))),
     ]
-    if subscription is not None and subscription.paused_until is not None:
+    if subscription is not None and subscription.paused_at(now):
         lines.append(t._("⏸ Deliveries are paused."))
     return lines
 

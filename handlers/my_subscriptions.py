@@ -38,15 +38,23 @@ async def _overview(
             keyboard([[button(t._("➕ Subscribe"), AREA, "edit", "areas")]]),
         )
     lines = [t._("<b>Subscriptions of this chat</b>")]
+    now = services.db.now()
     lines += summary_lines(
-        current, current.areas, current.themes, services.places, services.config.bot.themes, t
+        current,
+        current.areas,
+        current.themes,
+        services.places,
+        services.config.bot.themes,
+        t,
+        now=now,
     )
-    if current.paused_until is not None and current.paused_until < FOREVER:
+    paused = current.paused_at(now)
+    if paused and current.paused_until is not None and current.paused_until < FOREVER:
         until = datetime.fromtimestamp(current.paused_until, services.config.bot.timezone)
         lines.append(t._("Paused until {day}.", day=t.day(until)))
     pause = (
         button(t._("▶ Resume deliveries"), AREA_UNSUB, "resume")
-        if current.paused_until is not None
+        if paused
         else button(t._("⏸ Pause deliveries"), AREA_UNSUB, "pause")
     )
     rows = [

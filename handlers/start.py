@@ -44,6 +44,7 @@ async def start(update: Update, context: AppContext) -> None:
         _welcome(t) + "\n\n" + t._("What would you like to do next?"),
         reply_markup=keyboard(
             [
+                [button(t._("➕ Subscribe"), "sub", "edit", "areas")],
                 [button(t._("❓ What can you do?"), AREA_START, "help")],
                 [button(t._("🌐 Change language"), AREA_START, "lang")],
             ]

@@ -83,7 +83,13 @@ async def _subscribe_by_name(update: Update, context: AppContext, t: Texts, text
         names = ", ".join(area_name(a, services.places, t) for a in resolution.found)
         replies.append(t._("✅ Subscribed: {names}", names=names))
         replies += summary_lines(
-            current, current.areas, current.themes, services.places, services.config.bot.themes, t
+            current,
+            current.areas,
+            current.themes,
+            services.places,
+            services.config.bot.themes,
+            t,
+            now=services.db.now(),
         )
         await message.reply_text(
             "\n".join(replies),
@@ -242,7 +248,13 @@ async def _confirm(
     await query.answer(t._("Saved."))
     lines = [t._("✅ <b>Subscription saved.</b> You will get invitations and news for:")]
     lines += summary_lines(
-        saved, saved.areas, saved.themes, services.places, services.config.bot.themes, t
+        saved,
+        saved.areas,
+        saved.themes,
+        services.places,
+        services.config.bot.themes,
+        t,
+        now=services.db.now(),
     )
     await edit_in_place(message, "\n".join(lines), None)
 
@@ -262,7 +274,13 @@ async def _add_suggestion(update: Update, context: AppContext, t: Texts, data: C
     await query.answer(t._("Saved."))
     lines = [t._("✅ Subscribed: {names}", names=area_name(area, services.places, t))]
     lines += summary_lines(
-        current, current.areas, current.themes, services.places, services.config.bot.themes, t
+        current,
+        current.areas,
+        current.themes,
+        services.places,
+        services.config.bot.themes,
+        t,
+        now=services.db.now(),
     )
     assert isinstance(query.message, Message)
     await edit_in_place(

@@ -18,7 +18,9 @@ async def test_start_welcomes_in_the_clients_language(tmp_path: Path) -> None:
         await liisa.send("/start")
         welcome = liisa.last_message()
         assert "Tervetuloa Järjestöbottiin!" in welcome.text
-        assert welcome.buttons == ["❓ Mitä osaat?", "🌐 Vaihda kieli"]
+        assert welcome.buttons == ["➕ Tilaa", "❓ Mitä osaat?", "🌐 Vaihda kieli"]
+        await liisa.tap("➕ Tilaa")
+        assert "vaihe 1/3" in liisa.last_message().text
         anna = h.user("Anna", language_code="sv-FI")
         await anna.send("/start")
         assert "Välkommen till Järjestöbotti!" in anna.last_message().text

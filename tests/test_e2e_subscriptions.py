@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from bot.audience import AudienceSpec, resolve
@@ -148,6 +149,15 @@ async def test_mysubscriptions_unsubscribe_pause_resume(tmp_path: Path) -> None:
             )
             == []
         )
+        await liisa.send("/mysubscriptions")
+        assert "Paused until Thu 31 Dec 2026." in liisa.last_message().text
+        h.clock.advance(timedelta(days=40))  # the pause ends by itself on its day
+        await liisa.send("/mysubscriptions")
+        assert "paused" not in liisa.last_message().text.lower()
+        assert await resolve(
+            h.services.db, h.services.places, AudienceSpec(municipalities=frozenset({"167"}))
+        ) == [liisa.id]
+        await liisa.send("/pause")
         await liisa.send("/resume")
         assert await resolve(
             h.services.db, h.services.places, AudienceSpec(municipalities=frozenset({"167"}))
