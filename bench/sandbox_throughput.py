@@ -38,14 +38,17 @@ async def main() -> int:
 
             async def worker() -> None:
                 for i in queue:
-                    await bot.send_message(chats[i % len(chats)], f"<b>Viesti</b> {i}",
-                                           parse_mode="HTML")
+                    await bot.send_message(
+                        chats[i % len(chats)], f"<b>Viesti</b> {i}", parse_mode="HTML"
+                    )
 
             started = time.perf_counter()
             await asyncio.gather(*(worker() for _ in range(args.concurrency)))
             elapsed = time.perf_counter() - started
-    print(f"{args.requests} sendMessage requests in {elapsed:.2f} s → "
-          f"{args.requests / elapsed:.0f} requests/s (concurrency {args.concurrency})")
+    print(
+        f"{args.requests} sendMessage requests in {elapsed:.2f} s → "
+        f"{args.requests / elapsed:.0f} requests/s (concurrency {args.concurrency})"
+    )
     return 0
 
 
