@@ -13,6 +13,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import publish_commands
 from bot.config import Config
 from bot.context import AppContext, AppState, BotApplication, Services
+from bot.delivery import DeliveryWorker
 from bot.i18n import Translator
 from bot.permissions import GroupAdminCache
 from bot.place_search import PlaceIndex
@@ -68,6 +69,9 @@ async def _post_init(application: BotApplication) -> None:
     translator = Translator(config.bot.default_language, config.bot.timezone)
     places = load_catalog()
     await sync_places(db, places)
+    limiter = application.bot.rate_limiter
+    assert isinstance(limiter, ReplyLimiter)
+    delivery = DeliveryWorker(db, application.bot, limiter, config.delivery, clock=clock.timestamp)
     state.services = Services(
         config=config,
         db=db,
@@ -76,7 +80,9 @@ async def _post_init(application: BotApplication) -> None:
         group_admins=GroupAdminCache(clock.timestamp),
         places=places,
         place_index=PlaceIndex(places),
+        delivery=delivery,
     )
+    await delivery.start()
     await publish_commands(application.bot, translator, config.bot.admins)
     log.info("bot @%s ready", application.bot.username)
 
@@ -84,6 +90,7 @@ async def _post_init(application: BotApplication) -> None:
 async def _post_shutdown(application: BotApplication) -> None:
     services = application.bot_data.services
     if services is not None:
+        await services.delivery.stop()
         await services.db.close()
         application.bot_data.services = None
 

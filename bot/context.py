@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.delivery import DeliveryWorker
 from bot.i18n import Translator
 from bot.permissions import GroupAdminCache
 from bot.place_search import PlaceIndex
@@ -29,6 +30,7 @@ class Services:
     group_admins: GroupAdminCache
     places: PlaceCatalog
     place_index: PlaceIndex
+    delivery: DeliveryWorker
 
 
 class AppState:

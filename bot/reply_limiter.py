@@ -1,15 +1,22 @@
-"""Flood control for the bot's direct replies (python-telegram-bot's rate-limiter hook).
+"""Flood control shared by the bot's direct replies and the delivery worker.
 
 Telegram refuses a bot that sends more than about one message per second to a private chat (a
-short burst is tolerated), twenty per minute to a group, or thirty per second in total. A reply
-that would exceed that waits a little instead of failing; if Telegram still answers 429, the
-whole bot pauses for `retry_after` (flood control is per bot) and the request is retried.
+short burst is tolerated), twenty per minute to a group, or thirty per second in total. One
+instance of this class is python-telegram-bot's rate limiter for the Application (every reply a
+handler makes passes `process_request`) and the delivery worker's source of global send slots, so
+both share one budget. A reply waiting for a slot goes before the worker (`bulk_wait` answers
+"not now" while a reply waits). A reply that would exceed a limit waits instead of failing; if
+Telegram still answers 429, the whole bot pauses for `retry_after` (flood control is per bot).
+
+The global limit is a sliding window of N = ceil(rate) messages per N / rate seconds: 29.4/s means
+30 messages in any 1.02 s, which keeps a safety margin under Telegram's 30 in any second.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 import warnings
 from collections import deque
@@ -23,9 +30,12 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import DeliverySettings
 
-__all__ = ["ReplyLimiter", "is_message_method", "retry_seconds"]
+__all__ = ["BULK", "ReplyLimiter", "is_message_method", "retry_seconds"]
 
 _PRIVATE_BURST = 3
+# rate_limit_args value the delivery worker passes: the slot is already taken, and the worker
+# handles 429 itself (re-queueing the row) instead of retrying here.
+BULK = -1
 _MESSAGE_METHODS = {"copymessage", "forwardmessage", "sendmediagroup"}
 
 
@@ -60,6 +70,9 @@ class ReplyLimiter(BaseRateLimiter[int]):
         self._groups: dict[int, deque[float]] = {}
         self._lock = asyncio.Lock()
         self._paused_until = 0.0
+        self._interactive_waiting = 0
+        self._window_size = max(1, math.ceil(settings.global_rate))
+        self._window_span = self._window_size / settings.global_rate
 
     async def initialize(self) -> None:
         return None
@@ -76,10 +89,10 @@ class ReplyLimiter(BaseRateLimiter[int]):
         now = self._clock()
         waits = [self._paused_until - now]
         window = self._global
-        while window and window[0] <= now - 1.0:
+        while window and window[0] <= now - self._window_span:
             window.popleft()
-        if len(window) >= int(self._settings.global_rate):
-            waits.append(window[0] + 1.0 - now)
+        if len(window) >= self._window_size:
+            waits.append(window[0] + self._window_span - now)
         group: deque[float] | None = None
         tokens = 0.0
         if chat_id is not None and chat_id < 0:
@@ -105,12 +118,24 @@ class ReplyLimiter(BaseRateLimiter[int]):
         return 0.0
 
     async def _acquire(self, chat_id: int | None) -> None:
-        while True:
-            async with self._lock:
-                wait = self._wait_for(chat_id)
-            if wait <= 0:
-                return
-            await asyncio.sleep(wait)
+        self._interactive_waiting += 1
+        try:
+            while True:
+                async with self._lock:
+                    wait = self._wait_for(chat_id)
+                if wait <= 0:
+                    return
+                await asyncio.sleep(wait)
+        finally:
+            self._interactive_waiting -= 1
+
+    def bulk_wait(self) -> float:
+        """For the delivery worker: 0 when a global slot was taken for it, else seconds to wait.
+
+        Per-chat spacing is the worker's own business (it knows the chat types)."""
+        if self._interactive_waiting:
+            return 0.005
+        return self._wait_for(None)
 
     async def process_request(
         self,
@@ -121,6 +146,8 @@ class ReplyLimiter(BaseRateLimiter[int]):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if rate_limit_args == BULK:
+            return await callback(*args, **kwargs)
         counted = is_message_method(endpoint)
         chat_id: int | None = None
         with contextlib.suppress(TypeError, ValueError):

@@ -203,16 +203,21 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Writer]:
-        """Serialise writers in this process and lock the file against other processes."""
+        """Serialise writers in this process and lock the file against other processes.
+
+        The connection's thread runs statements in the order they were queued, so a rollback
+        queued after an interrupted BEGIN (a cancelled task) still undoes it: the connection is
+        never left inside a half-done transaction.
+        """
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
             try:
+                await self._conn.execute("BEGIN IMMEDIATE")
                 yield Writer(self._conn)
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await asyncio.shield(self._conn.rollback())
                 raise
             else:
-                await self._conn.execute("COMMIT")
+                await asyncio.shield(self._conn.commit())
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One statement in its own transaction; returns the affected row count."""

@@ -108,10 +108,18 @@ class BotHarness:
     @classmethod
     @asynccontextmanager
     async def start(
-        cls, tmp_path: Path, *, admins: frozenset[int] = frozenset(), **bot_settings: Any
+        cls,
+        tmp_path: Path,
+        *,
+        admins: frozenset[int] = frozenset(),
+        delivery: DeliverySettings | None = None,
+        sandbox_options: dict[str, Any] | None = None,
+        **bot_settings: Any,
     ) -> AsyncIterator[BotHarness]:
         clock = ManualClock(START)
-        async with Sandbox(TOKEN, global_rate=0, per_chat_limits=False) as sandbox:
+        options: dict[str, Any] = {"global_rate": 0, "per_chat_limits": False}
+        options.update(sandbox_options or {})
+        async with Sandbox(TOKEN, **options) as sandbox:
             config = Config(
                 telegram=TelegramSettings(
                     token=TOKEN, base_url=sandbox.base_url, base_file_url=sandbox.base_file_url
@@ -119,7 +127,8 @@ class BotHarness:
                 storage=StorageSettings(path=tmp_path / "bot.sqlite3"),
                 bot=replace(BotSettings(), admins=admins, **bot_settings),
                 # The stand-in's per-chat limits are off here; tests should not wait for them.
-                delivery=DeliverySettings(
+                delivery=delivery
+                or DeliverySettings(
                     global_rate=1000.0, private_interval=0.001, group_per_minute=100_000
                 ),
                 source="<test>",
