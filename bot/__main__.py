@@ -43,6 +43,42 @@ def _parser() -> argparse.ArgumentParser:
     )
     with_config(sub.add_parser("migrate", help="create or upgrade the database schema"))
     with_config(sub.add_parser("check", help="validate the configuration and the database"))
+    announce = with_config(
+        sub.add_parser(
+            "announce",
+            help="queue an announcement for the running bot (or show a broadcast's progress)",
+            description="Queue an announcement; the running bot's delivery worker sends it "
+            "within a second or two. Text is Telegram HTML (<b>, <i>, <a href>).",
+        )
+    )
+    target = announce.add_argument_group("audience (areas and themes combine)")
+    target.add_argument(
+        "--municipality",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="municipality names (Finnish or Swedish) or codes",
+    )
+    target.add_argument(
+        "--region",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="regions (maakunta) or wellbeing services counties",
+    )
+    target.add_argument("--theme", nargs="+", default=[], metavar="ID", help="theme ids")
+    target.add_argument("--all", action="store_true", help="everyone subscribed")
+    text = announce.add_mutually_exclusive_group()
+    text.add_argument("--text", help="the announcement text")
+    text.add_argument("--text-file", type=Path, metavar="PATH", help="read the text from a file")
+    announce.add_argument(
+        "--at",
+        metavar="TIME",
+        help="send later: '2026-12-01 18:00' or '1.12.2026 18.00' (local time)",
+    )
+    announce.add_argument(
+        "--status", type=int, metavar="ID", help="print the progress of broadcast ID instead"
+    )
     return parser
 
 
@@ -56,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": cli.demo,
         "migrate": cli.migrate,
         "check": cli.check,
+        "announce": cli.announce,
     }
     try:
         return handlers[args.command](args)

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, BaseHandler, ContextTypes, Defaults
 
+from bot.broadcast_reports import BroadcastReporter
 from bot.clock import Clock, SystemClock
 from bot.commands import publish_commands
 from bot.config import Config
@@ -21,6 +22,7 @@ from bot.places import load_catalog
 from bot.regions_sync import sync_places
 from bot.reply_limiter import ReplyLimiter
 from handlers import (
+    announce,
     errors,
     groups,
     my_subscriptions,
@@ -55,9 +57,11 @@ def handler_groups() -> list[tuple[int, Handlers]]:
                 *my_subscriptions.handlers(),
                 *groups.handlers(),
                 *sublinks.handlers(),
+                *announce.handlers(),
                 *start.fallback_handlers(),
             ],
         ),
+        (announce.STEP_GROUP, announce.step_handlers()),
     ]
 
 
@@ -83,12 +87,19 @@ async def _post_init(application: BotApplication) -> None:
         delivery=delivery,
     )
     await delivery.start()
+    state.reporter = BroadcastReporter(
+        db, application.bot, translator, rate=config.delivery.global_rate
+    )
+    await state.reporter.start()
     await publish_commands(application.bot, translator, config.bot.admins)
     log.info("bot @%s ready", application.bot.username)
 
 
 async def _post_shutdown(application: BotApplication) -> None:
     services = application.bot_data.services
+    if application.bot_data.reporter is not None:
+        await application.bot_data.reporter.stop()
+        application.bot_data.reporter = None
     if services is not None:
         await services.delivery.stop()
         await services.db.close()

@@ -159,3 +159,20 @@ def demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
     return asyncio.run(run_demo(keep_running=args.keep_running))
+
+
+def announce(args: argparse.Namespace) -> int:
+    from bot.cli_announce import AnnounceError, status
+    from bot.cli_announce import announce as queue_announcement
+
+    config = _config(args)
+    try:
+        if args.status is not None:
+            print(asyncio.run(status(args.status, config)))
+        else:
+            print(asyncio.run(queue_announcement(args, config)))
+    except AnnounceError as exc:
+        raise CliError(str(exc)) from None
+    except DatabaseError as exc:
+        raise CliError(f"database: {exc}") from None
+    return 0

@@ -34,6 +34,9 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("profile", N_("The association profile of a group chat")),
     CommandInfo("language", N_("Change the language")),
     CommandInfo("sublink", N_("Subscription link for posters and newsletters"), "coordinator"),
+    CommandInfo("announce", N_("Send an announcement to an audience"), "coordinator"),
+    CommandInfo("announcements", N_("Your announcements, with cancel buttons"), "coordinator"),
+    CommandInfo("cancel", N_("Stop what you are preparing"), "coordinator"),
 )
 
 

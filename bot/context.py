@@ -7,6 +7,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.broadcast_reports import BroadcastReporter
 from bot.clock import Clock
 from bot.config import Config
 from bot.delivery import DeliveryWorker
@@ -40,6 +41,7 @@ class AppState:
         self.config: Config | None = None
         self.clock: Clock | None = None
         self.services: Services | None = None
+        self.reporter: BroadcastReporter | None = None
 
 
 class AppContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], AppState]):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, time, tzinfo
 
-__all__ = ["DateError", "parse_date"]
+__all__ = ["DateError", "parse_date", "parse_datetime"]
 
 _FINNISH = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -43,3 +43,26 @@ def parse_date(text: str, today: date, *, allow_past: bool = False) -> date:
     if result < today and not allow_past:
         raise DateError("past")
     return result
+
+
+_TIME = re.compile(r"^(?:klo\s*|kl\.?\s*|at\s*)?(\d{1,2})(?:[.:](\d{2}))?$", re.IGNORECASE)
+
+
+def parse_datetime(text: str, now: datetime, tz: tzinfo) -> datetime:
+    """ "26.11.2026 18.00", "26.11. klo 18", "2026-12-01 18:00" in the given zone; must be in the
+    future (DateError 'past'), 'format' or 'invalid' otherwise."""
+    parts = text.strip().split(None, 1)
+    if len(parts) != 2:
+        raise DateError("format")
+    local_now = now.astimezone(tz)
+    day = parse_date(parts[0], local_now.date(), allow_past=True)
+    match = _TIME.match(parts[1].strip())
+    if not match:
+        raise DateError("format")
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if hour > 23 or minute > 59:
+        raise DateError("invalid")
+    moment = datetime.combine(day, time(hour, minute), tz)
+    if moment <= now:
+        raise DateError("past")
+    return moment

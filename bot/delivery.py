@@ -127,7 +127,7 @@ class DeliveryWorker:
         async with asyncio.timeout(timeout):
             # One query sees every row either due, in flight ('sending') or finished: each
             # transition is a single committed write, so there is no gap to slip through.
-            while await outbox.unfinished(self._db, self._clock()):
+            while await outbox.unfinished(self._db, self._clock()):  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
 
     async def _run(self) -> None:
@@ -163,10 +163,9 @@ class DeliveryWorker:
                 break
             if row.id in self._inflight or row.chat_id in self._busy_chats:
                 continue
-            if row.file_id is not None and row.file_id not in self._uploaded:
-                if row.file_id in self._uploading:
-                    wait = min(wait, 0.02)
-                    continue
+            if row.file_id in self._uploading and row.file_id not in self._uploaded:
+                wait = min(wait, 0.02)
+                continue
             ready_at = self._next_ok.get(row.chat_id, 0.0)
             if ready_at > real_now:
                 wait = min(wait, ready_at - real_now)

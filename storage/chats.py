@@ -14,6 +14,7 @@ __all__ = [
     "chat_type",
     "deactivate",
     "get",
+    "language_hints",
     "migrate_id",
     "set_language",
     "upsert",
@@ -88,6 +89,17 @@ async def upsert(
         row = await tx.fetchone("SELECT * FROM chats WHERE id = ?", (chat_id,))
     assert row is not None
     return _chat(row)
+
+
+async def language_hints(db: Database, chat_id: int) -> tuple[str | None, str | None]:
+    """(chosen language, Telegram client language) for a chat the bot writes to unprompted;
+    the client language is known for private chats only."""
+    row = await db.fetchone(
+        "SELECT c.language, u.language_code FROM chats c LEFT JOIN users u ON u.id = c.id "
+        "WHERE c.id = ?",
+        (chat_id,),
+    )
+    return (None, None) if row is None else (row[0], row[1])
 
 
 async def set_language(db: Database, chat_id: int, language: str) -> None:

@@ -1,0 +1,385 @@
+"""/announce for coordinators and admins: content → audience → preview → send now or later;
+/announcements lists them with cancel buttons.
+
+The draft lives in the coordinator's user_data (a few minutes of work; a restart asks them to
+start again). Steps are answered in the coordinator's private chat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from telegram import Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import announcements
+from bot.access import role_of
+from bot.announcements import AudienceChoice, Content
+from bot.audience import AudienceSpec, count
+from bot.context import AppContext
+from bot.dates import DateError, parse_datetime
+from bot.i18n import Texts
+from handlers.common import edit_in_place, texts_for
+from handlers.keyboards import button, decode, keyboard, pattern
+from storage import outbox, roles
+
+__all__ = ["STEP_GROUP", "handlers", "step_handlers"]
+
+AREA = "ann"
+STEP_GROUP = 1  # free-text steps run beside group 0's commands
+_DRAFT = "announce_draft"
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    step: str  # content, audience, confirm, when
+    content: Content | None = None
+    choice: AudienceChoice | None = None
+    audience_size: int = 0
+
+
+def _draft(context: AppContext) -> Draft | None:
+    value = context.user_data.get(_DRAFT) if context.user_data is not None else None
+    return value if isinstance(value, Draft) else None
+
+
+def _user_id(context: AppContext) -> int:
+    """The acting user; every update this module handles has one."""
+    user_id = context._user_id
+    assert user_id is not None
+    return user_id
+
+
+def _store(context: AppContext, draft: Draft | None) -> None:
+    if context.user_data is None:
+        return
+    if draft is None:
+        context.user_data.pop(_DRAFT, None)
+    else:
+        context.user_data[_DRAFT] = draft
+
+
+async def _may_announce(update: Update, context: AppContext) -> bool:
+    user = update.effective_user
+    if user is None:
+        return False
+    services = context.services
+    return await role_of(services.config, services.db, user.id) != "participant"
+
+
+async def announce_command(update: Update, context: AppContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    t = await texts_for(context, update)
+    if not await _may_announce(update, context):
+        await message.reply_text(t._("Only coordinators can send announcements."))
+        return
+    if update.effective_chat is None or update.effective_chat.type != "private":
+        await message.reply_text(t._("Prepare announcements in a private chat with me."))
+        return
+    _store(context, Draft("content"))
+    await message.reply_text(
+        t._(
+            "Send the announcement: a text (bold, italics and links are kept), or a photo or a "
+            "document with a caption. /cancel stops."
+        )
+    )
+
+
+def _content(message: Message) -> Content | None:
+    if message.photo:
+        caption = message.caption_html or ""
+        return Content(caption, len(message.caption or ""), photo=message.photo[-1].file_id)
+    if message.document is not None:
+        caption = message.caption_html or ""
+        return Content(caption, len(message.caption or ""), document=message.document.file_id)
+    if message.text is not None:
+        return Content(message.text_html, len(message.text))
+    return None
+
+
+async def on_step(update: Update, context: AppContext) -> None:
+    draft = _draft(context)
+    message = update.effective_message
+    if draft is None or message is None:
+        return
+    t = await texts_for(context, update)
+    if draft.step == "content":
+        await _take_content(message, context, t, draft)
+    elif draft.step == "audience" and message.text:
+        await _take_audience(message, context, t, draft, message.text)
+    elif draft.step == "when" and message.text:
+        await _take_time(message, context, t, draft, message.text)
+
+
+async def _take_content(message: Message, context: AppContext, t: Texts, draft: Draft) -> None:
+    content = _content(message)
+    if content is None:
+        await message.reply_text(
+            t._("I can send texts, photos and documents. Send one of those, or /cancel.")
+        )
+        return
+    problem = announcements.check_content(content)
+    if problem is not None:
+        await message.reply_text(
+            {
+                "empty": t._("The announcement is empty. Send the text, or /cancel."),
+                "too_long": t._(
+                    "The text is {length} characters; Telegram allows {limit}. "
+                    "Shorten it and send again.",
+                    length=content.plain_length,
+                    limit=announcements.MAX_TEXT,
+                ),
+                "caption_too_long": t._(
+                    "The caption is {length} characters; Telegram allows {limit} under a file. "
+                    "Shorten it and send again.",
+                    length=content.plain_length,
+                    limit=announcements.MAX_CAPTION,
+                ),
+            }[problem]
+        )
+        return
+    _store(context, replace(draft, step="audience", content=content))
+    await message.reply_text(
+        t._(
+            "Who should get it? Send municipalities, regions, wellbeing counties and/or themes, "
+            "for example “Joensuu, Outokumpu, health”, or tap below."
+        ),
+        reply_markup=keyboard([[button(t._("Everyone subscribed"), AREA, "everyone")]]),
+    )
+
+
+async def _take_audience(
+    message: Message, context: AppContext, t: Texts, draft: Draft, text: str
+) -> None:
+    services = context.services
+    choice = announcements.parse_audience(text, services.place_index, services.config.bot.themes)
+    if choice.unknown:
+        await message.reply_text(
+            t._(
+                "I did not recognise: {names}. Send the audience again.",
+                names=", ".join(choice.unknown),
+            )
+        )
+        return
+    await _preview(message, context, t, replace(draft, choice=choice))
+
+
+async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft) -> None:
+    services = context.services
+    user = _user_id(context)
+    assert draft.choice is not None
+    assert draft.content is not None
+    granted = await roles.active_roles(services.db, user)
+    is_admin = user in services.config.bot.admins
+    if not is_admin and not announcements.in_scope(granted, draft.choice.spec, services.places):
+        await message.reply_text(
+            t._("That audience is outside the areas you coordinate. Send another audience.")
+        )
+        return
+    size = await count(services.db, services.places, draft.choice.spec)
+    if size == 0:
+        await message.reply_text(
+            t._(
+                "No chat follows that audience, so nothing would be sent. Send another audience, "
+                "or /cancel."
+            )
+        )
+        return
+    _store(context, replace(draft, step="confirm", audience_size=size))
+    await message.reply_text(t._("Preview — recipients will see exactly this:"))
+    content = draft.content
+    if content.photo is not None:
+        await context.bot.send_photo(message.chat.id, content.photo, caption=content.html)
+    elif content.document is not None:
+        await context.bot.send_document(message.chat.id, content.document, caption=content.html)
+    else:
+        await context.bot.send_message(message.chat.id, content.html)
+    await message.reply_text(
+        t.n_("It will reach {n} chat.", "It will reach {n} chats.", size),
+        reply_markup=keyboard(
+            [
+                [button(t._("📣 Send now"), AREA, "send")],
+                [button(t._("🕒 Send later…"), AREA, "later")],
+                [button(t._("✖ Cancel"), AREA, "cancel")],
+            ]
+        ),
+    )
+
+
+async def _take_time(
+    message: Message, context: AppContext, t: Texts, draft: Draft, text: str
+) -> None:
+    services = context.services
+    try:
+        moment = parse_datetime(text, services.clock.now(), services.config.bot.timezone)
+    except DateError as exc:
+        await message.reply_text(
+            t._("That time is already past. Send a future time like 26.11.2026 18.00.")
+            if exc.reason == "past"
+            else t._("Send the time like 26.11.2026 18.00 or 26.11. klo 18.")
+        )
+        return
+    await _queue(message, context, t, draft, moment)
+
+
+async def _queue(
+    message: Message, context: AppContext, t: Texts, draft: Draft, at: datetime | None
+) -> None:
+    services = context.services
+    assert draft.choice is not None
+    assert draft.content is not None
+    broadcast_id, size = await announcements.queue(
+        services.db,
+        services.places,
+        draft.choice.spec,
+        draft.content,
+        created_by=_user_id(context),
+        report_chat_id=message.chat.id,
+        at=at.timestamp() if at else None,
+    )
+    _store(context, None)
+    if at is None:
+        status = await message.reply_text(
+            t.n_(
+                "📣 Sending announcement {id} to {n} chat…",
+                "📣 Sending announcement {id} to {n} chats…",
+                size,
+                id=broadcast_id,
+            )
+        )
+        await outbox.set_progress_message(services.db, broadcast_id, status.message_id)
+        services.delivery.wake()
+    else:
+        await message.reply_text(
+            t._(
+                "🕒 Announcement {id} will go out {when}. /announcements lists it with a cancel "
+                "button.",
+                id=broadcast_id,
+                when=t.when(at),
+            )
+        )
+
+
+async def on_tap(update: Update, context: AppContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    t = await texts_for(context, update)
+    data = decode(query.data)
+    action = data.part(0) if data else None
+    if action == "x" and data is not None:
+        await _cancel_broadcast(update, context, t, data.int_part(1))
+        return
+    draft = _draft(context)
+    message = query.message
+    if (
+        draft is None
+        or not isinstance(message, Message)
+        or not await _may_announce(update, context)
+    ):
+        await query.answer(
+            t._("This announcement is no longer being prepared. Start again with /announce."),
+            show_alert=True,
+        )
+        return
+    await query.answer()
+    if action == "everyone" and draft.step == "audience":
+        choice = AudienceChoice(AudienceSpec(everyone=True), ())
+        await _preview(message, context, t, replace(draft, choice=choice))
+    elif action == "send" and draft.step == "confirm":
+        await edit_in_place(
+            message,
+            t.n_("It will reach {n} chat.", "It will reach {n} chats.", draft.audience_size),
+            None,
+        )
+        await _queue(message, context, t, draft, None)
+    elif action == "later" and draft.step == "confirm":
+        _store(context, replace(draft, step="when"))
+        await message.reply_text(t._("When? For example 26.11.2026 18.00 or 26.11. klo 18."))
+    elif action == "cancel":
+        _store(context, None)
+        await edit_in_place(message, t._("The announcement was discarded."), None)
+
+
+async def _cancel_broadcast(
+    update: Update, context: AppContext, t: Texts, broadcast_id: int | None
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    services = context.services
+    found = await outbox.broadcast(services.db, broadcast_id) if broadcast_id else None
+    user = _user_id(context)
+    allowed = found is not None and (found.created_by == user or user in services.config.bot.admins)
+    if found is None or not allowed or found.state not in ("scheduled", "sending"):
+        await query.answer(t._("That announcement can no longer be cancelled."), show_alert=True)
+        return
+    skipped = await outbox.cancel_broadcast(services.db, found.id)
+    await query.answer(
+        t.n_(
+            "Cancelled; {n} message was not sent.",
+            "Cancelled; {n} messages were not sent.",
+            skipped,
+        )
+    )
+
+
+async def announcements_command(update: Update, context: AppContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    t = await texts_for(context, update)
+    if not await _may_announce(update, context):
+        await message.reply_text(t._("Only coordinators can send announcements."))
+        return
+    services = context.services
+    mine = await outbox.broadcasts_by(services.db, _user_id(context), open_only=False)
+    if not mine:
+        await message.reply_text(t._("You have not sent announcements yet. /announce starts one."))
+        return
+    lines = [t._("<b>Your announcements</b>")]
+    rows = []
+    states = {
+        "scheduled": t._("scheduled"),
+        "sending": t._("sending"),
+        "done": t._("delivered"),
+        "cancelled": t._("cancelled"),
+    }
+    for broadcast in mine:
+        progress = await outbox.progress(services.db, broadcast.id)
+        lines.append(
+            t._(
+                "{id}: {state}, {sent}/{total} sent",
+                id=broadcast.id,
+                state=states[broadcast.state],
+                sent=progress.sent,
+                total=progress.total,
+            )
+        )
+        if broadcast.state in ("scheduled", "sending"):
+            rows.append([button(t._("✖ Cancel {id}", id=broadcast.id), AREA, "x", broadcast.id)])
+    await message.reply_text("\n".join(lines), reply_markup=keyboard(rows) if rows else None)
+
+
+async def cancel_command(update: Update, context: AppContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    t = await texts_for(context, update)
+    had = _draft(context) is not None
+    _store(context, None)
+    await message.reply_text(
+        t._("Stopped; nothing was sent.") if had else t._("There is nothing to cancel.")
+    )
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, None]]:
+    return [
+        CommandHandler("announce", announce_command),
+        CommandHandler("announcements", announcements_command),
+        CommandHandler("cancel", cancel_command),
+        CallbackQueryHandler(on_tap, pattern=pattern(AREA)),
+    ]
+
+
+def step_handlers() -> list[BaseHandler[Update, AppContext, None]]:
+    """Free-text answers to the step the coordinator is on (group STEP_GROUP)."""
+    return [MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, on_step)]
