@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import signal
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ from bot.config import BotSettings, Config, StorageSettings, TelegramSettings
 from bot.context import BotApplication
 from bot.runner import ProcessedUpdates, running
 from bot.sandbox import Sandbox, SentMessage, SimChat, SimUser
+from storage import chats, subscriptions
+from storage.subscriptions import Area
 
 __all__ = ["run_demo"]
 
@@ -70,6 +73,9 @@ class Transcript:
                 self.say(_indent(body, "      │ "))
                 if message.buttons:
                     self.say(_indent(_buttons(message), "      "))
+
+    def report_chats(self, chats: list[SimChat]) -> None:
+        self._report(chats)
 
     async def send(self, user: SimUser, chat: SimChat, text: str) -> None:
         self.say(f"── {user.first_name} in {self.names.get(chat.id, chat.id)}: {text}")
@@ -152,6 +158,41 @@ async def _script(t: Transcript, sandbox: Sandbox, application: BotApplication) 
     t.heading("Audience check")
     t.say(f"   an event in Joensuu on health would reach {health} chat(s) (Liisa)")
     t.say(f"   an event in Joensuu on village activity would reach {village} chat(s) (the group)")
+
+    await _announcement(t, sandbox, application)
+
+
+async def _announcement(t: Transcript, sandbox: Sandbox, application: BotApplication) -> None:
+    services = application.bot_data.services
+    assert services is not None
+    t.heading("4. The regional network announces to 300 more subscribers (6 have blocked the bot)")
+    db = services.db
+    crowd = [sandbox.add_user(f"Jäsen {i}") for i in range(300)]
+    for user in crowd:
+        sandbox.private_chat(user)
+        await chats.upsert(db, user.id, "private", None)
+        await subscriptions.replace(db, user.id, [Area("region", "12")], [])
+    for user in crowd[::50]:
+        sandbox.block(sandbox.private_chat(user))
+    admin = sandbox.add_user("Riikka", last_name="Coordinator", language_code="fi", user_id=9001)
+    admin_chat = sandbox.private_chat(admin)
+    t.names[admin_chat.id] = "Riikka's chat"
+    await t.send(admin, admin_chat, "/announce")
+    await t.send(admin, admin_chat, "<b>Järjestöfoorumi</b> 3.12. klo 17 Joensuussa – tervetuloa!")
+    await t.send(admin, admin_chat, "Pohjois-Karjala")
+    await t.tap(admin, admin_chat, "📣 Lähetä nyt")
+    started = time.monotonic()
+    await services.delivery.wait_idle(timeout=120)
+    reporter = application.bot_data.reporter
+    assert reporter is not None
+    await reporter.tick()
+    t.say(
+        f"   … the delivery worker sent the broadcast in {time.monotonic() - started:.1f} s "
+        f"({sandbox.count('sendMessage', status=429)} × 429 from the stand-in)"
+    )
+    t.report_chats([admin_chat])
+    delivered = sandbox.messages(sandbox.private_chat(crowd[1]))
+    t.say(f"   a member's chat now shows: “{delivered[-1].text if delivered else '—'}”")
 
 
 async def _keep_running(sandbox: Sandbox) -> None:

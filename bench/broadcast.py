@@ -1,0 +1,173 @@
+"""Broadcast benchmark against the stand-in's strict 30 msg/s window.
+
+    python bench/broadcast.py [--recipients N]
+
+Run 1, the product: the real Application (delivery worker + shared limiter) broadcasts to N
+distinct private chats through the outbox. Run 2, the baseline: the same Application shape, but
+the broadcast is N concurrent send_message calls through python-telegram-bot's AIORateLimiter
+(30/s overall). In both, a volunteer taps an inline button every 100 ms during the broadcast and
+the time from the tap to the bot's answerCallbackQuery is recorded.
+
+Prints, per run: achieved rate / 30 (goal ≥ 0.97), number of 429 answers (goal 0), callback
+answer p95 (goal < 300 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import AIORateLimiter, ApplicationBuilder, CallbackQueryHandler
+
+from bot.app import build_application
+from bot.config import Config, DeliverySettings, StorageSettings, TelegramSettings
+from bot.context import AppContext, BotApplication
+from bot.runner import running
+from bot.sandbox import Sandbox
+from storage import chats, outbox
+from storage.outbox import NewMessage
+
+TOKEN = "99:BENCH-broadcast"
+LIMIT = 30.0
+
+
+async def _answer(update: Update, context: AppContext) -> None:
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+
+
+async def _measure(
+    sb: Sandbox,
+    application: BotApplication,
+    broadcast: Callable[[list[int]], Awaitable[None]],
+    recipients: int,
+) -> tuple[float, int, float]:
+    people = [sb.private_chat(sb.add_user(f"R{i}")).id for i in range(recipients)]
+    tapper = sb.add_user("Tapper")
+    tap_chat = sb.private_chat(tapper)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Tap", callback_data="bench:tap")]])
+    button_message = await application.bot.send_message(tap_chat.id, "Tap me", reply_markup=markup)
+    await asyncio.sleep(1.1)  # let the window forget the set-up message
+    first_request = len(sb.requests)
+    injected: dict[str, float] = {}
+    done = asyncio.Event()
+
+    async def tap_loop() -> None:
+        while not done.is_set():
+            update = sb.tap(tap_chat, tapper, button_message.message_id, "bench:tap")
+            injected[update["callback_query"]["id"]] = time.monotonic()
+            await asyncio.sleep(0.1)
+
+    tapping = asyncio.get_running_loop().create_task(tap_loop())
+    await broadcast(people)
+    done.set()
+    await tapping
+    await asyncio.sleep(0.5)
+    records = sb.requests[first_request:]
+    sends = [r for r in records if r.method == "sendMessage" and r.status_code == 200]
+    rate = (len(sends) - 1) / (sends[-1].time - sends[0].time) if len(sends) > 1 else 0.0
+    refusals = sum(1 for r in records if r.status_code == 429)
+    answered = {
+        str(r.params.get("callback_query_id")): r.time
+        for r in records
+        if r.method == "answerCallbackQuery"
+    }
+    latencies = sorted((answered[q] - t) * 1000 for q, t in injected.items() if q in answered)
+    p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
+    return rate, refusals, p95
+
+
+async def product_run(recipients: int, tmp: Path) -> tuple[float, int, float]:
+    async with Sandbox(TOKEN, global_rate=LIMIT) as sb:
+        config = Config(
+            telegram=TelegramSettings(
+                token=TOKEN, base_url=sb.base_url, base_file_url=sb.base_file_url
+            ),
+            storage=StorageSettings(path=tmp / "product.sqlite3"),
+            delivery=DeliverySettings(),
+        )
+        application = build_application(config)
+        application.add_handler(CallbackQueryHandler(_answer, pattern="^bench:"), group=-5)
+        async with running(application, poll_timeout=1):
+            services = application.bot_data.services
+            assert services is not None
+
+            async def broadcast(people: list[int]) -> None:
+                db = services.db
+                for chat_id in people:
+                    await chats.upsert(db, chat_id, "private", None)
+                async with db.transaction() as tx:
+                    await outbox.enqueue(
+                        tx,
+                        [
+                            NewMessage(c, "announcement", "sendMessage", {"text": "Tiedote"})
+                            for c in people
+                        ],
+                        now=db.now(),
+                    )
+                services.delivery.wake()
+                await services.delivery.wait_idle(timeout=recipients / 10 + 60)
+
+            return await _measure(sb, application, broadcast, recipients)
+
+
+async def baseline_run(recipients: int, tmp: Path) -> tuple[float, int, float]:
+    async with Sandbox(TOKEN, global_rate=LIMIT) as sb:
+        config = Config(
+            telegram=TelegramSettings(
+                token=TOKEN, base_url=sb.base_url, base_file_url=sb.base_file_url
+            ),
+            storage=StorageSettings(path=tmp / "baseline.sqlite3"),
+        )
+
+        def with_aio(builder: ApplicationBuilder) -> ApplicationBuilder:  # type: ignore[type-arg]
+            return builder.rate_limiter(AIORateLimiter(overall_max_rate=30, max_retries=10))
+
+        application = build_application(config, customize=with_aio)
+        application.add_handler(CallbackQueryHandler(_answer, pattern="^bench:"), group=-5)
+        async with running(application, poll_timeout=1):
+            semaphore = asyncio.Semaphore(100)
+
+            async def one(chat_id: int) -> None:
+                async with semaphore:
+                    await application.bot.send_message(chat_id, "Tiedote")
+
+            async def broadcast(people: list[int]) -> None:
+                await asyncio.gather(*(one(c) for c in people))
+
+            return await _measure(sb, application, broadcast, recipients)
+
+
+def _line(name: str, rate: float, refusals: int, p95: float) -> str:
+    return (
+        f"{name:<34} rate {rate:5.2f}/s → {rate / LIMIT:.3f} of the limit (goal ≥ 0.97); "
+        f"429s: {refusals} (goal 0); callback p95 {p95:.0f} ms → {p95 / 300:.2f} of 300 ms"
+    )
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipients", type=int, default=3000)
+    parser.add_argument("--skip-baseline", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        product = await product_run(args.recipients, Path(tmp))
+        print(_line("outbox worker (this project)", *product), flush=True)
+        if not args.skip_baseline:
+            baseline = await baseline_run(args.recipients, Path(tmp))
+            print(_line("AIORateLimiter (baseline)", *baseline), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
