@@ -77,8 +77,9 @@ async def test_bad_content_and_empty_audience(tmp_path: Path) -> None:
         await admin.send("x" * 5000)
         assert "The text is 5000 characters; Telegram allows 4096" in admin.last_message().text
         h.sandbox.send_document(admin.chat, admin.user, b"%PDF", "a.pdf", caption="c" * 1100)
-        update = h.sandbox.send_document(admin.chat, admin.user, b"%PDF", "a.pdf",
-                                         caption="c" * 1100)
+        update = h.sandbox.send_document(
+            admin.chat, admin.user, b"%PDF", "a.pdf", caption="c" * 1100
+        )
         await h.processed(update["update_id"])
         assert "The caption is 1100 characters" in admin.last_message().text
         await admin.send("Kevään työpaja")
@@ -99,8 +100,13 @@ async def test_participants_and_out_of_scope_coordinators_are_refused(tmp_path: 
         assert volunteer.last_message().text == "Only coordinators can send announcements."
         coordinator = h.user("Kaisa", language_code="en")
         await coordinator.send("/start")
-        await roles.grant(h.services.db, coordinator.id, "coordinator",
-                          (roles.ScopeArea("region", "12"),), granted_by=None)
+        await roles.grant(
+            h.services.db,
+            coordinator.id,
+            "coordinator",
+            (roles.ScopeArea("region", "12"),),
+            granted_by=None,
+        )
         await coordinator.send("/announce")
         await coordinator.send("Tiedote")
         await coordinator.send("Helsinki")
@@ -126,8 +132,11 @@ async def test_schedule_list_and_cancel(tmp_path: Path) -> None:
         assert "will go out Tue 1 Dec 2026 at 18:00" in admin.last_message().text
         await h.services.delivery.wait_idle()
         assert h.sandbox.count("sendMessage") == len(
-            [r for r in h.sandbox.requests if r.method == "sendMessage" and r.params.get(
-                "chat_id") == str(ADMIN)]
+            [
+                r
+                for r in h.sandbox.requests
+                if r.method == "sendMessage" and r.params.get("chat_id") == str(ADMIN)
+            ]
         )  # nothing went to subscribers yet
         await admin.send("/announcements")
         assert "1: scheduled, 0/3 sent" in admin.last_message().text
@@ -153,27 +162,52 @@ def test_cli_announce_and_status(tmp_path: Path, capsys: pytest.CaptureFixture[s
         database = await Database.open(db)
         for chat_id, code in ((1, "167"), (2, "309"), (3, "091")):
             await chats.upsert(database, chat_id, "private", None)
-            await subscriptions.replace(database, chat_id, [Area("municipality", code)],
-                                        ["health"])
+            await subscriptions.replace(database, chat_id, [Area("municipality", code)], ["health"])
         await database.close()
 
     asyncio.run(seed())
     capsys.readouterr()
-    assert main(["announce", "--config", str(config), "--region", "Pohjois-Karjala",
-                 "--text", "<b>Foorumi</b> 1.12."]) == 0
+    assert (
+        main(
+            [
+                "announce",
+                "--config",
+                str(config),
+                "--region",
+                "Pohjois-Karjala",
+                "--text",
+                "<b>Foorumi</b> 1.12.",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "audience: 2 chats" in out
     assert "broadcast: 1" in out
     assert main(["announce", "--config", str(config), "--status", "1"]) == 0
     assert "remaining 2 of 2" in capsys.readouterr().out
-    assert main(["announce", "--config", str(config), "--theme", "culture",
-                 "--text", "x"]) == 2
+    assert main(["announce", "--config", str(config), "--theme", "culture", "--text", "x"]) == 2
     assert "no subscribed chat matches" in capsys.readouterr().err
     assert main(["announce", "--config", str(config), "--all", "--text", "<b>rikki"]) == 2
     assert "not valid Telegram HTML" in capsys.readouterr().err
-    assert main(["announce", "--config", str(config), "--municipality", "Atlantis",
-                 "--text", "x"]) == 2
+    assert (
+        main(["announce", "--config", str(config), "--municipality", "Atlantis", "--text", "x"])
+        == 2
+    )
     assert "no municipality called 'Atlantis'" in capsys.readouterr().err
-    assert main(["announce", "--config", str(config), "--all", "--text", "x",
-                 "--at", "2020-01-01 10:00"]) == 2
+    assert (
+        main(
+            [
+                "announce",
+                "--config",
+                str(config),
+                "--all",
+                "--text",
+                "x",
+                "--at",
+                "2020-01-01 10:00",
+            ]
+        )
+        == 2
+    )
     assert "is in the past" in capsys.readouterr().err

@@ -2,10 +2,16 @@
 
 Used by `python -m bot demo`, by `python -m bot.sandbox` (for a manual `python -m bot run`
 against it) and by every end-to-end test. Requests are checked against the official schema
-(api.json); flood limits, blocked users, unknown chats and group migrations answer as Telegram
-does.
+(api.json); text formatting, Telegram's limits, flood control, blocked users, unknown chats and
+group migrations answer as Telegram does.
+
+Modules: `sandbox` (the public class), `actions` (users acting), `server` (HTTP), `updates`
+(getUpdates and webhooks), `schema`, `formatting`/`html_markup`/`markdown`/`entities` (parse
+modes), `limits` (flood control), `world` (state), `messaging`/`media`/`chats` (the methods),
+`control` (the HTTP control API).
 """
 
+from bot.sandbox.limits import FloodLimits
 from bot.sandbox.sandbox import DEFAULT_TOKEN, Sandbox
 from bot.sandbox.world import (
     Button,
@@ -15,6 +21,7 @@ from bot.sandbox.world import (
     SentMessage,
     SimChat,
     SimPoll,
+    SimQuery,
     SimUser,
 )
 
@@ -22,11 +29,13 @@ __all__ = [
     "DEFAULT_TOKEN",
     "Button",
     "CallbackAnswer",
+    "FloodLimits",
     "RequestRecord",
     "Sandbox",
     "SentFile",
     "SentMessage",
     "SimChat",
     "SimPoll",
+    "SimQuery",
     "SimUser",
 ]

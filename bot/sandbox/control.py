@@ -1,41 +1,63 @@
-"""HTTP control API of the stand-in, under /_sandbox/ (JSON in, JSON out).
+"""HTTP control API of the sandbox, under /_sandbox/ (JSON in, JSON out), for the demo and for
+trying the bot by hand. With the sandbox on port 8081 (`python -m bot.sandbox`):
 
-curl -s -X POST $URL/_sandbox/users -d '{"first_name": "Liisa", "language_code": "fi"}'
-curl -s -X POST $URL/_sandbox/message -d '{"chat_id": 1001, "user_id": 1001, "text": "/start"}'
-curl -s $URL/_sandbox/chats/1001/messages
-curl -s -X POST $URL/_sandbox/press -d '{"chat_id": 1001, "user_id": 1001, "text": "Suomi"}'
-curl -s -X POST $URL/_sandbox/groups -d '{"title": "Kyläyhdistys", "member_ids": [1001],
-                                         "admin_ids": [1001], "add_bot_by": 1001}'
-curl -s -X POST $URL/_sandbox/tap -d '{"chat_id": 1001, "user_id": 1001, "message_id": 2,
-                                      "data": "lang:fi"}'
-curl -s -X POST $URL/_sandbox/poll_answer -d '{"user_id": 1001, "poll_id": "…",
-                                              "option_ids": [0]}'
-curl -s -X POST $URL/_sandbox/chats/1001/failure -d '{"mode": "blocked"}'
-    # modes: blocked, unblocked, deactivated, kicked, migrated, forgotten
-curl -s $URL/_sandbox/chats          curl -s $URL/_sandbox/requests
+    URL=http://127.0.0.1:8081/_sandbox
+    # people and chats (a user's private chat has the user's id)
+    curl -s -X POST $URL/users -d '{"first_name": "Liisa", "language_code": "fi"}'
+    curl -s -X POST $URL/groups -d '{"title": "Kyläyhdistys", "member_ids": [1001],
+                                     "admin_ids": [1001], "add_bot_by": 1001}'
+    curl -s $URL/chats
+    # act as a user
+    curl -s -X POST $URL/message -d '{"chat_id": 1001, "user_id": 1001, "text": "/start"}'
+    curl -s -X POST $URL/press -d '{"chat_id": 1001, "user_id": 1001, "text": "Suomi"}'
+    curl -s -X POST $URL/tap -d '{"chat_id": 1001, "user_id": 1001, "message_id": 2,
+                                  "data": "lang:fi"}'
+    curl -s -X POST $URL/poll_answer -d '{"user_id": 1001, "poll_id": "…", "option_ids": [0]}'
+    # read what the bot did
+    curl -s $URL/chats/1001/messages       # the bot's messages with their buttons
+    curl -s $URL/chats/1001/transcript     # the whole conversation as lines
+    curl -s $URL/requests                  # every Bot API request, failures included
+    # make Telegram fail
+    curl -s -X POST $URL/chats/1001/failure -d '{"mode": "blocked"}'
+        # modes: blocked, unblocked, deactivated, kicked, migrated, forgotten
+    curl -s -X POST $URL/limits -d '{"global_rate": 5, "per_chat": false}'
+
+Errors answer 400 or 404 with {"ok": false, "error": "…"}.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.sandbox.world import SentMessage
+from bot.sandbox.world import SentMessage, SimChat, SimUser
 
 if TYPE_CHECKING:
     from bot.sandbox.sandbox import Sandbox
 
 __all__ = ["control_routes"]
 
+_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-def _message(message: SentMessage) -> dict[str, Any]:
+
+class _Refused(Exception):
+    def __init__(self, status: int, error: str) -> None:
+        super().__init__(error)
+        self.status = status
+
+
+def message_to_json(message: SentMessage) -> dict[str, Any]:
     return {
         "message_id": message.message_id,
-        "text": message.text or message.caption or "",
-        "buttons": [[b.text for b in row] for row in message.button_rows],
+        "text": message.text,
+        "caption": message.caption,
+        "entities": message.entities,
+        "buttons": [[{"text": t, "action": a} for t, a in row] for row in message.keyboard],
         "document": message.document.filename if message.document else None,
+        "photo": message.photo.file_id if message.photo else None,
         "poll": message.poll.to_api() if message.poll else None,
         "edits": message.edit_count,
     }
@@ -44,127 +66,152 @@ def _message(message: SentMessage) -> dict[str, Any]:
 def control_routes(sb: Sandbox) -> list[web.RouteDef]:
     async def body(request: web.Request) -> dict[str, Any]:
         try:
-            data = await request.json(loads=json.loads)
+            data = json.loads(await request.text() or "{}")
         except ValueError:
-            raise web.HTTPBadRequest(text="expected a JSON object") from None
+            raise _Refused(400, "expected a JSON object") from None
         if not isinstance(data, dict):
-            raise web.HTTPBadRequest(text="expected a JSON object")
+            raise _Refused(400, "expected a JSON object")
         return data
 
-    def user_and_chat(data: dict[str, Any]) -> tuple[Any, Any]:
-        user = sb.world.users.get(int(data["user_id"]))
-        chat = sb.world.chats.get(int(data["chat_id"]))
-        if user is None or chat is None:
-            raise web.HTTPNotFound(text="unknown user_id or chat_id")
-        return user, chat
+    def user(data: dict[str, Any], key: str = "user_id") -> SimUser:
+        found = sb.world.users.get(int(data.get(key, 0)))
+        if found is None:
+            raise _Refused(404, f"unknown {key}")
+        return found
 
-    async def users(request: web.Request) -> web.Response:
+    def chat(value: Any) -> SimChat:
+        found = sb.world.chats.get(int(value))
+        if found is None:
+            raise _Refused(404, "unknown chat_id")
+        return found
+
+    def route(handler: Callable[[web.Request], Awaitable[Any]]) -> _Handler:
+        async def wrapped(request: web.Request) -> web.StreamResponse:
+            try:
+                return web.json_response(await handler(request))
+            except _Refused as exc:
+                return web.json_response({"ok": False, "error": str(exc)}, status=exc.status)
+            except (KeyError, ValueError, TypeError) as exc:
+                return web.json_response({"ok": False, "error": repr(exc)}, status=400)
+            except AssertionError as exc:  # press/tap found nothing to act on
+                return web.json_response({"ok": False, "error": str(exc)}, status=404)
+
+        return wrapped
+
+    async def users(request: web.Request) -> Any:
         data = await body(request)
-        user = sb.add_user(
+        new = sb.add_user(
             str(data.get("first_name", "User")),
             last_name=data.get("last_name"),
             username=data.get("username"),
             language_code=data.get("language_code", "fi"),
             user_id=data.get("user_id"),
         )
-        chat = sb.private_chat(user)
-        return web.json_response({"user": user.to_api(), "chat_id": chat.id})
+        return {"user": new.to_api(), "chat_id": sb.private_chat(new).id}
 
-    async def groups(request: web.Request) -> web.Response:
+    async def groups(request: web.Request) -> Any:
         data = await body(request)
-        members = [sb.world.users[int(i)] for i in data.get("member_ids", [])]
-        admins = [sb.world.users[int(i)] for i in data.get("admin_ids", [])]
-        chat = sb.add_group(
+        group = sb.add_group(
             str(data.get("title", "Group")),
-            members=members,
-            admins=admins,
+            members=[user({"id": i}, "id") for i in data.get("member_ids", [])],
+            admins=[user({"id": i}, "id") for i in data.get("admin_ids", [])],
             supergroup=bool(data.get("supergroup", False)),
         )
         if data.get("add_bot_by") is not None:
-            sb.bot_added_to_group(chat, sb.world.users[int(data["add_bot_by"])])
-        return web.json_response({"chat": chat.to_api()})
+            sb.bot_added_to_group(
+                group, user(data, "add_bot_by"), as_admin=bool(data.get("bot_admin"))
+            )
+        return {"chat": group.to_api()}
 
-    async def message(request: web.Request) -> web.Response:
+    async def message(request: web.Request) -> Any:
         data = await body(request)
-        user, chat = user_and_chat(data)
-        return web.json_response(sb.send_message(chat, user, str(data["text"])))
+        return sb.send_message(chat(data["chat_id"]), user(data), str(data["text"]))
 
-    async def press(request: web.Request) -> web.Response:
+    async def press(request: web.Request) -> Any:
         data = await body(request)
-        user, chat = user_and_chat(data)
-        try:
-            update = sb.press(chat, user, str(data["text"]))
-        except AssertionError as exc:
-            raise web.HTTPNotFound(text=str(exc)) from None
-        return web.json_response(update)
+        return sb.press(
+            chat(data["chat_id"]), user(data), str(data["text"]), message_id=data.get("message_id")
+        )
 
-    async def tap(request: web.Request) -> web.Response:
+    async def tap(request: web.Request) -> Any:
         data = await body(request)
-        user, chat = user_and_chat(data)
-        try:
-            update = sb.tap(chat, user, int(data["message_id"]), str(data["data"]))
-        except AssertionError as exc:
-            raise web.HTTPNotFound(text=str(exc)) from None
-        return web.json_response(update)
+        return sb.tap(chat(data["chat_id"]), user(data), int(data["message_id"]), str(data["data"]))
 
-    async def poll_answer(request: web.Request) -> web.Response:
+    async def poll_answer(request: web.Request) -> Any:
         data = await body(request)
-        user = sb.world.users[int(data["user_id"])]
-        update = sb.answer_poll(user, str(data["poll_id"]), [int(i) for i in data["option_ids"]])
-        return web.json_response(update)
+        options = [int(i) for i in data.get("option_ids", [])]
+        return sb.answer_poll(user(data), str(data["poll_id"]), options)
 
-    async def chats(request: web.Request) -> web.Response:
-        return web.json_response([c.to_api() for c in sb.world.chats.values()])
+    async def chats(request: web.Request) -> Any:
+        return [{**c.to_api(), "bot_status": c.bot_status} for c in sb.world.chats.values()]
 
-    async def messages(request: web.Request) -> web.Response:
-        chat_id = int(request.match_info["chat_id"])
-        return web.json_response([_message(m) for m in sb.messages(chat_id)])
+    async def messages(request: web.Request) -> Any:
+        return [message_to_json(m) for m in sb.messages(int(request.match_info["chat_id"]))]
 
-    async def failure(request: web.Request) -> web.Response:
+    async def transcript(request: web.Request) -> Any:
+        return sb.transcript(int(request.match_info["chat_id"]))
+
+    async def failure(request: web.Request) -> Any:
         data = await body(request)
-        chat = sb.world.chats.get(int(request.match_info["chat_id"]))
-        if chat is None:
-            raise web.HTTPNotFound(text="unknown chat")
+        target = chat(request.match_info["chat_id"])
         mode = data.get("mode")
         result: dict[str, Any] = {"ok": True}
         if mode == "blocked":
-            sb.block(chat)
+            sb.block(target)
         elif mode == "unblocked":
-            sb.unblock(chat)
-        elif mode == "deactivated" and chat.user is not None:
-            sb.deactivate(chat.user)
+            sb.unblock(target)
+        elif mode == "deactivated" and target.user is not None:
+            sb.deactivate(target.user)
         elif mode == "kicked":
-            sb.kick_bot(chat)
+            sb.kick_bot(target)
         elif mode == "migrated":
-            result["new_chat_id"] = sb.migrate_to_supergroup(chat).id
+            result["new_chat_id"] = sb.migrate_to_supergroup(target).id
         elif mode == "forgotten":
-            sb.forget_chat(chat.id)
+            sb.forget_chat(target.id)
         else:
-            raise web.HTTPBadRequest(text=f"unknown mode {mode!r}")
-        return web.json_response(result)
+            raise _Refused(400, f"unknown mode {mode!r}")
+        return result
 
-    async def requests(request: web.Request) -> web.Response:
-        return web.json_response(
-            [
-                {
-                    "method": r.method,
-                    "status": r.status_code,
-                    "error": r.error_description,
-                    "time": r.time,
-                }
-                for r in sb.requests
-            ]
-        )
+    async def limits(request: web.Request) -> Any:
+        data = await body(request)
+        flood = sb.limits
+        flood.global_rate = float(data.get("global_rate", flood.global_rate))
+        flood.private_burst = int(data.get("private_burst", flood.private_burst))
+        flood.group_per_minute = int(data.get("group_per_minute", flood.group_per_minute))
+        flood.per_chat = bool(data.get("per_chat", flood.per_chat))
+        return {
+            "global_rate": flood.global_rate,
+            "private_burst": flood.private_burst,
+            "group_per_minute": flood.group_per_minute,
+            "per_chat": flood.per_chat,
+        }
+
+    async def requests(request: web.Request) -> Any:
+        return [
+            {
+                "method": r.method,
+                "params": {
+                    k: v if isinstance(v, (str, int, float, bool, list, dict)) else str(v)
+                    for k, v in r.params.items()
+                },
+                "status": r.status_code,
+                "error": r.error_description,
+                "time": r.time,
+            }
+            for r in sb.requests
+        ]
 
     return [
-        web.post("/_sandbox/users", users),
-        web.post("/_sandbox/groups", groups),
-        web.post("/_sandbox/message", message),
-        web.post("/_sandbox/press", press),
-        web.post("/_sandbox/tap", tap),
-        web.post("/_sandbox/poll_answer", poll_answer),
-        web.get("/_sandbox/chats", chats),
-        web.get("/_sandbox/chats/{chat_id}/messages", messages),
-        web.post("/_sandbox/chats/{chat_id}/failure", failure),
-        web.get("/_sandbox/requests", requests),
+        web.post("/_sandbox/users", route(users)),
+        web.post("/_sandbox/groups", route(groups)),
+        web.post("/_sandbox/message", route(message)),
+        web.post("/_sandbox/press", route(press)),
+        web.post("/_sandbox/tap", route(tap)),
+        web.post("/_sandbox/poll_answer", route(poll_answer)),
+        web.get("/_sandbox/chats", route(chats)),
+        web.get("/_sandbox/chats/{chat_id}/messages", route(messages)),
+        web.get("/_sandbox/chats/{chat_id}/transcript", route(transcript)),
+        web.post("/_sandbox/chats/{chat_id}/failure", route(failure)),
+        web.post("/_sandbox/limits", route(limits)),
+        web.get("/_sandbox/requests", route(requests)),
     ]

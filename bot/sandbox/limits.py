@@ -1,11 +1,15 @@
 """Telegram's flood limits, deterministic under an injected clock.
 
-- whole bot: at most `global_rate` messages in any sliding window of one second (0 = off);
-- private chat: about one message per second, with a short burst tolerated (a token bucket of
-  `private_burst` tokens refilled at one per second);
-- group or supergroup: at most 20 messages in any sliding window of a minute.
+- whole bot: at most `global_rate` messages per second, counted over a sliding window of
+  timestamps (0 = off; a fractional rate such as 0.5 means one message per two seconds);
+- private chat: about one message per second with a short burst tolerated. A sliding window
+  cannot express "burst of 3, then 1/s" without making the sender wait for the whole window, so
+  this one is a token bucket of `private_burst` tokens refilled at `private_rate` per second;
+- group or supergroup: at most `group_per_minute` messages in any sliding minute.
 
-A refusal gives the whole seconds to wait (at least 1), as Telegram's `retry_after` does.
+Only messages that were actually sent are counted: a refused one consumes no budget. A refusal
+gives the whole seconds to wait (at least 1), as Telegram's `retry_after` does. Everything reads
+the injected clock, so tests step time by hand.
 """
 
 from __future__ import annotations
@@ -52,20 +56,31 @@ class FloodLimits:
             window.popleft()
         if len(window) < limit:
             return 0.0
-        return window[0] + span - now
+        # The oldest message that must leave the window before another one fits.
+        return window[len(window) - limit] + span - now
+
+    def _global_window(self) -> tuple[int, float]:
+        """(messages, seconds) of the whole-bot window for the configured rate."""
+        limit = max(1, math.floor(self.global_rate))
+        return limit, limit / self.global_rate
 
     def check(self, chat_id: int, chat_type: str) -> int | None:
-        """Record a message to the chat, or return retry_after seconds when it must be refused."""
+        """Record a message to the chat, or return retry_after seconds when it must be refused.
+
+        The per-chat limits follow the chat's type; channels have none here.
+        """
         now = self._clock()
         waits: list[float] = []
         if self.global_rate > 0:
-            waits.append(self._window_wait(self._global, math.floor(self.global_rate), 1.0, now))
+            limit, span = self._global_window()
+            waits.append(self._window_wait(self._global, limit, span, now))
         group_window: deque[float] | None = None
         bucket: _Bucket | None = None
         if self.per_chat and chat_type in ("group", "supergroup"):
             group_window = self._groups.setdefault(chat_id, deque())
-            waits.append(self._window_wait(group_window, self.group_per_minute, 60.0, now))
-        elif self.per_chat and chat_type == "private":
+            if self.group_per_minute > 0:
+                waits.append(self._window_wait(group_window, self.group_per_minute, 60.0, now))
+        elif self.per_chat and chat_type == "private" and self.private_rate > 0:
             bucket = self._private.get(chat_id) or _Bucket(float(self.private_burst), now)
             bucket.tokens = min(
                 float(self.private_burst),

@@ -14,6 +14,7 @@ __all__ = [
     "SentMessage",
     "SimChat",
     "SimPoll",
+    "SimQuery",
     "SimUser",
     "World",
 ]
@@ -69,6 +70,11 @@ class Button:
     text: str
     callback_data: str | None = None
     url: str | None = None
+
+    @property
+    def action(self) -> str | None:
+        """What tapping does: the callback data, else the URL (None for other button kinds)."""
+        return self.callback_data if self.callback_data is not None else self.url
 
 
 @dataclass
@@ -130,16 +136,23 @@ class SentMessage:
     date: int
     from_bot: bool
     sender_id: int
-    text: str = ""
-    raw_text: str = ""
-    entities: list[dict[str, Any]] = field(default_factory=list)
+    text: str = ""  # what the user sees, after parse_mode parsing
+    raw_text: str = ""  # text or caption as the bot sent it (HTML/Markdown source)
+    parse_mode: str | None = None
+    entities: list[dict[str, Any]] = field(default_factory=list)  # of the text or the caption
     caption: str | None = None
     reply_markup: dict[str, Any] | None = None
     document: SentFile | None = None
     photo: SentFile | None = None
     poll: SimPoll | None = None
+    reply_to_message_id: int | None = None
     edit_count: int = 0
     deleted: bool = False
+
+    @property
+    def html(self) -> str:
+        """The source as the bot sent it (kept under the name tests tend to look for)."""
+        return self.raw_text
 
     @property
     def button_rows(self) -> list[list[Button]]:
@@ -151,11 +164,36 @@ class SentMessage:
         ]
 
     @property
+    def keyboard(self) -> list[list[tuple[str, str | None]]]:
+        """Inline keyboard rows as (text, callback_data or url) pairs."""
+        return [[(b.text, b.action) for b in row] for row in self.button_rows]
+
+    @property
     def buttons(self) -> list[str]:
         return [b.text for row in self.button_rows for b in row]
 
     def button(self, text: str) -> Button | None:
         return next((b for row in self.button_rows for b in row if b.text == text), None)
+
+    def transcript(self, who: str = "bot") -> str:
+        """One readable line: sender, text or attachment, buttons in [brackets], edit marks."""
+        parts: list[str] = []
+        if self.document is not None:
+            parts.append(f"📎 {self.document.filename or self.document.file_id}")
+        if self.photo is not None:
+            parts.append("🖼")
+        if self.poll is not None:
+            closed = " (closed)" if self.poll.closed else ""
+            parts.append(f"📊 {self.poll.question} {' / '.join(self.poll.options)}{closed}")
+        body = self.caption if self.caption is not None else self.text
+        if body:
+            parts.append(body.replace("\n", " ⏎ "))
+        rows = [" ".join(f"[{b.text}]" for b in row) for row in self.button_rows]
+        if rows:
+            parts.append(" | ".join(rows))
+        edited = f" (edited {self.edit_count}×)" if self.edit_count else ""
+        deleted = " (deleted)" if self.deleted else ""
+        return f"{who}: {' '.join(parts)}{edited}{deleted}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,14 +211,28 @@ class CallbackAnswer:
     user_id: int
     text: str | None
     show_alert: bool
+    data: str | None = None  # the callback data of the answered query
+
+
+@dataclass
+class SimQuery:
+    """A callback query injected by a tap, and how the bot answered it (None: not yet)."""
+
+    id: str
+    user_id: int
+    chat_id: int
+    message_id: int
+    data: str
+    answer: CallbackAnswer | None = None
 
 
 class World:
-    """All simulated state; the server and the control API both work on it."""
+    """All simulated state; the server, the methods and the control API all work on it."""
 
     def __init__(self) -> None:
         self.users: dict[int, SimUser] = {}
         self.chats: dict[int, SimChat] = {}
+        self.forgotten: set[int] = set()  # chats Telegram no longer knows: "chat not found"
         self.messages: dict[int, list[SentMessage]] = {}
         self.files: dict[str, SentFile] = {}
         self.polls: dict[str, SimPoll] = {}
@@ -216,6 +268,7 @@ class World:
         return existing[-1].message_id + 1 if existing else 1
 
     def message(self, chat_id: int, message_id: int) -> SentMessage | None:
+        """The message, unless it never existed or was deleted."""
         for message in reversed(self.messages.get(chat_id, [])):
             if message.message_id == message_id:
                 return None if message.deleted else message
