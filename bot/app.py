@@ -19,8 +19,8 @@ from bot.i18n import Translator
 from bot.permissions import GroupAdminCache
 from bot.place_search import PlaceIndex
 from bot.places import load_catalog
+from bot.ratelimit import SharedRateLimiter
 from bot.regions_sync import sync_places
-from bot.reply_limiter import ReplyLimiter
 from handlers import (
     announce,
     errors,
@@ -74,10 +74,10 @@ async def _post_init(application: BotApplication) -> None:
     places = load_catalog()
     await sync_places(db, places)
     limiter = application.bot.rate_limiter
-    if not isinstance(limiter, ReplyLimiter):
+    if not isinstance(limiter, SharedRateLimiter):
         # Only a builder customised with another limiter (the broadcast benchmark's baseline)
         # gets here; the worker then keeps its own budget.
-        limiter = ReplyLimiter(config.delivery)
+        limiter = SharedRateLimiter(config.delivery)
     delivery = DeliveryWorker(db, application.bot, limiter, config.delivery, clock=clock.timestamp)
     state.services = Services(
         config=config,
@@ -127,7 +127,7 @@ def build_application(
         .context_types(context_types)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=config.bot.timezone))
         .job_queue(None)
-        .rate_limiter(ReplyLimiter(config.delivery))
+        .rate_limiter(SharedRateLimiter(config.delivery))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

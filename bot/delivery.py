@@ -2,7 +2,7 @@
 
 One asyncio task started in post_init. Each pass takes the due pending rows, most important first
 (interactive, reminder, invitation/feedback, announcement/digest), skips chats that must wait
-(1 s between messages to a private chat, 3 s to a group: 20 a minute), takes a global slot from
+(about 1 s between messages to a private chat, 20 a minute to a group), takes a global slot from
 the limiter it shares with the handlers' direct replies, and sends with a bounded number of
 requests in flight (Telegram answers in 50–150 ms; one at a time could not reach 30/s).
 
@@ -10,6 +10,9 @@ Crash safety — at-least-once: a row is committed as `sending` before its reque
 with Telegram's message id after. Rows found in `sending` at start-up are sent again, because the
 crash may have come before the request reached Telegram; duplicates are therefore at most the
 rows that were in flight at the crash (≤ `concurrency`), and nothing is lost.
+
+Per-chat spacing and the global budget come from the `SharedRateLimiter` (bot/ratelimit.py),
+which the Application's handlers use too: a bulk send takes a paced permit, bound to its chat.
 
 Failures: 429 pauses the whole bot for retry_after and re-queues the row (no attempt counted);
 403 marks the chat inactive and skips its waiting rows; 400 "chat not found" fails the row (and
@@ -41,7 +44,7 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from bot.config import DeliverySettings
-from bot.reply_limiter import BULK, ReplyLimiter, retry_seconds
+from bot.ratelimit import Permit, SharedRateLimiter, retry_seconds, worker_requests
 from storage import chats, outbox
 from storage.db import Database
 from storage.outbox import OutboxRow
@@ -52,7 +55,6 @@ log = logging.getLogger(__name__)
 
 # (chat id, now) → when the chat's quiet hours end, or None when it may be messaged now.
 QuietHoursHook = Callable[[int, float], Awaitable[float | None]]
-GROUP_SPACING = 3.0  # 20 messages a minute
 BATCH = 200
 _ALLOWED_METHODS = frozenset(
     {
@@ -74,7 +76,7 @@ class DeliveryWorker:
         self,
         db: Database,
         bot: ExtBot[int],
-        limiter: ReplyLimiter,
+        limiter: SharedRateLimiter,
         settings: DeliverySettings,
         *,
         clock: Callable[[], float] = time.time,
@@ -94,7 +96,6 @@ class DeliveryWorker:
         self._task: asyncio.Task[None] | None = None
         self._inflight: dict[int, asyncio.Task[None]] = {}  # row id → send
         self._busy_chats: set[int] = set()
-        self._next_ok: dict[int, float] = {}  # chat id → earliest next send
         # Outbox files on their first upload: other rows wait to reuse Telegram's file_id.
         self._uploading: set[int] = set()
         self._uploaded: set[int] = set()
@@ -154,8 +155,7 @@ class DeliveryWorker:
         if not rows:
             next_time = await outbox.next_due_time(self._db)
             return IDLE_POLL if next_time is None else min(IDLE_POLL, max(0.0, next_time - now))
-        real_now = time.monotonic()
-        chosen: list[OutboxRow] = []
+        chosen: list[tuple[OutboxRow, Permit]] = []
         wait = IDLE_POLL
         for row in rows:
             if len(self._inflight) + len(chosen) >= self._concurrency:
@@ -166,43 +166,48 @@ class DeliveryWorker:
             if row.file_id in self._uploading and row.file_id not in self._uploaded:
                 wait = min(wait, 0.02)
                 continue
-            ready_at = self._next_ok.get(row.chat_id, 0.0)
-            if ready_at > real_now:
-                wait = min(wait, ready_at - real_now)
+            chat_wait = self._limiter.chat_delay(row.chat_id, bulk=True)
+            if chat_wait > 0:
+                wait = min(wait, chat_wait)
                 continue
             if self._quiet_hours is not None and not row.urgent:
                 resume = await self._quiet_hours(row.chat_id, now)
                 if resume is not None:
                     await outbox.defer(self._db, row.id, resume)
                     continue
-            slot = self._limiter.bulk_wait()
+            slot = self._limiter.global_delay(bulk=True)
             if slot > 0:
-                wait = slot
+                wait = min(slot, IDLE_POLL)
                 break
-            chosen.append(row)
+            permit = await self._limiter.acquire_bulk()
+            permit.bind(row.chat_id)
+            chosen.append((row, permit))
             self._busy_chats.add(row.chat_id)
             if row.file_id is not None and row.file_id not in self._uploaded:
                 self._uploading.add(row.file_id)
         if chosen:
-            await outbox.mark_sending(self._db, [r.id for r in chosen])
-            for row in chosen:
-                self._inflight[row.id] = asyncio.get_running_loop().create_task(self._send(row))
+            try:
+                await outbox.mark_sending(self._db, [r.id for r, _ in chosen])
+            except BaseException:
+                for row, permit in chosen:
+                    permit.cancel()
+                    self._busy_chats.discard(row.chat_id)
+                    self._uploading.discard(row.file_id or 0)
+                raise
+            for row, permit in chosen:
+                task = asyncio.get_running_loop().create_task(self._send(row, permit))
+                self._inflight[row.id] = task
             return 0.0 if len(chosen) == len(rows) else min(wait, 0.01)
         return wait
 
-    async def _send(self, row: OutboxRow) -> None:
+    async def _send(self, row: OutboxRow, permit: Permit) -> None:
         try:
-            await self._deliver(row)
+            await self._deliver(row, permit)
         except Exception:
             log.exception("outbox row %d: unexpected failure", row.id)
             await outbox.mark_failed(self._db, row.id, "internal error", "other")
         finally:
-            spacing = (
-                GROUP_SPACING
-                if row.chat_type in ("group", "supergroup")
-                else self._settings.private_interval
-            )
-            self._next_ok[row.chat_id] = time.monotonic() + spacing
+            permit.cancel()  # a no-op once the request was made (released)
             self._busy_chats.discard(row.chat_id)
             if row.file_id is not None:
                 self._uploading.discard(row.file_id)
@@ -223,11 +228,15 @@ class DeliveryWorker:
             self._uploaded.add(row.file_id)
         return params, None if telegram_id else row.file_id
 
-    async def _deliver(self, row: OutboxRow) -> None:
+    async def _deliver(self, row: OutboxRow, permit: Permit) -> None:
         params, uploading = await self._params(row)
         now = self._clock()
         try:
-            result = await self._call(row.method, params)
+            permit.sending()
+            try:
+                result = await self._call(row.method, params)
+            finally:
+                permit.release()
         except RetryAfter as exc:
             seconds = retry_seconds(exc)
             self._limiter.pause(seconds)
@@ -269,7 +278,8 @@ class DeliveryWorker:
         if isinstance(params.get("reply_markup"), dict):
             params["reply_markup"] = InlineKeyboardMarkup.de_json(params["reply_markup"], self._bot)
         call = getattr(self._bot, name)
-        return await call(**params, rate_limit_args=BULK)
+        with worker_requests():  # the permit is taken; the limiter lets this request through
+            return await call(**params)
 
     async def _give_up_chat(self, row: OutboxRow, reason: str, error: str, kind: str) -> None:
         now = self._db.now()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.config import DeliverySettings
 from bot.delivery import DeliveryWorker
-from bot.reply_limiter import ReplyLimiter
+from bot.ratelimit import SharedRateLimiter
 from storage import chats, outbox, subscriptions
 from storage.outbox import NewFile, NewMessage
 from storage.subscriptions import Area
@@ -222,7 +222,7 @@ async def test_crash_mid_broadcast_loses_nothing(tmp_path: Path) -> None:
         stuck = await h.services.db.fetchval("SELECT count(*) FROM outbox WHERE state = 'sending'")
         assert stuck <= 32
         limiter = h.application.bot.rate_limiter
-        assert isinstance(limiter, ReplyLimiter)
+        assert isinstance(limiter, SharedRateLimiter)
         restarted = DeliveryWorker(
             h.services.db, h.application.bot, limiter, settings, clock=h.clock.timestamp
         )
@@ -246,7 +246,7 @@ async def test_quiet_hours_hook_defers_all_but_urgent(tmp_path: Path) -> None:
             return later
 
         limiter = h.application.bot.rate_limiter
-        assert isinstance(limiter, ReplyLimiter)
+        assert isinstance(limiter, SharedRateLimiter)
         worker = DeliveryWorker(
             h.services.db,
             h.application.bot,
