@@ -178,7 +178,7 @@ async def _announcement(t: Transcript, sandbox: Sandbox, application: BotApplica
     admin_chat = sandbox.private_chat(admin)
     t.names[admin_chat.id] = "Riikka's chat"
     await t.send(admin, admin_chat, "/announce")
-    await t.send(admin, admin_chat, "<b>Järjestöfoorumi</b> 3.12. klo 17 Joensuussa – tervetuloa!")
+    await t.send(admin, admin_chat, "Järjestöfoorumi 3.12. klo 17 Joensuussa – tervetuloa!")
     await t.send(admin, admin_chat, "Pohjois-Karjala")
     await t.tap(admin, admin_chat, "📣 Lähetä nyt")
     started = time.monotonic()

@@ -16,5 +16,8 @@ async def test_demo_transcript(capsys: pytest.CaptureFixture[str]) -> None:
     assert "✅ Tilattu: Joensuu" in out
     assert "Vain ryhmän ylläpitäjät voivat muuttaa sen asetuksia." in out
     assert "an event in Joensuu on health would reach 1 chat(s)" in out
+    assert "Tiedote 1 toimitettu." in out
+    assert "Estänyt botin tai poistunut: 6" in out
+    assert "announcement-1-failures.csv" in out
     assert "Traceback" not in out
     assert out.rstrip().endswith("Demo finished.")

@@ -62,6 +62,9 @@ async def test_paging_whole_region_and_cancel(tmp_path: Path) -> None:
         assert "Sida 2 av 3" in anna.last_message().text
         await anna.tap("Hela landskapet: Egentliga Finland")
         assert "✓ Hela landskapet: Egentliga Finland" in anna.last_message().buttons
+        county = "Hela välfärdsområdet: Egentliga Finlands välfärdsområde"
+        await anna.tap(county)
+        assert "✓ " + county in anna.last_message().buttons
         await anna.tap("Nästa: teman »")
         await anna.tap("Nästa: sammanfattning »")
         await anna.tap("✖ Avbryt")
@@ -162,6 +165,16 @@ async def test_mysubscriptions_unsubscribe_pause_resume(tmp_path: Path) -> None:
         assert await resolve(
             h.services.db, h.services.places, AudienceSpec(municipalities=frozenset({"167"}))
         ) == [liisa.id]
+        await subscriptions.replace(h.services.db, liisa.id, [JOENSUU], ["health", "culture"])
+        await liisa.send("/unsubscribe")
+        await liisa.tap("✖ Health")
+        assert (await _subscription(h, liisa.id)).themes == ("culture",)
+        await liisa.send("/mysubscriptions")
+        await liisa.tap("⏸ Pause deliveries")
+        assert liisa.last_answer() == "Deliveries paused."
+        assert "▶ Resume deliveries" in liisa.last_message().buttons
+        await liisa.tap("▶ Resume deliveries")
+        assert (await _subscription(h, liisa.id)).paused_until is None
         await liisa.send("/unsubscribe")
         await liisa.tap("✖ Unsubscribe from everything")
         await liisa.tap("Yes, remove all")
