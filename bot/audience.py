@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from bot.places import PlaceCatalog
 from storage import subscriptions
 from storage.db import Database
+from storage.subscriptions import AudienceQuery
 
 __all__ = ["AudienceSpec", "count", "expand", "resolve"]
 
@@ -26,23 +27,14 @@ class AudienceSpec:
     everyone: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Expanded:
-    municipalities: tuple[str, ...]
-    regions: tuple[str, ...]
-    counties: tuple[str, ...]
-    themes: tuple[str, ...]
-    everyone: bool
-
-
-def expand(spec: AudienceSpec, catalog: PlaceCatalog) -> Expanded:
+def expand(spec: AudienceSpec, catalog: PlaceCatalog) -> AudienceQuery:
     codes = set(spec.municipalities)
     for region in spec.regions:
         codes.update(m.code for m in catalog.municipalities_in_region(region))
     for county in spec.counties:
         codes.update(m.code for m in catalog.municipalities_in_county(county))
     known = [m for code in codes if (m := catalog.municipality(code)) is not None]
-    return Expanded(
+    return AudienceQuery(
         municipalities=tuple(sorted(m.code for m in known)),
         regions=tuple(sorted({m.region_code for m in known})),
         counties=tuple(sorted({m.county_id for m in known})),
@@ -53,25 +45,9 @@ def expand(spec: AudienceSpec, catalog: PlaceCatalog) -> Expanded:
 
 async def resolve(db: Database, catalog: PlaceCatalog, spec: AudienceSpec) -> list[int]:
     """Chat ids of the audience (active, not paused), each once."""
-    e = expand(spec, catalog)
-    return await subscriptions.audience(
-        db,
-        municipalities=e.municipalities,
-        regions=e.regions,
-        counties=e.counties,
-        themes=e.themes,
-        everyone=e.everyone,
-    )
+    return await subscriptions.audience(db, expand(spec, catalog))
 
 
 async def count(db: Database, catalog: PlaceCatalog, spec: AudienceSpec) -> int:
     """The audience size, for previews ("will reach N chats")."""
-    e = expand(spec, catalog)
-    return await subscriptions.audience_count(
-        db,
-        municipalities=e.municipalities,
-        regions=e.regions,
-        counties=e.counties,
-        themes=e.themes,
-        everyone=e.everyone,
-    )
+    return await subscriptions.audience_count(db, expand(spec, catalog))

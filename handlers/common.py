@@ -8,9 +8,16 @@ from telegram.error import BadRequest
 
 from bot.context import AppContext
 from bot.i18n import Texts, pick_language
-from storage import chats
+from bot.subscribing import summary_lines
+from storage import chats, subscriptions
 
-__all__ = ["edit_in_place", "may_change_chat", "refuse_non_admin", "texts_for"]
+__all__ = [
+    "edit_in_place",
+    "may_change_chat",
+    "refuse_non_admin",
+    "subscription_summary",
+    "texts_for",
+]
 
 
 async def texts_for(context: AppContext, update: Update) -> Texts:
@@ -49,3 +56,19 @@ async def edit_in_place(message: Message, text: str, markup: InlineKeyboardMarku
     except BadRequest as exc:
         if "not modified" not in exc.message:
             raise
+
+
+def subscription_summary(
+    context: AppContext, t: Texts, subscription: subscriptions.Subscription
+) -> list[str]:
+    """The "areas / themes / paused" lines for a chat's saved subscription."""
+    services = context.services
+    return summary_lines(
+        subscription,
+        subscription.areas,
+        subscription.themes,
+        services.places,
+        services.config.bot.themes,
+        t,
+        now=services.db.now(),
+    )

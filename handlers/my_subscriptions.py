@@ -10,8 +10,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.context import AppContext, Services
 from bot.dates import DateError, parse_date
 from bot.i18n import Texts
-from bot.subscribing import area_name, resolve_names, sort_areas, summary_lines
-from handlers.common import edit_in_place, may_change_chat, refuse_non_admin, texts_for
+from bot.subscribing import area_name, resolve_names, sort_areas
+from handlers.common import (
+    edit_in_place,
+    may_change_chat,
+    refuse_non_admin,
+    subscription_summary,
+    texts_for,
+)
 from handlers.keyboards import button, decode, keyboard, pattern
 from handlers.subscription_menu import AREA
 from storage import subscriptions
@@ -39,15 +45,7 @@ async def _overview(
         )
     lines = [t._("<b>Subscriptions of this chat</b>")]
     now = services.db.now()
-    lines += summary_lines(
-        current,
-        current.areas,
-        current.themes,
-        services.places,
-        services.config.bot.themes,
-        t,
-        now=now,
-    )
+    lines += subscription_summary(context, t, current)
     paused = current.paused_at(now)
     if paused and current.paused_until is not None and current.paused_until < FOREVER:
         until = datetime.fromtimestamp(current.paused_until, services.config.bot.timezone)

@@ -12,9 +12,14 @@ from bot.subscribing import (
     is_valid_area,
     parse_payload,
     resolve_names,
-    summary_lines,
 )
-from handlers.common import edit_in_place, may_change_chat, refuse_non_admin, texts_for
+from handlers.common import (
+    edit_in_place,
+    may_change_chat,
+    refuse_non_admin,
+    subscription_summary,
+    texts_for,
+)
 from handlers.keyboards import Callback, button, decode, keyboard, pattern
 from handlers.subscription_menu import AREA, render, view_region_page
 from storage import subscription_drafts, subscriptions
@@ -82,15 +87,7 @@ async def _subscribe_by_name(update: Update, context: AppContext, t: Texts, text
         current = await subscriptions.add(services.db, chat.id, resolution.found, None)
         names = ", ".join(area_name(a, services.places, t) for a in resolution.found)
         replies.append(t._("✅ Subscribed: {names}", names=names))
-        replies += summary_lines(
-            current,
-            current.areas,
-            current.themes,
-            services.places,
-            services.config.bot.themes,
-            t,
-            now=services.db.now(),
-        )
+        replies += subscription_summary(context, t, current)
         await message.reply_text(
             "\n".join(replies),
             reply_markup=keyboard([[button(t._("✏️ Edit themes"), AREA, "edit", "themes")]]),
@@ -247,15 +244,7 @@ async def _confirm(
     await subscription_drafts.delete(services.db, draft.chat_id)
     await query.answer(t._("Saved."))
     lines = [t._("✅ <b>Subscription saved.</b> You will get invitations and news for:")]
-    lines += summary_lines(
-        saved,
-        saved.areas,
-        saved.themes,
-        services.places,
-        services.config.bot.themes,
-        t,
-        now=services.db.now(),
-    )
+    lines += subscription_summary(context, t, saved)
     await edit_in_place(message, "\n".join(lines), None)
 
 
@@ -273,15 +262,7 @@ async def _add_suggestion(update: Update, context: AppContext, t: Texts, data: C
     current = await subscriptions.add(services.db, query.message.chat.id, [area], None)
     await query.answer(t._("Saved."))
     lines = [t._("✅ Subscribed: {names}", names=area_name(area, services.places, t))]
-    lines += summary_lines(
-        current,
-        current.areas,
-        current.themes,
-        services.places,
-        services.config.bot.themes,
-        t,
-        now=services.db.now(),
-    )
+    lines += subscription_summary(context, t, current)
     assert isinstance(query.message, Message)
     await edit_in_place(
         query.message,

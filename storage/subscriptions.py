@@ -12,6 +12,7 @@ __all__ = [
     "ALL_THEMES",
     "Area",
     "AreaKind",
+    "AudienceQuery",
     "MunicipalityRow",
     "Subscription",
     "add",
@@ -53,6 +54,17 @@ class Subscription:
 
     def paused_at(self, now: int) -> bool:
         return self.paused_until is not None and self.paused_until > now
+
+
+@dataclass(frozen=True, slots=True)
+class AudienceQuery:
+    """Areas already expanded (bot.audience.expand) and the themes to meet."""
+
+    municipalities: Sequence[str] = ()
+    regions: Sequence[str] = ()
+    counties: Sequence[str] = ()
+    themes: Sequence[str] = ()
+    everyone: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,23 +175,18 @@ async def set_paused(db: Database, chat_id: int, until: int | None) -> None:
     )
 
 
-def _audience_sql(
-    municipalities: Sequence[str],
-    regions: Sequence[str],
-    counties: Sequence[str],
-    themes: Sequence[str],
-    everyone: bool,
-) -> tuple[str, list[object]]:
+def _audience_sql(query: AudienceQuery, now: int) -> tuple[str, list[object]]:
     """One indexed lookup per area kind (UNION), then the theme and state filters per chat."""
     params: list[object] = []
     parts = ["SELECT chat_id FROM subscription_areas WHERE kind = 'all'"]
-    if everyone:
+    if query.everyone:
         parts.append("SELECT DISTINCT chat_id FROM subscription_areas")
-    for kind, codes in (
-        ("municipality", municipalities),
-        ("region", regions),
-        ("county", counties),
-    ):
+    kinds = (
+        ("municipality", query.municipalities),
+        ("region", query.regions),
+        ("county", query.counties),
+    )
+    for kind, codes in kinds:
         if codes:
             marks = ",".join("?" * len(codes))
             parts.append(
@@ -187,14 +194,15 @@ def _audience_sql(
                 f"AND code IN ({marks})"
             )
             params.extend(codes)
+    params.append(now)
     theme_filter = ""
-    if themes:
-        marks = ",".join("?" * len(themes))
+    if query.themes:
+        marks = ",".join("?" * len(query.themes))
         theme_filter = (
             "AND EXISTS (SELECT 1 FROM subscription_themes t WHERE t.chat_id = c.id "
             f"AND t.theme_id IN ('{ALL_THEMES}', {marks}))"
         )
-        params.extend(themes)
+        params.extend(query.themes)
     sql = f"""
         SELECT c.id FROM chats c
         WHERE c.id IN ({" UNION ".join(parts)})
@@ -204,39 +212,16 @@ def _audience_sql(
     return sql, params
 
 
-async def audience(
-    db: Database,
-    *,
-    municipalities: Sequence[str] = (),
-    regions: Sequence[str] = (),
-    counties: Sequence[str] = (),
-    themes: Sequence[str] = (),
-    everyone: bool = False,
-) -> list[int]:
+async def audience(db: Database, query: AudienceQuery) -> list[int]:
     """Active, unpaused chats subscribed to any of the areas (or to everything) whose themes
-    meet `themes` (or who follow all themes); no themes given means any theme."""
-    sql, params = _audience_sql(municipalities, regions, counties, themes, everyone)
-    # The pause check's parameter sits between the area codes and the theme ids.
-    split = len(params) - len(themes)
-    rows = await db.fetchall(sql, [*params[:split], db.now(), *params[split:]])
-    return [row[0] for row in rows]
+    meet the query's themes (or who follow all themes); no themes means any theme."""
+    sql, params = _audience_sql(query, db.now())
+    return [row[0] for row in await db.fetchall(sql, params)]
 
 
-async def audience_count(
-    db: Database,
-    *,
-    municipalities: Sequence[str] = (),
-    regions: Sequence[str] = (),
-    counties: Sequence[str] = (),
-    themes: Sequence[str] = (),
-    everyone: bool = False,
-) -> int:
-    sql, params = _audience_sql(municipalities, regions, counties, themes, everyone)
-    split = len(params) - len(themes)
-    value = await db.fetchval(
-        f"SELECT count(*) FROM ({sql})", [*params[:split], db.now(), *params[split:]]
-    )
-    return int(value or 0)
+async def audience_count(db: Database, query: AudienceQuery) -> int:
+    sql, params = _audience_sql(query, db.now())
+    return int(await db.fetchval(f"SELECT count(*) FROM ({sql})", params) or 0)
 
 
 async def sync_municipalities(db: Database, rows: Sequence[MunicipalityRow]) -> int:

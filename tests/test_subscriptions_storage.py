@@ -10,9 +10,10 @@ import pytest
 from storage import chats, subscription_drafts, subscriptions
 from storage.db import Database
 from storage.subscription_drafts import Draft
-from storage.subscriptions import ALL_THEMES, Area, MunicipalityRow
+from storage.subscriptions import ALL_THEMES, Area, AudienceQuery, MunicipalityRow
 
 NOW = 1_800_000_000
+PK = "pohjois-karjala"
 
 
 @pytest.fixture
@@ -44,25 +45,15 @@ async def test_audience_matches_areas_directly_or_through_region_county_or_all(
     await _chat(db, 6, [Area("municipality", "091")], ["health"])
 
     async def ask(*themes: str) -> list[int]:
-        found = await subscriptions.audience(
-            db, municipalities=["167"], regions=["12"], counties=["pohjois-karjala"], themes=themes
-        )
+        found = await subscriptions.audience(db, AudienceQuery(["167"], ["12"], [PK], themes))
         return sorted(found)
 
     assert await ask("health") == [1, 2, 4]
     assert await ask("village") == [2, 3]
     assert await ask() == [1, 2, 3, 4]
-    assert (
-        await subscriptions.audience_count(
-            db,
-            municipalities=["167"],
-            regions=["12"],
-            counties=["pohjois-karjala"],
-            themes=["health"],
-        )
-        == 3
-    )
-    everyone = await subscriptions.audience(db, everyone=True)
+    query = AudienceQuery(["167"], ["12"], [PK], ["health"])
+    assert await subscriptions.audience_count(db, query) == 3
+    everyone = await subscriptions.audience(db, AudienceQuery(everyone=True))
     assert sorted(everyone) == [1, 2, 3, 4, 5, 6]
 
 
@@ -74,7 +65,7 @@ async def test_inactive_and_paused_chats_are_left_out(db: Database) -> None:
     await chats.deactivate(db, 2, "blocked", NOW)
     await subscriptions.set_paused(db, 3, NOW + 3600)
     await subscriptions.set_paused(db, 4, NOW - 1)  # pause already over
-    assert sorted(await subscriptions.audience(db, municipalities=["167"])) == [1, 4]
+    assert sorted(await subscriptions.audience(db, AudienceQuery(["167"]))) == [1, 4]
 
 
 async def test_replace_add_remove_and_clear(db: Database) -> None:
