@@ -87,14 +87,14 @@ async def _measure(
     return rate, refusals, p95
 
 
-async def product_run(recipients: int, tmp: Path) -> tuple[float, int, float]:
+async def product_run(recipients: int, tmp: Path, rate: float) -> tuple[float, int, float]:
     async with Sandbox(TOKEN, global_rate=LIMIT) as sb:
         config = Config(
             telegram=TelegramSettings(
                 token=TOKEN, base_url=sb.base_url, base_file_url=sb.base_file_url
             ),
             storage=StorageSettings(path=tmp / "product.sqlite3"),
-            delivery=DeliverySettings(),
+            delivery=DeliverySettings(global_rate=rate),
         )
         application = build_application(config)
         application.add_handler(CallbackQueryHandler(_answer, pattern="^bench:"), group=-5)
@@ -159,9 +159,15 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=3000)
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=DeliverySettings().global_rate,
+        help="the worker's global_rate (default: the config default)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        product = await product_run(args.recipients, Path(tmp))
+        product = await product_run(args.recipients, Path(tmp), args.rate)
         print(_line("outbox worker (this project)", *product), flush=True)
         if not args.skip_baseline:
             baseline = await baseline_run(args.recipients, Path(tmp))
