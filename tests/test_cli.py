@@ -117,3 +117,22 @@ def test_module_entry_point_runs() -> None:
     )
     assert result.returncode == 0
     assert "demo" in result.stdout
+
+
+def test_webhook_mode_requires_url_and_secret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:abcdef")
+    path = _write(
+        tmp_path,
+        f'[storage]\npath = "{tmp_path / "db.sqlite3"}"\n'
+        '[webhook]\nurl = "https://bot.example.fi/tg/hook"\n',
+    )
+    assert main(["run", "--webhook", "--config", str(path)]) == 2
+    assert "webhook.secret: required for --webhook" in capsys.readouterr().err
+    from bot.config import load_config
+    from bot.webhook import webhook_path
+
+    secret = "s" * 40
+    path.write_text(path.read_text() + f'secret = "{secret}"\n', encoding="utf-8")
+    assert webhook_path(load_config(path, environ={})) == "tg/hook"
