@@ -24,6 +24,7 @@ from bot.regions_sync import sync_places
 from handlers import (
     announce,
     errors,
+    free_text,
     groups,
     my_subscriptions,
     start,
@@ -59,9 +60,9 @@ def handler_groups() -> list[tuple[int, Handlers]]:
                 *sublinks.handlers(),
                 *announce.handlers(),
                 *start.fallback_handlers(),
+                free_text.handler([announce.on_step]),
             ],
         ),
-        (announce.STEP_GROUP, announce.step_handlers()),
     ]
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from telegram import Message, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import announcements
 from bot.access import role_of
@@ -24,15 +24,15 @@ from handlers.common import edit_in_place, texts_for
 from handlers.keyboards import button, decode, keyboard, pattern
 from storage import outbox, roles
 
-__all__ = ["STEP_GROUP", "handlers", "step_handlers"]
+__all__ = ["handlers", "on_step"]
 
 AREA = "ann"
-STEP_GROUP = 1  # free-text steps run beside group 0's commands
 _DRAFT = "announce_draft"
 
 
 @dataclass(frozen=True, slots=True)
 class Draft:
+    user_id: int
     step: str  # content, audience, confirm, when
     content: Content | None = None
     choice: AudienceChoice | None = None
@@ -42,13 +42,6 @@ class Draft:
 def _draft(context: AppContext) -> Draft | None:
     value = context.user_data.get(_DRAFT) if context.user_data is not None else None
     return value if isinstance(value, Draft) else None
-
-
-def _user_id(context: AppContext) -> int:
-    """The acting user; every update this module handles has one."""
-    user_id = context._user_id
-    assert user_id is not None
-    return user_id
 
 
 def _store(context: AppContext, draft: Draft | None) -> None:
@@ -78,7 +71,8 @@ async def announce_command(update: Update, context: AppContext) -> None:
     if update.effective_chat is None or update.effective_chat.type != "private":
         await message.reply_text(t._("Prepare announcements in a private chat with me."))
         return
-    _store(context, Draft("content"))
+    assert update.effective_user is not None
+    _store(context, Draft(update.effective_user.id, "content"))
     await message.reply_text(
         t._(
             "Send the announcement: a text (bold, italics and links are kept), or a photo or a "
@@ -99,11 +93,12 @@ def _content(message: Message) -> Content | None:
     return None
 
 
-async def on_step(update: Update, context: AppContext) -> None:
+async def on_step(update: Update, context: AppContext) -> bool:
+    """A free-text answer to the step the coordinator is on; False when none is open."""
     draft = _draft(context)
     message = update.effective_message
     if draft is None or message is None:
-        return
+        return False
     t = await texts_for(context, update)
     if draft.step == "content":
         await _take_content(message, context, t, draft)
@@ -111,6 +106,9 @@ async def on_step(update: Update, context: AppContext) -> None:
         await _take_audience(message, context, t, draft, message.text)
     elif draft.step == "when" and message.text:
         await _take_time(message, context, t, draft, message.text)
+    else:
+        await message.reply_text(t._("Please answer with the buttons above, or /cancel."))
+    return True
 
 
 async def _take_content(message: Message, context: AppContext, t: Texts, draft: Draft) -> None:
@@ -168,7 +166,7 @@ async def _take_audience(
 
 async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft) -> None:
     services = context.services
-    user = _user_id(context)
+    user = draft.user_id
     assert draft.choice is not None
     assert draft.content is not None
     granted = await roles.active_roles(services.db, user)
@@ -235,7 +233,7 @@ async def _queue(
         services.places,
         draft.choice.spec,
         draft.content,
-        created_by=_user_id(context),
+        created_by=draft.user_id,
         report_chat_id=message.chat.id,
         at=at.timestamp() if at else None,
     )
@@ -309,7 +307,7 @@ async def _cancel_broadcast(
     assert query is not None
     services = context.services
     found = await outbox.broadcast(services.db, broadcast_id) if broadcast_id else None
-    user = _user_id(context)
+    user = update.effective_user.id if update.effective_user else None
     allowed = found is not None and (found.created_by == user or user in services.config.bot.admins)
     if found is None or not allowed or found.state not in ("scheduled", "sending"):
         await query.answer(t._("That announcement can no longer be cancelled."), show_alert=True)
@@ -332,7 +330,8 @@ async def announcements_command(update: Update, context: AppContext) -> None:
         await message.reply_text(t._("Only coordinators can send announcements."))
         return
     services = context.services
-    mine = await outbox.broadcasts_by(services.db, _user_id(context), open_only=False)
+    assert update.effective_user is not None
+    mine = await outbox.broadcasts_by(services.db, update.effective_user.id, open_only=False)
     if not mine:
         await message.reply_text(t._("You have not sent announcements yet. /announce starts one."))
         return
@@ -378,8 +377,3 @@ def handlers() -> list[BaseHandler[Update, AppContext, None]]:
         CommandHandler("cancel", cancel_command),
         CallbackQueryHandler(on_tap, pattern=pattern(AREA)),
     ]
-
-
-def step_handlers() -> list[BaseHandler[Update, AppContext, None]]:
-    """Free-text answers to the step the coordinator is on (group STEP_GROUP)."""
-    return [MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, on_step)]

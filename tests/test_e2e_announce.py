@@ -47,6 +47,8 @@ async def test_announce_preview_send_progress_and_report(tmp_path: Path) -> None
         assert texts[0] == "Preview — recipients will see exactly this:"
         assert texts[1] == "Järjestöilta <b>torstaina</b> & tervetuloa!"
         assert texts[2] == "It will reach 7 chats."
+        await admin.send("yes please")
+        assert admin.last_message().text == "Please answer with the buttons above, or /cancel."
         await admin.tap("📣 Send now")
         await h.services.delivery.wait_idle()
         reporter = h.application.bot_data.reporter

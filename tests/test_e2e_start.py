@@ -50,6 +50,8 @@ async def test_language_usage_hint_and_unknown_command(tmp_path: Path) -> None:
         liisa = h.user("Liisa", language_code="en")
         await liisa.send("/language klingon")
         assert liisa.last_message().text.startswith("Usage: /language")
+        await liisa.send("hello bot, are you there?")
+        assert liisa.last_message().text == "I read commands: /help lists what I can do."
         await liisa.send("/frobnicate now")
         assert liisa.last_message().text == (
             "I don't know the command /frobnicate. /help lists what I can do."
