@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Chat, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import AppContext, Services
@@ -65,6 +65,19 @@ async def _overview(
     return "\n".join(lines), keyboard(rows)
 
 
+async def _changing(update: Update, context: AppContext) -> tuple[Message, Chat, Texts] | None:
+    """Message, chat and texts of a command that changes the chat's subscription, or None
+    after refusing a group member who is not an administrator."""
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None
+    assert chat is not None
+    t = await texts_for(context, update)
+    if not await may_change_chat(update, context):
+        await refuse_non_admin(update, t)
+        return None
+    return message, chat, t
+
+
 async def mysubscriptions_command(update: Update, context: AppContext) -> None:
     message = update.effective_message
     assert message is not None
@@ -97,14 +110,11 @@ def _unsubscribe_menu(
 
 
 async def unsubscribe_command(update: Update, context: AppContext) -> None:
-    message, chat = update.effective_message, update.effective_chat
-    assert message is not None
-    assert chat is not None
-    services = context.services
-    t = await texts_for(context, update)
-    if not await may_change_chat(update, context):
-        await refuse_non_admin(update, t)
+    allowed = await _changing(update, context)
+    if allowed is None:
         return
+    message, chat, t = allowed
+    services = context.services
     current = await subscriptions.get(services.db, chat.id)
     if current.empty:
         await message.reply_text(t._("This chat has no subscriptions."))
@@ -199,14 +209,11 @@ async def unsubscribe_tap(update: Update, context: AppContext) -> None:
 
 
 async def pause_command(update: Update, context: AppContext) -> None:
-    message, chat = update.effective_message, update.effective_chat
-    assert message is not None
-    assert chat is not None
-    services = context.services
-    t = await texts_for(context, update)
-    if not await may_change_chat(update, context):
-        await refuse_non_admin(update, t)
+    allowed = await _changing(update, context)
+    if allowed is None:
         return
+    message, chat, t = allowed
+    services = context.services
     if not context.args:
         await subscriptions.set_paused(services.db, chat.id, FOREVER)
         await message.reply_text(
@@ -238,13 +245,10 @@ async def pause_command(update: Update, context: AppContext) -> None:
 
 
 async def resume_command(update: Update, context: AppContext) -> None:
-    message, chat = update.effective_message, update.effective_chat
-    assert message is not None
-    assert chat is not None
-    t = await texts_for(context, update)
-    if not await may_change_chat(update, context):
-        await refuse_non_admin(update, t)
+    allowed = await _changing(update, context)
+    if allowed is None:
         return
+    message, chat, t = allowed
     await subscriptions.set_paused(context.services.db, chat.id, None)
     await message.reply_text(t._("▶ Deliveries resumed."))
 
