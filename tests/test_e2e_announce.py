@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,37 @@ def test_cli_announce_and_status(tmp_path: Path, capsys: pytest.CaptureFixture[s
         == 2
     )
     assert "is in the past" in capsys.readouterr().err
+
+
+async def test_running_bot_picks_up_an_announcement_queued_by_another_process(
+    tmp_path: Path,
+) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        people = await _subscribers(h, {"167": 2})
+        config = tmp_path / "bot.toml"
+        config.write_text(f'[storage]\npath = "{h.config.storage.path}"\n', encoding="utf-8")
+        import asyncio
+
+        code = await asyncio.to_thread(
+            main,
+            [
+                "announce",
+                "--config",
+                str(config),
+                "--municipality",
+                "Joensuu",
+                "--text",
+                "Talkoot lauantaina",
+            ],
+        )
+        assert code == 0
+        # The other process stamps rows with the real time; the test clock must be past it.
+        h.clock.set(datetime.now(UTC) + timedelta(minutes=1))
+        # No wake-up call: the worker finds the rows on its own within its idle poll.
+        for chat_id in people["167"]:
+
+            def arrived(chat: int = chat_id) -> bool:
+                return bool(h.sandbox.messages(chat))
+
+            await h.sandbox.wait_for(arrived, timeout=5)
+            assert [m.text for m in h.sandbox.messages(chat_id)] == ["Talkoot lauantaina"]
