@@ -127,7 +127,6 @@ def build_application(
         .base_file_url(config.telegram.base_file_url)
         .context_types(context_types)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=config.bot.timezone))
-        .job_queue(None)
         .rate_limiter(SharedRateLimiter(config.delivery))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, tzinfo
 
-__all__ = ["DateError", "parse_date", "parse_datetime"]
+__all__ = ["DateError", "parse_date", "parse_datetime", "parse_time"]
 
 _FINNISH = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
 class DateError(ValueError):
-    """Why the text is not a usable date: 'format', 'invalid' or 'past'."""
+    """Why the text is not a usable date: 'format', 'invalid', 'past' or 'ambiguous' (a weekday
+    that does not match the date)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -46,23 +47,46 @@ def parse_date(text: str, today: date, *, allow_past: bool = False) -> date:
 
 
 _TIME = re.compile(r"^(?:klo\s*|kl\.?\s*|at\s*)?(\d{1,2})(?:[.:](\d{2}))?$", re.IGNORECASE)
+# Weekday abbreviations in Finnish, Swedish and English, Monday first.
+_WEEKDAY_NAMES = (
+    ("ma", "maanantai", "må", "måndag", "mon", "monday"),
+    ("ti", "tiistai", "tis", "tisdag", "tue", "tuesday"),
+    ("ke", "keskiviikko", "on", "ons", "onsdag", "wed", "wednesday"),
+    ("to", "torstai", "tor", "torsdag", "thu", "thursday"),
+    ("pe", "perjantai", "fr", "fre", "fredag", "fri", "friday"),
+    ("la", "lauantai", "lö", "lör", "lördag", "sat", "saturday"),
+    ("su", "sunnuntai", "sö", "sön", "söndag", "sun", "sunday"),
+)
+_WEEKDAYS = {name: number for number, names in enumerate(_WEEKDAY_NAMES) for name in names}
 
 
-def parse_datetime(text: str, now: datetime, tz: tzinfo) -> datetime:
-    """ "26.11.2026 18.00", "26.11. klo 18", "2026-12-01 18:00" in the given zone; must be in the
-    future (DateError 'past'), 'format' or 'invalid' otherwise."""
-    parts = text.strip().split(None, 1)
-    if len(parts) != 2:
-        raise DateError("format")
-    local_now = now.astimezone(tz)
-    day = parse_date(parts[0], local_now.date(), allow_past=True)
-    match = _TIME.match(parts[1].strip())
+def parse_time(text: str) -> time:
+    """ "18", "18.00", "klo 17:30"."""
+    match = _TIME.match(text.strip())
     if not match:
         raise DateError("format")
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     if hour > 23 or minute > 59:
         raise DateError("invalid")
-    moment = datetime.combine(day, time(hour, minute), tz)
+    return time(hour, minute)
+
+
+def parse_datetime(text: str, now: datetime, tz: tzinfo) -> datetime:
+    """ "26.11.2026 18.00", "26.11. klo 18", "ti 1.12. 17:30", "2026-12-01 18:00" in the given
+    zone; must be in the future (DateError 'past'); a weekday that does not fit the date is
+    'ambiguous'; otherwise 'format' or 'invalid'."""
+    parts = text.strip().replace(",", " ").split(None, 1)
+    weekday: int | None = None
+    if parts and parts[0].lower().rstrip(".") in _WEEKDAYS:
+        weekday = _WEEKDAYS[parts[0].lower().rstrip(".")]
+        parts = parts[1].split(None, 1) if len(parts) == 2 else []
+    if len(parts) != 2:
+        raise DateError("format")
+    local_now = now.astimezone(tz)
+    day = parse_date(parts[0], local_now.date(), allow_past=True)
+    if weekday is not None and day.weekday() != weekday:
+        raise DateError("ambiguous")
+    moment = datetime.combine(day, parse_time(parts[1]), tz)
     if moment <= now:
         raise DateError("past")
     return moment

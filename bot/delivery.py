@@ -186,15 +186,18 @@ class DeliveryWorker:
             if row.file_id is not None and row.file_id not in self._uploaded:
                 self._uploading.add(row.file_id)
         if chosen:
+            claimed: set[int] = set()
             try:
-                await outbox.mark_sending(self._db, [r.id for r, _ in chosen])
-            except BaseException:
+                claimed = await outbox.mark_sending(self._db, [r.id for r, _ in chosen])
+            finally:
                 for row, permit in chosen:
-                    permit.cancel()
-                    self._busy_chats.discard(row.chat_id)
-                    self._uploading.discard(row.file_id or 0)
-                raise
+                    if row.id not in claimed:
+                        permit.cancel()
+                        self._busy_chats.discard(row.chat_id)
+                        self._uploading.discard(row.file_id or 0)
             for row, permit in chosen:
+                if row.id not in claimed:
+                    continue
                 task = asyncio.get_running_loop().create_task(self._send(row, permit))
                 self._inflight[row.id] = task
             return 0.0 if len(chosen) == len(rows) else min(wait, 0.01)

@@ -220,23 +220,30 @@ async def unfinished(db: Database, now: float) -> int:
     return int(value)
 
 
-async def mark_sending(db: Database, row_ids: Sequence[int]) -> None:
-    """Committed before the API call: after a crash these rows are known to be in doubt."""
+async def mark_sending(db: Database, row_ids: Sequence[int]) -> set[int]:
+    """Claim rows before their API call, committed, so that after a crash they are known to be
+    in doubt. Returns the rows claimed: a row that stopped being pending since it was read (its
+    chat blocked the bot meanwhile, its broadcast was cancelled) is not sent."""
     now = db.now()
+    claimed: set[int] = set()
     async with db.transaction() as tx:
-        await tx.executemany(
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ? "
-            "WHERE id = ?",
-            [(now, row_id) for row_id in row_ids],
-        )
-        await tx.execute(
-            f"""
-            UPDATE broadcasts SET state = 'sending', started_at = coalesce(started_at, ?)
-            WHERE state = 'scheduled' AND id IN (
-                SELECT broadcast_id FROM outbox WHERE id IN ({",".join("?" * len(row_ids))}))
-            """,
-            (now, *row_ids),
-        )
+        for row_id in row_ids:
+            if await tx.execute(
+                "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ? "
+                "WHERE id = ? AND state = 'pending'",
+                (now, row_id),
+            ):
+                claimed.add(row_id)
+        if claimed:
+            await tx.execute(
+                f"""
+                UPDATE broadcasts SET state = 'sending', started_at = coalesce(started_at, ?)
+                WHERE state = 'scheduled' AND id IN (
+                    SELECT broadcast_id FROM outbox WHERE id IN ({",".join("?" * len(claimed))}))
+                """,
+                (now, *claimed),
+            )
+    return claimed
 
 
 async def mark_sent(
