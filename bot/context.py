@@ -53,6 +53,5 @@ class AppContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], Ap
         return services
 
 
-BotApplication = Application[
-    ExtBot[int], AppContext, dict[Any, Any], dict[Any, Any], AppState, None
-]
+# The JobQueue (conversation timeouts) is typed by the builder with PTB's default context.
+BotApplication = Application[ExtBot[int], AppContext, dict[Any, Any], dict[Any, Any], AppState, Any]
