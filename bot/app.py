@@ -15,6 +15,7 @@ from bot.commands import publish_commands
 from bot.config import Config
 from bot.context import AppContext, AppState, BotApplication, Services
 from bot.delivery import DeliveryWorker
+from bot.event_cards import callback_key
 from bot.i18n import Translator
 from bot.permissions import GroupAdminCache
 from bot.place_search import PlaceIndex
@@ -89,6 +90,7 @@ async def _post_init(application: BotApplication) -> None:
         places=places,
         place_index=PlaceIndex(places),
         delivery=delivery,
+        callback_key=callback_key(config.telegram.token),
     )
     await delivery.start()
     state.reporter = BroadcastReporter(

@@ -81,6 +81,8 @@ class BotSettings:
     themes: tuple[Theme, ...] = DEFAULT_THEMES
     log_level: str = "INFO"
     log_json: bool = False
+    # A half-made /newevent draft is dropped after this long without an answer.
+    wizard_timeout: timedelta = timedelta(minutes=30)
 
     def theme(self, theme_id: str) -> Theme | None:
         return next((t for t in self.themes if t.id == theme_id), None)
@@ -265,6 +267,7 @@ def _bot(s: _Section) -> BotSettings:
         themes=_themes(s),
         log_level=log_level,
         log_json=s.get("log_json", bool, False),
+        wizard_timeout=_duration(s, "wizard_timeout", timedelta(minutes=30)),
     )
 
 

@@ -11,6 +11,7 @@ from bot.broadcast_reports import BroadcastReporter
 from bot.clock import Clock
 from bot.config import Config
 from bot.delivery import DeliveryWorker
+from bot.events import EventEnv
 from bot.i18n import Translator
 from bot.permissions import GroupAdminCache
 from bot.place_search import PlaceIndex
@@ -32,6 +33,11 @@ class Services:
     places: PlaceCatalog
     place_index: PlaceIndex
     delivery: DeliveryWorker
+    callback_key: bytes
+
+    @property
+    def events(self) -> EventEnv:
+        return EventEnv(self.config, self.db, self.places, self.translator, self.callback_key)
 
 
 class AppState:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -11,11 +12,13 @@ from storage.db import Database, Writer
 __all__ = [
     "Chat",
     "ChatType",
+    "Recipient",
     "chat_type",
     "deactivate",
     "get",
     "language_hints",
     "migrate_id",
+    "recipients",
     "set_language",
     "upsert",
 ]
@@ -61,7 +64,7 @@ def _chat(row: sqlite3.Row) -> Chat:
     )
 
 
-async def get(db: Database, chat_id: int) -> Chat | None:
+async def get(db: Database | Writer, chat_id: int) -> Chat | None:
     row = await db.fetchone("SELECT * FROM chats WHERE id = ?", (chat_id,))
     return None if row is None else _chat(row)
 
@@ -131,3 +134,32 @@ async def migrate_id(tx: Writer, old_id: int, new_id: int, now: int) -> None:
         "UPDATE chats SET id = ?, type = 'supergroup', updated_at = ? WHERE id = ?",
         (new_id, now, old_id),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """What a bulk message to a chat needs to know: its language hints and whether it is an
+    association's group (its cards get the "for our association" button)."""
+
+    chat_id: int
+    language: str | None
+    client_language: str | None
+    association: bool
+
+
+async def recipients(db: Database | Writer, chat_ids: Sequence[int]) -> dict[int, Recipient]:
+    found: dict[int, Recipient] = {}
+    for start in range(0, len(chat_ids), 500):
+        chunk = list(chat_ids[start : start + 500])
+        rows = await db.fetchall(
+            f"""
+            SELECT c.id, c.language, u.language_code, p.chat_id IS NOT NULL AS association
+            FROM chats c LEFT JOIN users u ON u.id = c.id
+                 LEFT JOIN association_profiles p ON p.chat_id = c.id
+            WHERE c.id IN ({",".join("?" * len(chunk))})
+            """,
+            chunk,
+        )
+        for row in rows:
+            found[row[0]] = Recipient(row[0], row[1], row[2], bool(row[3]))
+    return found

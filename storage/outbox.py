@@ -21,6 +21,7 @@ __all__ = [
     "add_file",
     "broadcast",
     "cancel_broadcast",
+    "cancel_broadcast_in",
     "create_broadcast",
     "defer",
     "due",
@@ -31,6 +32,7 @@ __all__ = [
     "mark_sending",
     "mark_sent",
     "progress",
+    "reached_chats",
     "recover",
     "requeue",
     "skip_chat",
@@ -399,19 +401,32 @@ async def failures(db: Database, broadcast_id: int) -> list[tuple[int, str, str]
 
 async def cancel_broadcast(db: Database, broadcast_id: int) -> int:
     """Stop a scheduled or running broadcast: what has not been sent yet is skipped."""
-    now = db.now()
     async with db.transaction() as tx:
-        skipped = await tx.execute(
-            "UPDATE outbox SET state = 'skipped', error_kind = 'cancelled', updated_at = ? "
-            "WHERE broadcast_id = ? AND state = 'pending'",
-            (now, broadcast_id),
-        )
-        await tx.execute(
-            "UPDATE broadcasts SET state = 'cancelled', finished_at = ? "
-            "WHERE id = ? AND state IN ('scheduled', 'sending')",
-            (now, broadcast_id),
-        )
+        return await cancel_broadcast_in(tx, broadcast_id, db.now())
+
+
+async def cancel_broadcast_in(tx: Writer, broadcast_id: int, now: int) -> int:
+    skipped = await tx.execute(
+        "UPDATE outbox SET state = 'skipped', error_kind = 'cancelled', updated_at = ? "
+        "WHERE broadcast_id = ? AND state = 'pending'",
+        (now, broadcast_id),
+    )
+    await tx.execute(
+        "UPDATE broadcasts SET state = 'cancelled', finished_at = ? "
+        "WHERE id = ? AND state IN ('scheduled', 'sending')",
+        (now, broadcast_id),
+    )
     return skipped
+
+
+async def reached_chats(db: Database | Writer, broadcast_id: int) -> list[int]:
+    """Chats a broadcast's message was sent to (or is being sent to right now)."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT chat_id FROM outbox WHERE broadcast_id = ? "
+        "AND state IN ('sent', 'sending') ORDER BY chat_id",
+        (broadcast_id,),
+    )
+    return [r[0] for r in rows]
 
 
 async def finish_broadcasts(db: Database) -> list[int]:

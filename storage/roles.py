@@ -5,9 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from storage.db import Database
+from storage.db import Database, Writer
 
-__all__ = ["AreaKind", "Role", "RoleName", "ScopeArea", "active_roles", "grant", "revoke"]
+__all__ = [
+    "AreaKind",
+    "Role",
+    "RoleName",
+    "ScopeArea",
+    "active_roles",
+    "grant",
+    "grant_in",
+    "revoke",
+]
 
 RoleName = Literal["admin", "coordinator"]
 AreaKind = Literal["all", "region", "county", "municipality"]
@@ -36,16 +45,27 @@ class Role:
 async def grant(
     db: Database, user_id: int, role: RoleName, scope: tuple[ScopeArea, ...], granted_by: int | None
 ) -> Role:
-    now = db.now()
     async with db.transaction() as tx:
-        role_id = await tx.insert(
-            "INSERT INTO roles (user_id, role, granted_by, created_at) VALUES (?, ?, ?, ?)",
-            (user_id, role, granted_by, now),
-        )
-        await tx.executemany(
-            "INSERT OR IGNORE INTO role_scopes (role_id, area_kind, area_code) VALUES (?, ?, ?)",
-            [(role_id, area.kind, area.code) for area in scope],
-        )
+        return await grant_in(tx, user_id, role, scope, granted_by, db.now())
+
+
+async def grant_in(
+    tx: Writer,
+    user_id: int,
+    role: RoleName,
+    scope: tuple[ScopeArea, ...],
+    granted_by: int | None,
+    now: int,
+) -> Role:
+    """Inside the caller's transaction (a coordinator link is used up in the same one)."""
+    role_id = await tx.insert(
+        "INSERT INTO roles (user_id, role, granted_by, created_at) VALUES (?, ?, ?, ?)",
+        (user_id, role, granted_by, now),
+    )
+    await tx.executemany(
+        "INSERT OR IGNORE INTO role_scopes (role_id, area_kind, area_code) VALUES (?, ?, ?)",
+        [(role_id, area.kind, area.code) for area in scope],
+    )
     return Role(role_id, user_id, role, granted_by, now, scope)
 
 

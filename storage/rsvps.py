@@ -1,0 +1,194 @@
+"""RSVPs: one answer per person and event, the counts cards show, and the coordinator's lists."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Literal
+
+from storage.db import Database, Writer
+
+__all__ = [
+    "Attendee",
+    "Counts",
+    "Rsvp",
+    "Status",
+    "attendees",
+    "counts",
+    "get",
+    "notify_chats",
+    "promote_candidates",
+    "save",
+    "taken_places",
+    "waitlist_position",
+]
+
+Status = Literal["yes", "maybe", "no", "waitlist"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rsvp:
+    event_id: int
+    user_id: int
+    chat_id: int
+    status: Status
+    headcount: int
+    association: str | None
+    municipality_code: str | None
+    queued_at: int | None
+    created_at: int
+    updated_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    yes: int = 0
+    yes_people: int = 0
+    maybe: int = 0
+    maybe_people: int = 0
+    no: int = 0
+    waitlist: int = 0
+    waitlist_people: int = 0
+
+    @property
+    def answered(self) -> int:
+        return self.yes + self.maybe + self.no + self.waitlist
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    rsvp: Rsvp
+    name: str
+    username: str | None
+    chat_title: str | None
+
+
+def _rsvp(row: sqlite3.Row) -> Rsvp:
+    return Rsvp(
+        event_id=row["event_id"],
+        user_id=row["user_id"],
+        chat_id=row["chat_id"],
+        status=row["status"],
+        headcount=row["headcount"],
+        association=row["association"],
+        municipality_code=row["municipality_code"],
+        queued_at=row["queued_at"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def get(db: Database | Writer, event_id: int, user_id: int) -> Rsvp | None:
+    row = await db.fetchone(
+        "SELECT * FROM rsvps WHERE event_id = ? AND user_id = ?", (event_id, user_id)
+    )
+    return None if row is None else _rsvp(row)
+
+
+async def save(tx: Writer, rsvp: Rsvp) -> None:
+    await tx.execute(
+        """
+        INSERT INTO rsvps (event_id, user_id, chat_id, status, headcount, association,
+                           municipality_code, queued_at, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (event_id, user_id) DO UPDATE SET
+            chat_id = excluded.chat_id, status = excluded.status, headcount = excluded.headcount,
+            association = excluded.association, municipality_code = excluded.municipality_code,
+            queued_at = excluded.queued_at, updated_at = excluded.updated_at
+        """,
+        (
+            rsvp.event_id,
+            rsvp.user_id,
+            rsvp.chat_id,
+            rsvp.status,
+            rsvp.headcount,
+            rsvp.association,
+            rsvp.municipality_code,
+            rsvp.queued_at,
+            rsvp.created_at,
+            rsvp.updated_at,
+        ),
+    )
+
+
+async def taken_places(db: Database | Writer, event_id: int, *, except_user: int | None) -> int:
+    value = await db.fetchval(
+        "SELECT coalesce(sum(headcount), 0) FROM rsvps WHERE event_id = ? AND status = 'yes' "
+        "AND user_id IS NOT ?",
+        (event_id, except_user),
+    )
+    return int(value)
+
+
+async def promote_candidates(tx: Writer, event_id: int) -> list[Rsvp]:
+    """The waitlist, first in line first."""
+    rows = await tx.fetchall(
+        "SELECT * FROM rsvps WHERE event_id = ? AND status = 'waitlist' "
+        "ORDER BY queued_at, created_at, user_id",
+        (event_id,),
+    )
+    return [_rsvp(r) for r in rows]
+
+
+async def waitlist_position(db: Database | Writer, event_id: int, user_id: int) -> int | None:
+    rsvp = await get(db, event_id, user_id)
+    if rsvp is None or rsvp.status != "waitlist":
+        return None
+    ahead = await db.fetchval(
+        "SELECT count(*) FROM rsvps WHERE event_id = ? AND status = 'waitlist' "
+        "AND (queued_at, created_at, user_id) < (?, ?, ?)",
+        (event_id, rsvp.queued_at, rsvp.created_at, rsvp.user_id),
+    )
+    return int(ahead) + 1
+
+
+async def counts(db: Database | Writer, event_id: int) -> Counts:
+    rows = await db.fetchall(
+        "SELECT status, count(*) AS n, sum(headcount) AS people FROM rsvps WHERE event_id = ? "
+        "GROUP BY status",
+        (event_id,),
+    )
+    by = {r["status"]: (r["n"], r["people"]) for r in rows}
+    return Counts(
+        yes=by.get("yes", (0, 0))[0],
+        yes_people=by.get("yes", (0, 0))[1],
+        maybe=by.get("maybe", (0, 0))[0],
+        maybe_people=by.get("maybe", (0, 0))[1],
+        no=by.get("no", (0, 0))[0],
+        waitlist=by.get("waitlist", (0, 0))[0],
+        waitlist_people=by.get("waitlist", (0, 0))[1],
+    )
+
+
+async def attendees(db: Database, event_id: int) -> list[Attendee]:
+    """Everyone who answered, with names, for the event's coordinators only."""
+    rows = await db.fetchall(
+        """
+        SELECT r.*, coalesce(trim(u.first_name || ' ' || coalesce(u.last_name, '')), '') AS name,
+               u.username, c.title AS chat_title
+        FROM rsvps r LEFT JOIN users u ON u.id = r.user_id LEFT JOIN chats c ON c.id = r.chat_id
+        WHERE r.event_id = ?
+        ORDER BY CASE r.status WHEN 'yes' THEN 0 WHEN 'waitlist' THEN 1 WHEN 'maybe' THEN 2
+                 ELSE 3 END, r.queued_at, name COLLATE NOCASE, r.user_id
+        """,
+        (event_id,),
+    )
+    return [Attendee(_rsvp(r), r["name"], r["username"], r["chat_title"]) for r in rows]
+
+
+async def notify_chats(
+    db: Database | Writer, event_id: int, statuses: tuple[Status, ...]
+) -> list[int]:
+    """Where to reach the people with these answers: their private chat with the bot when it is
+    usable, else the chat they answered in; each chat once."""
+    marks = ",".join("?" * len(statuses))
+    rows = await db.fetchall(
+        f"""
+        SELECT DISTINCT CASE WHEN p.id IS NOT NULL THEN p.id ELSE r.chat_id END AS target
+        FROM rsvps r LEFT JOIN chats p ON p.id = r.user_id AND p.type = 'private' AND p.active = 1
+        WHERE r.event_id = ? AND r.status IN ({marks})
+        ORDER BY target
+        """,
+        (event_id, *statuses),
+    )
+    return [r[0] for r in rows]
