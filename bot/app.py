@@ -24,10 +24,14 @@ from bot.ratelimit import SharedRateLimiter
 from bot.regions_sync import sync_places
 from handlers import (
     announce,
+    coordinators,
     errors,
+    events,
     free_text,
     groups,
     my_subscriptions,
+    newevent,
+    rsvp,
     start,
     sublinks,
     subscriptions,
@@ -42,7 +46,7 @@ log = logging.getLogger("jarjestobotti")
 Handlers = Sequence[BaseHandler[Update, AppContext, None]]
 
 
-def handler_groups() -> list[tuple[int, Handlers]]:
+def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
     """Every handler, in the order python-telegram-bot tries them.
 
     Group -1 records the sender for everything; group 0 holds the features, where the first
@@ -54,12 +58,18 @@ def handler_groups() -> list[tuple[int, Handlers]]:
             0,
             [
                 subscriptions.start_deep_link_handler(),
+                coordinators.deep_link_handler(),
+                events.deep_link_handler(),
+                newevent.conversation(config.bot.wizard_timeout.total_seconds()),
                 *start.handlers(),
                 *subscriptions.handlers(),
                 *my_subscriptions.handlers(),
                 *groups.handlers(),
                 *sublinks.handlers(),
                 *announce.handlers(),
+                *coordinators.handlers(),
+                *events.handlers(),
+                *rsvp.handlers(),
                 *start.fallback_handlers(),
                 free_text.handler([announce.on_step]),
             ],
@@ -138,7 +148,7 @@ def build_application(
     application: BotApplication = builder.build()
     application.bot_data.config = config
     application.bot_data.clock = clock or SystemClock()
-    for group, handlers in handler_groups():
+    for group, handlers in handler_groups(config):
         application.add_handlers(list(handlers), group=group)
     application.add_error_handler(errors.on_error)
     return application

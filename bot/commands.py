@@ -32,11 +32,17 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("pause", N_("Pause deliveries (optionally until a date)")),
     CommandInfo("resume", N_("Resume deliveries")),
     CommandInfo("profile", N_("The association profile of a group chat")),
+    CommandInfo("events", N_("Upcoming events in your subscriptions")),
+    CommandInfo("event", N_("Show one event: /event 12")),
     CommandInfo("language", N_("Change the language")),
     CommandInfo("sublink", N_("Subscription link for posters and newsletters"), "coordinator"),
     CommandInfo("announce", N_("Send an announcement to an audience"), "coordinator"),
     CommandInfo("announcements", N_("Your announcements, with cancel buttons"), "coordinator"),
+    CommandInfo("newevent", N_("Create and publish an event"), "coordinator"),
+    CommandInfo("myevents", N_("Your events, with answers and tools"), "coordinator"),
     CommandInfo("cancel", N_("Stop what you are preparing"), "coordinator"),
+    CommandInfo("coordinators", N_("Coordinators, with revoke buttons"), "admin"),
+    CommandInfo("coordinatorlink", N_("A one-time link that appoints a coordinator"), "admin"),
 )
 
 

@@ -76,7 +76,6 @@ _ICS_NAMES = {
     "capacity": CAPACITY_PROPERTY,
     "description": "DESCRIPTION",
 }
-_OTHER: EventKind = "other"
 _DATE_FORM = "use e.g. 2026-12-01 18:00 or 1.12.2026 18.00 (local time)"
 _SPLIT = re.compile(r"[;,]")
 _POSTAL_CODE = re.compile(r"^\d{5}\s+")
@@ -142,6 +141,8 @@ class _Row:
         except (FieldError, DateError) as exc:
             limit = getattr(exc, "limit", None)
             reason = _REASONS.get(exc.reason, exc.reason).format(limit=limit)
+            if not value.strip():
+                reason = _REASONS["empty"]
             if exc.reason == "too_long" and limit is None:
                 reason = "is over 14 days after the start"
             shown = f" {value.strip()[:60]!r}" if value.strip() else ""
@@ -186,12 +187,14 @@ def _validate(row: _Row, cells: Mapping[str, str], setup: _Setup) -> EventFields
     csv_hint = "" if row.names else _DATE_FORM  # .ics times are not typed in by hand
     title = row.check("title", cell("title"), check_title, "")
     kind_text = cell("kind").strip().lower()
-    kinds = ", ".join([*KINDS, *KIND_ALIASES])
-    kind: EventKind = (
-        KIND_ALIASES[kind_text]
-        if kind_text in KIND_ALIASES
-        else row.check("kind", kind_text or "other", check_kind, _OTHER, f"use one of {kinds}")
-    )
+    try:
+        kind = KIND_ALIASES.get(kind_text) or check_kind(kind_text or "other")
+    except FieldError:
+        kind = "other"
+        kinds = ", ".join([*KINDS, *KIND_ALIASES])
+        row.problem(
+            f"{row.names.get('kind', 'kind')} {kind_text!r} is not known; use one of {kinds}"
+        )
     start = row.check(
         "start", cell("start"), lambda t: parse_datetime(t, setup.now, setup.tz), None, csv_hint
     )

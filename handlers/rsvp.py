@@ -73,6 +73,12 @@ async def on_tap(update: Update, context: AppContext) -> None:
     ):
         await query.answer(t._("This button is not valid."), show_alert=True)
         return
+    if event_id == 0:
+        await query.answer(
+            t._("This is the preview: the buttons work once the event is published."),
+            show_alert=True,
+        )
+        return
     if action == "i":
         await _send_calendar(update, context, t, event_id)
         return

@@ -1,0 +1,177 @@
+"""Events end to end: a coordinator appointed by link publishes with /newevent, subscribers
+RSVP (capacity, waiting list, association groups), the coordinator sees who comes, edits and
+cancels with .ics notices."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from icalendar import Calendar
+
+from storage import chats, profiles, rsvps, subscriptions
+from storage.profiles import Profile
+from storage.subscriptions import Area
+from tests.harness import BotHarness, ChatUser
+
+ADMIN = 7000
+JOENSUU = "167"
+
+
+def _admin(h: BotHarness) -> ChatUser:
+    user = h.sandbox.add_user("Anna Admin", language_code="en", user_id=ADMIN)
+    return ChatUser(h, user, h.sandbox.private_chat(user))
+
+
+async def _subscriber(h: BotHarness, name: str, themes: list[str]) -> ChatUser:
+    person = h.user(name, language_code="en")
+    await person.send("/start")
+    await subscriptions.replace(h.services.db, person.id, [Area("municipality", JOENSUU)], themes)
+    return person
+
+
+async def appoint(h: BotHarness, admin: ChatUser, name: str, scope: str) -> ChatUser:
+    await admin.send(f"/coordinatorlink {scope}")
+    link = re.search(r"start=(coord_[A-Za-z0-9_-]+)", admin.last_message().text)
+    assert link, admin.last_message().text
+    coordinator = h.user(name, language_code="en")
+    await coordinator.send(f"/start {link.group(1)}")
+    assert "You are now a coordinator for" in coordinator.last_message().text
+    return coordinator
+
+
+async def publish_forum(coordinator: ChatUser, *, capacity: str = "3") -> None:
+    await coordinator.send("/newevent")
+    await coordinator.tap("Association forum")
+    await coordinator.send("Järjestöfoorumi <hyvinvointi> 🌿")
+    await coordinator.send("ti 1.12. 17:30")
+    await coordinator.send("2 h")
+    await coordinator.send("Carelicum, Koskikatu 5, Joensuu https://meet.example/forum")
+    await coordinator.send("Joensuu")
+    await coordinator.tap("Health")
+    await coordinator.tap("Done ▶")
+    await coordinator.tap("Skip")
+    await coordinator.send(capacity)
+    await coordinator.tap("No deadline")
+    await coordinator.tap("Done ▶")
+    await coordinator.tap("📣 Publish")
+
+
+async def test_coordinator_publishes_and_people_rsvp(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        admin = _admin(h)
+        await admin.send("/start")
+        liisa = await _subscriber(h, "Liisa", ["health"])
+        matti = await _subscriber(h, "Matti", ["*"])  # all themes
+        other = await _subscriber(h, "Olli", ["culture"])  # not invited: theme does not meet
+        pekka = h.sandbox.add_user("Pekka", language_code="en")
+        group = h.sandbox.add_group("Kylä", members=[pekka], admins=[pekka], bot_present=True)
+        await chats.upsert(h.services.db, group.id, "group", "Kylä")
+        await subscriptions.replace(h.services.db, group.id, [Area("region", "12")], ["health"])
+        await profiles.save(
+            h.services.db, Profile(group.id, "Joensuun Kyläyhdistys", JOENSUU, (), None)
+        )
+        coordinator = await appoint(h, admin, "Kaisa", "Joensuu")
+
+        await publish_forum(coordinator)
+        preview = [m.text for m in coordinator.messages()[-5:]]
+        assert "Preview — recipients will see exactly this:" in preview
+        assert any("Järjestöfoorumi <hyvinvointi> 🌿" in text for text in preview)
+        assert "It will reach 3 chats." in preview
+        assert "Published as event 1" in coordinator.last_message().text
+        await h.services.delivery.wait_idle()
+
+        card = liisa.last_message()
+        assert "Association forum: Järjestöfoorumi <hyvinvointi> 🌿" in card.text
+        assert "<b>Association forum: Järjestöfoorumi &lt;hyvinvointi&gt; 🌿</b>" in card.html
+        assert "Tue 1 Dec 2026 at 17:30–19:30" in card.text
+        assert other.messages()[-1].button("✅ Coming") is None
+        group_card = h.sandbox.last_message(group)
+        assert group_card is not None and group_card.button("🏠 For our association")
+        assert card.button("🏠 For our association") is None
+
+        await liisa.tap("✅ Coming")
+        assert liisa.last_answer() == "Your answer: ✅ coming"
+        assert "Your answer: ✅ coming" in liisa.last_message().text
+        assert "✅ 1 coming" in liisa.last_message().text
+
+        in_group = ChatUser(h, pekka, group)
+        await in_group.tap("✅ Coming")
+        await in_group.tap("➕1 person")
+        await in_group.tap("🏠 For our association")
+        assert in_group.last_answer() == (
+            "Your answer: ✅ coming, 2 people, for Joensuun Kyläyhdistys"
+        )
+        assert "Your answer" not in h.sandbox.last_message(group).text  # no names in groups
+        assert "Places: 3/3" in h.sandbox.last_message(group).text
+
+        await matti.tap("✅ Coming")
+        assert matti.last_answer() == "Your answer: ⏳ on the waiting list, number 1"
+
+        await liisa.tap("❌ Can't")  # a place frees up: Matti is promoted and told
+        stored = await rsvps.get(h.services.db, 1, matti.id)
+        assert stored is not None and stored.status == "yes"
+        await h.services.delivery.wait_idle()
+        assert "A place freed up" in matti.last_message().text
+
+        await coordinator.send("/event 1")
+        report = coordinator.last_message().text
+        assert "Coming: 2 (3 people)" in report
+        assert "Joensuun Kyläyhdistys: 2" in report
+        assert "Pekka" in report and "Liisa" in report
+        await matti.send("/event 1")
+        assert "Pekka" not in matti.last_message().text  # names only for coordinators
+
+        await coordinator.tap("📄 CSV")
+        document = coordinator.last_message().document
+        assert document is not None and document.filename == "event-1-attendees.csv"
+        rows = list(csv.DictReader(io.StringIO(document.data.decode("utf-8-sig"))))
+        assert {(r["name"], r["status"], r["people"]) for r in rows} == {
+            ("Liisa", "no", "1"),
+            ("Pekka", "yes", "2"),
+            ("Matti", "yes", "1"),
+        }
+
+
+async def test_edit_sends_new_ics_and_cancel_tells_everyone(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        admin = _admin(h)
+        await admin.send("/start")
+        liisa = await _subscriber(h, "Liisa", ["health"])
+        matti = await _subscriber(h, "Matti", ["health"])
+        await publish_forum(admin, capacity="40")
+        await h.services.delivery.wait_idle()
+        await liisa.tap("✅ Coming")
+
+        await admin.send("/event 1")
+        await admin.tap("✏️ Edit")
+        await admin.tap("Start")
+        await admin.send("2.12.2026 18.00")
+        assert "Wed 2 Dec 2026 at 18:00–20:00" in admin.messages()[-2].text
+        await admin.tap("💾 Save changes")
+        assert "update notices are on their way" in admin.last_message().text
+        await h.services.delivery.wait_idle()
+        notice = liisa.last_message()
+        assert notice.document is not None and "Changed:" in (notice.caption or "")
+        calendar = Calendar.from_ical(notice.document.data)
+        event = calendar.walk("VEVENT")[0]
+        assert int(event["SEQUENCE"]) == 1
+        assert event.decoded("DTSTART").hour == 18
+        # Matti did not answer but the event moved to another day: he hears it too.
+        assert matti.last_message().document is not None
+
+        await admin.tap("✖ Cancel event", message_id=None)
+        await admin.tap("Yes, cancel the event")
+        await h.services.delivery.wait_idle()
+        cancelled = Calendar.from_ical(liisa.last_message().document.data)  # type: ignore[union-attr]
+        assert str(cancelled.walk("VEVENT")[0]["STATUS"]) == "CANCELLED"
+        assert "Cancelled:" in (matti.last_message().caption or "")
+        card = next(m for m in liisa.messages() if m.button("❔ Maybe") is not None)
+        await liisa.tap("❔ Maybe", message_id=card.message_id)
+        assert liisa.last_answer() == "This event was cancelled."
+        assert (await rsvps.get(h.services.db, 1, liisa.id)).status == "yes"  # type: ignore[union-attr]
+        refreshed = h.sandbox.world.message(liisa.chat.id, card.message_id)
+        assert refreshed is not None and "CANCELLED" in refreshed.text
+        assert refreshed.button("❔ Maybe") is None
