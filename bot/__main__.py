@@ -79,6 +79,23 @@ def _parser() -> argparse.ArgumentParser:
     announce.add_argument(
         "--status", type=int, metavar="ID", help="print the progress of broadcast ID instead"
     )
+    events = sub.add_parser("events", help="events from the command line")
+    events_sub = events.add_subparsers(dest="events_command", required=True, metavar="ACTION")
+    importing = with_config(
+        events_sub.add_parser(
+            "import",
+            help="import an annual calendar (CSV or .ics)",
+            description="Validate every row of a UTF-8 CSV (comma or semicolon) with the header "
+            "title,kind,start,end,place,online_url,municipalities,themes,capacity,rsvp_deadline,"
+            "description, or an .ics file, and print what would be created. With --publish the "
+            "events are created and published as the configured admin (one event id per line on "
+            "stdout) and the running bot sends the invitations.",
+        )
+    )
+    importing.add_argument("file", type=Path, metavar="FILE", help="the .csv or .ics file")
+    importing.add_argument(
+        "--publish", action="store_true", help="create and publish (default: only check)"
+    )
     return parser
 
 
@@ -93,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "migrate": cli.migrate,
         "check": cli.check,
         "announce": cli.announce,
+        "events": cli.events,
     }
     try:
         return handlers[args.command](args)

@@ -161,6 +161,19 @@ def demo(args: argparse.Namespace) -> int:
     return asyncio.run(run_demo(keep_running=args.keep_running))
 
 
+def events(args: argparse.Namespace) -> int:
+    from bot.cli_events import ImportError_, import_events
+
+    config = _config(args)
+    try:
+        print(asyncio.run(import_events(args, config)))
+    except ImportError_ as exc:
+        raise CliError(str(exc)) from None
+    except DatabaseError as exc:
+        raise CliError(f"database: {exc}") from None
+    return 0
+
+
 def announce(args: argparse.Namespace) -> int:
     from bot.cli_announce import AnnounceError, status
     from bot.cli_announce import announce as queue_announcement

@@ -1,0 +1,87 @@
+"""`python -m bot events import FILE [--publish]`: the network's annual calendar (vuosikello)
+from a spreadsheet or an .ics file, validated whole before anything is created."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot import events
+from bot.config import Config
+from bot.event_cards import callback_key
+from bot.events import EventEnv
+from bot.events_import import ImportedEvent, read_events
+from bot.i18n import Translator
+from bot.place_search import PlaceIndex
+from bot.places import PlaceCatalog, load_catalog
+from storage.db import Database
+
+__all__ = ["ImportError_", "import_events"]
+
+
+class ImportError_(ValueError):
+    pass
+
+
+def _describe(item: ImportedEvent, config: Config, catalog: PlaceCatalog) -> str:
+    fields = item.fields
+    start = fields.starts_at.astimezone(config.bot.timezone)
+    places = ", ".join(
+        m.name("fi") for code in fields.municipalities if (m := catalog.municipality(code))
+    )
+    themes = ", ".join(fields.themes) or "all themes"
+    capacity = f", {fields.capacity} places" if fields.capacity else ""
+    return (
+        f"row {item.row}: {start:%Y-%m-%d %H:%M} {fields.kind} “{fields.title}” "
+        f"— {places} — {themes}{capacity}"
+    )
+
+
+async def import_events(args: argparse.Namespace, config: Config) -> str:
+    path = Path(args.file)
+    if not path.is_file():
+        raise ImportError_(f"{path}: no such file")
+    catalog = load_catalog()
+    offsets = tuple(int(o.total_seconds()) for o in config.reminders.offsets)
+    found, problems = read_events(
+        path,
+        now=datetime.now(UTC),
+        tz=config.bot.timezone,
+        index=PlaceIndex(catalog),
+        themes=config.bot.themes,
+        reminders=offsets,
+    )
+    if problems:
+        lines = [f"row {p.row}: {p.message}" if p.row else p.message for p in problems]
+        raise ImportError_(
+            f"{path}: {len(problems)} problem(s), nothing was imported:\n" + "\n".join(lines)
+        )
+    summary = [_describe(item, config, catalog) for item in found]
+    if not args.publish:
+        return "\n".join(
+            [*summary, f"{len(found)} events are valid; --publish creates and publishes them."]
+        )
+    if not config.bot.admins:
+        raise ImportError_("--publish needs an administrator: set [bot] admins in the config")
+    if not config.telegram.token:
+        raise ImportError_("--publish needs the bot token (it signs the invitation buttons)")
+    admin = min(config.bot.admins)
+    db = await Database.open(config.storage.path)
+    try:
+        env = EventEnv(
+            config,
+            db,
+            catalog,
+            Translator(config.bot.default_language, config.bot.timezone),
+            callback_key(config.telegram.token),
+        )
+        ids = []
+        for item, line in zip(found, summary, strict=True):
+            event_id, invited = await events.publish(env, item.fields, admin)
+            print(f"{line} → event {event_id}, {invited} invitations", file=sys.stderr)
+            ids.append(str(event_id))
+    finally:
+        await db.close()
+    return "\n".join(ids)
