@@ -166,7 +166,7 @@ def events(args: argparse.Namespace) -> int:
 
     config = _config(args)
     try:
-        print(asyncio.run(import_events(args, config)))
+        print(import_events(args, config))
     except ImportError_ as exc:
         raise CliError(str(exc)) from None
     except DatabaseError as exc:

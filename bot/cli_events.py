@@ -4,6 +4,7 @@ from a spreadsheet or an .ics file, validated whole before anything is created."
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +40,7 @@ def _describe(item: ImportedEvent, config: Config, catalog: PlaceCatalog) -> str
     )
 
 
-async def import_events(args: argparse.Namespace, config: Config) -> str:
+def import_events(args: argparse.Namespace, config: Config) -> str:
     path = Path(args.file)
     if not path.is_file():
         raise ImportError_(f"{path}: no such file")
@@ -67,6 +68,12 @@ async def import_events(args: argparse.Namespace, config: Config) -> str:
         raise ImportError_("--publish needs an administrator: set [bot] admins in the config")
     if not config.telegram.token:
         raise ImportError_("--publish needs the bot token (it signs the invitation buttons)")
+    return asyncio.run(_publish(found, summary, config, catalog))
+
+
+async def _publish(
+    found: list[ImportedEvent], summary: list[str], config: Config, catalog: PlaceCatalog
+) -> str:
     admin = min(config.bot.admins)
     db = await Database.open(config.storage.path)
     try:
