@@ -68,6 +68,7 @@ async def on_tap(update: Update, context: AppContext) -> None:
     if (
         data is None
         or event_id is None
+        or (action not in rsvp.ACTIONS and action not in ("i", "c"))
         or not isinstance(message, Message)
         or not verify(context.services.callback_key, event_id, message.chat.id, data.part(2))
     ):
@@ -82,7 +83,7 @@ async def on_tap(update: Update, context: AppContext) -> None:
     if action == "i":
         await _send_calendar(update, context, t, event_id)
         return
-    if action == "c" or action not in rsvp.ACTIONS:
+    if action == "c":
         event = await events.get(context.services.db, event_id)
         await query.answer(t._("Answers to this event are closed."), show_alert=True)
         if event is not None:
