@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     target.add_argument("--theme", nargs="+", default=[], metavar="ID", help="theme ids")
     target.add_argument("--all", action="store_true", help="everyone subscribed")
+    target.add_argument(
+        "--event", type=int, metavar="ID", help="everyone who answered event ID (alone)"
+    )
     text = announce.add_mutually_exclusive_group()
     text.add_argument("--text", help="the announcement text")
     text.add_argument("--text-file", type=Path, metavar="PATH", help="read the text from a file")

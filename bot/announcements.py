@@ -9,6 +9,7 @@ arrive far apart under flood control.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,6 +37,7 @@ __all__ = [
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 ContentProblem = Literal["empty", "too_long", "caption_too_long"]
+_EVENT = re.compile(r"^(?:event|tapahtuma|evenemang)\s*#?(\d{1,12})$", re.IGNORECASE)
 _EVERYONE = {"all", "kaikki", "alla", "everyone", "koko suomi", "hela finland"}
 
 
@@ -83,7 +85,11 @@ def parse_audience(text: str, index: PlaceIndex, themes: tuple[Theme, ...]) -> A
     chosen_themes: set[str] = set()
     unknown: list[str] = []
     everyone = False
+    event_id: int | None = None
     for name in split_names(text):
+        if match := _EVENT.match(name.strip()):
+            event_id = int(match.group(1))
+            continue
         if name.casefold() in _EVERYONE:
             everyone = True
             continue
@@ -107,6 +113,7 @@ def parse_audience(text: str, index: PlaceIndex, themes: tuple[Theme, ...]) -> A
         counties=frozenset(counties),
         themes=frozenset(chosen_themes),
         everyone=everyone,
+        event_id=event_id,
     )
     return AudienceChoice(spec, tuple(unknown))
 
@@ -139,6 +146,7 @@ def describe(spec: AudienceSpec) -> str:
             "counties": sorted(spec.counties),
             "themes": sorted(spec.themes),
             "everyone": spec.everyone,
+            "event": spec.event_id,
         },
         ensure_ascii=False,
     )

@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.places import PlaceCatalog
-from storage import subscriptions
+from storage import rsvps, subscriptions
 from storage.db import Database
 from storage.subscriptions import AudienceQuery
 
-__all__ = ["AudienceSpec", "count", "expand", "resolve"]
+__all__ = ["ANSWERED", "AudienceSpec", "count", "expand", "resolve"]
+
+ANSWERED: tuple[rsvps.Status, ...] = ("yes", "maybe", "waitlist", "no")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,8 @@ class AudienceSpec:
     counties: frozenset[str] = field(default_factory=frozenset)
     themes: frozenset[str] = field(default_factory=frozenset)
     everyone: bool = False
+    # The people who answered this event (any answer), instead of areas and themes.
+    event_id: int | None = None
 
 
 def expand(spec: AudienceSpec, catalog: PlaceCatalog) -> AudienceQuery:
@@ -45,9 +49,13 @@ def expand(spec: AudienceSpec, catalog: PlaceCatalog) -> AudienceQuery:
 
 async def resolve(db: Database, catalog: PlaceCatalog, spec: AudienceSpec) -> list[int]:
     """Chat ids of the audience (active, not paused), each once."""
+    if spec.event_id is not None:
+        return await rsvps.notify_chats(db, spec.event_id, ANSWERED)
     return await subscriptions.audience(db, expand(spec, catalog))
 
 
 async def count(db: Database, catalog: PlaceCatalog, spec: AudienceSpec) -> int:
     """The audience size, for previews ("will reach N chats")."""
+    if spec.event_id is not None:
+        return len(await rsvps.notify_chats(db, spec.event_id, ANSWERED))
     return await subscriptions.audience_count(db, expand(spec, catalog))

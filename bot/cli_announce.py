@@ -70,8 +70,10 @@ def _content(args: argparse.Namespace) -> Content:
 
 
 async def announce(args: argparse.Namespace, config: Config) -> str:
-    if not (args.municipality or args.region or args.theme or args.all):
-        raise AnnounceError("choose an audience: --municipality, --region, --theme or --all")
+    if not (args.municipality or args.region or args.theme or args.all or args.event):
+        raise AnnounceError(
+            "choose an audience: --municipality, --region, --theme, --all or --event"
+        )
     unknown = [t for t in args.theme if config.bot.theme(t) is None]
     if unknown:
         known = ", ".join(t.id for t in config.bot.themes)
@@ -79,7 +81,12 @@ async def announce(args: argparse.Namespace, config: Config) -> str:
     catalog = load_catalog()
     spec = _areas(args, catalog)
     spec = AudienceSpec(
-        spec.municipalities, spec.regions, spec.counties, frozenset(args.theme), spec.everyone
+        spec.municipalities,
+        spec.regions,
+        spec.counties,
+        frozenset(args.theme),
+        spec.everyone and args.event is None,
+        event_id=args.event,
     )
     content = _content(args)
     db = await Database.open(config.storage.path)

@@ -13,7 +13,7 @@ from datetime import datetime
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import announcements
+from bot import announcements, events
 from bot.access import role_of
 from bot.announcements import AudienceChoice, Content
 from bot.audience import AudienceSpec, count
@@ -22,6 +22,7 @@ from bot.dates import DateError, parse_datetime
 from bot.i18n import Texts
 from handlers.common import edit_in_place, texts_for
 from handlers.keyboards import button, decode, keyboard, pattern
+from storage import events as stored_events
 from storage import outbox, roles
 
 __all__ = ["handlers", "on_step"]
@@ -142,7 +143,8 @@ async def _take_content(message: Message, context: AppContext, t: Texts, draft: 
     await message.reply_text(
         t._(
             "Who should get it? Send municipalities, regions, wellbeing counties and/or themes, "
-            "for example “Joensuu, Outokumpu, health”, or tap below."
+            "for example “Joensuu, Outokumpu, health”, or “event 12” for everyone who answered "
+            "event 12, or tap below."
         ),
         reply_markup=keyboard([[button(t._("Everyone subscribed"), AREA, "everyone")]]),
     )
@@ -171,7 +173,18 @@ async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft
     assert draft.content is not None
     granted = await roles.active_roles(services.db, user)
     is_admin = user in services.config.bot.admins
-    if not is_admin and not announcements.in_scope(granted, draft.choice.spec, services.places):
+    event_id = draft.choice.spec.event_id
+    if event_id is not None:
+        event = await stored_events.get(services.db, event_id)
+        if event is None or not await events.may_manage(services.events, user, event):
+            await message.reply_text(
+                t._(
+                    "You can write to the people who answered your own events only. "
+                    "Send another audience."
+                )
+            )
+            return
+    elif not is_admin and not announcements.in_scope(granted, draft.choice.spec, services.places):
         await message.reply_text(
             t._("That audience is outside the areas you coordinate. Send another audience.")
         )
