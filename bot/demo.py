@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import signal
 import tempfile
 import time
@@ -22,7 +23,8 @@ from bot.config import BotSettings, Config, StorageSettings, TelegramSettings
 from bot.context import BotApplication
 from bot.runner import ProcessedUpdates, running
 from bot.sandbox import Sandbox, SentMessage, SimChat, SimUser
-from storage import chats, subscriptions
+from storage import chats, profiles, subscriptions
+from storage.profiles import Profile
 from storage.subscriptions import Area
 
 __all__ = ["run_demo"]
@@ -160,6 +162,72 @@ async def _script(t: Transcript, sandbox: Sandbox, application: BotApplication) 
     t.say(f"   an event in Joensuu on village activity would reach {village} chat(s) (the group)")
 
     await _announcement(t, sandbox, application)
+    await _events(t, sandbox, application, liisa, liisa_chat)
+
+
+async def _events(
+    t: Transcript,
+    sandbox: Sandbox,
+    application: BotApplication,
+    liisa: SimUser,
+    liisa_chat: SimChat,
+) -> None:
+    services = application.bot_data.services
+    assert services is not None
+    fi, en = services.translator.texts("fi"), services.translator.texts("en")
+    t.heading("5. The administrator appoints a coordinator with a one-time link")
+    riikka = sandbox.world.users[9001]
+    riikka_chat = sandbox.private_chat(riikka)
+    await t.send(riikka, riikka_chat, "/coordinatorlink Joensuu")
+    link = re.search(r"start=(coord_[\w-]+)", sandbox.messages(riikka_chat)[-1].text)
+    assert link is not None
+    kaisa = sandbox.add_user("Kaisa", last_name="Liaison", language_code="en")
+    kaisa_chat = sandbox.private_chat(kaisa)
+    t.names[kaisa_chat.id] = "Kaisa's chat"
+    await t.send(kaisa, kaisa_chat, f"/start {link.group(1)}")
+
+    t.heading("6. Kaisa publishes a forum in Joensuu on health with /newevent")
+    aino = sandbox.add_user("Aino", language_code="fi")
+    heart = sandbox.add_group("Joensuun Sydänyhdistys", members=[aino], admins=[aino])
+    t.names[heart.id] = "the heart association's group"
+    await t.event(
+        "Aino adds the bot to her association's group",
+        heart,
+        lambda: sandbox.bot_added_to_group(heart, aino),
+    )
+    await subscriptions.replace(services.db, heart.id, [Area("municipality", "167")], ["health"])
+    await profiles.save(services.db, Profile(heart.id, "Joensuun Sydänyhdistys", "167", (), None))
+    await t.send(kaisa, kaisa_chat, "/newevent")
+    await t.tap(kaisa, kaisa_chat, en._("Association forum"))
+    for answer in (
+        "Järjestöfoorumi: hyvinvointia yhdessä",
+        "ti 1.12. 17:30",
+        "2 h",
+        "Carelicum, Koskikatu 5, Joensuu https://meet.example/foorumi",
+        "Joensuu",
+    ):
+        await t.send(kaisa, kaisa_chat, answer)
+    health = services.config.bot.theme("health")
+    assert health is not None
+    await t.tap(kaisa, kaisa_chat, health.name("en"))
+    await t.tap(kaisa, kaisa_chat, en._("Done ▶"))
+    await t.send(kaisa, kaisa_chat, "Kuntien ja järjestöjen yhteinen ilta. Kahvia tarjolla.")
+    await t.send(kaisa, kaisa_chat, "60")
+    await t.tap(kaisa, kaisa_chat, en._("No deadline"))
+    await t.tap(kaisa, kaisa_chat, en._("Done ▶"))
+    await t.tap(kaisa, kaisa_chat, en._("📣 Publish"))
+    await services.delivery.wait_idle(timeout=60)
+    t.report_chats([liisa_chat, heart])
+
+    t.heading("7. Liisa is coming; Aino answers for her association, with two more (+2)")
+    await t.tap(liisa, liisa_chat, fi._("✅ Coming"))
+    await t.tap(aino, heart, fi._("✅ Coming"))
+    await t.tap(aino, heart, fi._("➕1 person"))
+    await t.tap(aino, heart, fi._("➕1 person"))
+    await t.tap(aino, heart, fi._("🏠 For our association"))
+
+    t.heading("8. Kaisa sees who is coming, by association")
+    await t.send(kaisa, kaisa_chat, "/event 1")
 
 
 async def _announcement(t: Transcript, sandbox: Sandbox, application: BotApplication) -> None:

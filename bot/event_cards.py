@@ -103,7 +103,8 @@ def card_text(
     lines = []
     if event.state == "cancelled":
         lines.append(t._("❌ <b>CANCELLED</b>"))
-    lines.append(t._("📅 <b>{kind}: {title}</b>", kind=kind, title=event.title))
+    lines.append(t._("📅 <b>{title}</b>", title=event.title))
+    lines.append(t._("🏷 {kind}", kind=kind))
     lines.append(t._("🕒 {when}", when=time_line(event, t)))
     if event.place:
         lines.append(t._("📍 {place}", place=event.place))

@@ -19,5 +19,10 @@ async def test_demo_transcript(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Tiedote 1 toimitettu." in out
     assert "Estänyt botin tai poistunut: 6" in out
     assert "announcement-1-failures.csv" in out
+    assert "You are now a coordinator for Joensuu." in out
+    assert "Published as event 1: the invitation goes to" in out
+    assert "[🏠 Yhdistyksemme puolesta]" in out or "[🏠 For our association]" in out
+    assert "Joensuun Sydänyhdistys: 3" in out
+    assert "Aino (+2) — Joensuun Sydänyhdistys" in out
     assert "Traceback" not in out
     assert out.rstrip().endswith("Demo finished.")

@@ -84,8 +84,8 @@ async def test_coordinator_publishes_and_people_rsvp(tmp_path: Path) -> None:
         await h.services.delivery.wait_idle()
 
         card = liisa.last_message()
-        assert "Association forum: Järjestöfoorumi <hyvinvointi> 🌿" in card.text
-        assert "<b>Association forum: Järjestöfoorumi &lt;hyvinvointi&gt; 🌿</b>" in card.html
+        assert "🏷 Association forum" in card.text
+        assert "<b>Järjestöfoorumi &lt;hyvinvointi&gt; 🌿</b>" in card.html
         assert "Tue 1 Dec 2026 at 17:30–19:30" in card.text
         assert other.messages()[-1].button("✅ Coming") is None
         group_card = h.sandbox.last_message(group)
