@@ -69,6 +69,7 @@ async def test_coordinator_publishes_and_people_rsvp(tmp_path: Path) -> None:
         pekka = h.sandbox.add_user("Pekka", language_code="en")
         group = h.sandbox.add_group("Kylä", members=[pekka], admins=[pekka], bot_present=True)
         await chats.upsert(h.services.db, group.id, "group", "Kylä")
+        await chats.set_language(h.services.db, group.id, "en")
         await subscriptions.replace(h.services.db, group.id, [Area("region", "12")], ["health"])
         await profiles.save(
             h.services.db, Profile(group.id, "Joensuun Kyläyhdistys", JOENSUU, (), None)
