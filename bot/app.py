@@ -44,6 +44,10 @@ __all__ = ["build_application", "handler_groups"]
 log = logging.getLogger("jarjestobotti")
 
 Handlers = Sequence[BaseHandler[Update, AppContext, None]]
+# Updates are handled side by side (a burst of RSVP taps must not queue behind each other);
+# each handler's writes are one transaction, and per-user state (the /newevent draft) is only
+# touched by that user's own, sequential, taps and answers.
+UPDATE_CONCURRENCY = 64
 
 
 def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
@@ -140,6 +144,7 @@ def build_application(
         .context_types(context_types)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=config.bot.timezone))
         .rate_limiter(SharedRateLimiter(config.delivery))
+        .concurrent_updates(UPDATE_CONCURRENCY)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
