@@ -178,3 +178,41 @@ async def test_edit_sends_new_ics_and_cancel_tells_everyone(tmp_path: Path) -> N
         refreshed = h.sandbox.world.message(liisa.chat.id, card.message_id)
         assert refreshed is not None and "CANCELLED" in refreshed.text
         assert refreshed.button("❔ Maybe") is None
+
+
+async def test_events_list_deep_link_and_calendar_button(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        admin = _admin(h)
+        await admin.send("/start")
+        liisa = await _subscriber(h, "Liisa", ["health"])
+        for _ in range(6):
+            await publish_forum(admin, capacity="40")
+        await h.services.delivery.wait_idle()
+
+        await liisa.send("/events")
+        listing = liisa.last_message()
+        assert "Upcoming events (1–5 of 6)" in listing.text
+        await liisa.tap("Later ▶")
+        assert "Upcoming events (6–6 of 6)" in liisa.last_message().text
+        await liisa.tap("Järjestöfoorumi <hyvinvointi> 🌿")
+        assert liisa.last_message().button("✅ Coming") is not None
+
+        await liisa.send("/start ev_3")
+        card = liisa.last_message()
+        assert "Järjestöfoorumi" in card.text and card.button("✅ Coming") is not None
+        await liisa.send("/start ev_999")
+        assert liisa.last_message().text == "There is no event 999."
+        await liisa.send("/event abc")
+        assert liisa.last_message().text.startswith("Usage: /event 12")
+
+        await liisa.tap("📅 Add to calendar", message_id=card.message_id)
+        assert liisa.last_answer() == "I sent you the calendar file in our private chat."
+        ics = liisa.last_message().document
+        assert ics is not None and ics.filename == "event-3.ics"
+        vevent = Calendar.from_ical(ics.data).walk("VEVENT")[0]
+        assert str(vevent["SUMMARY"]) == "Järjestöfoorumi <hyvinvointi> 🌿"
+        assert vevent["DTSTART"].params["TZID"] == "Europe/Helsinki"
+
+        olli = h.user("Olli", language_code="en")
+        await olli.send("/events")
+        assert olli.last_message().text.startswith("No upcoming events in this chat's")
