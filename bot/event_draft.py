@@ -43,10 +43,19 @@ class Draft:
     editing: int | None = None  # the published event being edited
     reviewing: bool = False  # answering one field from the preview's edit menu
 
+    def missing(self) -> list[str]:
+        """The required wizard steps not answered yet, in the wizard's order."""
+        unanswered = {
+            "kind": self.kind is None,
+            "title": not self.title,
+            "start": self.starts_at is None,
+            "place": not (self.place or self.online_url),
+            "municipalities": not self.municipalities,
+        }
+        return [step for step, empty in unanswered.items() if empty]
+
     def complete(self) -> EventFields | None:
-        if self.kind is None or not self.title or self.starts_at is None:
-            return None
-        if not self.municipalities or not (self.place or self.online_url):
+        if self.missing() or self.kind is None or self.starts_at is None:
             return None
         return EventFields(
             kind=self.kind,

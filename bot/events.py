@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.access import is_admin
 from bot.announcements import in_scope
 from bot.audience import AudienceSpec, count, resolve
 from bot.calendar import event_ics, ics_filename
@@ -299,10 +300,8 @@ async def cancel(env: EventEnv, event: Event) -> int:
 
 async def may_create_in(env: EventEnv, user_id: int, municipalities: tuple[str, ...]) -> bool:
     """Admins anywhere; a coordinator only within their scope, checked at the time of asking."""
-    if user_id in env.config.bot.admins:
-        return True
     granted = await roles.active_roles(env.db, user_id)
-    if any(r.role == "admin" for r in granted):
+    if is_admin(env.config, user_id, granted):
         return True
     spec = AudienceSpec(municipalities=frozenset(municipalities))
     return bool(granted) and in_scope(granted, spec, env.catalog)
@@ -310,9 +309,8 @@ async def may_create_in(env: EventEnv, user_id: int, municipalities: tuple[str, 
 
 async def may_manage(env: EventEnv, user_id: int, event: Event) -> bool:
     """The event's coordinators: admins, and its creator while their scope still covers it."""
-    if user_id in env.config.bot.admins:
-        return True
     granted = await roles.active_roles(env.db, user_id)
-    if any(r.role == "admin" for r in granted):
+    if is_admin(env.config, user_id, granted):
         return True
-    return event.created_by == user_id and await may_create_in(env, user_id, event.municipalities)
+    spec = AudienceSpec(municipalities=frozenset(event.municipalities))
+    return event.created_by == user_id and in_scope(granted, spec, env.catalog)

@@ -65,8 +65,8 @@ async def answer(
             return Outcome(event, current, problem=problem)
         await rsvps.save(tx, wanted)
         promoted = await _promote(env, tx, event, now)
-        position = await rsvps.waitlist_position(tx, event_id, user_id)
         stored = await rsvps.get(tx, event_id, user_id)
+        position = await rsvps.waitlist_position(tx, stored) if stored else None
     return Outcome(event, stored, waitlist_position=position, promoted=promoted)
 
 
@@ -130,12 +130,13 @@ async def _fit(
 async def _promote(env: EventEnv, tx: Writer, event: Event, now: int) -> int:
     """First in line gets the freed places, strictly in order, while they fit."""
     promoted = 0
+    taken = await rsvps.taken_places(tx, event.id, except_user=None)
     for waiting in await rsvps.promote_candidates(tx, event.id):
-        taken = await rsvps.taken_places(tx, event.id, except_user=None)
         if event.capacity is not None and taken + waiting.headcount > event.capacity:
             break
         await rsvps.save(tx, replace(waiting, status="yes", queued_at=None, updated_at=now))
         await _tell_promoted(env, tx, event, waiting, now)
+        taken += waiting.headcount
         promoted += 1
     return promoted
 

@@ -14,7 +14,7 @@ from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import announcements, events
-from bot.access import role_of
+from bot.access import is_admin, role_of
 from bot.announcements import AudienceChoice, Content
 from bot.audience import AudienceSpec, count
 from bot.context import AppContext
@@ -172,7 +172,6 @@ async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft
     assert draft.choice is not None
     assert draft.content is not None
     granted = await roles.active_roles(services.db, user)
-    is_admin = user in services.config.bot.admins
     event_id = draft.choice.spec.event_id
     if event_id is not None:
         event = await stored_events.get(services.db, event_id)
@@ -184,7 +183,9 @@ async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft
                 )
             )
             return
-    elif not is_admin and not announcements.in_scope(granted, draft.choice.spec, services.places):
+    elif not is_admin(services.config, user, granted) and not announcements.in_scope(
+        granted, draft.choice.spec, services.places
+    ):
         await message.reply_text(
             t._("That audience is outside the areas you coordinate. Send another audience.")
         )

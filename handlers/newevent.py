@@ -269,7 +269,7 @@ async def _menu(message: Message, t: Texts, draft: Draft) -> str:
 async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft) -> str:
     fields = draft.complete()
     if fields is None:
-        missing = next(s for s in STEPS if s in _missing(draft))
+        missing = draft.missing()[0]
         return await _ask(message, context, t, replace(draft, reviewing=False), missing)
     env = context.services.events
     event = events.preview(env, fields, draft.user_id)
@@ -300,21 +300,6 @@ async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft
             )
     await message.reply_text(reach, reply_markup=keyboard(buttons))
     return PREVIEW
-
-
-def _missing(draft: Draft) -> set[str]:
-    missing = set()
-    if draft.kind is None:
-        missing.add("kind")
-    if not draft.title:
-        missing.add("title")
-    if draft.starts_at is None:
-        missing.add("start")
-    if not (draft.place or draft.online_url):
-        missing.add("place")
-    if not draft.municipalities:
-        missing.add("municipalities")
-    return missing
 
 
 async def _publish(message: Message, context: AppContext, t: Texts, draft: Draft) -> str | int:

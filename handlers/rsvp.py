@@ -39,7 +39,7 @@ async def render_card(
     if private and user_id is not None:
         mine = await rsvps.get(services.db, event.id, user_id)
         if mine is not None:
-            position = await rsvps.waitlist_position(services.db, event.id, user_id)
+            position = await rsvps.waitlist_position(services.db, mine)
             answer = Answer(mine, position)
     text = card_text(
         event,
@@ -128,12 +128,11 @@ def _problem_text(t: Texts, problem: str) -> str:
 async def _refresh(
     update: Update, context: AppContext, t: Texts, event: Event, message: Message
 ) -> None:
-    current = await events.get(context.services.db, event.id)
-    if current is None:
-        return
+    """Edit the tapped card. An answer never changes the event row itself, so the event read
+    for the tap is current."""
     user_id = update.effective_user.id if update.effective_user else None
     private = message.chat.type == ChatType.PRIVATE
-    text, markup = await render_card(context, t, current, message.chat.id, user_id, private)
+    text, markup = await render_card(context, t, event, message.chat.id, user_id, private)
     await edit_in_place(message, text, markup)
 
 

@@ -130,14 +130,14 @@ async def promote_candidates(tx: Writer, event_id: int) -> list[Rsvp]:
     return [_rsvp(r) for r in rows]
 
 
-async def waitlist_position(db: Database | Writer, event_id: int, user_id: int) -> int | None:
-    rsvp = await get(db, event_id, user_id)
-    if rsvp is None or rsvp.status != "waitlist":
+async def waitlist_position(db: Database | Writer, rsvp: Rsvp) -> int | None:
+    """Where a waiting answer stands in line (None when it is not waiting)."""
+    if rsvp.status != "waitlist":
         return None
     ahead = await db.fetchval(
         "SELECT count(*) FROM rsvps WHERE event_id = ? AND status = 'waitlist' "
         "AND (queued_at, created_at, user_id) < (?, ?, ?)",
-        (event_id, rsvp.queued_at, rsvp.created_at, rsvp.user_id),
+        (rsvp.event_id, rsvp.queued_at, rsvp.created_at, rsvp.user_id),
     )
     return int(ahead) + 1
 
