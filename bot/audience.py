@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.places import PlaceCatalog
 from storage import rsvps, subscriptions
-from storage.db import Database
+from storage.db import Database, Writer
 from storage.subscriptions import AudienceQuery
 
 __all__ = ["ANSWERED", "AudienceSpec", "count", "expand", "resolve"]
@@ -47,7 +47,7 @@ def expand(spec: AudienceSpec, catalog: PlaceCatalog) -> AudienceQuery:
     )
 
 
-async def resolve(db: Database, catalog: PlaceCatalog, spec: AudienceSpec) -> list[int]:
+async def resolve(db: Database | Writer, catalog: PlaceCatalog, spec: AudienceSpec) -> list[int]:
     """Chat ids of the audience (active, not paused), each once."""
     if spec.event_id is not None:
         return await rsvps.notify_chats(db, spec.event_id, ANSWERED)

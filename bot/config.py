@@ -92,6 +92,9 @@ class BotSettings:
 class ReminderSettings:
     offsets: tuple[timedelta, ...] = (timedelta(days=7), timedelta(days=1), timedelta(hours=2))
     quiet_hours: QuietHours | None = DEFAULT_QUIET_HOURS
+    # One "will you come?" to the invited chats with no answer yet, this long before the
+    # start; None: no nudge.
+    nudge: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +335,11 @@ def _reminders(s: _Section) -> ReminderSettings:
             quiet = parse_quiet_hours(raw_quiet)
         except ValueError as exc:
             raise s.error("quiet_hours", str(exc)) from None
-    return ReminderSettings(offsets=_durations(s, "offsets", defaults.offsets), quiet_hours=quiet)
+    raw_nudge = s.get("nudge", str, "")
+    nudge = _duration(s, "nudge", timedelta(0)) if raw_nudge else None
+    return ReminderSettings(
+        offsets=_durations(s, "offsets", defaults.offsets), quiet_hours=quiet, nudge=nudge
+    )
 
 
 def _feedback(s: _Section) -> FeedbackSettings:

@@ -8,10 +8,12 @@ goes out exactly as one made with /newevent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot import event_schedule
 from bot.access import is_admin
 from bot.announcements import in_scope
 from bot.audience import AudienceSpec, count, resolve
@@ -22,7 +24,7 @@ from bot.event_cards import card_keyboard, card_text, location_line, time_line
 from bot.event_fields import EventFields
 from bot.i18n import Texts, Translator, pick_language
 from bot.places import PlaceCatalog
-from storage import chats, events, outbox, roles, rsvps
+from storage import chats, events, outbox, roles, rsvps, schedule
 from storage.chats import Recipient
 from storage.db import Database, Writer
 from storage.events import Event, NewEvent
@@ -39,6 +41,8 @@ __all__ = [
     "may_manage",
     "preview",
     "publish",
+    "publish_in",
+    "queue_invitations",
     "texts_for_chat",
 ]
 
@@ -52,6 +56,13 @@ class EventEnv:
     catalog: PlaceCatalog
     translator: Translator
     key: bytes  # callback signing key
+    # Called after a change to scheduled jobs is committed (the running bot's scheduler picks
+    # it up at once; the CLI has none, and the bot finds the rows on its next look).
+    on_change: Callable[[], None] | None = None
+
+    def changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     @property
     def themes(self) -> tuple[Theme, ...]:
@@ -156,47 +167,79 @@ def texts_for_chat(env: EventEnv, recipient: Recipient | None) -> Texts:
 
 async def publish(env: EventEnv, fields: EventFields, created_by: int | None) -> tuple[int, int]:
     """Create and publish; returns (event id, invitations queued)."""
-    recipients = await resolve(env.db, env.catalog, _spec(fields))
-    info = await chats.recipients(env.db, recipients)
-    now = env.db.now()
     async with env.db.transaction() as tx:
-        event_id = await events.create(
-            tx, _new(fields, _timezone(env)), created_by=created_by, now=now
-        )
-        broadcast_id = await outbox.create_broadcast(
-            tx,
-            kind="invitation",
-            created_by=created_by,
-            report_chat_id=None,
-            summary=fields.title,
-            audience=f"event:{event_id}",
-            scheduled_at=float(now),
+        result = await publish_in(env, tx, fields, created_by, now=env.db.now())
+    env.changed()
+    return result
+
+
+async def publish_in(
+    env: EventEnv,
+    tx: Writer,
+    fields: EventFields,
+    created_by: int | None,
+    *,
+    now: int,
+    series_id: int | None = None,
+    invite_now: bool = True,
+) -> tuple[int, int]:
+    """Create and publish inside the caller's transaction, with its scheduled jobs.
+
+    With `invite_now` False (the later dates of a series) the invitations wait until
+    `SERIES_INVITE_AHEAD` before the start; (event id, invitations queued now).
+    """
+    new = replace(_new(fields, _timezone(env)), series_id=series_id)
+    event_id = await events.create(tx, new, created_by=created_by, now=now)
+    await events.mark_published(tx, event_id, None, now)
+    event = await events.get(tx, event_id)
+    assert event is not None
+    queued = 0
+    if invite_now or not event_schedule.invitation_waits(event, now):
+        queued = await queue_invitations(env, tx, event, now=now)
+        event = replace(event, broadcast_id=-1)  # planned as invited
+    await schedule.replan_event(tx, event_id, event_schedule.plan(event, env.config, now), now)
+    return event_id, queued
+
+
+async def queue_invitations(env: EventEnv, tx: Writer, event: Event, *, now: int) -> int:
+    """One invitation row per chat in the event's audience, in each chat's language."""
+    spec = AudienceSpec(
+        municipalities=frozenset(event.municipalities), themes=frozenset(event.themes)
+    )
+    recipients = await resolve(tx, env.catalog, spec)
+    info = await chats.recipients(tx, recipients)
+    broadcast_id = await outbox.create_broadcast(
+        tx,
+        kind="invitation",
+        created_by=event.created_by,
+        report_chat_id=None,
+        summary=event.title,
+        audience=f"event:{event.id}",
+        scheduled_at=float(now),
+        now=now,
+    )
+    await events.set_invitations(tx, event.id, broadcast_id, now)
+    rows = []
+    texts: dict[str, str] = {}
+    for chat_id in recipients:
+        recipient = info.get(chat_id)
+        t = texts_for_chat(env, recipient)
+        if t.language not in texts:
+            texts[t.language] = card_text(event, t, env.catalog, env.themes)
+        markup = card_keyboard(
+            event,
+            t,
+            env.key,
+            chat_id,
+            association=bool(recipient and recipient.association),
             now=now,
         )
-        await events.mark_published(tx, event_id, broadcast_id, now)
-        event = await events.get(tx, event_id)
-        assert event is not None
-        rows = []
-        texts: dict[str, str] = {}
-        for chat_id in recipients:
-            recipient = info.get(chat_id)
-            t = texts_for_chat(env, recipient)
-            if t.language not in texts:
-                texts[t.language] = card_text(event, t, env.catalog, env.themes)
-            markup = card_keyboard(
-                event,
-                t,
-                env.key,
-                chat_id,
-                association=bool(recipient and recipient.association),
-                now=now,
-            )
-            params = {"text": texts[t.language], "parse_mode": "HTML"}
-            if markup is not None:
-                params["reply_markup"] = markup.to_dict()  # type: ignore[assignment]
-            rows.append(NewMessage(chat_id, "invitation", "sendMessage", params))
-        await outbox.enqueue(tx, rows, now=now, broadcast_id=broadcast_id)
-    return event_id, len(recipients)
+        params = {"text": texts[t.language], "parse_mode": "HTML"}
+        if markup is not None:
+            params["reply_markup"] = markup.to_dict()  # type: ignore[assignment]
+        rows.append(NewMessage(chat_id, "invitation", "sendMessage", params))
+    await outbox.enqueue(tx, rows, now=now, broadcast_id=broadcast_id)
+    return len(recipients)
 
 
 def _moved_far(before: Event, after: Event, tz_name: str) -> bool:
@@ -261,41 +304,69 @@ async def _notices(
 
 async def edit(env: EventEnv, event: Event, fields: EventFields) -> EditOutcome:
     """Store the new fields; a change of time or place is announced to those coming (and, for
-    a big move, to everyone invited) with a fresh .ics (same UID, SEQUENCE + 1)."""
-    now = env.db.now()
+    a big move, to everyone invited) with a fresh .ics (same UID, SEQUENCE + 1); its reminders
+    and feedback move with it."""
     async with env.db.transaction() as tx:
-        if not await events.update(tx, event.id, _new(fields, event.timezone), now):
-            return EditOutcome(0, False)
-        after = await events.get(tx, event.id)
-        assert after is not None
-        time_changed = (after.starts_at, after.ends_at) != (event.starts_at, event.ends_at)
-        place_changed = (after.place, after.online_url) != (event.place, event.online_url)
-        if not (time_changed or place_changed) or after.state != "published":
-            return EditOutcome(0, False)
-        targets = set(await rsvps.notify_chats(tx, event.id, ("yes", "maybe", "waitlist")))
-        everyone = time_changed and _moved_far(event, after, event.timezone)
-        if everyone and after.broadcast_id is not None:
-            declined = set(await rsvps.notify_chats(tx, event.id, ("no",)))
-            targets |= set(await outbox.reached_chats(tx, after.broadcast_id)) - declined
-        notified = await _notices(env, tx, after, sorted(targets), cancelled=False, now=now)
+        outcome = await _edit_in(env, tx, event, fields, env.db.now())
+    env.changed()
+    return outcome
+
+
+async def _edit_in(
+    env: EventEnv, tx: Writer, event: Event, fields: EventFields, now: int
+) -> EditOutcome:
+    if not await events.update(tx, event.id, _new(fields, event.timezone), now):
+        return EditOutcome(0, False)
+    after = await events.get(tx, event.id)
+    assert after is not None
+    await _replan(env, tx, after, now)
+    time_changed = (after.starts_at, after.ends_at) != (event.starts_at, event.ends_at)
+    place_changed = (after.place, after.online_url) != (event.place, event.online_url)
+    if not (time_changed or place_changed) or after.state != "published":
+        return EditOutcome(0, False)
+    targets = set(await rsvps.notify_chats(tx, event.id, ("yes", "maybe", "waitlist")))
+    everyone = time_changed and _moved_far(event, after, event.timezone)
+    if everyone and after.broadcast_id is not None:
+        declined = set(await rsvps.notify_chats(tx, event.id, ("no",)))
+        targets |= set(await outbox.reached_chats(tx, after.broadcast_id)) - declined
+    notified = await _notices(env, tx, after, sorted(targets), cancelled=False, now=now)
     return EditOutcome(notified, everyone)
+
+
+async def _replan(env: EventEnv, tx: Writer, event: Event, now: int) -> None:
+    """Move the event's jobs to its new times; a later date of a series moved so close that
+    its invitation time has passed is invited now."""
+    if (
+        event.state == "published"
+        and event.broadcast_id is None
+        and not event_schedule.invitation_waits(event, now)
+    ):
+        await queue_invitations(env, tx, event, now=now)
+        event = replace(event, broadcast_id=-1)
+    await schedule.replan_event(tx, event.id, event_schedule.plan(event, env.config, now), now)
 
 
 async def cancel(env: EventEnv, event: Event) -> int:
     """Cancel; invitations not yet sent are dropped, everyone reached hears it (urgent: quiet
-    hours do not hold a cancellation back)."""
-    now = env.db.now()
+    hours do not hold a cancellation back); its reminders and feedback are removed."""
     async with env.db.transaction() as tx:
-        if not await events.cancel(tx, event.id, now):
-            return 0
-        after = await events.get(tx, event.id)
-        assert after is not None
-        targets = set(await rsvps.notify_chats(tx, event.id, ("yes", "maybe", "waitlist")))
-        if after.broadcast_id is not None:
-            await outbox.cancel_broadcast_in(tx, after.broadcast_id, now)
-            declined = set(await rsvps.notify_chats(tx, event.id, ("no",)))
-            targets |= set(await outbox.reached_chats(tx, after.broadcast_id)) - declined
-        return await _notices(env, tx, after, sorted(targets), cancelled=True, now=now)
+        notified = await _cancel_in(env, tx, event, env.db.now())
+    env.changed()
+    return notified
+
+
+async def _cancel_in(env: EventEnv, tx: Writer, event: Event, now: int) -> int:
+    if not await events.cancel(tx, event.id, now):
+        return 0
+    await schedule.cancel_for_event(tx, event.id, now)
+    after = await events.get(tx, event.id)
+    assert after is not None
+    targets = set(await rsvps.notify_chats(tx, event.id, ("yes", "maybe", "waitlist")))
+    if after.broadcast_id is not None:
+        await outbox.cancel_broadcast_in(tx, after.broadcast_id, now)
+        declined = set(await rsvps.notify_chats(tx, event.id, ("no",)))
+        targets |= set(await outbox.reached_chats(tx, after.broadcast_id)) - declined
+    return await _notices(env, tx, after, sorted(targets), cancelled=True, now=now)
 
 
 async def may_create_in(env: EventEnv, user_id: int, municipalities: tuple[str, ...]) -> bool:

@@ -212,7 +212,7 @@ class Database:
         async with self._lock:
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
-                yield Writer(self._conn)
+                yield Writer(self._conn, self._clock)
             except BaseException:
                 await asyncio.shield(self._conn.rollback())
                 raise
@@ -237,8 +237,13 @@ class Database:
 class Writer:
     """The handle a transaction body writes through; it cannot commit or roll back by itself."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, clock: Callable[[], float] = time.time) -> None:
         self._conn = conn
+        self._clock = clock
+
+    def now(self) -> int:
+        """The database's clock, as `Database.now`."""
+        return int(self._clock())
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         async with self._conn.execute(sql, params) as cursor:

@@ -20,6 +20,7 @@ __all__ = [
     "create",
     "get",
     "mark_published",
+    "set_invitations",
     "upcoming_for_chat",
     "update",
 ]
@@ -42,6 +43,7 @@ class NewEvent:
     reminders: tuple[int, ...]
     municipalities: tuple[str, ...]
     themes: tuple[str, ...]
+    series_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,7 @@ class Event:
     cancelled_at: int | None
     municipalities: tuple[str, ...]
     themes: tuple[str, ...]
+    series_id: int | None = None
 
     def answers_open(self, now: int) -> bool:
         """RSVPs are taken until the deadline (or the start) of a published event."""
@@ -101,6 +104,7 @@ def _event(row: sqlite3.Row, municipalities: tuple[str, ...], themes: tuple[str,
         cancelled_at=row["cancelled_at"],
         municipalities=municipalities,
         themes=themes,
+        series_id=row["series_id"],
     )
 
 
@@ -143,17 +147,27 @@ async def create(tx: Writer, new: NewEvent, *, created_by: int | None, now: int)
         f"VALUES (?, {marks}, ?, ?, ?)",
         (f"{uuid.uuid4()}@jarjestobotti", *fields.values(), created_by, now, now),
     )
+    if new.series_id is not None:
+        await tx.execute("UPDATE events SET series_id = ? WHERE id = ?", (new.series_id, event_id))
     await _write_targets(tx, event_id, new)
     return event_id
 
 
-async def mark_published(tx: Writer, event_id: int, broadcast_id: int, now: int) -> bool:
+async def mark_published(tx: Writer, event_id: int, broadcast_id: int | None, now: int) -> bool:
+    """Published; `broadcast_id` is None while the invitations wait (later dates of a series)."""
     changed = await tx.execute(
         "UPDATE events SET state = 'published', published_at = ?, broadcast_id = ?, "
         "updated_at = ? WHERE id = ? AND state = 'draft'",
         (now, broadcast_id, now, event_id),
     )
     return changed > 0
+
+
+async def set_invitations(tx: Writer, event_id: int, broadcast_id: int, now: int) -> None:
+    await tx.execute(
+        "UPDATE events SET broadcast_id = ?, updated_at = ? WHERE id = ?",
+        (broadcast_id, now, event_id),
+    )
 
 
 async def update(tx: Writer, event_id: int, new: NewEvent, now: int) -> bool:

@@ -212,7 +212,7 @@ def _audience_sql(query: AudienceQuery, now: int) -> tuple[str, list[object]]:
     return sql, params
 
 
-async def audience(db: Database, query: AudienceQuery) -> list[int]:
+async def audience(db: Database | Writer, query: AudienceQuery) -> list[int]:
     """Active, unpaused chats subscribed to any of the areas (or to everything) whose themes
     meet the query's themes (or who follow all themes); no themes means any theme."""
     sql, params = _audience_sql(query, db.now())
