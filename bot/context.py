@@ -16,6 +16,8 @@ from bot.i18n import Translator
 from bot.permissions import GroupAdminCache
 from bot.place_search import PlaceIndex
 from bot.places import PlaceCatalog
+from bot.quiet_hours import QuietHoursPolicy
+from bot.scheduler import Scheduler
 from storage.db import Database
 
 __all__ = ["AppContext", "AppState", "BotApplication", "Services"]
@@ -34,10 +36,19 @@ class Services:
     place_index: PlaceIndex
     delivery: DeliveryWorker
     callback_key: bytes
+    scheduler: Scheduler
+    quiet_hours: QuietHoursPolicy
 
     @property
     def events(self) -> EventEnv:
-        return EventEnv(self.config, self.db, self.places, self.translator, self.callback_key)
+        return EventEnv(
+            self.config,
+            self.db,
+            self.places,
+            self.translator,
+            self.callback_key,
+            on_change=self.scheduler.changed,
+        )
 
 
 class AppState:

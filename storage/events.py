@@ -226,7 +226,7 @@ async def get(db: Database | Writer, event_id: int) -> Event | None:
 
 
 async def upcoming_for_chat(
-    db: Database, chat_id: int, now: int, *, limit: int, offset: int
+    db: Database | Writer, chat_id: int, now: int, *, limit: int, offset: int
 ) -> tuple[list[Event], int]:
     """Published events not yet over whose municipalities meet the chat's subscribed areas and
     whose themes meet its themes; (one page, total)."""

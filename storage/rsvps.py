@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,6 +21,7 @@ __all__ = [
     "promote_candidates",
     "save",
     "taken_places",
+    "unanswered_chats",
     "waitlist_position",
 ]
 
@@ -192,3 +194,19 @@ async def notify_chats(
         (event_id, *statuses),
     )
     return [r[0] for r in rows]
+
+
+async def unanswered_chats(
+    db: Database | Writer, event_id: int, chat_ids: Sequence[int]
+) -> list[int]:
+    """Those of `chat_ids` where nobody has answered the event (a private chat counts as
+    answered when its person answered anywhere)."""
+    answered = {
+        row[0]
+        for row in await db.fetchall(
+            "SELECT chat_id FROM rsvps WHERE event_id = ? UNION SELECT user_id FROM rsvps "
+            "WHERE event_id = ?",
+            (event_id, event_id),
+        )
+    }
+    return [chat_id for chat_id in chat_ids if chat_id not in answered]

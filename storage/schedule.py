@@ -19,6 +19,7 @@ __all__ = [
     "JobState",
     "PlannedJob",
     "cancel_for_event",
+    "cancel_key",
     "changed_since",
     "claim",
     "due",
@@ -174,6 +175,15 @@ async def replan_event(tx: Writer, event_id: int, planned: Sequence[PlannedJob],
             continue
         fresh.append(plan)
     await upsert(tx, fresh, now)
+
+
+async def cancel_key(tx: Writer, key: str, now: int) -> bool:
+    changed = await tx.execute(
+        "UPDATE schedule SET state = 'cancelled', done_at = ?, changed_at = ? "
+        "WHERE key = ? AND state = 'pending'",
+        (now, now, key),
+    )
+    return changed > 0
 
 
 async def cancel_for_event(tx: Writer, event_id: int, now: int) -> int:

@@ -13,7 +13,7 @@ the last group marks it), so tests never sleep.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +25,8 @@ from bot.config import (
     BotSettings,
     Config,
     DeliverySettings,
+    FeedbackSettings,
+    ReminderSettings,
     StorageSettings,
     TelegramSettings,
 )
@@ -89,6 +91,7 @@ class BotHarness:
     config: Config
     clock: ManualClock
     tracker: ProcessedUpdates = field(default_factory=ProcessedUpdates)
+    _running: AsyncExitStack = field(default_factory=AsyncExitStack)
 
     @property
     def services(self) -> Services:
@@ -113,10 +116,13 @@ class BotHarness:
         *,
         admins: frozenset[int] = frozenset(),
         delivery: DeliverySettings | None = None,
+        reminders: ReminderSettings | None = None,
+        feedback: FeedbackSettings | None = None,
+        clock: ManualClock | None = None,
         sandbox_options: dict[str, Any] | None = None,
         **bot_settings: Any,
     ) -> AsyncIterator[BotHarness]:
-        clock = ManualClock(START)
+        clock = clock or ManualClock(START)
         options: dict[str, Any] = {"global_rate": 0, "per_chat_limits": False}
         options.update(sandbox_options or {})
         async with Sandbox(TOKEN, **options) as sandbox:
@@ -131,10 +137,25 @@ class BotHarness:
                 or DeliverySettings(
                     global_rate=1000.0, private_interval=0.001, group_per_minute=100_000
                 ),
+                reminders=reminders or ReminderSettings(),
+                feedback=feedback or FeedbackSettings(),
                 source="<test>",
             )
-            application = build_application(config, clock=clock)
-            harness = cls(sandbox, application, config, clock)
-            harness.tracker.attach(application)
-            async with running(application, poll_timeout=1):
+            harness = cls(sandbox, build_application(config, clock=clock), config, clock)
+            try:
+                await harness._launch()
                 yield harness
+            finally:
+                await harness._running.aclose()  # the current bot, also after a restart
+
+    async def _launch(self) -> None:
+        self.tracker = ProcessedUpdates()
+        self.tracker.attach(self.application)
+        await self._running.enter_async_context(running(self.application, poll_timeout=1))
+
+    async def restart(self) -> None:
+        """Shut the bot down and start a new one on the same database, stand-in and clock."""
+        await self._running.aclose()
+        self._running = AsyncExitStack()
+        self.application = build_application(self.config, clock=self.clock)
+        await self._launch()

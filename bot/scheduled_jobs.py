@@ -1,0 +1,32 @@
+"""Which function does which kind of scheduled job."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.digest import run_digest
+from bot.events import EventEnv
+from bot.reminders import run_invitation, run_nudge, run_reminder
+from bot.scheduler import Runner
+from storage.db import Writer
+from storage.schedule import Job, JobKind
+
+__all__ = ["runners"]
+
+EnvRunner = Callable[[EventEnv, Writer, Job, int], Awaitable[str | None]]
+
+
+def _bind(env: EventEnv, run: EnvRunner) -> Runner:
+    async def runner(tx: Writer, job: Job, now: int) -> str | None:
+        return await run(env, tx, job, now)
+
+    return runner
+
+
+def runners(env: EventEnv) -> dict[JobKind, Runner]:
+    return {
+        "reminder": _bind(env, run_reminder),
+        "nudge": _bind(env, run_nudge),
+        "invitation": _bind(env, run_invitation),
+        "digest": _bind(env, run_digest),
+    }
