@@ -6,7 +6,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "ManualClock", "SystemClock"]
+__all__ = ["Clock", "FastForwardClock", "ManualClock", "SystemClock"]
 
 
 class Clock(Protocol):
@@ -45,3 +45,24 @@ class ManualClock:
 
     def set(self, moment: datetime) -> None:
         self._now = moment.astimezone(UTC)
+
+
+class FastForwardClock:
+    """Real time plus a jump: time keeps flowing (retries, rate limits) and the demo can skip
+    ahead to the next reminder."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        if start is not None and start.tzinfo is None:
+            raise ValueError("FastForwardClock needs an aware datetime")
+        self._offset = 0.0 if start is None else start.timestamp() - time.time()
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.timestamp(), UTC)
+
+    def timestamp(self) -> float:
+        return time.time() + self._offset
+
+    def jump_to(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("jump_to needs an aware datetime")
+        self._offset = max(self._offset, moment.timestamp() - time.time())

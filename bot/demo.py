@@ -15,10 +15,13 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.app import build_application
 from bot.audience import AudienceSpec, count
+from bot.clock import FastForwardClock
 from bot.config import BotSettings, Config, StorageSettings, TelegramSettings
 from bot.context import BotApplication
 from bot.runner import ProcessedUpdates, running
@@ -30,6 +33,10 @@ from storage.subscriptions import Area
 __all__ = ["run_demo"]
 
 TOKEN = "123456:DEMO-sandbox-token"
+HELSINKI = ZoneInfo("Europe/Helsinki")
+# The demo's story runs in the week before a forum on Tuesday 1 December 2026, whatever the date
+# it is run on; its clock then flows in real time and jumps ahead where the story says so.
+DEMO_START = datetime(2026, 11, 26, 9, 0, tzinfo=HELSINKI)
 WIDTH = 96
 
 
@@ -229,6 +236,42 @@ async def _events(
     t.heading("8. Kaisa sees who is coming, by association")
     await t.send(kaisa, kaisa_chat, "/event 1")
 
+    await _time_passes(t, application, liisa, liisa_chat, heart)
+
+
+async def _fast_forward(t: Transcript, application: BotApplication, moment: datetime) -> None:
+    """Jump the clock, let the scheduler run what fell due, and the delivery worker send it."""
+    services = application.bot_data.services
+    clock = application.bot_data.clock
+    assert services is not None and isinstance(clock, FastForwardClock)
+    clock.jump_to(moment)
+    t.say(f"── ⏩ the clock jumps to {moment:%a %d.%m.%Y %H:%M} (Helsinki)")
+    await services.scheduler.extend()
+    await services.scheduler.run_due()
+    services.delivery.wake()
+    await services.delivery.wait_idle(timeout=60)
+
+
+async def _time_passes(
+    t: Transcript,
+    application: BotApplication,
+    liisa: SimUser,
+    liisa_chat: SimChat,
+    heart: SimChat,
+) -> None:
+    services = application.bot_data.services
+    assert services is not None
+    t.heading("9. Time passes: reminders, and Liisa's own quiet hours")
+    t.say("   (the 7-day reminder fell before publishing and was skipped)")
+    await t.send(liisa, liisa_chat, "/settings quiet 15:00-17:00")
+    await _fast_forward(t, application, datetime(2026, 11, 30, 17, 30, tzinfo=HELSINKI))
+    t.report_chats([liisa_chat, heart])
+    await _fast_forward(t, application, datetime(2026, 12, 1, 15, 30, tzinfo=HELSINKI))
+    t.say("   the 2-hour reminder reached the association's group; Liisa's waits for 17:00")
+    t.report_chats([liisa_chat, heart])
+    await _fast_forward(t, application, datetime(2026, 12, 1, 17, 0, tzinfo=HELSINKI))
+    t.report_chats([liisa_chat])
+
 
 async def _announcement(t: Transcript, sandbox: Sandbox, application: BotApplication) -> None:
     services = application.bot_data.services
@@ -294,7 +337,7 @@ async def run_demo(
                 bot=BotSettings(admins=frozenset({9001})),
                 source="<demo>",
             )
-            application = build_application(config)
+            application = build_application(config, clock=FastForwardClock(DEMO_START))
             tracker = ProcessedUpdates()
             tracker.attach(application)
             transcript = Transcript(sandbox, tracker)

@@ -1,10 +1,14 @@
 """APScheduler wiring: the `schedule` table is the truth, APScheduler only wakes us up.
 
-At start-up every pending row becomes an APScheduler job whose id is the row's key
-(`reminder:12:86400`, `feedback:12`, `digest:-100123`, ...). A job that fires runs everything
-due by the bot's clock, each row in its own transaction that also queues its messages and marks
-it done, so a crash or restart in the middle neither loses nor repeats a job. Missed jobs are
-run once at start-up; whether they are still useful is each runner's decision (a reminder the
+At start-up every pending row due within `HORIZON` (at most `MAX_JOBS` of the soonest) becomes
+an APScheduler job whose id is the row's key (`reminder:12:86400`, `feedback:12`,
+`digest:-100123`, ...); the horizon moves on as time passes, so memory and start-up time follow
+the next hours' work, not the whole year's (bench/scheduler.py). The minutely refresh also runs
+whatever is due, so even a row beyond a full horizon is at most a minute late.
+
+A job that fires runs everything due by the bot's clock, each row in its own transaction that
+also queues its messages and marks it done, so a crash or restart in the middle neither loses
+nor repeats a job. Missed jobs are run once at start-up; whether they are still useful is each runner's decision (a reminder the
 next one has overtaken is skipped, a digest more than half a day late waits for next week).
 
 Rows written elsewhere (an edit in this process, or `python -m bot events import --publish`
@@ -44,6 +48,9 @@ Runner = Callable[[Writer, Job, int], Awaitable[str | None]]
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
 REFRESH_INTERVAL = 60.0
 REFRESH_ID = "refresh"
+HORIZON = 12 * 3600
+MAX_JOBS = 5000
+_OWN_JOBS = (REFRESH_ID,)
 BATCH = 200
 
 
@@ -62,6 +69,7 @@ class Scheduler:
         self._on_queued = on_queued
         self._aps = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
         self._seen = 0
+        self._horizon_end = 0
         self._run_lock = asyncio.Lock()
         self._refresh_task: asyncio.Task[None] | None = None
         self._again = False
@@ -73,15 +81,31 @@ class Scheduler:
     async def start(self) -> int:
         """Rebuild the jobs from the database, then run what was missed; returns the job count."""
         self._seen = self._db.now()
-        self._aps.start()
-        pending = await schedule.pending(self._db)
-        for key, due_at in pending:
-            self._add(key, due_at)
+        self._horizon_end = -(2**62)
+        # Jobs added before start() are stored in one go, without a wake-up per job.
+        added = await self.extend()
         self._aps.add_job(
             self.refresh, "interval", seconds=REFRESH_INTERVAL, id=REFRESH_ID, replace_existing=True
         )
+        self._aps.start()
         await self.run_due()
-        return len(pending)
+        return added
+
+    async def extend(self) -> int:
+        """Take in the rows that have come within the horizon; returns how many."""
+        start, end = self._horizon_end, self._db.now() + HORIZON
+        room = MAX_JOBS - len(self._aps.get_jobs())
+        if end <= start or room <= 0:
+            return 0
+        rows = await schedule.pending(self._db, until=end, after=start, limit=room)
+        if len(rows) == room:
+            # Full: stop short of the last due time so rows sharing it are all taken next time.
+            end = rows[-1][1] - 1
+            rows = [(key, due_at) for key, due_at in rows if due_at <= end]
+        for key, due_at in rows:
+            self._add(key, due_at)
+        self._horizon_end = max(self._horizon_end, end)
+        return len(rows)
 
     async def stop(self) -> None:
         if self._refresh_task is not None:
@@ -92,7 +116,7 @@ class Scheduler:
             pass
 
     def job_ids(self) -> list[str]:
-        return sorted(job.id for job in self._aps.get_jobs() if job.id != REFRESH_ID)
+        return sorted(job.id for job in self._aps.get_jobs() if job.id not in _OWN_JOBS)
 
     def run_date(self, key: str) -> datetime | None:
         job = self._aps.get_job(key)
@@ -118,11 +142,12 @@ class Scheduler:
             await self._refresh_task
 
     async def refresh(self) -> None:
-        """Match the jobs to rows written since the last look."""
+        """Match the jobs to rows written since the last look, and move the horizon on."""
+        await self.extend()
         since = self._seen
         self._seen = self._db.now()
         for key, due_at, state in await schedule.changed_since(self._db, since - 1):
-            if state == "pending":
+            if state == "pending" and due_at <= self._horizon_end:
                 self._add(key, due_at)
             else:
                 self._remove(key)
@@ -182,7 +207,7 @@ class Scheduler:
             async with self._db.transaction() as tx:
                 await schedule.claim(tx, job.key, "skipped", now, f"failed: {type(exc).__name__}")
             after = None
-        if after is not None and after.state == "pending":
+        if after is not None and after.state == "pending" and after.due_at <= self._horizon_end:
             self._add(job.key, after.due_at)  # a recurring job moved itself to its next time
         else:
             self._remove(job.key)

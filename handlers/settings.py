@@ -33,6 +33,8 @@ async def _view(update: Update, context: AppContext, t: Texts) -> tuple[str, Inl
     services = context.services
     prefs = await preferences(services.db, services.config, services.quiet_hours, chat.id)
     lines = [t._("<b>Settings of this chat</b>"), ""]
+    start = prefs.quiet.start.strftime("%H:%M") if prefs.quiet else ""
+    end = prefs.quiet.end.strftime("%H:%M") if prefs.quiet else ""
     if prefs.quiet is None:
         lines.append(t._("🌙 Quiet hours: none, messages come at any time."))
     elif prefs.quiet_is_default:
@@ -40,8 +42,8 @@ async def _view(update: Update, context: AppContext, t: Texts) -> tuple[str, Inl
             t._(
                 "🌙 Quiet hours: {start}–{end} (the default). Messages wait until they end; "
                 "cancellations come at once.",
-                start=f"{prefs.quiet.start:%H:%M}",
-                end=f"{prefs.quiet.end:%H:%M}",
+                start=start,
+                end=end,
             )
         )
     else:
@@ -49,8 +51,8 @@ async def _view(update: Update, context: AppContext, t: Texts) -> tuple[str, Inl
             t._(
                 "🌙 Quiet hours: {start}–{end}. Messages wait until they end; cancellations "
                 "come at once.",
-                start=f"{prefs.quiet.start:%H:%M}",
-                end=f"{prefs.quiet.end:%H:%M}",
+                start=start,
+                end=end,
             )
         )
     if prefs.digest_weekday is None:
@@ -58,7 +60,7 @@ async def _view(update: Update, context: AppContext, t: Texts) -> tuple[str, Inl
     else:
         lines.append(
             t._(
-                "📰 Weekly digest: {weekday} at {hour}:00.",
+                "📰 Weekly digest: every {weekday} at {hour}:00.",
                 weekday=t._(WEEKDAY_NAMES[prefs.digest_weekday]),
                 hour=prefs.digest_hour,
             )

@@ -86,9 +86,16 @@ async def for_event(db: Database | Writer, event_id: int) -> list[Job]:
     return [_job(row) for row in rows]
 
 
-async def pending(db: Database) -> list[tuple[str, int]]:
-    """(key, due_at) of every pending job: what the scheduler rebuilds at start-up."""
-    rows = await db.fetchall("SELECT key, due_at FROM schedule WHERE state = 'pending'")
+async def pending(
+    db: Database, *, until: int, after: int | None = None, limit: int = -1
+) -> list[tuple[str, int]]:
+    """(key, due_at) of pending jobs due by `until` (and after `after`), soonest first: what
+    the scheduler holds in memory."""
+    rows = await db.fetchall(
+        "SELECT key, due_at FROM schedule WHERE state = 'pending' AND due_at <= ? AND due_at > ? "
+        "ORDER BY due_at LIMIT ?",
+        (until, after if after is not None else -(2**62), limit),
+    )
     return [(row[0], row[1]) for row in rows]
 
 

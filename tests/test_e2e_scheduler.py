@@ -55,6 +55,7 @@ async def _publish(h: BotHarness, fields: EventFields) -> int:
 async def _at(h: BotHarness, moment: datetime) -> None:
     """Move the clock and let the scheduler and the delivery worker catch up."""
     h.clock.set(moment)
+    await h.services.scheduler.extend()
     await h.services.scheduler.run_due()
     h.services.delivery.wake()
     await h.services.delivery.wait_idle()
@@ -73,11 +74,17 @@ async def test_reminders_come_once_at_their_offsets_with_the_answer(tmp_path: Pa
         await liisa.tap("✅ Coming")
         await olli.tap("❌ Can't")
 
-        keys = h.services.scheduler.job_ids()
-        assert f"reminder:{event_id}:604800" in keys
-        assert f"feedback:{event_id}" in keys
-        assert h.services.scheduler.run_date(f"reminder:{event_id}:86400") == datetime(
-            2026, 12, 9, 16, 0, tzinfo=UTC
+        day = await schedule.get(h.services.db, f"reminder:{event_id}:86400")
+        assert (
+            day is not None and day.due_at == datetime(2026, 12, 9, 16, 0, tzinfo=UTC).timestamp()
+        )
+        assert await schedule.get(h.services.db, f"feedback:{event_id}") is not None
+        # APScheduler holds only the next hours' jobs; the hourly extension takes in the rest.
+        assert f"reminder:{event_id}:604800" not in h.services.scheduler.job_ids()
+        h.clock.set(datetime(2026, 12, 3, 8, 0, tzinfo=HELSINKI))
+        await h.services.scheduler.extend()
+        assert h.services.scheduler.run_date(f"reminder:{event_id}:604800") == datetime(
+            2026, 12, 3, 16, 0, tzinfo=UTC
         )
 
         await _at(h, datetime(2026, 12, 3, 17, 59, tzinfo=HELSINKI))
@@ -125,8 +132,13 @@ async def test_restart_sends_a_missed_reminder_once_and_skips_the_overtaken(
         day = await schedule.get(h.services.db, f"reminder:{event_id}:86400")
         assert week is not None and week.state == "skipped" and "overtaken" in week.note
         assert day is not None and day.state == "done"
-        # The remaining job (2 h before) was rebuilt with its deterministic id.
-        assert f"reminder:{event_id}:7200" in h.services.scheduler.job_ids()
+        # A restart within the horizon rebuilds the next job with its deterministic id.
+        h.clock.set(datetime(2026, 12, 10, 9, 0, tzinfo=HELSINKI))
+        await h.restart()
+        assert h.services.scheduler.job_ids() == [
+            f"feedback:{event_id}",
+            f"reminder:{event_id}:7200",
+        ]
 
         # A restart right after the job ran, before anything was delivered: sent once, later.
         h.clock.set(datetime(2026, 12, 10, 16, 0, tzinfo=HELSINKI))
@@ -162,6 +174,15 @@ async def test_past_reminders_are_skipped_at_publish_and_edits_move_the_rest(
         assert day is not None and day.due_at == int((later - timedelta(days=1)).timestamp())
         week = await schedule.get(h.services.db, f"reminder:{event_id}:604800")
         assert week is not None and week.state == "pending"  # ahead again after the move
+        assert week.due_at == int((later - timedelta(days=7)).timestamp())
+        # Within the horizon, an edit moves the APScheduler job itself.
+        h.clock.set(later - timedelta(days=7, hours=2))
+        await h.services.scheduler.extend()
+        event = await stored_events.get(h.services.db, event_id)
+        assert event is not None
+        later += timedelta(hours=1)
+        await event_service.edit(h.services.events, event, replace(_forum(later)))
+        await h.services.scheduler.settle()
         run = h.services.scheduler.run_date(f"reminder:{event_id}:604800")
         assert run is not None and run.timestamp() == (later - timedelta(days=7)).timestamp()
 
@@ -169,6 +190,7 @@ async def test_past_reminders_are_skipped_at_publish_and_edits_move_the_rest(
         assert event is not None
         await event_service.cancel(h.services.events, event)
         await h.services.scheduler.settle()
+        assert h.services.scheduler.job_ids() == []
         jobs = await schedule.for_event(h.services.db, event_id)
         assert {j.state for j in jobs if j.kind != "reminder" or j.note != "past when planned"} <= {
             "cancelled",
@@ -235,10 +257,10 @@ async def test_settings_quiet_hours_and_digest(tmp_path: Path) -> None:
         assert "needs a weekday and an hour" in liisa.last_message().text
         await liisa.send("/settings digest tue 18")
         text = liisa.last_message().text
-        assert "Weekly digest: Tuesday at 18:00." in text
+        assert "Weekly digest: every Tuesday at 18:00." in text
         assert "Next digest: Tue 1 Dec 2026 at 18:00." in text
-        await h.services.scheduler.settle()
-        assert f"digest:{liisa.id}" in h.services.scheduler.job_ids()
+        digest_job = await schedule.get(h.services.db, f"digest:{liisa.id}")
+        assert digest_job is not None and digest_job.state == "pending"
 
         await _publish(h, _forum(datetime(2026, 12, 10, 18, 0, tzinfo=HELSINKI)))
         await _publish(h, _forum(datetime(2027, 1, 20, 18, 0, tzinfo=HELSINKI)))
@@ -250,6 +272,9 @@ async def test_settings_quiet_hours_and_digest(tmp_path: Path) -> None:
         assert job is not None and job.state == "pending"
         assert job.due_at == int(datetime(2026, 12, 8, 18, 0, tzinfo=HELSINKI).timestamp())
 
+        h.clock.set(datetime(2026, 12, 8, 9, 0, tzinfo=HELSINKI))
+        await h.services.scheduler.extend()
+        assert f"digest:{liisa.id}" in h.services.scheduler.job_ids()
         await liisa.tap("🚫 No digest")
         await h.services.scheduler.settle()
         assert f"digest:{liisa.id}" not in h.services.scheduler.job_ids()
