@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/broadcast.py
 	$(BIN)/python bench/rsvp.py
 	$(BIN)/python bench/sandbox_throughput.py
+	$(BIN)/python bench/scheduler.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .coverage .mypy_cache .ruff_cache

@@ -16,26 +16,33 @@ from bot.config import Config
 from bot.context import AppContext, AppState, BotApplication, Services
 from bot.delivery import DeliveryWorker
 from bot.event_cards import callback_key
+from bot.events import EventEnv
 from bot.i18n import Translator
 from bot.permissions import GroupAdminCache
 from bot.place_search import PlaceIndex
 from bot.places import load_catalog
+from bot.quiet_hours import QuietHoursPolicy
 from bot.ratelimit import SharedRateLimiter
 from bot.regions_sync import sync_places
+from bot.scheduled_jobs import runners
+from bot.scheduler import Scheduler
 from handlers import (
     announce,
     coordinators,
     errors,
     events,
+    feedback,
     free_text,
     groups,
     my_subscriptions,
     newevent,
     rsvp,
+    settings,
     start,
     sublinks,
     subscriptions,
     tracking,
+    vuosikello,
 )
 from storage.db import Database
 
@@ -57,6 +64,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
     matching handler wins, so deep links and specific patterns come before generic ones.
     """
     return [
+        (feedback.DRAFT_GROUP, feedback.draft_guard_handlers()),
         (tracking.GROUP, tracking.handlers()),
         (
             0,
@@ -64,18 +72,22 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 subscriptions.start_deep_link_handler(),
                 coordinators.deep_link_handler(),
                 events.deep_link_handler(),
+                feedback.deep_link_handler(),
                 newevent.conversation(config.bot.wizard_timeout.total_seconds()),
+                *feedback.handlers(),  # its /cancel (comment drafts) before the announcements'
                 *start.handlers(),
                 *subscriptions.handlers(),
                 *my_subscriptions.handlers(),
+                *settings.handlers(),
                 *groups.handlers(),
                 *sublinks.handlers(),
                 *announce.handlers(),
                 *coordinators.handlers(),
                 *events.handlers(),
+                *vuosikello.handlers(),
                 *rsvp.handlers(),
                 *start.fallback_handlers(),
-                free_text.handler([announce.on_step]),
+                free_text.handler([announce.on_step, feedback.on_step]),
             ],
         ),
     ]
@@ -94,7 +106,18 @@ async def _post_init(application: BotApplication) -> None:
         # Only a builder customised with another limiter (the broadcast benchmark's baseline)
         # gets here; the worker then keeps its own budget.
         limiter = SharedRateLimiter(config.delivery)
-    delivery = DeliveryWorker(db, application.bot, limiter, config.delivery, clock=clock.timestamp)
+    quiet_hours = QuietHoursPolicy(db, config.reminders.quiet_hours, config.bot.timezone)
+    delivery = DeliveryWorker(
+        db,
+        application.bot,
+        limiter,
+        config.delivery,
+        clock=clock.timestamp,
+        quiet_hours=quiet_hours,
+    )
+    key = callback_key(config.telegram.token)
+    env = EventEnv(config, db, places, translator, key)
+    scheduler = Scheduler(db, clock, runners(env), on_queued=delivery.wake)
     state.services = Services(
         config=config,
         db=db,
@@ -104,9 +127,13 @@ async def _post_init(application: BotApplication) -> None:
         places=places,
         place_index=PlaceIndex(places),
         delivery=delivery,
-        callback_key=callback_key(config.telegram.token),
+        callback_key=key,
+        scheduler=scheduler,
+        quiet_hours=quiet_hours,
     )
     await delivery.start()
+    jobs = await scheduler.start()
+    log.info("scheduler started with %d pending jobs", jobs)
     state.reporter = BroadcastReporter(
         db, application.bot, translator, rate=config.delivery.global_rate
     )
@@ -121,6 +148,7 @@ async def _post_shutdown(application: BotApplication) -> None:
         await application.bot_data.reporter.stop()
         application.bot_data.reporter = None
     if services is not None:
+        await services.scheduler.stop()
         await services.delivery.stop()
         await services.db.close()
         application.bot_data.services = None

@@ -106,6 +106,8 @@ def card_text(
     lines.append(t._("📅 <b>{title}</b>", title=event.title))
     lines.append(t._("🏷 {kind}", kind=kind))
     lines.append(t._("🕒 {when}", when=time_line(event, t)))
+    if event.series_id is not None:
+        lines.append(t._("🔁 Repeating event — all dates: /vuosikello"))
     if event.place:
         lines.append(t._("📍 {place}", place=event.place))
     if event.online_url:

@@ -4,7 +4,7 @@ the import, until it becomes EventFields."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from bot.dates import DateError, parse_datetime
 from bot.event_fields import (
@@ -21,8 +21,26 @@ from bot.event_fields import (
 )
 from bot.place_search import PlaceIndex, split_names
 from bot.places import PlaceCatalog
+from bot.series import Pattern, SeriesRule, pattern_rule, with_default_end
 
-__all__ = ["Draft", "parse_municipalities", "parse_place", "parse_start"]
+__all__ = ["Draft", "Repeat", "parse_municipalities", "parse_place", "parse_start"]
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    """The wizard's repeat choice; the rule follows the start, so moving the start moves it."""
+
+    pattern: Pattern
+    months: tuple[int, ...] = ()  # empty: every month
+    count: int | None = None  # neither count nor until: the next 12 months
+    until: date | None = None
+
+    def rule(self, first_start: datetime) -> SeriesRule:
+        """The rule for a series whose first start is `first_start` (in the local zone)."""
+        rule = pattern_rule(self.pattern, first_start.date()).with_months(self.months)
+        if self.count is None and self.until is None:
+            return with_default_end(rule, first_start)
+        return rule.ending(count=self.count, until=self.until)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +60,12 @@ class Draft:
     reminders: tuple[int, ...] = ()
     editing: int | None = None  # the published event being edited
     reviewing: bool = False  # answering one field from the preview's edit menu
+    repeat: Repeat | None = None  # a new event only: publish a series
+
+    def series_rule(self, tz: tzinfo) -> SeriesRule | None:
+        if self.repeat is None or self.starts_at is None:
+            return None
+        return self.repeat.rule(self.starts_at.astimezone(tz))
 
     def missing(self) -> list[str]:
         """The required wizard steps not answered yet, in the wizard's order."""

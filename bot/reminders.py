@@ -1,5 +1,5 @@
 """Scheduled messages about one event: reminders to those coming, the nudge to the invited who
-have not answered, and the postponed invitation of a series date.
+have not answered, the postponed invitation of a series date, and the feedback round.
 
 Each runner works inside the scheduler's transaction and returns None when its messages are
 queued, or a note saying why nothing was sent.
@@ -7,6 +7,7 @@ queued, or a note saying why nothing was sent.
 
 from __future__ import annotations
 
+from bot import feedback
 from bot.event_cards import Answer, card_keyboard, card_text
 from bot.events import EventEnv, queue_invitations, texts_for_chat
 from bot.i18n import N_, Texts
@@ -16,7 +17,7 @@ from storage.events import Event
 from storage.outbox import NewMessage
 from storage.schedule import Job
 
-__all__ = ["run_invitation", "run_nudge", "run_reminder"]
+__all__ = ["run_feedback", "run_invitation", "run_nudge", "run_reminder"]
 
 REMINDER_HEADER = N_("⏰ <b>Reminder</b>")
 NUDGE_HEADER = N_("❔ <b>Will you come?</b> One tap is enough.")
@@ -117,4 +118,16 @@ async def run_invitation(env: EventEnv, tx: Writer, job: Job, now: int) -> str |
     if now >= event.starts_at:
         return "event started"
     await queue_invitations(env, tx, event, now=now)
+    return None
+
+
+async def run_feedback(env: EventEnv, tx: Writer, job: Job, now: int) -> str | None:
+    """The feedback questionnaire, after the event; not once it would already have closed."""
+    event = await _event(tx, job)
+    if isinstance(event, str):
+        return event
+    if now >= job.due_at + env.config.feedback.open_for.total_seconds():
+        return "too late: the questionnaire would be closed"
+    if not await feedback.open_round(env, tx, event, now):
+        return "nobody to ask"
     return None

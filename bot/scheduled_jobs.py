@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.digest import run_digest
 from bot.events import EventEnv
-from bot.reminders import run_invitation, run_nudge, run_reminder
+from bot.reminders import run_feedback, run_invitation, run_nudge, run_reminder
 from bot.scheduler import Runner
 from storage.db import Writer
 from storage.schedule import Job, JobKind
@@ -29,4 +29,5 @@ def runners(env: EventEnv) -> dict[JobKind, Runner]:
         "nudge": _bind(env, run_nudge),
         "invitation": _bind(env, run_invitation),
         "digest": _bind(env, run_digest),
+        "feedback": _bind(env, run_feedback),
     }

@@ -3,6 +3,10 @@
 A ConversationHandler with one named state per field, a shared /cancel fallback and a timeout
 (`bot.wizard_timeout`). The draft lives in user_data: a restart asks the coordinator to start
 again, which costs a minute; nothing half-made ever reaches the database.
+
+A new event may repeat: the preview's "🔁 Repeat…" (or the edit menu's Repeat) opens the optional
+`repeat` state (handlers/series_prompts); it sits outside the linear steps so the usual flow and
+its "skip"/"done" taps stay as they were. Editing a published event never offers it.
 """
 
 from __future__ import annotations
@@ -29,12 +33,15 @@ from bot import events
 from bot.access import role_of
 from bot.context import AppContext
 from bot.event_cards import card_keyboard, card_text
-from bot.event_draft import Draft, parse_municipalities
+from bot.event_draft import Draft, Repeat, parse_municipalities
 from bot.event_fields import KINDS, FieldError
 from bot.i18n import Texts
+from bot.series import PATTERNS, SeriesError, explain, occurrences, parse_end
+from bot.series_publish import publish_series
 from handlers.common import edit_in_place, texts_for
 from handlers.event_prompts import AREA, field_error, prompt
 from handlers.keyboards import button, decode, keyboard
+from handlers.series_prompts import REPEAT, dates_text, repeat_prompt
 from storage import events as stored_events
 
 __all__ = ["conversation"]
@@ -78,6 +85,10 @@ def _offsets(context: AppContext) -> tuple[int, ...]:
 async def _ask(chat: Message, context: AppContext, t: Texts, draft: Draft, state: str) -> str:
     if state == PREVIEW:
         return await _preview(chat, context, t, draft)
+    if state == REPEAT:
+        repeat_text, repeat_markup = repeat_prompt(t, draft, context.services.config.bot.timezone)
+        await chat.reply_text(repeat_text, reply_markup=repeat_markup)
+        return state
     text, markup = prompt(state, t, draft, context.services.config.bot.themes, _offsets(context))
     await chat.reply_text(text, reply_markup=markup)
     return state
@@ -214,6 +225,8 @@ async def on_button(update: Update, context: AppContext) -> str | int | None:
         return "reminders"
     elif action == "allthemes":
         draft, state = replace(draft, themes=()), "themes"
+    elif action in ("rep", "mon") or (action, value) in (("done", REPEAT), ("f", REPEAT)):
+        return await _repeat_button(message, context, t, draft, action, data.int_part(1), value)
     elif action == "skip" and value in ("end", "description", "capacity", "deadline"):
         state = value
         if value == "end":
@@ -244,6 +257,94 @@ async def on_button(update: Update, context: AppContext) -> str | int | None:
     return await _ask(message, context, t, draft, _next(draft, state))
 
 
+async def _repeat_button(
+    message: Message,
+    context: AppContext,
+    t: Texts,
+    draft: Draft,
+    action: str | None,
+    number: int | None,
+    value: str | None,
+) -> str | None:
+    """The repeat step's buttons: a pattern, "doesn't repeat", a month toggle, done."""
+    if draft.editing is not None:
+        return None  # a published event's dates are edited one at a time
+    if draft.starts_at is None:
+        return await _ask(message, context, t, draft, draft.missing()[0])
+    tz = context.services.config.bot.timezone
+    repeat = draft.repeat
+    if action == "f":
+        return await _ask(message, context, t, draft, REPEAT)
+    if action == "rep" and value == "no":
+        draft = replace(draft, repeat=None)
+        _store(context, draft)
+        return await _ask(message, context, t, draft, PREVIEW)
+    if action == "rep" and value in PATTERNS:
+        pattern = next(p for p in PATTERNS if p == value)
+        repeat = replace(repeat, pattern=pattern) if repeat else Repeat(pattern)
+    elif action == "mon" and repeat is not None and number is not None and 1 <= number <= 12:
+        chosen = set(repeat.months) ^ {number}
+        months = () if len(chosen) == 12 else tuple(sorted(chosen))
+        repeat = replace(repeat, months=months)
+    elif action == "done" and repeat is not None:
+        return await _repeat_checked(message, context, t, draft, PREVIEW)
+    else:
+        return None  # a stale button
+    draft = replace(draft, repeat=repeat)
+    _store(context, draft)
+    text, markup = repeat_prompt(t, draft, tz)
+    await edit_in_place(message, text, markup)
+    return REPEAT
+
+
+async def _repeat_checked(
+    message: Message, context: AppContext, t: Texts, draft: Draft, then: str
+) -> str:
+    """Go on to `then` if the draft's repeat rule gives dates; otherwise say why and ask the
+    repeat step again."""
+    tz = context.services.config.bot.timezone
+    rule = draft.series_rule(tz)
+    if rule is not None and draft.starts_at is not None:
+        try:
+            occurrences(rule, draft.starts_at.astimezone(tz))
+        except SeriesError as exc:
+            await message.reply_text(explain(exc, t))
+            return await _ask(message, context, t, draft, REPEAT)
+    return await _ask(message, context, t, draft, then)
+
+
+async def _repeat_text(update: Update, context: AppContext) -> str:
+    """The series' end, typed in the repeat step: a number of dates or the last date."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    t = await texts_for(context, update)
+    draft = _draft(context)
+    if draft is None:
+        await message.reply_text(t._("This draft has expired. /newevent starts again."))
+        return REPEAT
+    if draft.repeat is None:
+        await message.reply_text(t._("Choose how it repeats with the buttons above, or /cancel."))
+        return REPEAT
+    tz = context.services.config.bot.timezone
+    try:
+        count, until = parse_end(message.text, context.services.clock.now().astimezone(tz).date())
+    except SeriesError:
+        await message.reply_text(
+            t._("Send the number of dates like 6, or the last date like 1.6.2027.")
+        )
+        return REPEAT
+    changed = replace(draft, repeat=replace(draft.repeat, count=count, until=until))
+    rule = changed.series_rule(tz)
+    assert rule is not None and changed.starts_at is not None
+    try:
+        occurrences(rule, changed.starts_at.astimezone(tz))
+    except SeriesError as exc:
+        await message.reply_text(explain(exc, t))
+        return await _ask(message, context, t, draft, REPEAT)
+    _store(context, changed)
+    return await _ask(message, context, t, changed, REPEAT)
+
+
 async def _menu(message: Message, t: Texts, draft: Draft) -> str:
     labels = {
         "kind": t._("Kind"),
@@ -259,6 +360,9 @@ async def _menu(message: Message, t: Texts, draft: Draft) -> str:
         "reminders": t._("Reminders"),
     }
     steps = [s for s in STEPS if not (draft.editing and s == "reminders")]
+    if not draft.editing:
+        steps.append(REPEAT)  # a published event's dates are edited one by one
+        labels[REPEAT] = t._("Repeat")
     rows = [
         [button(labels[s], AREA, "f", s) for s in steps[i : i + 2]] for i in range(0, len(steps), 2)
     ]
@@ -279,6 +383,15 @@ async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft
     card = card_text(event, t, env.catalog, env.themes, now=now)
     markup = card_keyboard(event, t, env.key, message.chat.id, association=False, now=now)
     await message.reply_text(card, reply_markup=markup)
+    tz = context.services.config.bot.timezone
+    rule = None if draft.editing else draft.series_rule(tz)
+    if rule is not None:
+        try:
+            dates = dates_text(rule, fields.starts_at.astimezone(tz), t)
+        except SeriesError as exc:
+            await message.reply_text(explain(exc, t))
+            return await _ask(message, context, t, draft, REPEAT)
+        await message.reply_text(dates)
     reach = t.n_("It will reach {n} chat.", "It will reach {n} chats.", size)
     if draft.editing:
         buttons = [
@@ -290,9 +403,11 @@ async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft
         ]
         reach = t._("Changes to the time or place are sent to everyone who answered.")
     else:
+        repeat_label = t._("🔁 Change the repeat") if draft.repeat else t._("🔁 Repeat…")
         buttons = [
             [button(t._("📣 Publish"), AREA, "publish")],
-            [button(t._("✏️ Edit"), AREA, "edit"), button(t._("✖ Discard"), AREA, "discard")],
+            [button(t._("✏️ Edit"), AREA, "edit"), button(repeat_label, AREA, "f", REPEAT)],
+            [button(t._("✖ Discard"), AREA, "discard")],
         ]
         if size == 0:
             reach += " " + t._(
@@ -315,6 +430,8 @@ async def _publish(message: Message, context: AppContext, t: Texts, draft: Draft
         await message.reply_text(t._("You can no longer publish events in these municipalities."))
         _store(context, None)
         return ConversationHandler.END
+    if draft.editing is None and draft.repeat is not None:
+        return await _publish_series(message, context, t, draft)
     _store(context, None)
     if draft.editing is not None:
         event = await stored_events.get(env.db, draft.editing)
@@ -343,6 +460,43 @@ async def _publish(message: Message, context: AppContext, t: Texts, draft: Draft
             invited,
             id=event_id,
             link=link,
+        )
+    )
+    return ConversationHandler.END
+
+
+async def _publish_series(
+    message: Message, context: AppContext, t: Texts, draft: Draft
+) -> str | int:
+    services = context.services
+    fields, rule = draft.complete(), draft.series_rule(services.config.bot.timezone)
+    assert fields is not None and rule is not None
+    try:
+        ids, invited = await publish_series(services.events, fields, rule, draft.user_id)
+    except SeriesError as exc:
+        await message.reply_text(explain(exc, t))
+        return await _ask(message, context, t, draft, REPEAT)
+    _store(context, None)
+    services.delivery.wake()
+    await message.reply_text(
+        "\n".join(
+            (
+                t.n_(
+                    "📣 Published {n} date: event {first}.",
+                    "📣 Published {n} dates: events {first}–{last}.",
+                    len(ids),
+                    first=ids[0],
+                    last=ids[-1],
+                ),
+                t.n_(
+                    "The first date's invitation goes to {n} chat now; each later date is "
+                    "invited 30 days before it.",
+                    "The first date's invitation goes to {n} chats now; each later date is "
+                    "invited 30 days before it.",
+                    invited,
+                ),
+                t._("/event {id} shows who is coming; /vuosikello shows the year.", id=ids[0]),
+            )
         )
     )
     return ConversationHandler.END
@@ -382,8 +536,9 @@ def conversation(timeout_seconds: float) -> BaseHandler[Update, AppContext, None
         for state in STEPS
         if state not in ("kind", "themes", "reminders")
     }
+    states[REPEAT] = [MessageHandler(text, _repeat_text)]
     tap = CallbackQueryHandler(on_button, pattern=rf"^{AREA}:")
-    for state in (*STEPS, PREVIEW):
+    for state in (*STEPS, REPEAT, PREVIEW):
         states.setdefault(state, []).append(tap)
         states[state].append(MessageHandler(text, buttons_please))
     states[ConversationHandler.TIMEOUT] = [TypeHandler(Update, timed_out)]

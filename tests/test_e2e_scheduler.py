@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from bot import events as event_service
 from bot.config import ReminderSettings
 from bot.event_fields import EventFields
+from bot.series import parse_rule
+from bot.series_publish import publish_series
 from storage import chat_settings, outbox, schedule, subscriptions
 from storage import events as stored_events
 from storage.subscriptions import Area
@@ -297,3 +299,65 @@ async def test_nudge_reaches_only_the_invited_who_did_not_answer(tmp_path: Path)
         assert not olli.last_message().text.startswith("❔ Will you come?")
         sent = await outbox.due(h.services.db, h.clock.timestamp(), 10)
         assert sent == []
+
+
+async def test_feedback_round_opens_after_the_event_once(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        liisa = await _subscriber(h, "Liisa")
+        olli = await _subscriber(h, "Olli")
+        start = datetime(2026, 12, 10, 17, 0, tzinfo=HELSINKI)
+        event_id = await _publish(h, _forum(start, reminders=()))
+        await liisa.tap("❔ Maybe")
+        await olli.tap("❌ Can't")
+        # The event ends at 19:00; with the default delay the questionnaire comes at 20:00.
+        await _at(h, datetime(2026, 12, 10, 19, 59, tzinfo=HELSINKI))
+        assert "How useful" not in liisa.last_message().text
+        await _at(h, datetime(2026, 12, 10, 20, 0, tzinfo=HELSINKI))
+        question = liisa.last_message()
+        assert question.text.startswith("📝 How useful was Järjestöfoorumi?")
+        assert question.button("5") is not None
+        assert "How useful" not in olli.last_message().text  # said no
+        await h.restart()
+        await _at(h, datetime(2026, 12, 10, 21, 0, tzinfo=HELSINKI))
+        asked = [m for m in liisa.messages() if m.text.startswith("📝 How useful")]
+        assert len(asked) == 1
+        job = await schedule.get(h.services.db, f"feedback:{event_id}")
+        assert job is not None and job.state == "done"
+
+
+async def test_feedback_is_not_sent_when_the_bot_was_down_all_week(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        liisa = await _subscriber(h, "Liisa")
+        start = datetime(2026, 12, 10, 17, 0, tzinfo=HELSINKI)
+        event_id = await _publish(h, _forum(start, reminders=()))
+        await liisa.tap("✅ Coming")
+        await _at(h, datetime(2026, 12, 18, 12, 0, tzinfo=HELSINKI))
+        assert not any(m.text.startswith("📝") for m in liisa.messages())
+        job = await schedule.get(h.services.db, f"feedback:{event_id}")
+        assert job is not None and job.state == "skipped" and job.note.startswith("too late")
+
+
+async def test_a_series_date_is_invited_thirty_days_before_it(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        liisa = await _subscriber(h, "Liisa")
+        first = datetime(2026, 12, 1, 18, 0, tzinfo=HELSINKI)
+        rule = parse_rule("FREQ=MONTHLY;BYDAY=1TU;COUNT=3")
+        ids, invited = await publish_series(h.services.events, _forum(first), rule, None)
+        await h.services.scheduler.settle()
+        await h.services.delivery.wait_idle()
+        assert invited == 1
+        cards = [m for m in liisa.messages() if m.button("✅ Coming") is not None]
+        assert len(cards) == 1 and "Tue 1 Dec 2026" in cards[0].text
+        january = await schedule.get(h.services.db, f"invitation:{ids[1]}")
+        assert january is not None
+        assert january.due_at == int(datetime(2026, 12, 6, 18, 0, tzinfo=HELSINKI).timestamp())
+
+        await _at(h, datetime(2026, 12, 6, 18, 0, tzinfo=HELSINKI))
+        cards = [m for m in liisa.messages() if m.button("✅ Coming") is not None]
+        assert len(cards) == 2 and "Tue 5 Jan 2027" in cards[-1].text
+        stored = await stored_events.get(h.services.db, ids[1])
+        assert stored is not None and stored.broadcast_id is not None
+        # Each date has its own answers and reminders.
+        await liisa.tap("✅ Coming", message_id=cards[-1].message_id)
+        assert (await schedule.get(h.services.db, f"reminder:{ids[1]}:86400")) is not None
+        assert (await schedule.get(h.services.db, f"invitation:{ids[2]}")) is not None

@@ -1,0 +1,333 @@
+"""Feedback after an event: the 1–5 / attended / comment buttons, the `start=fbc_<event>` link
+that starts a comment in the private chat, the comment itself (the next private message), and
+/feedback <event> with the results, CSV and chart for the event's coordinators."""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import InputFile, Message, Update
+from telegram.constants import ChatType
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import events, feedback_report
+from bot import feedback as service
+from bot.context import AppContext
+from bot.event_cards import verify
+from bot.event_schedule import feedback_due
+from bot.i18n import Texts
+from handlers import announce
+from handlers.common import edit_in_place, texts_for
+from handlers.keyboards import button, decode, keyboard, pattern
+from storage import events as stored_events
+from storage.events import Event
+from storage.feedback import Answer
+
+__all__ = [
+    "DRAFT_GROUP",
+    "deep_link_handler",
+    "draft_guard_handlers",
+    "handlers",
+    "on_step",
+]
+
+AREA_RESULTS = "fbr"
+# Runs before every other group: a command sent instead of the awaited comment ends the draft.
+DRAFT_GROUP = -10
+_ACTIONS = {"r1", "r2", "r3", "r4", "r5", "ay", "an", "c"}
+
+
+def _problem_text(t: Texts, problem: service.Problem) -> str:
+    return {
+        "gone": t._("This event no longer exists."),
+        "closed": t._("This questionnaire is closed."),
+        "not_invited": t._("This questionnaire is for those who signed up for the event."),
+        "too_long": t._(
+            "A comment can be at most {limit} characters.", limit=service.COMMENT_LIMIT
+        ),
+        "empty": t._("Write the comment as text, or send /cancel."),
+        "not_open": t._("This questionnaire is closed."),
+        "no_draft": t._("This questionnaire is closed."),
+    }[problem]
+
+
+def _answer_lines(t: Texts, answer: Answer | None) -> list[str]:
+    if answer is None:
+        return []
+    lines = []
+    if answer.rating is not None:
+        lines.append(t._("Your rating: {rating}/5 — thank you!", rating=answer.rating))
+    if answer.attended is True:
+        lines.append(t._("You attended."))
+    elif answer.attended is False:
+        lines.append(t._("You did not attend."))
+    if answer.comment:
+        lines.append(t._("Your comment is saved."))
+    return lines
+
+
+async def _follow_up(
+    context: AppContext, t: Texts, message: Message, event: Event, answer: Answer | None
+) -> None:
+    """Edit the questionnaire: in a private chat with the person's own answers; in a group the
+    text stays the same for everyone (nobody's answer is shown there), only the buttons grow."""
+    private = message.chat.type == ChatType.PRIVATE
+    lines = [service.question_text(event, t)]
+    if private:
+        lines += ["", *_answer_lines(t, answer)]
+        lines.append(t._("Did you attend? You can also add a comment."))
+    else:
+        lines.append(
+            t._("After rating, tell whether you attended; comments go via our private chat.")
+        )
+    markup = service.follow_up_keyboard(
+        t,
+        context.services.callback_key,
+        event.id,
+        message.chat.id,
+        private=private,
+        bot_username=context.bot.username,
+    )
+    await edit_in_place(message, "\n".join(lines), markup)
+
+
+async def on_tap(update: Update, context: AppContext) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    t = await texts_for(context, update)
+    data = decode(query.data)
+    message = query.message
+    event_id = data.int_part(0) if data else None
+    action = data.part(1) if data else None
+    if (
+        data is None
+        or event_id is None
+        or action not in _ACTIONS
+        or not isinstance(message, Message)
+        or not verify(context.services.callback_key, event_id, message.chat.id, data.part(2))
+        or (action == "c" and message.chat.type != ChatType.PRIVATE)
+    ):
+        await query.answer(t._("This button is not valid."), show_alert=True)
+        return
+    env = context.services.events
+    if action == "c":
+        outcome = await service.start_comment(env, event_id, user.id)
+        if outcome.problem is None:
+            await query.answer()
+            await message.reply_text(_comment_prompt(t))
+            return
+    elif action in ("ay", "an"):
+        outcome = await service.save_attended(env, event_id, user.id, action == "ay")
+        if outcome.problem is None:
+            await query.answer(t._("Thanks! Noted."))
+    else:
+        rating = int(action[1])
+        outcome = await service.rate(env, event_id, user.id, rating)
+        if outcome.problem is None:
+            await query.answer(t._("Thanks! Your rating: {rating}/5", rating=rating))
+    if outcome.problem is not None:
+        await query.answer(_problem_text(t, outcome.problem), show_alert=True)
+        if outcome.problem == "closed" and outcome.event is not None:
+            await _closed(t, message, outcome.event)
+        return
+    assert outcome.event is not None
+    await _follow_up(context, t, message, outcome.event, outcome.answer)
+
+
+async def _closed(t: Texts, message: Message, event: Event) -> None:
+    """The questionnaire that was tapped after closing loses its buttons."""
+    text = service.question_text(event, t) + "\n\n" + t._("This questionnaire is closed.")
+    await edit_in_place(message, text, None)
+
+
+def _comment_prompt(t: Texts) -> str:
+    return t._(
+        "Write your comment as one message (at most {limit} characters). The event's "
+        "coordinators see it without your name. Sending a command, e.g. /cancel, drops it.",
+        limit=service.COMMENT_LIMIT,
+    )
+
+
+async def deep_link(update: Update, context: AppContext) -> None:
+    """`start=fbc_<event>`: the group's comment button leads here."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None and context.args
+    t = await texts_for(context, update)
+    value = context.args[0][len(service.DEEP_LINK_PREFIX) :]
+    if not value.isdigit() or len(value) > 12:
+        await message.reply_text(t._("This link is not valid any more."))
+        return
+    outcome = await service.start_comment(context.services.events, int(value), user.id)
+    if outcome.problem is not None:
+        await message.reply_text(_problem_text(t, outcome.problem))
+        return
+    assert outcome.event is not None
+    await message.reply_text(
+        t._("💬 Your comment on {title}", title=outcome.event.title) + "\n" + _comment_prompt(t)
+    )
+
+
+async def on_step(update: Update, context: AppContext) -> bool:
+    """The private message after "add a comment" (free_text's chain); False: no draft."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return False
+    env = context.services.events
+    outcome = await service.save_comment(env, user.id, message.text)
+    if outcome.problem == "no_draft":
+        return False
+    t = await texts_for(context, update)
+    if outcome.problem == "too_long":
+        await message.reply_text(
+            t._(
+                "That is {length} characters; a comment can be at most {limit}. Send a "
+                "shorter one, or /cancel.",
+                length=len((message.text or "").strip()),
+                limit=service.COMMENT_LIMIT,
+            )
+        )
+    elif outcome.problem is not None:
+        await message.reply_text(_problem_text(t, outcome.problem))
+    else:
+        await message.reply_text(
+            t._("Thanks! Your comment is saved; coordinators see it without your name.")
+        )
+    return True
+
+
+async def cancel_command(update: Update, context: AppContext) -> None:
+    """/cancel ends a comment draft; without one it is the announcement's /cancel."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    if await service.drop_comment(context.services.events, user.id):
+        t = await texts_for(context, update)
+        await message.reply_text(t._("Stopped; no comment was saved."))
+        return
+    await announce.cancel_command(update, context)
+
+
+async def draft_guard(update: Update, context: AppContext) -> None:
+    """Any other command in the private chat ends the comment draft (/cancel answers itself;
+    `start=fbc_` starts a new draft right after)."""
+    user, message = update.effective_user, update.effective_message
+    words = (message.text or "").split() if message is not None else []
+    command = words[0].split("@")[0] if words else ""
+    if user is None or command == "/cancel":
+        return
+    await service.drop_comment(context.services.events, user.id)
+
+
+async def feedback_command(update: Update, context: AppContext) -> None:
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    assert message is not None and user is not None and chat is not None
+    t = await texts_for(context, update)
+    args = context.args or []
+    if len(args) != 1 or not args[0].isdigit() or len(args[0]) > 12:
+        await message.reply_text(t._("Usage: /feedback 12 — the event's number is in /myevents."))
+        return
+    env = context.services.events
+    event_id = int(args[0])
+    event = await stored_events.get(env.db, event_id)
+    manager = event is not None and await events.may_manage(env, user.id, event)
+    if event is None or (event.state == "draft" and not manager):
+        await message.reply_text(t._("There is no event {id}.", id=event_id))
+        return
+    if not manager:
+        await message.reply_text(t._("Only the event's coordinators can do that."))
+        return
+    if chat.type != ChatType.PRIVATE:
+        await message.reply_text(
+            t._(
+                "Feedback results are shown in our private chat only: send /feedback {id} "
+                "to me there.",
+                id=event_id,
+            )
+        )
+        return
+    text = await _results_text(context, t, event)
+    rows = [
+        [
+            button(t._("🔄 Refresh"), AREA_RESULTS, "r", event.id),
+            button(t._("📄 CSV"), AREA_RESULTS, "csv", event.id),
+            button(t._("📊 Chart"), AREA_RESULTS, "png", event.id),
+        ]
+    ]
+    await message.reply_text(text, reply_markup=keyboard(rows))
+
+
+async def _results_text(context: AppContext, t: Texts, event: Event) -> str:
+    services = context.services
+    results = await feedback_report.build(services.db, event)
+    due = feedback_due(event, services.config) if event.state == "published" else None
+    return feedback_report.render(
+        event, results, t, services.places, now=services.db.now(), due_at=due
+    )
+
+
+async def results_tap(update: Update, context: AppContext) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    t = await texts_for(context, update)
+    data = decode(query.data)
+    event_id = data.int_part(1) if data else None
+    env = context.services.events
+    event = await stored_events.get(env.db, event_id) if event_id is not None else None
+    message = query.message
+    if (
+        data is None
+        or event is None
+        or not isinstance(message, Message)
+        or not await events.may_manage(env, user.id, event)
+    ):
+        await query.answer(t._("Only the event's coordinators can do that."), show_alert=True)
+        return
+    action = data.part(0)
+    if action == "r":
+        await query.answer()
+        await edit_in_place(message, await _results_text(context, t, event), message.reply_markup)
+    elif action == "csv":
+        await query.answer()
+        results = await feedback_report.build(env.db, event)
+        await context.bot.send_document(
+            message.chat.id,
+            InputFile(
+                feedback_report.answers_csv(results, t, env.catalog),
+                filename=f"event-{event.id}-feedback.csv",
+            ),
+            caption=t.n_("{n} answer.", "{n} answers.", len(results.answers)),
+        )
+    elif action == "png":
+        await query.answer()
+        totals = (await feedback_report.build(env.db, event)).totals
+        png = await asyncio.to_thread(feedback_report.chart_png, event, totals, t)
+        await context.bot.send_photo(
+            message.chat.id,
+            InputFile(png, filename=f"event-{event.id}-feedback.png"),
+            caption=t._("📊 How useful was {title}?", title=event.title),
+        )
+    else:
+        await query.answer(t._("This menu has expired."), show_alert=True)
+
+
+def deep_link_handler() -> BaseHandler[Update, AppContext, None]:
+    return CommandHandler(
+        "start",
+        deep_link,
+        filters=filters.ChatType.PRIVATE
+        & filters.Regex(rf"^/start(@\w+)? {service.DEEP_LINK_PREFIX}"),
+    )
+
+
+def draft_guard_handlers() -> list[BaseHandler[Update, AppContext, None]]:
+    return [MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, draft_guard)]
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, None]]:
+    """After the /newevent conversation (whose own /cancel must win while it runs) and before
+    the announcements' /cancel."""
+    return [
+        CommandHandler("feedback", feedback_command),
+        CommandHandler("cancel", cancel_command, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(on_tap, pattern=pattern(service.AREA)),
+        CallbackQueryHandler(results_tap, pattern=pattern(AREA_RESULTS)),
+    ]
