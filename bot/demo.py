@@ -236,7 +236,7 @@ async def _events(
     t.heading("8. Kaisa sees who is coming, by association")
     await t.send(kaisa, kaisa_chat, "/event 1")
 
-    await _time_passes(t, application, liisa, liisa_chat, heart)
+    await _time_passes(t, application, liisa, liisa_chat, heart, kaisa)
 
 
 async def _fast_forward(t: Transcript, application: BotApplication, moment: datetime) -> None:
@@ -258,6 +258,7 @@ async def _time_passes(
     liisa: SimUser,
     liisa_chat: SimChat,
     heart: SimChat,
+    kaisa: SimUser,
 ) -> None:
     services = application.bot_data.services
     assert services is not None
@@ -271,6 +272,14 @@ async def _time_passes(
     t.report_chats([liisa_chat, heart])
     await _fast_forward(t, application, datetime(2026, 12, 1, 17, 0, tzinfo=HELSINKI))
     t.report_chats([liisa_chat])
+
+    t.heading("10. After the forum: one-tap feedback, and Kaisa reads the results")
+    await _fast_forward(t, application, datetime(2026, 12, 1, 20, 30, tzinfo=HELSINKI))
+    t.report_chats([liisa_chat, heart])
+    fi = services.translator.texts("fi")
+    await t.tap(liisa, liisa_chat, "5")
+    await t.tap(liisa, liisa_chat, fi._("✅ I attended"))
+    await t.send(kaisa, t.sandbox.private_chat(kaisa), "/feedback 1")
 
 
 async def _announcement(t: Transcript, sandbox: Sandbox, application: BotApplication) -> None:

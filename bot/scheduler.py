@@ -8,8 +8,9 @@ whatever is due, so even a row beyond a full horizon is at most a minute late.
 
 A job that fires runs everything due by the bot's clock, each row in its own transaction that
 also queues its messages and marks it done, so a crash or restart in the middle neither loses
-nor repeats a job. Missed jobs are run once at start-up; whether they are still useful is each runner's decision (a reminder the
-next one has overtaken is skipped, a digest more than half a day late waits for next week).
+nor repeats a job. Missed jobs are run once at start-up; whether they are still useful is each
+runner's decision (a reminder the next one has overtaken is skipped, a digest more than half a
+day late waits for next week).
 
 Rows written elsewhere (an edit in this process, or `python -m bot events import --publish`
 in another) are picked up through their `changed_at`: at once when this process made the

@@ -24,5 +24,15 @@ async def test_demo_transcript(capsys: pytest.CaptureFixture[str]) -> None:
     assert "[🏠 Yhdistyksemme puolesta]" in out or "[🏠 For our association]" in out
     assert "Joensuun Sydänyhdistys: 3" in out
     assert "Aino (+2) — Joensuun Sydänyhdistys" in out
+    # The clock jumps: reminders, Liisa's own quiet hours holding hers, then feedback.
+    reminders = out.split("━━ 9. Time passes")[1].split("━━ 10.")[0]
+    # 1 day before: Liisa and the group; 2 hours before: the group, and Liisa after her quiet hours.
+    assert reminders.count("⏰ Muistutus") == 4
+    held = reminders.split("jumps to Tue 01.12.2026 15:30")[1].split(
+        "jumps to Tue 01.12.2026 17:00"
+    )
+    assert "Liisa's chat" not in held[0] and "bot → Liisa's chat" in held[1]
+    assert "📝 Kuinka hyödyllinen tilaisuus Järjestöfoorumi" in out
+    assert "Answers: 1 of 2 asked (50%)" in out
     assert "Traceback" not in out
     assert out.rstrip().endswith("Demo finished.")
