@@ -31,7 +31,16 @@ __all__ = [
     "upsert",
 ]
 
-JobKind = Literal["reminder", "nudge", "feedback", "invitation", "digest"]
+JobKind = Literal[
+    "reminder",
+    "nudge",
+    "feedback",
+    "invitation",
+    "digest",
+    "poll_reminder",
+    "poll_close",
+    "retention",
+]
 JobState = Literal["pending", "done", "skipped", "cancelled"]
 
 
@@ -42,6 +51,7 @@ class PlannedJob:
     due_at: int
     event_id: int | None = None
     chat_id: int | None = None
+    ref_id: int | None = None  # another aggregate's id, e.g. a poll's
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +60,7 @@ class Job:
     kind: JobKind
     event_id: int | None
     chat_id: int | None
+    ref_id: int | None
     due_at: int
     state: JobState
     done_at: int | None
@@ -57,7 +68,7 @@ class Job:
     changed_at: int
 
 
-_COLUMNS = "key, kind, event_id, chat_id, due_at, state, done_at, note, changed_at"
+_COLUMNS = "key, kind, event_id, chat_id, ref_id, due_at, state, done_at, note, changed_at"
 
 
 def _job(row: sqlite3.Row) -> Job:
@@ -66,6 +77,7 @@ def _job(row: sqlite3.Row) -> Job:
         kind=row["kind"],
         event_id=row["event_id"],
         chat_id=row["chat_id"],
+        ref_id=row["ref_id"],
         due_at=row["due_at"],
         state=row["state"],
         done_at=row["done_at"],
@@ -119,11 +131,11 @@ async def due(db: Database | Writer, now: int, limit: int = 500) -> list[Job]:
 async def upsert(tx: Writer, jobs: Iterable[PlannedJob], now: int) -> None:
     """Insert pending jobs, or move pending ones to their new time."""
     await tx.executemany(
-        "INSERT INTO schedule (key, kind, event_id, chat_id, due_at, changed_at) "
-        "VALUES (?, ?, ?, ?, ?, ?) "
+        "INSERT INTO schedule (key, kind, event_id, chat_id, ref_id, due_at, changed_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at, state = 'pending', "
         "done_at = NULL, note = '', changed_at = excluded.changed_at",
-        [(j.key, j.kind, j.event_id, j.chat_id, j.due_at, now) for j in jobs],
+        [(j.key, j.kind, j.event_id, j.chat_id, j.ref_id, j.due_at, now) for j in jobs],
     )
 
 
@@ -171,13 +183,22 @@ async def replan_event(tx: Writer, event_id: int, planned: Sequence[PlannedJob],
         if plan.due_at <= now:
             if old is None or old.state in ("pending", "cancelled"):
                 await tx.execute(
-                    "INSERT INTO schedule (key, kind, event_id, chat_id, due_at, state, "
+                    "INSERT INTO schedule (key, kind, event_id, chat_id, ref_id, due_at, state, "
                     "done_at, note, changed_at) "
-                    "VALUES (?, ?, ?, ?, ?, 'skipped', ?, 'past when planned', ?) "
+                    "VALUES (?, ?, ?, ?, ?, ?, 'skipped', ?, 'past when planned', ?) "
                     "ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at, state = 'skipped', "
                     "done_at = excluded.done_at, note = excluded.note, "
                     "changed_at = excluded.changed_at",
-                    (key, plan.kind, plan.event_id, plan.chat_id, plan.due_at, now, now),
+                    (
+                        key,
+                        plan.kind,
+                        plan.event_id,
+                        plan.chat_id,
+                        plan.ref_id,
+                        plan.due_at,
+                        now,
+                        now,
+                    ),
                 )
             continue
         fresh.append(plan)

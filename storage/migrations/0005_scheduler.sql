@@ -7,9 +7,11 @@
 CREATE TABLE schedule (
     key      TEXT    PRIMARY KEY,                -- deterministic job id, e.g. 'reminder:12:86400'
     kind     TEXT    NOT NULL CHECK (kind IN ('reminder', 'nudge', 'feedback', 'invitation',
-                                              'digest')),
+                                              'digest', 'poll_reminder', 'poll_close',
+                                              'retention')),
     event_id INTEGER REFERENCES events (id) ON DELETE CASCADE,
     chat_id  INTEGER REFERENCES chats (id) ON DELETE CASCADE ON UPDATE CASCADE,
+    ref_id   INTEGER,                            -- another aggregate's id (a poll) for its jobs
     due_at   INTEGER NOT NULL,                   -- unix seconds, UTC
     state    TEXT    NOT NULL DEFAULT 'pending'
              CHECK (state IN ('pending', 'done', 'skipped', 'cancelled')),
