@@ -18,6 +18,7 @@ from bot.event_schedule import feedback_due
 from bot.i18n import Texts
 from handlers import announce
 from handlers.common import edit_in_place, texts_for
+from handlers.event_access import managed_tap
 from handlers.keyboards import button, decode, keyboard, pattern
 from storage import events as stored_events
 from storage.events import Event
@@ -265,23 +266,14 @@ async def _results_text(context: AppContext, t: Texts, event: Event) -> str:
 
 
 async def results_tap(update: Update, context: AppContext) -> None:
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
+    query = update.callback_query
+    assert query is not None
     t = await texts_for(context, update)
-    data = decode(query.data)
-    event_id = data.int_part(1) if data else None
-    env = context.services.events
-    event = await stored_events.get(env.db, event_id) if event_id is not None else None
-    message = query.message
-    if (
-        data is None
-        or event is None
-        or not isinstance(message, Message)
-        or not await events.may_manage(env, user.id, event)
-    ):
-        await query.answer(t._("Only the event's coordinators can do that."), show_alert=True)
+    tap = await managed_tap(update, context, t)
+    if tap is None:
         return
-    action = data.part(0)
+    env = context.services.events
+    action, event, message = tap.action, tap.event, tap.message
     if action == "r":
         await query.answer()
         await edit_in_place(message, await _results_text(context, t, event), message.reply_markup)

@@ -12,6 +12,7 @@ from storage.db import Database, Writer
 from storage.subscriptions import ALL_THEMES
 
 __all__ = [
+    "MEETS_CHAT",
     "Event",
     "EventState",
     "NewEvent",
@@ -19,6 +20,7 @@ __all__ = [
     "cancel",
     "create",
     "get",
+    "load",
     "mark_published",
     "set_invitations",
     "upcoming_for_chat",
@@ -193,7 +195,28 @@ async def cancel(tx: Writer, event_id: int, now: int) -> bool:
     return changed > 0
 
 
-async def _load(db: Database | Writer, rows: Sequence[sqlite3.Row]) -> list[Event]:
+# Event `e` meets chat `?` (bound twice: the chat id, then again): its municipalities meet the
+# chat's subscribed areas (directly, by region or county, or all of Finland) and its themes meet
+# the chat's themes (no themes: every theme). The audience rule of /events, digests, /vuosikello.
+MEETS_CHAT = f"""
+    EXISTS (
+        SELECT 1 FROM event_municipalities em
+        JOIN municipalities m ON m.code = em.code
+        JOIN subscription_areas sa ON sa.chat_id = ? AND (
+            sa.kind = 'all'
+            OR (sa.kind = 'municipality' AND sa.code = m.code)
+            OR (sa.kind = 'region' AND sa.code = m.region_code)
+            OR (sa.kind = 'county' AND sa.code = m.county_id))
+        WHERE em.event_id = e.id)
+    AND (NOT EXISTS (SELECT 1 FROM event_themes et WHERE et.event_id = e.id)
+         OR EXISTS (SELECT 1 FROM subscription_themes st WHERE st.chat_id = ?
+                    AND (st.theme_id = '{ALL_THEMES}' OR st.theme_id IN
+                         (SELECT theme_id FROM event_themes et WHERE et.event_id = e.id))))
+"""
+
+
+async def load(db: Database | Writer, rows: Sequence[sqlite3.Row]) -> list[Event]:
+    """Events from `events` rows (SELECT e.* …), with their municipalities and themes."""
     if not rows:
         return []
     ids = [row["id"] for row in rows]
@@ -222,7 +245,7 @@ async def get(db: Database | Writer, event_id: int) -> Event | None:
     row = await db.fetchone("SELECT * FROM events WHERE id = ?", (event_id,))
     if row is None:
         return None
-    return (await _load(db, [row]))[0]
+    return (await load(db, [row]))[0]
 
 
 async def upcoming_for_chat(
@@ -230,29 +253,14 @@ async def upcoming_for_chat(
 ) -> tuple[list[Event], int]:
     """Published events not yet over whose municipalities meet the chat's subscribed areas and
     whose themes meet its themes; (one page, total)."""
-    where = f"""
-        e.state = 'published' AND coalesce(e.ends_at, e.starts_at) > ?
-        AND EXISTS (
-            SELECT 1 FROM event_municipalities em
-            JOIN municipalities m ON m.code = em.code
-            JOIN subscription_areas sa ON sa.chat_id = ? AND (
-                sa.kind = 'all'
-                OR (sa.kind = 'municipality' AND sa.code = m.code)
-                OR (sa.kind = 'region' AND sa.code = m.region_code)
-                OR (sa.kind = 'county' AND sa.code = m.county_id))
-            WHERE em.event_id = e.id)
-        AND (NOT EXISTS (SELECT 1 FROM event_themes et WHERE et.event_id = e.id)
-             OR EXISTS (SELECT 1 FROM subscription_themes st WHERE st.chat_id = ?
-                        AND (st.theme_id = '{ALL_THEMES}' OR st.theme_id IN
-                             (SELECT theme_id FROM event_themes et WHERE et.event_id = e.id))))
-    """
+    where = f"e.state = 'published' AND coalesce(e.ends_at, e.starts_at) > ? AND {MEETS_CHAT}"
     params = (now, chat_id, chat_id)
     total = int(await db.fetchval(f"SELECT count(*) FROM events e WHERE {where}", params) or 0)
     rows = await db.fetchall(
         f"SELECT e.* FROM events e WHERE {where} ORDER BY e.starts_at, e.id LIMIT ? OFFSET ?",
         (*params, limit, offset),
     )
-    return await _load(db, rows), total
+    return await load(db, rows), total
 
 
 async def by_creator(db: Database, user_id: int | None, now: int, *, limit: int) -> list[Event]:
@@ -265,4 +273,4 @@ async def by_creator(db: Database, user_id: int | None, now: int, *, limit: int)
     rows = await db.fetchall(
         f"SELECT * FROM events WHERE {where} ORDER BY starts_at, id LIMIT ?", (*params, limit)
     )
-    return await _load(db, rows)
+    return await load(db, rows)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from storage import events
 from storage.db import Database, Writer
 from storage.events import Event
-from storage.subscriptions import ALL_THEMES
 
 __all__ = [
     "MAX_YEAR_EVENTS",
@@ -56,21 +55,12 @@ async def get(db: Database | Writer, series_id: int) -> Series | None:
     return None if row is None else _series(row)
 
 
-async def _events(db: Database | Writer, rows: Sequence[sqlite3.Row]) -> list[Event]:
-    found = []
-    for row in rows:
-        event = await events.get(db, row["id"])
-        if event is not None:
-            found.append(event)
-    return found
-
-
 async def occurrences(db: Database | Writer, series_id: int) -> list[Event]:
     """Every date of the series (cancelled ones too), in order."""
     rows = await db.fetchall(
-        "SELECT id FROM events WHERE series_id = ? ORDER BY starts_at, id", (series_id,)
+        "SELECT * FROM events WHERE series_id = ? ORDER BY starts_at, id", (series_id,)
     )
-    return await _events(db, rows)
+    return await events.load(db, rows)
 
 
 async def year_in_municipalities(
@@ -82,7 +72,7 @@ async def year_in_municipalities(
     marks = ",".join("?" * len(codes))
     rows = await db.fetchall(
         f"""
-        SELECT e.id FROM events e
+        SELECT e.* FROM events e
         WHERE e.state = 'published' AND e.starts_at >= ? AND e.starts_at < ?
           AND EXISTS (SELECT 1 FROM event_municipalities em
                       WHERE em.event_id = e.id AND em.code IN ({marks}))
@@ -90,7 +80,7 @@ async def year_in_municipalities(
         """,
         (start, end, *codes, limit),
     )
-    return await _events(db, rows)
+    return await events.load(db, rows)
 
 
 async def year_for_chat(
@@ -100,23 +90,11 @@ async def year_for_chat(
     areas and whose themes meet its themes (the audience rule of /events), in order."""
     rows = await db.fetchall(
         f"""
-        SELECT e.id FROM events e
+        SELECT e.* FROM events e
         WHERE e.state = 'published' AND e.starts_at >= ? AND e.starts_at < ?
-          AND EXISTS (
-            SELECT 1 FROM event_municipalities em
-            JOIN municipalities m ON m.code = em.code
-            JOIN subscription_areas sa ON sa.chat_id = ? AND (
-                sa.kind = 'all'
-                OR (sa.kind = 'municipality' AND sa.code = m.code)
-                OR (sa.kind = 'region' AND sa.code = m.region_code)
-                OR (sa.kind = 'county' AND sa.code = m.county_id))
-            WHERE em.event_id = e.id)
-          AND (NOT EXISTS (SELECT 1 FROM event_themes et WHERE et.event_id = e.id)
-               OR EXISTS (SELECT 1 FROM subscription_themes st WHERE st.chat_id = ?
-                          AND (st.theme_id = '{ALL_THEMES}' OR st.theme_id IN
-                               (SELECT theme_id FROM event_themes et WHERE et.event_id = e.id))))
+          AND {events.MEETS_CHAT}
         ORDER BY e.starts_at, e.id LIMIT ?
         """,
         (start, end, chat_id, chat_id, limit),
     )
-    return await _events(db, rows)
+    return await events.load(db, rows)
