@@ -28,6 +28,7 @@ from storage import chats, events, outbox, roles, rsvps, schedule
 from storage.chats import Recipient
 from storage.db import Database, Writer
 from storage.events import Event, NewEvent
+from storage.outbox import Kind as MessageKind
 from storage.outbox import NewFile, NewMessage
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "EventEnv",
     "audience_size",
     "cancel",
+    "card_message",
     "edit",
     "fields_of",
     "may_create_in",
@@ -201,6 +203,32 @@ async def publish_in(
     return event_id, queued
 
 
+def card_message(
+    env: EventEnv,
+    event: Event,
+    t: Texts,
+    recipient: Recipient | None,
+    chat_id: int,
+    text: str,
+    *,
+    now: int,
+    kind: MessageKind = "invitation",
+) -> NewMessage:
+    """An outbox message with a card text and the RSVP buttons signed for this chat."""
+    markup = card_keyboard(
+        event,
+        t,
+        env.key,
+        chat_id,
+        association=bool(recipient and recipient.association),
+        now=now,
+    )
+    params: dict[str, object] = {"text": text, "parse_mode": "HTML"}
+    if markup is not None:
+        params["reply_markup"] = markup.to_dict()
+    return NewMessage(chat_id, kind, "sendMessage", params)
+
+
 async def queue_invitations(env: EventEnv, tx: Writer, event: Event, *, now: int) -> int:
     """One invitation row per chat in the event's audience, in each chat's language."""
     spec = AudienceSpec(
@@ -226,18 +254,7 @@ async def queue_invitations(env: EventEnv, tx: Writer, event: Event, *, now: int
         t = texts_for_chat(env, recipient)
         if t.language not in texts:
             texts[t.language] = card_text(event, t, env.catalog, env.themes)
-        markup = card_keyboard(
-            event,
-            t,
-            env.key,
-            chat_id,
-            association=bool(recipient and recipient.association),
-            now=now,
-        )
-        params = {"text": texts[t.language], "parse_mode": "HTML"}
-        if markup is not None:
-            params["reply_markup"] = markup.to_dict()  # type: ignore[assignment]
-        rows.append(NewMessage(chat_id, "invitation", "sendMessage", params))
+        rows.append(card_message(env, event, t, recipient, chat_id, texts[t.language], now=now))
     await outbox.enqueue(tx, rows, now=now, broadcast_id=broadcast_id)
     return len(recipients)
 

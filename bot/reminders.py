@@ -8,8 +8,8 @@ queued, or a note saying why nothing was sent.
 from __future__ import annotations
 
 from bot import feedback
-from bot.event_cards import Answer, card_keyboard, card_text
-from bot.events import EventEnv, queue_invitations, texts_for_chat
+from bot.event_cards import Answer, card_text
+from bot.events import EventEnv, card_message, queue_invitations, texts_for_chat
 from bot.i18n import N_, Texts
 from storage import chats, events, outbox, rsvps, schedule
 from storage.db import Writer
@@ -35,9 +35,7 @@ async def _event(tx: Writer, job: Job) -> Event | str:
 async def _overtaken(tx: Writer, job: Job, now: int) -> bool:
     """A later reminder of the same event is due too (the bot was down): only it is sent."""
     return any(
-        other.kind == "reminder"
-        and other.state == "pending"
-        and job.due_at < other.due_at <= now
+        other.kind == "reminder" and other.state == "pending" and job.due_at < other.due_at <= now
         for other in await schedule.for_event(tx, job.event_id or 0)
     )
 
@@ -58,21 +56,9 @@ async def _cards(
             if rsvp is not None:
                 position = await rsvps.waitlist_position(tx, rsvp)
                 answer = Answer(rsvp, position)
-        body = card_text(
-            event, t, env.catalog, env.themes, counts=counts, answer=answer, now=now
-        )
-        markup = card_keyboard(
-            event,
-            t,
-            env.key,
-            chat_id,
-            association=bool(recipient and recipient.association),
-            now=now,
-        )
-        params: dict[str, object] = {"text": f"{t._(header)}\n\n{body}", "parse_mode": "HTML"}
-        if markup is not None:
-            params["reply_markup"] = markup.to_dict()
-        rows.append(NewMessage(chat_id, "reminder", "sendMessage", params))
+        body = card_text(event, t, env.catalog, env.themes, counts=counts, answer=answer, now=now)
+        text = f"{t._(header)}\n\n{body}"
+        rows.append(card_message(env, event, t, recipient, chat_id, text, now=now, kind="reminder"))
     return rows
 
 
