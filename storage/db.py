@@ -5,6 +5,11 @@ with BEGIN IMMEDIATE so a second process (for example `python -m bot announce`) 
 `busy_timeout` instead of failing half-way. Reads use the same connection without the lock; every
 transaction is short and never awaits anything but SQLite, so a reader sees at worst a write that
 is about to commit.
+
+Every call is one trip to the connection's thread (statement, fetch and cursor close together;
+BEGIN IMMEDIATE goes with a transaction's first statement): the write lock is held for as few
+event-loop turns as possible, and those turns, not SQLite, bound how many transactions a busy bot
+completes per second. `Writer.run` takes a whole block of statements there in one trip.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -36,6 +41,57 @@ BUSY_TIMEOUT_MS = 5000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 Params = Sequence[Any] | dict[str, Any]
+T = TypeVar("T")
+
+
+async def _call(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """Run `fn` with the raw sqlite3 connection on aiosqlite's thread: one trip, in queue order
+    with every other statement on the connection."""
+    raw = conn._conn  # raises ValueError once closed, as aiosqlite's own calls do
+    # aiosqlite's own queue, which all its public calls go through.
+    result: T = await conn._execute(fn, raw)  # type: ignore[no-untyped-call]
+    return result
+
+
+def _fetchone(raw: sqlite3.Connection, sql: str, params: Params) -> sqlite3.Row | None:
+    cursor = raw.execute(sql, params)
+    try:
+        row: sqlite3.Row | None = cursor.fetchone()
+        return row
+    finally:
+        cursor.close()
+
+
+def _fetchall(raw: sqlite3.Connection, sql: str, params: Params) -> list[sqlite3.Row]:
+    cursor = raw.execute(sql, params)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _rowcount(raw: sqlite3.Connection, sql: str, params: Params) -> int:
+    cursor = raw.execute(sql, params)
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def _lastrowid(raw: sqlite3.Connection, sql: str, params: Params) -> int | None:
+    cursor = raw.execute(sql, params)
+    try:
+        return cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+def _commit(raw: sqlite3.Connection) -> None:
+    raw.commit()
+
+
+def _rollback(raw: sqlite3.Connection) -> None:
+    raw.rollback()  # nothing to undo when the transaction never began
 
 
 class DatabaseError(RuntimeError):
@@ -186,14 +242,10 @@ class Database:
     # --- reads -------------------------------------------------------------------------------
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
+        return await _call(self._conn, lambda raw: _fetchone(raw, sql, params))
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            rows = await cursor.fetchall()
-            return list(rows)
+        return await _call(self._conn, lambda raw: _fetchall(raw, sql, params))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
@@ -210,19 +262,32 @@ class Database:
         never left inside a half-done transaction.
         """
         async with self._lock:
+            writer = Writer(self._conn, self._clock)
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-                yield Writer(self._conn, self._clock)
+                yield writer
             except BaseException:
-                await asyncio.shield(self._conn.rollback())
+                await asyncio.shield(_call(self._conn, _rollback))
                 raise
             else:
-                await asyncio.shield(self._conn.commit())
+                if writer.began and not writer.finished:
+                    await asyncio.shield(_call(self._conn, _commit))
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One statement in its own transaction; returns the affected row count."""
-        async with self.transaction() as tx:
-            return await tx.execute(sql, params)
+
+        def run(raw: sqlite3.Connection) -> int:
+            raw.execute("BEGIN IMMEDIATE")
+            try:
+                count = _rowcount(raw, sql, params)
+            except BaseException:
+                raw.rollback()
+                raise
+            raw.commit()
+            return count
+
+        async with self._lock:
+            # BEGIN, statement and COMMIT in one trip: a cancelled caller leaves nothing half-done.
+            return await asyncio.shield(_call(self._conn, run))
 
     async def backup(self, target: Path) -> None:
         """Copy the live database consistently (SQLite's online backup API)."""
@@ -235,38 +300,67 @@ class Database:
 
 
 class Writer:
-    """The handle a transaction body writes through; it cannot commit or roll back by itself."""
+    """The handle a transaction body writes through; it cannot commit or roll back by itself.
+
+    BEGIN IMMEDIATE runs on the connection's thread right before the first statement, in the same
+    trip (`began` and `finished` are only set there, so they follow the queue order).
+    """
 
     def __init__(self, conn: aiosqlite.Connection, clock: Callable[[], float] = time.time) -> None:
         self._conn = conn
         self._clock = clock
+        self.began = False
+        self.finished = False  # a block committed the transaction (`run(..., commit_if=...)`)
 
     def now(self) -> int:
         """The database's clock, as `Database.now`."""
         return int(self._clock())
 
+    async def run(
+        self,
+        fn: Callable[[sqlite3.Connection], T],
+        *,
+        commit_if: Callable[[T], bool] | None = None,
+    ) -> T:
+        """Run a block of statements (plain sqlite3 calls on the connection it is given, which
+        must neither commit nor roll back) inside this transaction, in one trip.
+
+        When `commit_if(result)` holds, the transaction commits in the same trip and the writer
+        takes no more statements: for a block that turns out to be all the transaction does.
+        """
+
+        def step(raw: sqlite3.Connection) -> T:
+            if self.finished:
+                raise DatabaseError("the transaction was already committed")
+            if not self.began:
+                raw.execute("BEGIN IMMEDIATE")
+                self.began = True
+            result = fn(raw)
+            if commit_if is not None and commit_if(result):
+                raw.commit()
+                self.finished = True
+            return result
+
+        return await _call(self._conn, step)
+
     async def execute(self, sql: str, params: Params = ()) -> int:
-        async with self._conn.execute(sql, params) as cursor:
-            return cursor.rowcount
+        return await self.run(lambda raw: _rowcount(raw, sql, params))
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT and return the new row id."""
-        async with self._conn.execute(sql, params) as cursor:
-            if cursor.lastrowid is None:  # pragma: no cover - sqlite always sets it on INSERT
-                raise DatabaseError("INSERT returned no row id")
-            return cursor.lastrowid
+        rowid = await self.run(lambda raw: _lastrowid(raw, sql, params))
+        if rowid is None:  # pragma: no cover - sqlite always sets it on INSERT
+            raise DatabaseError("INSERT returned no row id")
+        return rowid
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._conn.executemany(sql, rows)
+        await self.run(lambda raw: raw.executemany(sql, rows).close())
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
+        return await self.run(lambda raw: _fetchone(raw, sql, params))
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return await self.run(lambda raw: _fetchall(raw, sql, params))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)

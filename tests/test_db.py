@@ -89,6 +89,38 @@ async def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
         await db.close()
 
 
+async def test_a_block_runs_inside_the_transaction(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "t.sqlite3", clock=lambda: 1_800_000_000.0)
+    try:
+        await users.upsert(db, 1, "Aino", None, None, "fi")
+
+        def rename(raw: sqlite3.Connection) -> int:
+            return raw.execute("UPDATE users SET first_name = 'Eino' WHERE id = 1").rowcount
+
+        # A block and a later failure in the same transaction: both undone.
+        with pytest.raises(sqlite3.IntegrityError):
+            async with db.transaction() as tx:
+                assert await tx.run(rename) == 1
+                await tx.execute("INSERT INTO users (id) VALUES (1)")
+        user = await users.get(db, 1)
+        assert user is not None and user.first_name == "Aino"
+
+        # A block that commits when it is all the transaction does; nothing may follow it.
+        async with db.transaction() as tx:
+            assert await tx.run(rename, commit_if=lambda changed: changed == 1) == 1
+            with pytest.raises(DatabaseError, match="already committed"):
+                await tx.execute("UPDATE users SET first_name = 'X' WHERE id = 1")
+        user = await users.get(db, 1)
+        assert user is not None and user.first_name == "Eino"
+
+        # A transaction without statements never begins, and the next one works.
+        async with db.transaction():
+            pass
+        assert await db.execute("UPDATE users SET first_name = 'Aino' WHERE id = 1") == 1
+    finally:
+        await db.close()
+
+
 async def test_chats_users_roles_round_trip(tmp_path: Path) -> None:
     now = [1_800_000_000.0]
     db = await Database.open(tmp_path / "r.sqlite3", clock=lambda: now[0])

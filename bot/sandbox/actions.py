@@ -109,7 +109,9 @@ class UserActions(SandboxServer):
         if message is None:
             raise AssertionError(f"no message {message_id} in chat {chat.id}")
         query_id = f"{self.bot_id}{next(self._query_ids):010d}"
-        self.queries[query_id] = SimQuery(query_id, user.id, chat.id, message_id, data)
+        self.queries[query_id] = SimQuery(
+            query_id, user.id, chat.id, message_id, data, tapped_at=self.clock()
+        )
         return self.push_update(
             "callback_query",
             {

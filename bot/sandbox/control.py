@@ -13,6 +13,9 @@ trying the bot by hand. With the sandbox on port 8081 (`python -m bot.sandbox`):
     curl -s -X POST $URL/tap -d '{"chat_id": 1001, "user_id": 1001, "message_id": 2,
                                   "data": "lang:fi"}'
     curl -s -X POST $URL/poll_answer -d '{"user_id": 1001, "poll_id": "…", "option_ids": [0]}'
+    # a load driver: taps at a steady rate, then when each was answered (sandbox clock, seconds)
+    curl -s -X POST $URL/taps -d '{"taps": [{"chat_id": 1001, "user_id": 1001, "message_id": 2,
+                                   "data": "…"}], "rate": 500, "wait": 30}'
     # read what the bot did
     curl -s $URL/chats/1001/messages       # the bot's messages with their buttons
     curl -s $URL/chats/1001/transcript     # the whole conversation as lines
@@ -27,7 +30,10 @@ Errors answer 400 or 404 with {"ok": false, "error": "…"}.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -137,6 +143,48 @@ def control_routes(sb: Sandbox) -> list[web.RouteDef]:
         data = await body(request)
         return sb.tap(chat(data["chat_id"]), user(data), int(data["message_id"]), str(data["data"]))
 
+    async def taps(request: web.Request) -> Any:
+        """Inject the taps `rate` per second (0: at once), then wait up to `wait` seconds for
+        the bot to answer them all; each tap with its tap and answer times."""
+        data = await body(request)
+        planned = []
+        for item in data["taps"]:
+            target, who = chat(item["chat_id"]), user(item)
+            message_id = int(item["message_id"])
+            if sb.world.message(target.id, message_id) is None:
+                raise _Refused(404, f"no message {message_id} in chat {target.id}")
+            planned.append((target, who, message_id, str(item["data"])))
+        rate = float(data.get("rate", 0))
+        ids: list[str] = []
+        began = time.monotonic()
+        for n, (target, who, message_id, callback) in enumerate(planned):
+            ids.append(sb.tap(target, who, message_id, callback)["callback_query"]["id"])
+            if rate > 0:  # on schedule from the start, catching up after a slow moment
+                await asyncio.sleep(max(0.0, began + (n + 1) / rate - time.monotonic()))
+        first_open = 0
+
+        def answered() -> bool:  # amortised O(1) per check: answers are seen in order
+            nonlocal first_open
+            while first_open < len(ids) and sb.queries[ids[first_open]].answer is not None:
+                first_open += 1
+            return first_open == len(ids)
+
+        with contextlib.suppress(TimeoutError):
+            await sb.wait_for(answered, timeout=float(data.get("wait", 0)))
+        result = []
+        for query_id in ids:
+            query = sb.queries[query_id]
+            result.append(
+                {
+                    "id": query_id,
+                    "tapped_at": query.tapped_at,
+                    "answered_at": query.answer.at if query.answer else None,
+                    "text": query.answer.text if query.answer else None,
+                    "show_alert": query.answer.show_alert if query.answer else None,
+                }
+            )
+        return result
+
     async def poll_answer(request: web.Request) -> Any:
         data = await body(request)
         options = [int(i) for i in data.get("option_ids", [])]
@@ -207,6 +255,7 @@ def control_routes(sb: Sandbox) -> list[web.RouteDef]:
         web.post("/_sandbox/message", route(message)),
         web.post("/_sandbox/press", route(press)),
         web.post("/_sandbox/tap", route(tap)),
+        web.post("/_sandbox/taps", route(taps)),
         web.post("/_sandbox/poll_answer", route(poll_answer)),
         web.get("/_sandbox/chats", route(chats)),
         web.get("/_sandbox/chats/{chat_id}/messages", route(messages)),

@@ -205,6 +205,8 @@ class SandboxServer:
             raise bad_request(
                 "query is too old and response timeout expired or query ID is invalid"
             )
-        query.answer = CallbackAnswer(query_id, query.user_id, text, show_alert, query.data)
+        query.answer = CallbackAnswer(
+            query_id, query.user_id, text, show_alert, query.data, at=self.clock()
+        )
         self.callback_answers.append(query.answer)
         return True

@@ -212,6 +212,7 @@ class CallbackAnswer:
     text: str | None
     show_alert: bool
     data: str | None = None  # the callback data of the answered query
+    at: float = field(default=0.0, compare=False)  # when the answer arrived (sandbox clock)
 
 
 @dataclass
@@ -224,6 +225,7 @@ class SimQuery:
     message_id: int
     data: str
     answer: CallbackAnswer | None = None
+    tapped_at: float = 0.0  # when the update was queued (sandbox clock)
 
 
 class World:
