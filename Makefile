@@ -37,6 +37,7 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python bench/audience.py
 	$(BIN)/python bench/broadcast.py
+	$(BIN)/python bench/poll_results.py
 	$(BIN)/python bench/rsvp.py
 	$(BIN)/python bench/sandbox_throughput.py
 	$(BIN)/python bench/scheduler.py

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import cli
+from bot import cli, cli_ops, cli_poll
 
 __all__ = ["main"]
 
@@ -99,6 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     importing.add_argument(
         "--publish", action="store_true", help="create and publish (default: only check)"
     )
+    cli_ops.add_parsers(sub, with_config)  # backup, export, stats, report
+    cli_poll.add_parsers(sub, with_config)  # poll results
     return parser
 
 
@@ -114,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": cli.check,
         "announce": cli.announce,
         "events": cli.events,
+        **cli_ops.HANDLERS,
+        **cli_poll.HANDLERS,
     }
     try:
         return handlers[args.command](args)

@@ -18,9 +18,12 @@ from bot.delivery import DeliveryWorker
 from bot.event_cards import callback_key
 from bot.events import EventEnv
 from bot.i18n import Translator
+from bot.logs import CONTEXT_GROUP, context_handlers
 from bot.permissions import GroupAdminCache
 from bot.place_search import PlaceIndex
 from bot.places import load_catalog
+from bot.polls import record_sent as record_poll_message
+from bot.privacy import ensure_retention_job
 from bot.quiet_hours import QuietHoursPolicy
 from bot.ratelimit import SharedRateLimiter
 from bot.regions_sync import sync_places
@@ -36,6 +39,9 @@ from handlers import (
     groups,
     my_subscriptions,
     newevent,
+    ops,
+    polls,
+    privacy,
     rsvp,
     settings,
     start,
@@ -64,7 +70,9 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
     matching handler wins, so deep links and specific patterns come before generic ones.
     """
     return [
+        (CONTEXT_GROUP, context_handlers()),  # update and chat id on every log line
         (feedback.DRAFT_GROUP, feedback.draft_guard_handlers()),
+        (polls.DRAFT_GROUP, polls.draft_guard_handlers()),
         (tracking.GROUP, tracking.handlers()),
         (
             0,
@@ -73,7 +81,10 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 coordinators.deep_link_handler(),
                 events.deep_link_handler(),
                 feedback.deep_link_handler(),
+                polls.deep_link_handler(),
+                privacy.deep_link_handler(),
                 newevent.conversation(config.bot.wizard_timeout.total_seconds()),
+                *polls.handlers(),  # its /cancel (poll drafts) passes on to the feedback's
                 *feedback.handlers(),  # its /cancel (comment drafts) before the announcements'
                 *start.handlers(),
                 *subscriptions.handlers(),
@@ -85,9 +96,11 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *coordinators.handlers(),
                 *events.handlers(),
                 *vuosikello.handlers(),
+                *privacy.handlers(),  # /privacy, /mydata, /forget
+                *ops.handlers(),  # /stats, /report (admins)
                 *rsvp.handlers(),
                 *start.fallback_handlers(),
-                free_text.handler([announce.on_step, feedback.on_step]),
+                free_text.handler([announce.on_step, feedback.on_step, polls.on_step]),
             ],
         ),
     ]
@@ -114,6 +127,7 @@ async def _post_init(application: BotApplication) -> None:
         config.delivery,
         clock=clock.timestamp,
         quiet_hours=quiet_hours,
+        on_sent=record_poll_message,
     )
     key = callback_key(config.telegram.token)
     env = EventEnv(config, db, places, translator, key)
@@ -132,6 +146,7 @@ async def _post_init(application: BotApplication) -> None:
         quiet_hours=quiet_hours,
     )
     await delivery.start()
+    await ensure_retention_job(db, db.now(), config.bot.timezone)
     jobs = await scheduler.start()
     log.info("scheduler started with %d pending jobs", jobs)
     state.reporter = BroadcastReporter(
@@ -142,7 +157,9 @@ async def _post_init(application: BotApplication) -> None:
     log.info("bot @%s ready", application.bot.username)
 
 
-async def _post_shutdown(application: BotApplication) -> None:
+async def _stop_workers(application: BotApplication) -> None:
+    """Stop the reporter, the scheduler and the delivery worker, letting sends in flight finish
+    and record their result. Idempotent."""
     services = application.bot_data.services
     if application.bot_data.reporter is not None:
         await application.bot_data.reporter.stop()
@@ -150,6 +167,18 @@ async def _post_shutdown(application: BotApplication) -> None:
     if services is not None:
         await services.scheduler.stop()
         await services.delivery.stop()
+
+
+async def _post_stop(application: BotApplication) -> None:
+    # Before Application.shutdown closes the HTTP client: a send in flight then still gets its
+    # answer (and its row becomes 'sent') instead of a network error and a second send later.
+    await _stop_workers(application)
+
+
+async def _post_shutdown(application: BotApplication) -> None:
+    await _stop_workers(application)  # post_stop does not run when start-up failed half-way
+    services = application.bot_data.services
+    if services is not None:
         await services.db.close()
         application.bot_data.services = None
 
@@ -174,6 +203,7 @@ def build_application(
         .rate_limiter(SharedRateLimiter(config.delivery))
         .concurrent_updates(UPDATE_CONCURRENCY)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if customize is not None:

@@ -150,7 +150,9 @@ class BroadcastReporter:
             await outbox.set_progress_message(self._db, broadcast.id, sent.message_id)
         except BadRequest as exc:
             if "not modified" not in exc.message:
-                log.warning("broadcast %d: progress not shown: %s", broadcast.id, exc.message)
+                # Up to the first colon: what follows may quote a piece of the text.
+                reason = exc.message.split(":")[0]
+                log.warning("broadcast %d: progress not shown: %s", broadcast.id, reason)
         except TelegramError as exc:
             log.warning("broadcast %d: progress not shown: %s", broadcast.id, type(exc).__name__)
 

@@ -37,15 +37,22 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("vuosikello", N_("The year's events by month, with a calendar file")),
     CommandInfo("language", N_("Change the language")),
     CommandInfo("settings", N_("Quiet hours and the weekly digest of this chat")),
+    CommandInfo("privacy", N_("What I store about you, and for how long")),
+    CommandInfo("mydata", N_("A file with everything I store about you")),
+    CommandInfo("forget", N_("Delete your data")),
     CommandInfo("sublink", N_("Subscription link for posters and newsletters"), "coordinator"),
     CommandInfo("announce", N_("Send an announcement to an audience"), "coordinator"),
     CommandInfo("announcements", N_("Your announcements, with cancel buttons"), "coordinator"),
     CommandInfo("newevent", N_("Create and publish an event"), "coordinator"),
     CommandInfo("myevents", N_("Your events, with answers and tools"), "coordinator"),
     CommandInfo("feedback", N_("Feedback results of an event: /feedback 12"), "coordinator"),
+    CommandInfo("poll", N_("Ask an audience a question or a short survey"), "coordinator"),
+    CommandInfo("polls", N_("Your polls, with their results"), "coordinator"),
     CommandInfo("cancel", N_("Stop what you are preparing"), "coordinator"),
     CommandInfo("coordinators", N_("Coordinators, with revoke buttons"), "admin"),
     CommandInfo("coordinatorlink", N_("A one-time link that appoints a coordinator"), "admin"),
+    CommandInfo("stats", N_("Subscribers, events, answer and feedback rates"), "admin"),
+    CommandInfo("report", N_("Year-end participation report: /report 2026"), "admin"),
 )
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "ConfigError",
     "DeliverySettings",
     "FeedbackSettings",
+    "PrivacySettings",
     "QuietHours",
     "ReminderSettings",
     "StorageSettings",
@@ -124,6 +125,16 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PrivacySettings:
+    # Names and other personal data of events that ended this many months ago are removed
+    # (answers stay counted under pseudonyms), by the daily retention job.
+    retention_months: int = 24
+
+
+MAX_RETENTION_MONTHS = 120
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     telegram: TelegramSettings = TelegramSettings()
     storage: StorageSettings = StorageSettings()
@@ -132,6 +143,7 @@ class Config:
     feedback: FeedbackSettings = FeedbackSettings()
     delivery: DeliverySettings = DeliverySettings()
     webhook: WebhookSettings = WebhookSettings()
+    privacy: PrivacySettings = PrivacySettings()
     source: str = "<defaults>"
 
 
@@ -199,7 +211,16 @@ def parse_config(
 ) -> Config:
     env = environ or {}
     top = _Section(source, "", data)
-    known = ("telegram", "storage", "bot", "reminders", "feedback", "delivery", "webhook")
+    known = (
+        "telegram",
+        "storage",
+        "bot",
+        "reminders",
+        "feedback",
+        "delivery",
+        "webhook",
+        "privacy",
+    )
     sections = {name: _Section(source, name, top.get(name, dict, {})) for name in known}
     unknown = sorted(set(data) - set(known))
     if unknown:
@@ -212,6 +233,7 @@ def parse_config(
         feedback=_feedback(sections["feedback"]),
         delivery=_delivery(sections["delivery"]),
         webhook=_webhook(sections["webhook"]),
+        privacy=_privacy(sections["privacy"]),
         source=source,
     )
     for section in sections.values():
@@ -383,3 +405,12 @@ def _webhook(s: _Section) -> WebhookSettings:
     if not 0 < port < 65536:
         raise s.error("port", "must be between 1 and 65535")
     return WebhookSettings(url=url, secret=secret, listen=s.get("listen", str, d.listen), port=port)
+
+
+def _privacy(s: _Section) -> PrivacySettings:
+    months = s.get("retention_months", int, PrivacySettings().retention_months)
+    if not 0 < months <= MAX_RETENTION_MONTHS:
+        raise s.error(
+            "retention_months", f"must be a whole number of months from 1 to {MAX_RETENTION_MONTHS}"
+        )
+    return PrivacySettings(retention_months=months)

@@ -46,15 +46,18 @@ from telegram.ext import ExtBot
 from bot.config import DeliverySettings
 from bot.ratelimit import Permit, SharedRateLimiter, retry_seconds, worker_requests
 from storage import chats, outbox
-from storage.db import Database
+from storage.db import Database, Writer
 from storage.outbox import OutboxRow
 
-__all__ = ["DeliveryWorker", "QuietHoursHook"]
+__all__ = ["DeliveryWorker", "QuietHoursHook", "SentHook"]
 
 log = logging.getLogger(__name__)
 
 # (chat id, now) → when the chat's quiet hours end, or None when it may be messaged now.
 QuietHoursHook = Callable[[int, float], Awaitable[float | None]]
+# (transaction, row, Telegram's result) for a sent row with a `ref`: runs in the transaction
+# that marks the row sent (polls record the message and native poll id there).
+SentHook = Callable[[Writer, OutboxRow, object], Awaitable[None]]
 BATCH = 200
 _ALLOWED_METHODS = frozenset(
     {
@@ -82,6 +85,7 @@ class DeliveryWorker:
         clock: Callable[[], float] = time.time,
         quiet_hours: QuietHoursHook | None = None,
         concurrency: int = 32,
+        on_sent: SentHook | None = None,
     ) -> None:
         # `clock` is the stored time (not_before; a test may move it); per-chat spacing follows
         # real time, because that is what Telegram measures.
@@ -91,6 +95,7 @@ class DeliveryWorker:
         self._settings = settings
         self._clock = clock
         self._quiet_hours = quiet_hours
+        self._on_sent = on_sent
         self._concurrency = concurrency
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -271,13 +276,40 @@ class DeliveryWorker:
                 if file_id:
                     telegram_file = (uploading, file_id)
                     self._uploaded.add(uploading)
-            await outbox.mark_sent(self._db, row.id, message_id, telegram_file=telegram_file)
+            await outbox.mark_sent(
+                self._db,
+                row.id,
+                message_id,
+                telegram_file=telegram_file,
+                after=self._after_sent(row, result),
+            )
+
+    def _after_sent(
+        self, row: OutboxRow, result: object
+    ) -> Callable[[Writer], Awaitable[None]] | None:
+        hook = self._on_sent
+        if hook is None or row.ref is None:
+            return None
+
+        async def after(tx: Writer) -> None:
+            await hook(tx, row, result)
+
+        return after
 
     async def _call(self, method: str, params: dict[str, Any]) -> object:
         """The stored Bot API call through python-telegram-bot's typed method of that name."""
         name = re.sub(r"(?<!^)(?=[A-Z])", "_", method).lower()
         if name not in _ALLOWED_METHODS:
             raise TelegramError(f"method {method} is not allowed in the outbox")
+        if name == "send_poll":
+            # PTB's send_poll adds the default parse_mode, which sendPoll does not take, so the
+            # stored parameters (options as InputPollOption objects) go as they are. Bot API
+            # method names are case-insensitive; the lower-case name is not PTB's own method,
+            # which do_api_request would warn about.
+            with worker_requests():
+                return await self._bot.do_api_request(
+                    "sendpoll", api_kwargs=params, return_type=Message
+                )
         if isinstance(params.get("reply_markup"), dict):
             params["reply_markup"] = InlineKeyboardMarkup.de_json(params["reply_markup"], self._bot)
         call = getattr(self._bot, name)
@@ -286,8 +318,9 @@ class DeliveryWorker:
 
     async def _give_up_chat(self, row: OutboxRow, reason: str, error: str, kind: str) -> None:
         now = self._db.now()
-        await outbox.mark_failed(self._db, row.id, error, kind)
+        # One transaction: whoever sees the row finished also sees the chat given up.
         async with self._db.transaction() as tx:
+            await outbox.mark_failed(tx, row.id, error, kind)
             await chats.deactivate(tx, row.chat_id, reason, now)
             await outbox.skip_chat(tx, row.chat_id, kind, now)
         log.info("chat %d inactive (%s); its waiting messages are skipped", row.chat_id, reason)

@@ -24,6 +24,8 @@ from bot.audience import AudienceSpec, count
 from bot.clock import FastForwardClock
 from bot.config import BotSettings, Config, StorageSettings, TelegramSettings
 from bot.context import BotApplication
+from bot.demo_poll import demo_poll
+from bot.demo_privacy import demo_privacy
 from bot.runner import ProcessedUpdates, running
 from bot.sandbox import Sandbox, SentMessage, SimChat, SimUser
 from storage import chats, profiles, subscriptions
@@ -237,6 +239,19 @@ async def _events(
     await t.send(kaisa, kaisa_chat, "/event 1")
 
     await _time_passes(t, application, liisa, liisa_chat, heart, kaisa)
+
+    t.heading("11. Kaisa asks the people of the forum one question, and sees one answer")
+    await demo_poll(
+        t,
+        sandbox,
+        application,
+        kaisa,
+        kaisa_chat,
+        [(liisa, liisa_chat), (aino, heart)],
+        audience="event 1",
+    )
+
+    await demo_privacy(t, sandbox, application, liisa, liisa_chat)
 
 
 async def _fast_forward(t: Transcript, application: BotApplication, moment: datetime) -> None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from bot.i18n import Texts
 from bot.places import PlaceCatalog
-from storage import outbox, rsvps
+from storage import outbox, privacy, rsvps
 from storage.db import Database
 from storage.events import Event
 from storage.rsvps import Attendee, Counts
@@ -103,7 +103,7 @@ def render(event: Event, report: Report, t: Texts, catalog: PlaceCatalog) -> str
                 t._(
                     "{mark} {name}{extra}{association}",
                     mark=marks[attendee.rsvp.status],
-                    name=attendee.name or str(attendee.rsvp.user_id),
+                    name=attendee.name or _unnamed(attendee, t),
                     extra=extra,
                     association=association,
                 )
@@ -148,6 +148,14 @@ def attendees_csv(event: Event, report: Report, t: Texts, catalog: PlaceCatalog)
         )
     # BOM: Excel, where coordinators open this, then reads the ä and ö right.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _unnamed(attendee: Attendee, t: Texts) -> str:
+    """No user row: an answer anonymised by /forget or the retention run, or a person not
+    recorded (then their id, as before)."""
+    if privacy.is_pseudonym(attendee.rsvp.user_id):
+        return t._("(anonymised)")
+    return str(attendee.rsvp.user_id)
 
 
 def _cell(value: str) -> str:

@@ -25,6 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from bot.i18n import Texts
 from bot.places import PlaceCatalog
@@ -41,11 +42,14 @@ __all__ = [
     "answers_csv",
     "build",
     "chart_png",
+    "generalized",
     "render",
+    "safe_groups",
     "split",
 ]
 
 MIN_GROUP = 3
+T = TypeVar("T")
 _BAR_WIDTH = 12
 _COMMENTS_BUDGET = 2500  # characters of comments in the message; the CSV has all of them
 
@@ -89,19 +93,30 @@ def _average(ratings: Sequence[int]) -> float:
     return sum(ratings) / len(ratings)
 
 
+def safe_groups(
+    labelled: Sequence[tuple[str, T]], min_group: int = MIN_GROUP
+) -> tuple[list[tuple[str, list[T]]], list[T]]:
+    """(label, item) pairs → the groups safe to show (at least `min_group` items each, largest
+    first) and the rest merged into "others". A rest smaller than `min_group` takes in the
+    smallest shown groups (otherwise the total minus the shown groups would give it away); when
+    nothing can be shown, every item is in the rest."""
+    groups: dict[str, list[T]] = defaultdict(list)
+    for label, item in labelled:
+        groups[label].append(item)
+    shown = sorted(
+        ((label, items) for label, items in groups.items() if len(items) >= min_group),
+        key=lambda group: (-len(group[1]), group[0]),
+    )
+    rest = [item for items in groups.values() if len(items) < min_group for item in items]
+    while 0 < len(rest) < min_group and shown:
+        _label, items = shown.pop()  # the smallest shown group joins the others
+        rest += items
+    return shown, rest
+
+
 def split(labelled: Sequence[tuple[str, int]], others_label: str) -> Split:
     """(label, rating) pairs → groups safe to show (see the module's anonymity rules)."""
-    groups: dict[str, list[int]] = defaultdict(list)
-    for label, rating in labelled:
-        groups[label].append(rating)
-    shown = sorted(
-        ((label, ratings) for label, ratings in groups.items() if len(ratings) >= MIN_GROUP),
-        key=lambda item: (-len(item[1]), item[0]),
-    )
-    rest = [r for ratings in groups.values() if len(ratings) < MIN_GROUP for r in ratings]
-    while 0 < len(rest) < MIN_GROUP and shown:
-        _label, ratings = shown.pop()  # the smallest shown group joins the others
-        rest += ratings
+    shown, rest = safe_groups(labelled)
     rows = tuple(SplitRow(label, len(r), _average(r)) for label, r in shown)
     if not rows:
         return Split((), None, too_small=bool(rest))
@@ -267,6 +282,12 @@ def _generalized(pairs: list[tuple[str, str]], other: str) -> list[tuple[str, st
         out = [(other, other) if pair == smallest else pair for pair in out]
         counts = Counter(out)
     return out
+
+
+def generalized(pairs: list[tuple[str, str]], other: str) -> list[tuple[str, str]]:
+    """(municipality, association) labels with the rare ones generalized to `other` (see the
+    module's anonymity rules); one pair per answer, in the same order."""
+    return _generalized(pairs, other)
 
 
 def answers_csv(results: Results, t: Texts, catalog: PlaceCatalog) -> bytes:

@@ -1,51 +1,128 @@
-"""Logging set-up: plain or JSON lines, and a filter that keeps the bot token out of every line."""
+"""Logging set-up: plain or JSON lines; the bot token is kept out of every line; each line logged
+while an update is handled carries that update's id and chat id.
+
+What a log line may contain: ids (update, chat, event, outbox row, broadcast), counts, exception
+types and code locations. Never the token (redacted here in the final text, tracebacks included),
+never message texts, names or usernames (the code does not log them; `tests/test_security.py`
+checks the lines of a whole conversation).
+"""
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import re
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
-__all__ = ["configure_logging"]
+from telegram import Update
+from telegram.ext import BaseHandler, TypeHandler
+
+__all__ = [
+    "CONTEXT_GROUP",
+    "JsonFormatter",
+    "RedactingFormatter",
+    "configure_logging",
+    "context_handlers",
+    "redact",
+]
 
 _TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
+# Handlers in this group run before every other one (feedback's draft guard is -10).
+CONTEXT_GROUP = -100
+
+_update_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("update_id", default=None)
+_chat_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("chat_id", default=None)
 
 
-class RedactTokens(logging.Filter):
-    """HTTP client logs contain request URLs, and Bot API URLs contain the token."""
+def redact(text: str) -> str:
+    """Bot API URLs (in HTTP client messages and tracebacks) contain the token."""
+    return _TOKEN.sub("<token>", text)
+
+
+class UpdateContext(logging.Filter):
+    """Adds `update_id` and `chat_id` of the update being handled (None outside one)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if _TOKEN.search(message):
-            record.msg = _TOKEN.sub("<token>", message)
+        if getattr(record, "update_id", None) is None:
+            record.update_id = _update_id.get()
+        if getattr(record, "chat_id", None) is None:
+            record.chat_id = _chat_id.get()
+        return True
+
+
+async def _remember(update: Update, _context: Any) -> None:
+    # python-telegram-bot handles each update in its own task: these values stay with it
+    # (including its error handler) and do not leak into other updates.
+    _update_id.set(update.update_id)
+    _chat_id.set(update.effective_chat.id if update.effective_chat else None)
+
+
+def context_handlers() -> list[BaseHandler[Update, Any, None]]:
+    return [TypeHandler(Update, _remember)]
+
+
+class DropPayloads(logging.Filter):
+    """python-telegram-bot quotes a whole update (texts, names) when one fails to parse."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("telegram") and "Received data was" in str(record.msg):
+            record.msg = "an update received on the webhook could not be parsed; not processed"
             record.args = None
         return True
 
 
-class JsonFormatter(logging.Formatter):
+class RedactingFormatter(logging.Formatter):
+    """The plain format, with `[update N chat C]` while handling an update, token redacted."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        text = super().format(record)
+        update_id = getattr(record, "update_id", None)
+        if update_id is not None:
+            head, sep, tail = text.partition(": ")
+            where = f"[update {update_id} chat {getattr(record, 'chat_id', None)}]"
+            text = f"{head} {where}{sep}{tail}"
+        return redact(text)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, update_id, chat_id, exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
+        for key in ("update_id", "chat_id"):
+            value = getattr(record, key, None)
+            if value is not None:
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        if record.stack_info:
+            entry["stack"] = redact(self.formatStack(record.stack_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
 def configure_logging(level: str, *, as_json: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RedactTokens())
-    handler.setFormatter(
-        JsonFormatter()
-        if as_json
-        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
+    handler.addFilter(UpdateContext())
+    handler.addFilter(DropPayloads())
+    handler.setFormatter(JsonFormatter() if as_json else RedactingFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     # httpx logs every request URL at INFO; those URLs carry the token and add nothing useful.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # At DEBUG python-telegram-bot logs every request's parameters and every received update,
+    # message texts and names included: its loggers stay at INFO whatever the bot's level.
+    ptb = logging.getLogger("telegram")
+    ptb.setLevel(max(logging.INFO, logging.getLevelName(level)))

@@ -59,5 +59,3 @@ def _parse(stored: str) -> QuietHours | None:
         return parse_quiet_hours(stored)
     except ValueError:  # pragma: no cover - only valid values are stored
         return None
-
-

@@ -32,6 +32,8 @@ async def running(application: BotApplication, *, poll_timeout: int = 10) -> Asy
         finally:
             await updater.stop()
             await application.stop()
+            if application.post_stop is not None:  # as run_polling does
+                await application.post_stop(application)
     finally:
         await application.shutdown()
         if application.post_shutdown is not None:

@@ -6,6 +6,9 @@ from collections.abc import Awaitable, Callable
 
 from bot.digest import run_digest
 from bot.events import EventEnv
+from bot.polls import run_close as run_poll_close
+from bot.polls import run_reminder as run_poll_reminder
+from bot.privacy import run_retention
 from bot.reminders import run_feedback, run_invitation, run_nudge, run_reminder
 from bot.scheduler import Runner
 from storage.db import Writer
@@ -30,4 +33,7 @@ def runners(env: EventEnv) -> dict[JobKind, Runner]:
         "invitation": _bind(env, run_invitation),
         "digest": _bind(env, run_digest),
         "feedback": _bind(env, run_feedback),
+        "retention": _bind(env, run_retention),
+        "poll_reminder": _bind(env, run_poll_reminder),
+        "poll_close": _bind(env, run_poll_close),
     }

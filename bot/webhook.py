@@ -1,7 +1,17 @@
-"""Webhook mode: python-telegram-bot's own webhook server behind the operator's reverse proxy."""
+"""Webhook mode: python-telegram-bot's own webhook server behind the operator's reverse proxy.
+
+`[webhook] url` is the public URL Telegram calls; its path is also the local path served on
+`listen:port` (default 127.0.0.1:8443, for a proxy on the same host). `secret` is required: it is
+given to setWebhook as `secret_token`, Telegram sends it back in X-Telegram-Bot-Api-Secret-Token,
+and python-telegram-bot answers 403 to a request without it or with another one, before the body
+is even parsed (nothing is processed or stored).
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from telegram import Update
@@ -9,33 +19,103 @@ from telegram import Update
 from bot.config import Config
 from bot.context import BotApplication
 
-__all__ = ["WebhookConfigError", "run_webhook", "webhook_path"]
+__all__ = [
+    "MIN_DISTINCT_SECRET_CHARS",
+    "WebhookConfigError",
+    "WebhookOptions",
+    "run_webhook",
+    "serving",
+    "webhook_options",
+    "webhook_path",
+]
+
+# config.py checks length (32-256) and alphabet; this catches "aaaa…" and "1234…" placeholders.
+MIN_DISTINCT_SECRET_CHARS = 12
 
 
 class WebhookConfigError(ValueError):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class WebhookOptions:
+    listen: str
+    port: int
+    url_path: str
+    webhook_url: str
+    secret_token: str
+
+
 def webhook_path(config: Config) -> str:
     """The local path to serve: the path of the public URL (the proxy forwards it unchanged)."""
-    if not config.webhook.url:
+    return webhook_options(config).url_path
+
+
+def webhook_options(config: Config) -> WebhookOptions:
+    """Checked webhook settings; refuses to run without a URL and a random-looking secret."""
+    hook = config.webhook
+    if not hook.url:
         raise WebhookConfigError(f"{config.source}: webhook.url: required for --webhook")
-    if not config.webhook.secret:
+    if not hook.secret:
         raise WebhookConfigError(
             f"{config.source}: webhook.secret: required for --webhook "
             "(at least 32 random characters; Telegram sends it back in every request)"
         )
-    return urlparse(config.webhook.url).path.lstrip("/")
+    if len(set(hook.secret)) < MIN_DISTINCT_SECRET_CHARS:
+        raise WebhookConfigError(
+            f"{config.source}: webhook.secret: does not look random; generate one with "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return WebhookOptions(
+        listen=hook.listen,
+        port=hook.port,
+        url_path=urlparse(hook.url).path.lstrip("/"),
+        webhook_url=hook.url,
+        secret_token=hook.secret,
+    )
 
 
 def run_webhook(application: BotApplication, config: Config) -> None:
-    path = webhook_path(config)
-    # PTB's server answers 403 to requests without the matching X-Telegram-Bot-Api-Secret-Token.
+    """Blocking, like run_polling: SIGINT/SIGTERM stop the server (no new updates), let the
+    updates in hand finish, then post_shutdown stops the workers and closes the database."""
+    options = webhook_options(config)
     application.run_webhook(
-        listen=config.webhook.listen,
-        port=config.webhook.port,
-        url_path=path,
-        webhook_url=config.webhook.url,
-        secret_token=config.webhook.secret,
+        listen=options.listen,
+        port=options.port,
+        url_path=options.url_path,
+        webhook_url=options.webhook_url,
+        secret_token=options.secret_token,
         allowed_updates=Update.ALL_TYPES,
     )
+
+
+@asynccontextmanager
+async def serving(application: BotApplication, config: Config) -> AsyncIterator[WebhookOptions]:
+    """The same inside a running event loop (tests): the hooks of `run_webhook`, in order."""
+    options = webhook_options(config)
+    await application.initialize()
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        updater = application.updater
+        assert updater is not None
+        await updater.start_webhook(
+            listen=options.listen,
+            port=options.port,
+            url_path=options.url_path,
+            webhook_url=options.webhook_url,
+            secret_token=options.secret_token,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        await application.start()
+        try:
+            yield options
+        finally:
+            await updater.stop()
+            await application.stop()
+            if application.post_stop is not None:  # as run_polling does
+                await application.post_stop(application)
+    finally:
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)

@@ -12,12 +12,19 @@ from bot.subscribing import summary_lines
 from storage import chats, subscriptions
 
 __all__ = [
+    "echo",
     "edit_in_place",
     "may_change_chat",
     "refuse_non_admin",
     "subscription_summary",
     "texts_for",
 ]
+
+
+def echo(typed: str, limit: int = 60) -> str:
+    """User input quoted back in a reply, shortened: the reply must stay within Telegram's 4096
+    characters however long the input was."""
+    return typed if len(typed) <= limit else typed[: limit - 1] + "…"
 
 
 async def texts_for(context: AppContext, update: Update) -> Texts:

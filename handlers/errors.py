@@ -19,10 +19,19 @@ log = logging.getLogger("jarjestobotti.errors")
 async def on_error(update: object, context: AppContext) -> None:
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
+    chat = update.effective_chat if isinstance(update, Update) else None
+    chat_id = chat.id if chat is not None else None
     # Only the exception type and the code locations: an exception's message may quote user
     # text or a request URL that contains the token.
     where = "".join(traceback.format_tb(error.__traceback__)) if error else ""
-    log.error("update %s failed: %s\n%s", update_id, type(error).__name__, where.rstrip())
+    log.error(
+        "update %s failed: %s (chat %s)\n%s",
+        update_id,
+        type(error).__name__,
+        chat_id,
+        where.rstrip(),
+        extra={"update_id": update_id, "chat_id": chat_id},
+    )
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:

@@ -164,6 +164,19 @@ def handlers() -> list[BaseHandler[Update, AppContext, None]]:
     ]
 
 
+async def unknown_button(update: Update, context: AppContext) -> None:
+    """A tap no feature claimed (an old wizard's button, forged or oversized data): answered, so
+    the client stops its spinner, and nothing else happens."""
+    query = update.callback_query
+    assert query is not None
+    t = await texts_for(context, update)
+    await query.answer(t._("This button is no longer valid."), show_alert=True)
+
+
 def fallback_handlers() -> list[BaseHandler[Update, AppContext, None]]:
-    """Registered last: commands no feature claimed, in private chats only (groups are noisy)."""
-    return [MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command)]
+    """Registered last: commands no feature claimed, in private chats only (groups are noisy),
+    and buttons no feature claimed."""
+    return [
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command),
+        CallbackQueryHandler(unknown_button),
+    ]

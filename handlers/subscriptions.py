@@ -14,6 +14,7 @@ from bot.subscribing import (
     resolve_names,
 )
 from handlers.common import (
+    echo,
     edit_in_place,
     may_change_chat,
     refuse_non_admin,
@@ -98,7 +99,7 @@ async def _subscribe_by_name(update: Update, context: AppContext, t: Texts, text
                 t._(
                     "I could not find “{name}”. Check the spelling, or send /subscribe without a "
                     "name to choose from a list.",
-                    name=typed,
+                    name=echo(typed),
                 )
             )
             continue

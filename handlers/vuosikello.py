@@ -13,7 +13,7 @@ from bot.context import AppContext
 from bot.event_cards import time_line
 from bot.i18n import Texts
 from bot.vuosikello import MAX_MESSAGE, Place, YearCalendar
-from handlers.common import texts_for
+from handlers.common import echo, texts_for
 
 __all__ = ["handlers"]
 
@@ -67,14 +67,14 @@ async def _unknown_place(message: Message, t: Texts, typed: str, names: list[str
     if names:
         text = t._(
             "I do not know the municipality “{name}”. Did you mean: {names}?",
-            name=typed,
+            name=echo(typed),
             names=", ".join(names),
         )
     else:
         text = t._(
             "I do not know the municipality “{name}”. Write its name in Finnish or Swedish, or "
             "its code, like /vuosikello Joensuu or /vuosikello 167.",
-            name=typed,
+            name=echo(typed),
         )
     await message.reply_text(text)
 

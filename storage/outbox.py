@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -67,6 +67,8 @@ class NewMessage:
     file_param: str | None = None
     urgent: bool = False
     not_before: float | None = None
+    # What the message carries, for the delivery worker's on-sent hook ('poll:<id>:<question>').
+    ref: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,7 @@ class OutboxRow:
     urgent: bool
     attempts: int
     broadcast_id: int | None
+    ref: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +157,8 @@ async def enqueue(
     await tx.executemany(
         """
         INSERT INTO outbox (chat_id, kind, priority, method, params, file_id, file_param, urgent,
-                            not_before, broadcast_id, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            not_before, broadcast_id, created_at, updated_at, ref)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             (
@@ -171,6 +174,7 @@ async def enqueue(
                 broadcast_id,
                 int(now),
                 int(now),
+                r.ref,
             )
             for r in rows
         ],
@@ -191,6 +195,7 @@ def _row(row: sqlite3.Row) -> OutboxRow:
         urgent=bool(row["urgent"]),
         attempts=row["attempts"],
         broadcast_id=row["broadcast_id"],
+        ref=row["ref"],
     )
 
 
@@ -249,9 +254,17 @@ async def mark_sending(db: Database, row_ids: Sequence[int]) -> set[int]:
 
 
 async def mark_sent(
-    db: Database, row_id: int, message_id: int | None, *, telegram_file: tuple[int, str] | None
+    db: Database,
+    row_id: int,
+    message_id: int | None,
+    *,
+    telegram_file: tuple[int, str] | None,
+    after: Callable[[Writer], Awaitable[None]] | None = None,
 ) -> None:
+    """`after` runs in the same transaction (the on-sent hook records what was sent)."""
     async with db.transaction() as tx:
+        if after is not None:
+            await after(tx)
         await tx.execute(
             "UPDATE outbox SET state = 'sent', message_id = ?, error = NULL, updated_at = ? "
             "WHERE id = ?",
@@ -265,7 +278,7 @@ async def mark_sent(
             )
 
 
-async def mark_failed(db: Database, row_id: int, error: str, error_kind: str) -> None:
+async def mark_failed(db: Database | Writer, row_id: int, error: str, error_kind: str) -> None:
     await db.execute(
         "UPDATE outbox SET state = 'failed', error = ?, error_kind = ?, updated_at = ? "
         "WHERE id = ?",

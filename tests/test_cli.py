@@ -133,6 +133,10 @@ def test_webhook_mode_requires_url_and_secret(
     from bot.config import load_config
     from bot.webhook import webhook_path
 
-    secret = "s" * 40
-    path.write_text(path.read_text() + f'secret = "{secret}"\n', encoding="utf-8")
+    body = path.read_text()
+    path.write_text(body + f'secret = "{"s" * 40}"\n', encoding="utf-8")
+    assert main(["run", "--webhook", "--config", str(path)]) == 2
+    assert "webhook.secret: does not look random" in capsys.readouterr().err
+    secret = "Qm3xT9_vK2pLw8-ZrB4nY7cHd1sFj6Ga0eU5"  # 36 characters, 34 different
+    path.write_text(body + f'secret = "{secret}"\n', encoding="utf-8")
     assert webhook_path(load_config(path, environ={})) == "tg/hook"

@@ -98,10 +98,13 @@ async def test_a_block_runs_inside_the_transaction(tmp_path: Path) -> None:
             return raw.execute("UPDATE users SET first_name = 'Eino' WHERE id = 1").rowcount
 
         # A block and a later failure in the same transaction: both undone.
-        with pytest.raises(sqlite3.IntegrityError):
+        async def rename_then_fail() -> None:
             async with db.transaction() as tx:
                 assert await tx.run(rename) == 1
                 await tx.execute("INSERT INTO users (id) VALUES (1)")
+
+        with pytest.raises(sqlite3.IntegrityError):
+            await rename_then_fail()
         user = await users.get(db, 1)
         assert user is not None and user.first_name == "Aino"
 

@@ -34,5 +34,12 @@ async def test_demo_transcript(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Liisa's chat" not in held[0] and "bot → Liisa's chat" in held[1]
     assert "📝 Kuinka hyödyllinen tilaisuus Järjestöfoorumi" in out
     assert "Answers: 1 of 2 asked (50%)" in out
+    # One question to the people of the forum: a native poll for Liisa, buttons in the group.
+    assert "📊 Poll 1 is on its way to 2 chats." in out
+    assert "Answered: 2 of 2 chats asked (100%)" in out
+    assert "• Tuesday 8.12.: 50 %" in out
+    # /mydata and /forget: her answer stays counted without her name.
+    assert "jarjestobotti-mydata-2026-12-01.json" in out
+    assert "stored about Liisa afterwards: nothing" in out
     assert "Traceback" not in out
     assert out.rstrip().endswith("Demo finished.")

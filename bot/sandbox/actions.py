@@ -163,8 +163,15 @@ class UserActions(SandboxServer):
             poll.votes.pop(user.id, None)
         if poll.is_anonymous:
             return self.push_update("poll", poll.to_api())
+        # Bot API 9.6 made option_persistent_ids part of every poll_answer.
         return self.push_update(
-            "poll_answer", {"poll_id": poll_id, "user": user.to_api(), "option_ids": option_ids}
+            "poll_answer",
+            {
+                "poll_id": poll_id,
+                "user": user.to_api(),
+                "option_ids": option_ids,
+                "option_persistent_ids": [f"{poll_id}-{i}" for i in option_ids],
+            },
         )
 
     # --- membership ------------------------------------------------------------------------

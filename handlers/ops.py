@@ -1,0 +1,89 @@
+"""Admins' figures in chat: /stats (the same figures as `python -m bot stats`) and
+/report [YEAR] (the year-end participation report as a CSV and a PNG chart).
+
+Both only for admins (bot.access), only in a private chat: the figures are the whole network's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from telegram import InputFile, Message, Update
+from telegram.constants import ChatType
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot import ops, year_report
+from bot.access import role_of
+from bot.context import AppContext
+from bot.i18n import Texts
+from handlers.common import texts_for
+
+__all__ = ["handlers"]
+
+
+async def _admin_message(update: Update, context: AppContext) -> tuple[Message, Texts] | None:
+    """The message to answer, when an admin sent it in a private chat; otherwise refuses."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return None
+    services = context.services
+    t = await texts_for(context, update)
+    if await role_of(services.config, services.db, user.id) != "admin":
+        await message.reply_text(t._("Only administrators can see the network's figures."))
+        return None
+    if message.chat.type != ChatType.PRIVATE:
+        await message.reply_text(t._("Ask me for the network's figures in a private chat."))
+        return None
+    return message, t
+
+
+async def stats_command(update: Update, context: AppContext) -> None:
+    found = await _admin_message(update, context)
+    if found is None:
+        return
+    message, t = found
+    services = context.services
+    year = ops.current_year(services.db.now(), services.config.bot.timezone)
+    result = await ops.collect(
+        services.db, services.config, services.places, year=year, language=t.language
+    )
+    await message.reply_text(ops.render(result, t))
+
+
+async def report_command(update: Update, context: AppContext) -> None:
+    found = await _admin_message(update, context)
+    if found is None:
+        return
+    message, t = found
+    services = context.services
+    args = context.args or []
+    if not args:
+        year = ops.current_year(services.db.now(), services.config.bot.timezone)
+    elif len(args) == 1 and re.fullmatch(r"20\d\d", args[0]):
+        year = int(args[0])
+    else:
+        await message.reply_text(t._("Give the year as four digits, e.g. /report 2026"))
+        return
+    result = await year_report.build(services.db, services.config, services.places, t, year)
+    if result.empty:
+        await message.reply_text(t._("No published events in {year}.", year=year))
+        return
+    await context.bot.send_document(
+        message.chat.id,
+        InputFile(year_report.report_csv(result), filename=f"participation_{year}.csv"),
+        caption=t._("Participation in {year}: by municipality, theme and association.", year=year),
+    )
+    png = await asyncio.to_thread(year_report.chart_png, result, t)
+    await context.bot.send_photo(
+        message.chat.id,
+        InputFile(png, filename=f"participation_{year}.png"),
+        caption=t._("Participation in {year}", year=year),
+    )
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, None]]:
+    return [
+        CommandHandler("stats", stats_command),
+        CommandHandler("report", report_command),
+    ]

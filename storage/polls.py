@@ -1,0 +1,688 @@
+"""Audience polls and surveys: the poll and its questions, the chats asked (with what the splits
+need), the messages that carry the questions, one answer per respondent and question, and the
+"my next message is my answer" drafts.
+
+Anonymity lives here too: `answers(..., with_people=False)` never selects a user id, so nothing
+built from it can tell a coordinator who gave which answer on an anonymous poll.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+from storage import privacy
+from storage.db import Database, Writer
+
+__all__ = [
+    "ASSOCIATION",
+    "AnswerRow",
+    "GroupMode",
+    "NewPoll",
+    "NewQuestion",
+    "Poll",
+    "PollMessage",
+    "Question",
+    "QuestionKind",
+    "Recipient",
+    "TextDraft",
+    "add_recipients",
+    "answer_of",
+    "answered_chats",
+    "answers",
+    "asked_count",
+    "clear_answer",
+    "clear_draft",
+    "close",
+    "create",
+    "get",
+    "get_draft",
+    "intro_messages",
+    "list_polls",
+    "mark_messages_closed",
+    "mark_reminded",
+    "message_for_native",
+    "open_messages",
+    "people",
+    "recipient",
+    "recipients_of",
+    "record_message",
+    "respondents_in_chat",
+    "save_choices",
+    "save_text",
+    "set_broadcast",
+    "start_draft",
+    "unanswered_chats",
+]
+
+QuestionKind = Literal["single", "multiple", "scale", "text"]
+GroupMode = Literal["association", "member"]
+# The respondent of an association that answers once in its group (its admins tap for it).
+ASSOCIATION = 0
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class NewQuestion:
+    kind: QuestionKind
+    text: str
+    options: tuple[str, ...] = ()  # choice questions only
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    position: int
+    kind: QuestionKind
+    text: str
+    options: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NewPoll:
+    questions: tuple[NewQuestion, ...]
+    anonymous: bool
+    group_mode: GroupMode
+    closes_at: int
+    reminder_at: int | None = None
+    share_results: bool = False
+    audience: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Poll:
+    id: int
+    created_by: int
+    title: str
+    anonymous: bool
+    group_mode: GroupMode
+    audience: str
+    state: Literal["open", "closed"]
+    share_results: bool
+    reminder_at: int | None
+    closes_at: int
+    broadcast_id: int | None
+    created_at: int
+    closed_at: int | None
+    questions: tuple[Question, ...]
+
+    def is_open(self, now: int) -> bool:
+        return self.state == "open" and now < self.closes_at
+
+    def question(self, position: int) -> Question | None:
+        return self.questions[position] if 0 <= position < len(self.questions) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    poll_id: int
+    chat_id: int
+    is_group: bool
+    association: str | None
+    municipality_code: str | None
+    themes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PollMessage:
+    poll_id: int
+    question: int  # -1: the introduction
+    chat_id: int
+    message_id: int
+    telegram_poll_id: str | None
+    closed: bool
+
+
+class AnswerRow(NamedTuple):
+    """One chosen option (or scale value, or text) with what the splits need. `user_id` is
+    None unless the caller asked for people (named polls only).
+
+    A NamedTuple rather than a frozen dataclass: a results view builds one per answer (12 500
+    in bench/poll_results.py), and a frozen dataclass costs four times as much to build."""
+
+    question: int
+    chat_id: int
+    respondent: int
+    choice: int
+    text: str
+    association: str | None
+    municipality_code: str | None
+    themes: tuple[str, ...]
+    user_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TextDraft:
+    user_id: int
+    poll_id: int
+    question: int
+    chat_id: int
+    created_at: int
+
+
+def _themes(value: str) -> tuple[str, ...]:
+    return tuple(value.split()) if value else ()
+
+
+# Polls
+
+
+async def create(tx: Writer, new: NewPoll, *, created_by: int, now: int) -> int:
+    if not new.questions:
+        raise ValueError("a poll needs a question")
+    poll_id = await tx.insert(
+        """
+        INSERT INTO polls (created_by, title, anonymous, group_mode, audience, share_results,
+                           reminder_at, closes_at, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        (
+            created_by,
+            new.questions[0].text,
+            int(new.anonymous),
+            new.group_mode,
+            new.audience,
+            int(new.share_results),
+            new.reminder_at,
+            new.closes_at,
+            now,
+        ),
+    )
+    await tx.executemany(
+        "INSERT INTO poll_questions (poll_id, position, kind, text) VALUES (?, ?, ?, ?)",
+        [(poll_id, i, q.kind, q.text) for i, q in enumerate(new.questions)],
+    )
+    await tx.executemany(
+        "INSERT INTO poll_options (poll_id, question, position, text) VALUES (?, ?, ?, ?)",
+        [
+            (poll_id, i, j, option)
+            for i, q in enumerate(new.questions)
+            for j, option in enumerate(q.options)
+        ],
+    )
+    return poll_id
+
+
+async def set_broadcast(tx: Writer, poll_id: int, broadcast_id: int) -> None:
+    await tx.execute("UPDATE polls SET broadcast_id = ? WHERE id = ?", (broadcast_id, poll_id))
+
+
+async def _questions(db: Database | Writer, poll_ids: Sequence[int]) -> dict[int, list[Question]]:
+    marks = ",".join("?" * len(poll_ids))
+    options: dict[tuple[int, int], list[str]] = {}
+    for row in await db.fetchall(
+        f"SELECT poll_id, question, text FROM poll_options WHERE poll_id IN ({marks}) "
+        "ORDER BY poll_id, question, position",
+        tuple(poll_ids),
+    ):
+        options.setdefault((row[0], row[1]), []).append(row[2])
+    found: dict[int, list[Question]] = {}
+    for row in await db.fetchall(
+        f"SELECT poll_id, position, kind, text FROM poll_questions WHERE poll_id IN ({marks}) "
+        "ORDER BY poll_id, position",
+        tuple(poll_ids),
+    ):
+        found.setdefault(row[0], []).append(
+            Question(row[1], row[2], row[3], tuple(options.get((row[0], row[1]), ())))
+        )
+    return found
+
+
+def _poll(row: sqlite3.Row, questions: list[Question]) -> Poll:
+    return Poll(
+        id=row["id"],
+        created_by=row["created_by"],
+        title=row["title"],
+        anonymous=bool(row["anonymous"]),
+        group_mode=row["group_mode"],
+        audience=row["audience"],
+        state=row["state"],
+        share_results=bool(row["share_results"]),
+        reminder_at=row["reminder_at"],
+        closes_at=row["closes_at"],
+        broadcast_id=row["broadcast_id"],
+        created_at=row["created_at"],
+        closed_at=row["closed_at"],
+        questions=tuple(questions),
+    )
+
+
+async def get(db: Database | Writer, poll_id: int) -> Poll | None:
+    row = await db.fetchone("SELECT * FROM polls WHERE id = ?", (poll_id,))
+    if row is None:
+        return None
+    return _poll(row, (await _questions(db, [poll_id])).get(poll_id, []))
+
+
+async def list_polls(db: Database, created_by: int | None, limit: int = 20) -> list[Poll]:
+    """The newest polls first: one coordinator's, or everyone's (None)."""
+    if created_by is None:
+        rows = await db.fetchall("SELECT * FROM polls ORDER BY id DESC LIMIT ?", (limit,))
+    else:
+        rows = await db.fetchall(
+            "SELECT * FROM polls WHERE created_by = ? ORDER BY id DESC LIMIT ?",
+            (created_by, limit),
+        )
+    if not rows:
+        return []
+    questions = await _questions(db, [row["id"] for row in rows])
+    return [_poll(row, questions.get(row["id"], [])) for row in rows]
+
+
+async def close(tx: Writer, poll_id: int, now: int) -> bool:
+    """False when it was closed already (closing must happen once)."""
+    changed = await tx.execute(
+        "UPDATE polls SET state = 'closed', closed_at = ? WHERE id = ? AND state = 'open'",
+        (now, poll_id),
+    )
+    return changed > 0
+
+
+# Recipients
+
+
+async def add_recipients(tx: Writer, poll_id: int, chat_ids: Sequence[int]) -> None:
+    """The chats asked, with their association, municipality (the association's, or a private
+    chat's only subscribed municipality) and themes as they are now."""
+    for start in range(0, len(chat_ids), _CHUNK):
+        chunk = list(chat_ids[start : start + _CHUNK])
+        await tx.execute(
+            f"""
+            INSERT INTO poll_recipients (poll_id, chat_id, is_group, association,
+                                         municipality_code, themes)
+            SELECT ?, c.id, c.type != 'private', p.name,
+                   coalesce(p.municipality_code,
+                            (SELECT CASE WHEN count(*) = 1 THEN max(sa.code) END
+                             FROM subscription_areas sa
+                             WHERE sa.chat_id = c.id AND sa.kind = 'municipality')),
+                   coalesce((SELECT group_concat(theme_id, ' ') FROM
+                                 (SELECT theme_id FROM subscription_themes st
+                                  WHERE st.chat_id = c.id ORDER BY theme_id)), '')
+            FROM chats c LEFT JOIN association_profiles p ON p.chat_id = c.id
+            WHERE c.id IN ({",".join("?" * len(chunk))})
+            """,
+            (poll_id, *chunk),
+        )
+
+
+def _recipient(row: sqlite3.Row) -> Recipient:
+    return Recipient(
+        poll_id=row["poll_id"],
+        chat_id=row["chat_id"],
+        is_group=bool(row["is_group"]),
+        association=row["association"],
+        municipality_code=row["municipality_code"],
+        themes=_themes(row["themes"]),
+    )
+
+
+async def recipient(db: Database | Writer, poll_id: int, chat_id: int) -> Recipient | None:
+    row = await db.fetchone(
+        "SELECT * FROM poll_recipients WHERE poll_id = ? AND chat_id = ?", (poll_id, chat_id)
+    )
+    return None if row is None else _recipient(row)
+
+
+async def recipients_of(db: Database | Writer, poll_id: int) -> list[Recipient]:
+    rows = await db.fetchall(
+        "SELECT * FROM poll_recipients WHERE poll_id = ? ORDER BY chat_id", (poll_id,)
+    )
+    return [_recipient(row) for row in rows]
+
+
+async def asked_count(db: Database | Writer, poll_id: int) -> int:
+    return int(
+        await db.fetchval("SELECT count(*) FROM poll_recipients WHERE poll_id = ?", (poll_id,))
+    )
+
+
+async def answered_chats(db: Database | Writer, poll_id: int) -> list[int]:
+    rows = await db.fetchall(
+        "SELECT DISTINCT chat_id FROM poll_answers WHERE poll_id = ? ORDER BY chat_id", (poll_id,)
+    )
+    return [row[0] for row in rows]
+
+
+async def unanswered_chats(db: Database | Writer, poll_id: int) -> list[int]:
+    """Active chats asked where nobody has answered anything (and not reminded yet)."""
+    rows = await db.fetchall(
+        """
+        SELECT r.chat_id FROM poll_recipients r JOIN chats c ON c.id = r.chat_id AND c.active = 1
+        WHERE r.poll_id = ? AND r.reminded_at IS NULL AND NOT EXISTS (
+            SELECT 1 FROM poll_answers a WHERE a.poll_id = r.poll_id AND a.chat_id = r.chat_id)
+        ORDER BY r.chat_id
+        """,
+        (poll_id,),
+    )
+    return [row[0] for row in rows]
+
+
+async def mark_reminded(tx: Writer, poll_id: int, chat_ids: Sequence[int], now: int) -> None:
+    await tx.executemany(
+        "UPDATE poll_recipients SET reminded_at = ? WHERE poll_id = ? AND chat_id = ?",
+        [(now, poll_id, chat_id) for chat_id in chat_ids],
+    )
+
+
+# Messages
+
+
+async def record_message(
+    tx: Writer,
+    poll_id: int,
+    question: int,
+    chat_id: int,
+    message_id: int,
+    telegram_poll_id: str | None,
+) -> None:
+    await tx.execute(
+        """
+        INSERT INTO poll_messages (poll_id, question, chat_id, message_id, telegram_poll_id)
+        VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (poll_id, question, chat_id) DO UPDATE SET
+            message_id = excluded.message_id, telegram_poll_id = excluded.telegram_poll_id
+        """,
+        (poll_id, question, chat_id, message_id, telegram_poll_id),
+    )
+
+
+def _message(row: sqlite3.Row) -> PollMessage:
+    return PollMessage(
+        row["poll_id"],
+        row["question"],
+        row["chat_id"],
+        row["message_id"],
+        row["telegram_poll_id"],
+        bool(row["closed"]),
+    )
+
+
+async def message_for_native(db: Database | Writer, telegram_poll_id: str) -> PollMessage | None:
+    row = await db.fetchone(
+        "SELECT * FROM poll_messages WHERE telegram_poll_id = ?", (telegram_poll_id,)
+    )
+    return None if row is None else _message(row)
+
+
+async def intro_messages(db: Database | Writer, poll_id: int) -> dict[int, int]:
+    """chat id → the message id of the poll's introduction there."""
+    rows = await db.fetchall(
+        "SELECT chat_id, message_id FROM poll_messages WHERE poll_id = ? AND question = -1",
+        (poll_id,),
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+async def open_messages(db: Database | Writer, poll_id: int) -> list[PollMessage]:
+    """Question messages (not introductions) that still take answers."""
+    rows = await db.fetchall(
+        "SELECT * FROM poll_messages WHERE poll_id = ? AND question >= 0 AND closed = 0 "
+        "ORDER BY chat_id, question",
+        (poll_id,),
+    )
+    return [_message(row) for row in rows]
+
+
+async def mark_messages_closed(tx: Writer, poll_id: int) -> None:
+    await tx.execute("UPDATE poll_messages SET closed = 1 WHERE poll_id = ?", (poll_id,))
+
+
+# Answers
+
+
+async def save_choices(
+    tx: Writer,
+    poll_id: int,
+    question: int,
+    chat_id: int,
+    respondent: int,
+    choices: Sequence[int],
+    *,
+    user_id: int,
+    now: int,
+) -> None:
+    """The respondent's answer to a choice or scale question; it replaces an earlier one (no
+    choices: the answer is withdrawn)."""
+    await clear_answer(tx, poll_id, question, chat_id, respondent)
+    await tx.executemany(
+        "INSERT INTO poll_answers (poll_id, question, chat_id, respondent, choice, user_id, "
+        "answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (poll_id, question, chat_id, respondent, choice, user_id, now)
+            for choice in sorted(set(choices))
+        ],
+    )
+
+
+async def save_text(
+    tx: Writer,
+    poll_id: int,
+    question: int,
+    chat_id: int,
+    respondent: int,
+    text: str,
+    *,
+    user_id: int,
+    now: int,
+) -> None:
+    await clear_answer(tx, poll_id, question, chat_id, respondent)
+    await tx.execute(
+        "INSERT INTO poll_answers (poll_id, question, chat_id, respondent, choice, text, "
+        "user_id, answered_at) VALUES (?, ?, ?, ?, -1, ?, ?, ?)",
+        (poll_id, question, chat_id, respondent, text, user_id, now),
+    )
+
+
+async def clear_answer(
+    tx: Writer, poll_id: int, question: int, chat_id: int, respondent: int
+) -> None:
+    await tx.execute(
+        "DELETE FROM poll_answers WHERE poll_id = ? AND question = ? AND chat_id = ? "
+        "AND respondent = ?",
+        (poll_id, question, chat_id, respondent),
+    )
+
+
+async def answer_of(
+    db: Database | Writer, poll_id: int, question: int, chat_id: int, respondent: int
+) -> tuple[tuple[int, ...], str]:
+    """The respondent's own current answer: (choices, text); ((), '') when none."""
+    rows = await db.fetchall(
+        "SELECT choice, text FROM poll_answers WHERE poll_id = ? AND question = ? "
+        "AND chat_id = ? AND respondent = ? ORDER BY choice",
+        (poll_id, question, chat_id, respondent),
+    )
+    choices = tuple(row[0] for row in rows if row[0] >= 0)
+    text = next((row[1] for row in rows if row[0] < 0), "")
+    return choices, text
+
+
+async def respondents_in_chat(db: Database | Writer, poll_id: int, chat_id: int) -> int:
+    """How many respondents answered something in this chat (the group message shows it)."""
+    value = await db.fetchval(
+        "SELECT count(DISTINCT respondent) FROM poll_answers WHERE poll_id = ? AND chat_id = ?",
+        (poll_id, chat_id),
+    )
+    return int(value)
+
+
+async def answers(db: Database | Writer, poll_id: int, *, with_people: bool) -> list[AnswerRow]:
+    """Every answer row with its chat's split attributes; user ids only `with_people` (named
+    polls), in an order that follows the content, never the order of answering."""
+    chats: dict[int, tuple[str | None, str | None, tuple[str, ...]]] = {
+        row[0]: (row[1], row[2], _themes(row[3]))
+        for row in await db.fetchall(
+            "SELECT chat_id, association, municipality_code, themes FROM poll_recipients "
+            "WHERE poll_id = ?",
+            (poll_id,),
+        )
+    }
+    person = "user_id" if with_people else "NULL"
+    rows = await db.fetchall(
+        f"""
+        SELECT question, chat_id, respondent, choice, text, {person} FROM poll_answers
+        WHERE poll_id = ? ORDER BY question, choice, text, chat_id, respondent
+        """,
+        (poll_id,),
+    )
+    found = []
+    unknown: tuple[str | None, str | None, tuple[str, ...]] = (None, None, ())
+    for question, chat_id, respondent, choice, text, user_id in rows:
+        association, municipality, themes = chats.get(chat_id, unknown)
+        found.append(
+            AnswerRow(
+                question,
+                chat_id,
+                respondent,
+                choice,
+                text,
+                association,
+                municipality,
+                themes,
+                user_id,
+            )
+        )
+    return found
+
+
+async def people(db: Database | Writer, user_ids: Sequence[int]) -> dict[int, str]:
+    """Display names for named results."""
+    found: dict[int, str] = {}
+    ids = sorted(set(user_ids))
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        rows = await db.fetchall(
+            f"SELECT id, first_name, last_name FROM users WHERE id IN ({marks})", tuple(chunk)
+        )
+        for row in rows:
+            found[row[0]] = " ".join(part for part in (row[1], row[2]) if part) or str(row[0])
+    return found
+
+
+# Drafts: "my next private message is my answer"
+
+
+async def start_draft(
+    db: Database | Writer, user_id: int, poll_id: int, question: int, chat_id: int, now: int
+) -> None:
+    """One draft per person: a newer "write my answer" replaces an older draft."""
+    await db.execute(
+        "INSERT INTO poll_text_drafts (user_id, poll_id, question, chat_id, created_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET poll_id = excluded.poll_id, "
+        "question = excluded.question, chat_id = excluded.chat_id, "
+        "created_at = excluded.created_at",
+        (user_id, poll_id, question, chat_id, now),
+    )
+
+
+async def get_draft(db: Database | Writer, user_id: int) -> TextDraft | None:
+    row = await db.fetchone("SELECT * FROM poll_text_drafts WHERE user_id = ?", (user_id,))
+    if row is None:
+        return None
+    return TextDraft(
+        row["user_id"], row["poll_id"], row["question"], row["chat_id"], row["created_at"]
+    )
+
+
+async def clear_draft(db: Database | Writer, user_id: int) -> bool:
+    return await db.execute("DELETE FROM poll_text_drafts WHERE user_id = ?", (user_id,)) > 0
+
+
+# Personal data (see storage/privacy.py): /mydata exports a person's answers, the polls their
+# private chat was asked and the polls they made; /forget keeps their answers under a pseudonym
+# (one per poll, so answers to different polls cannot be linked) so that the counts stay right.
+
+
+async def _export(db: Database, user_id: int) -> object:
+    answers = await privacy.rows(
+        db,
+        """
+        SELECT a.poll_id, p.title AS poll_title, a.question + 1 AS question,
+               q.text AS question_text,
+               CASE WHEN q.kind = 'scale' THEN CAST(a.choice AS TEXT)
+                    WHEN a.choice >= 0 THEN o.text END AS choice,
+               a.text, CASE WHEN a.chat_id = a.user_id THEN NULL ELSE c.title END AS in_group,
+               a.respondent = 0 AS for_association, a.answered_at
+        FROM poll_answers a JOIN polls p ON p.id = a.poll_id
+        JOIN poll_questions q ON q.poll_id = a.poll_id AND q.position = a.question
+        LEFT JOIN poll_options o ON o.poll_id = a.poll_id AND o.question = a.question
+                                AND o.position = a.choice
+        LEFT JOIN chats c ON c.id = a.chat_id
+        WHERE a.user_id = ? ORDER BY a.poll_id, a.question, a.choice
+        """,
+        (user_id,),
+    )
+    asked = await privacy.rows(
+        db,
+        "SELECT r.poll_id, p.title AS poll_title, r.municipality_code, r.themes, r.reminded_at "
+        "FROM poll_recipients r JOIN polls p ON p.id = r.poll_id "
+        "JOIN chats c ON c.id = r.chat_id AND c.type = 'private' WHERE r.chat_id = ? "
+        "ORDER BY r.poll_id",
+        (user_id,),
+    )
+    created = await privacy.rows(
+        db,
+        "SELECT id, title, anonymous, state, closes_at, created_at FROM polls "
+        "WHERE created_by = ? ORDER BY id",
+        (user_id,),
+    )
+    drafts = await privacy.rows(
+        db,
+        "SELECT poll_id, question + 1 AS question, created_at FROM poll_text_drafts "
+        "WHERE user_id = ?",
+        (user_id,),
+    )
+    return {"answers": answers, "asked": asked, "created": created, "answer_drafts": drafts}
+
+
+async def _forget(tx: Writer, person: privacy.Person) -> None:
+    uid = person.user_id
+    await tx.execute("DELETE FROM poll_text_drafts WHERE user_id = ?", (uid,))
+    await tx.execute("UPDATE polls SET created_by = 0 WHERE created_by = ?", (uid,))
+    kept = 0
+    # Answers given in the private chat: that chat is deleted (and its poll_recipients and
+    # poll_messages rows with it), so they move to the anonymous chat first.
+    private = await tx.fetchall(
+        "SELECT DISTINCT poll_id FROM poll_answers WHERE chat_id = ?", (uid,)
+    )
+    if person.private_chat and private:
+        await privacy.ensure_anonymous_chat(tx, person.now)
+    for (poll_id,) in private if person.private_chat else []:
+        await tx.execute(
+            "INSERT OR IGNORE INTO poll_recipients (poll_id, chat_id, is_group, themes) "
+            "VALUES (?, ?, 0, '')",
+            (poll_id, privacy.ANONYMOUS_CHAT),
+        )
+        kept += await tx.execute(
+            "UPDATE poll_answers SET chat_id = ?, respondent = ?, user_id = NULL "
+            "WHERE poll_id = ? AND chat_id = ?",
+            (privacy.ANONYMOUS_CHAT, person.pseudonym(f"poll:{poll_id}"), poll_id, uid),
+        )
+    # Answers as a member of a group stay in the group; an association's answer stays the
+    # association's, without who gave it.
+    for (poll_id,) in await tx.fetchall(
+        "SELECT DISTINCT poll_id FROM poll_answers WHERE user_id = ?", (uid,)
+    ):
+        kept += await tx.execute(
+            "UPDATE poll_answers SET respondent = ?, user_id = NULL "
+            "WHERE poll_id = ? AND user_id = ? AND respondent = ?",
+            (person.pseudonym(f"poll:{poll_id}"), poll_id, uid, uid),
+        )
+        kept += await tx.execute(
+            "UPDATE poll_answers SET user_id = NULL WHERE poll_id = ? AND user_id = ?",
+            (poll_id, uid),
+        )
+    person.counts["poll_answers"] = person.counts.get("poll_answers", 0) + kept
+
+
+privacy.register(
+    privacy.Section(
+        "polls",
+        ("polls", "poll_recipients", "poll_answers", "poll_text_drafts", "poll_messages"),
+        export=_export,
+        forget=_forget,
+    )
+)
+privacy.register(privacy.Section("poll_content", ("poll_questions", "poll_options")))
