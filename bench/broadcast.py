@@ -27,7 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import AIORateLimiter, ApplicationBuilder, CallbackQueryHandler
+from telegram.ext import (
+    AIORateLimiter,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+)
 
 from bot.app import build_application
 from bot.config import Config, DeliverySettings, StorageSettings, TelegramSettings
@@ -44,6 +49,8 @@ LIMIT = 30.0
 async def _answer(update: Update, context: AppContext) -> None:
     assert update.callback_query is not None
     await update.callback_query.answer()
+    # Answered: the bot's own catch-all for unknown buttons must not answer it again.
+    raise ApplicationHandlerStop
 
 
 async def _measure(

@@ -240,7 +240,6 @@ async def _events(
 
     await _time_passes(t, application, liisa, liisa_chat, heart, kaisa)
 
-    t.heading("11. Kaisa asks the people of the forum one question, and sees one answer")
     await demo_poll(
         t,
         sandbox,
