@@ -41,11 +41,11 @@ from aiohttp import ClientSession, ClientTimeout
 from bot import events
 from bot.app import build_application
 from bot.config import Config, DeliverySettings, StorageSettings, TelegramSettings
-from bot.event_fields import EventFields
 from bot.runner import running
 from bot.sandbox import Sandbox
 from storage import chats, subscriptions
 from storage.subscriptions import Area
+from tests.factories import JOENSUU, forum_fields
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "77:BENCH-rsvp"
@@ -157,20 +157,10 @@ async def run(
             chat_ids.append(chat_id)
             await chats.upsert(services.db, chat_id, "private", None)
             await subscriptions.replace(
-                services.db, chat_id, [Area("municipality", "167")], ["health"]
+                services.db, chat_id, [Area("municipality", JOENSUU)], ["health"]
             )
         start = datetime.now(UTC) + timedelta(days=10)
-        fields = EventFields(
-            kind="forum",
-            title="Järjestöfoorumi",
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
-            place="Carelicum, Joensuu",
-            online_url="",
-            municipalities=("167",),
-            themes=("health",),
-        )
-        await events.publish(services.events, fields, None)
+        await events.publish(services.events, forum_fields(start), None)
         services.delivery.wake()
         await services.delivery.wait_idle(timeout=120)
         cards = []

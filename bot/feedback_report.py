@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from bot.i18n import Texts
+from bot.i18n import Texts, shorten
 from bot.places import PlaceCatalog
 from storage import feedback
 from storage.db import Database
@@ -349,7 +349,7 @@ def chart_png(event: Event, totals: Totals, t: Texts) -> bytes:
         "{title}\n{n} answer, average {average}",
         "{title}\n{n} answers, average {average}",
         totals.responses,
-        title=_shorten(event.title, 60),
+        title=shorten(event.title, 60),
         average=average,
     )
     # t._ escapes for Telegram HTML; the chart is not HTML.
@@ -358,10 +358,6 @@ def chart_png(event: Event, totals: Totals, t: Texts) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _drawable(text: str) -> str:

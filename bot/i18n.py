@@ -26,7 +26,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-__all__ = ["LANGUAGE_NAMES", "N_", "Html", "Texts", "Translator", "pick_language"]
+__all__ = ["LANGUAGE_NAMES", "N_", "Html", "Texts", "Translator", "pick_language", "shorten"]
 
 LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
 # Shown on the language buttons in the language itself, so a reader always finds their own.
@@ -46,6 +46,11 @@ def escape(value: object) -> str:
     if isinstance(value, Html):
         return str(value)
     return html.escape(str(value), quote=False)
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, an ellipsis marking a cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def N_(message: str) -> str:

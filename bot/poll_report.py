@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 
 from bot.config_values import Theme
 from bot.feedback_report import MIN_GROUP, generalized, safe_groups
-from bot.i18n import N_, Html, Texts
+from bot.i18n import N_, Html, Texts, shorten
 from bot.places import PlaceCatalog
 from storage import polls
 from storage.db import Database, Writer
@@ -660,7 +660,7 @@ def chart_png(results: Results, t: Texts) -> bytes:
         axes.text(0.5, 0.5, _drawable(html.unescape(t._("No choice questions."))), ha="center")
     for number, result in enumerate(charted, start=1):
         axes = figure.add_subplot(rows, 1, number)
-        labels = [_drawable(_short(o.label, 40)) or "?" for o in result.options]
+        labels = [_drawable(shorten(o.label, 40)) or "?" for o in result.options]
         shares = [100 * o.share for o in result.options]
         positions = list(range(len(labels)))[::-1]
         bars = axes.barh(positions, shares, color="#2a7ab0", height=0.6)
@@ -679,14 +679,10 @@ def chart_png(results: Results, t: Texts) -> bytes:
             "{question} — {n} answer",
             "{question} — {n} answers",
             result.respondents,
-            question=_short(result.question.text, 70),
+            question=shorten(result.question.text, 70),
         )
         axes.set_title(_drawable(html.unescape(title)), parse_math=False, fontsize=10)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -33,13 +33,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import poll_report
 from bot.access import is_admin
-from bot.announcements import describe, in_scope
+from bot.announcements import describe
 from bot.audience import AudienceSpec, resolve
 from bot.event_cards import sign, verify
-from bot.events import EventEnv, may_manage, texts_for_chat
+from bot.events import EventEnv, texts_for_chat
 from bot.i18n import Texts
 from handlers.keyboards import button, keyboard
-from storage import chats, events, outbox, roles, schedule
+from storage import chats, outbox, roles, schedule
 from storage import polls as stored
 from storage.db import Writer
 from storage.outbox import NewMessage, OutboxRow
@@ -55,7 +55,6 @@ __all__ = [
     "MAX_QUESTIONS",
     "MIN_OPTIONS",
     "TEXT_LIMIT",
-    "AudienceProblem",
     "GroupChecks",
     "Options",
     "OptionsProblem",
@@ -64,7 +63,6 @@ __all__ = [
     "Problem",
     "answer_native",
     "audience_json",
-    "audience_problem",
     "check_question",
     "close_in",
     "close_now",
@@ -114,7 +112,6 @@ Problem = Literal[
     "no_draft",
 ]
 OptionsProblem = Literal["too_few", "too_many", "too_long", "duplicate"]
-AudienceProblem = Literal["scope", "event"]
 Check = Callable[[], Awaitable[bool]]
 
 
@@ -173,22 +170,6 @@ def parse_options(text: str) -> Options:
             return Options(options, "duplicate", option)
         seen.add(folded)
     return Options(options)
-
-
-async def audience_problem(
-    env: EventEnv, user_id: int, spec: AudienceSpec
-) -> AudienceProblem | None:
-    """As for announcements: a coordinator asks within their scope; "event N" only the people
-    who answered one of their own events."""
-    if spec.event_id is not None:
-        event = await events.get(env.db, spec.event_id)
-        if event is None or not await may_manage(env, user_id, event):
-            return "event"
-        return None
-    granted = await roles.active_roles(env.db, user_id)
-    if is_admin(env.config, user_id, granted) or in_scope(granted, spec, env.catalog):
-        return None
-    return "scope"
 
 
 async def may_manage_poll(env: EventEnv, user_id: int, poll: Poll) -> bool:

@@ -1,31 +1,46 @@
 """Run an Application inside an existing event loop (demo, tests), with the same hooks as
-`run_polling`: initialize → post_init → polling → start, and the reverse on the way out."""
+`run_polling` / `run_webhook`: initialize → post_init → updates → start, and the reverse on the
+way out."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from telegram import Update
-from telegram.ext import TypeHandler
+from telegram.ext import TypeHandler, Updater
 
 from bot.context import AppContext, BotApplication
 
-__all__ = ["ProcessedUpdates", "running"]
+__all__ = ["ProcessedUpdates", "lifecycle", "running"]
 
 
 @asynccontextmanager
 async def running(application: BotApplication, *, poll_timeout: int = 10) -> AsyncIterator[None]:
+    """Long polling."""
+
+    async def poll(updater: Updater) -> None:
+        await updater.start_polling(
+            poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+        )
+
+    async with lifecycle(application, poll):
+        yield
+
+
+@asynccontextmanager
+async def lifecycle(
+    application: BotApplication, start_updates: Callable[[Updater], Awaitable[None]]
+) -> AsyncIterator[None]:
+    """The hooks in order around `start_updates(updater)` (polling or a webhook server)."""
     await application.initialize()
     try:
         if application.post_init is not None:
             await application.post_init(application)
         updater = application.updater
         assert updater is not None
-        await updater.start_polling(
-            poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
-        )
+        await start_updates(updater)
         await application.start()
         try:
             yield

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from telegram import Update
+from telegram.ext import Updater
 
 from bot.config import Config
 from bot.context import BotApplication
+from bot.runner import lifecycle
 
 __all__ = [
     "MIN_DISTINCT_SECRET_CHARS",
@@ -93,12 +95,8 @@ def run_webhook(application: BotApplication, config: Config) -> None:
 async def serving(application: BotApplication, config: Config) -> AsyncIterator[WebhookOptions]:
     """The same inside a running event loop (tests): the hooks of `run_webhook`, in order."""
     options = webhook_options(config)
-    await application.initialize()
-    try:
-        if application.post_init is not None:
-            await application.post_init(application)
-        updater = application.updater
-        assert updater is not None
+
+    async def serve(updater: Updater) -> None:
         await updater.start_webhook(
             listen=options.listen,
             port=options.port,
@@ -107,15 +105,6 @@ async def serving(application: BotApplication, config: Config) -> AsyncIterator[
             secret_token=options.secret_token,
             allowed_updates=Update.ALL_TYPES,
         )
-        await application.start()
-        try:
-            yield options
-        finally:
-            await updater.stop()
-            await application.stop()
-            if application.post_stop is not None:  # as run_polling does
-                await application.post_stop(application)
-    finally:
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
+
+    async with lifecycle(application, serve):
+        yield options

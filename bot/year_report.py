@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from bot.config import Config
 from bot.feedback_report import MIN_GROUP
 from bot.feedback_report import _drawable as drawable
-from bot.i18n import Texts
+from bot.i18n import Texts, shorten
 from bot.ops import csv_bytes, year_bounds
 from bot.places import PlaceCatalog
 from storage import ops
@@ -134,10 +134,6 @@ def _plain(text: str) -> str:
     return drawable(html.unescape(text))
 
 
-def _shorten(text: str, limit: int = 32) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def chart_png(report: Report, t: Texts) -> bytes:
     """Three horizontal bar charts of the people coming (most first, at most 15 rows each).
 
@@ -166,7 +162,7 @@ def chart_png(report: Report, t: Texts) -> bytes:
             axes.set_yticks([])
             axes.text(0.5, 0.5, _plain(t._("No events")), ha="center", transform=axes.transAxes)
             continue
-        labels = [_plain(_shorten(row.name)) or row.code or "?" for row in rows]
+        labels = [_plain(shorten(row.name, 32)) or row.code or "?" for row in rows]
         values = [row.coming for row in rows]
         positions = list(range(len(rows)))
         bars = axes.barh(positions, values, color="#2a7ab0", height=0.6)

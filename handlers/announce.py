@@ -13,17 +13,19 @@ from datetime import datetime
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import announcements, events
-from bot.access import is_admin, role_of
+from bot import announcements
+from bot.access import role_of
 from bot.announcements import AudienceChoice, Content
 from bot.audience import AudienceSpec, count
+from bot.audience_access import audience_problem
 from bot.context import AppContext
 from bot.dates import DateError, parse_datetime
 from bot.i18n import Texts
+from handlers import drafts
+from handlers.audience_step import read_audience
 from handlers.common import edit_in_place, texts_for
 from handlers.keyboards import button, decode, keyboard, pattern
-from storage import events as stored_events
-from storage import outbox, roles
+from storage import outbox
 
 __all__ = ["handlers", "on_step"]
 
@@ -41,17 +43,11 @@ class Draft:
 
 
 def _draft(context: AppContext) -> Draft | None:
-    value = context.user_data.get(_DRAFT) if context.user_data is not None else None
-    return value if isinstance(value, Draft) else None
+    return drafts.load(context, _DRAFT, Draft)
 
 
 def _store(context: AppContext, draft: Draft | None) -> None:
-    if context.user_data is None:
-        return
-    if draft is None:
-        context.user_data.pop(_DRAFT, None)
-    else:
-        context.user_data[_DRAFT] = draft
+    drafts.keep(context, _DRAFT, draft)
 
 
 async def _may_announce(update: Update, context: AppContext) -> bool:
@@ -153,17 +149,9 @@ async def _take_content(message: Message, context: AppContext, t: Texts, draft: 
 async def _take_audience(
     message: Message, context: AppContext, t: Texts, draft: Draft, text: str
 ) -> None:
-    services = context.services
-    choice = announcements.parse_audience(text, services.place_index, services.config.bot.themes)
-    if choice.unknown:
-        await message.reply_text(
-            t._(
-                "I did not recognise: {names}. Send the audience again.",
-                names=", ".join(choice.unknown),
-            )
-        )
-        return
-    await _preview(message, context, t, replace(draft, choice=choice))
+    choice = await read_audience(message, context, t, text)
+    if choice is not None:
+        await _preview(message, context, t, replace(draft, choice=choice))
 
 
 async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft) -> None:
@@ -171,21 +159,16 @@ async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft
     user = draft.user_id
     assert draft.choice is not None
     assert draft.content is not None
-    granted = await roles.active_roles(services.db, user)
-    event_id = draft.choice.spec.event_id
-    if event_id is not None:
-        event = await stored_events.get(services.db, event_id)
-        if event is None or not await events.may_manage(services.events, user, event):
-            await message.reply_text(
-                t._(
-                    "You can write to the people who answered your own events only. "
-                    "Send another audience."
-                )
+    problem = await audience_problem(services.events, user, draft.choice.spec)
+    if problem == "event":
+        await message.reply_text(
+            t._(
+                "You can write to the people who answered your own events only. "
+                "Send another audience."
             )
-            return
-    elif not is_admin(services.config, user, granted) and not announcements.in_scope(
-        granted, draft.choice.spec, services.places
-    ):
+        )
+        return
+    if problem == "scope":
         await message.reply_text(
             t._("That audience is outside the areas you coordinate. Send another audience.")
         )

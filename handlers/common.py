@@ -7,7 +7,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 
 from bot.context import AppContext
-from bot.i18n import Texts, pick_language
+from bot.i18n import Texts, pick_language, shorten
 from bot.subscribing import summary_lines
 from storage import chats, subscriptions
 
@@ -24,7 +24,7 @@ __all__ = [
 def echo(typed: str, limit: int = 60) -> str:
     """User input quoted back in a reply, shortened: the reply must stay within Telegram's 4096
     characters however long the input was."""
-    return typed if len(typed) <= limit else typed[: limit - 1] + "…"
+    return shorten(typed, limit)
 
 
 async def texts_for(context: AppContext, update: Update) -> Texts:

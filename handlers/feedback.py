@@ -8,7 +8,7 @@ import asyncio
 
 from telegram import InputFile, Message, Update
 from telegram.constants import ChatType
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot import events, feedback_report
 from bot import feedback as service
@@ -16,7 +16,7 @@ from bot.context import AppContext
 from bot.event_cards import verify
 from bot.event_schedule import feedback_due
 from bot.i18n import Texts
-from handlers import announce
+from handlers import announce, drafts
 from handlers.common import edit_in_place, texts_for
 from handlers.event_access import managed_tap
 from handlers.keyboards import button, decode, keyboard, pattern
@@ -207,17 +207,6 @@ async def cancel_command(update: Update, context: AppContext) -> None:
     await announce.cancel_command(update, context)
 
 
-async def draft_guard(update: Update, context: AppContext) -> None:
-    """Any other command in the private chat ends the comment draft (/cancel answers itself;
-    `start=fbc_` starts a new draft right after)."""
-    user, message = update.effective_user, update.effective_message
-    words = (message.text or "").split() if message is not None else []
-    command = words[0].split("@")[0] if words else ""
-    if user is None or command == "/cancel":
-        return
-    await service.drop_comment(context.services.events, user.id)
-
-
 async def feedback_command(update: Update, context: AppContext) -> None:
     message, user, chat = update.effective_message, update.effective_user, update.effective_chat
     assert message is not None and user is not None and chat is not None
@@ -302,16 +291,13 @@ async def results_tap(update: Update, context: AppContext) -> None:
 
 
 def deep_link_handler() -> BaseHandler[Update, AppContext, None]:
-    return CommandHandler(
-        "start",
-        deep_link,
-        filters=filters.ChatType.PRIVATE
-        & filters.Regex(rf"^/start(@\w+)? {service.DEEP_LINK_PREFIX}"),
-    )
+    return drafts.start_link(service.DEEP_LINK_PREFIX, deep_link)
 
 
 def draft_guard_handlers() -> list[BaseHandler[Update, AppContext, None]]:
-    return [MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, draft_guard)]
+    """Any other command in the private chat ends the comment draft (/cancel answers itself;
+    `start=fbc_` starts a new draft right after)."""
+    return drafts.drop_on_command(service.drop_comment)
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, None]]:

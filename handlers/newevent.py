@@ -38,6 +38,7 @@ from bot.event_fields import KINDS, FieldError
 from bot.i18n import Texts
 from bot.series import PATTERNS, SeriesError, explain, occurrences, parse_end
 from bot.series_publish import publish_series
+from handlers import drafts
 from handlers.common import edit_in_place, texts_for
 from handlers.event_prompts import AREA, field_error, prompt
 from handlers.keyboards import button, decode, keyboard
@@ -64,17 +65,11 @@ _KEY = "event_draft"
 
 
 def _draft(context: AppContext) -> Draft | None:
-    value = context.user_data.get(_KEY) if context.user_data is not None else None
-    return value if isinstance(value, Draft) else None
+    return drafts.load(context, _KEY, Draft)
 
 
 def _store(context: AppContext, draft: Draft | None) -> None:
-    if context.user_data is None:
-        return
-    if draft is None:
-        context.user_data.pop(_KEY, None)
-    else:
-        context.user_data[_KEY] = draft
+    drafts.keep(context, _KEY, draft)
 
 
 def _offsets(context: AppContext) -> tuple[int, ...]:

@@ -26,21 +26,22 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
     PollAnswerHandler,
     filters,
 )
 
-from bot import announcements, poll_report
 from bot import feedback as feedback_service
+from bot import poll_report
 from bot import polls as service
 from bot.access import role_of
 from bot.announcements import AudienceChoice
 from bot.audience import AudienceSpec, count
+from bot.audience_access import audience_problem
 from bot.context import AppContext
 from bot.dates import DateError, parse_datetime
-from bot.i18n import Texts, escape
-from handlers import feedback
+from bot.i18n import Texts, escape, shorten
+from handlers import drafts, feedback
+from handlers.audience_step import read_audience
 from handlers.common import edit_in_place, texts_for
 from handlers.keyboards import button, decode, keyboard, pattern
 from storage import polls as stored
@@ -96,17 +97,11 @@ class Draft:
 
 
 def _draft(context: AppContext) -> Draft | None:
-    value = context.user_data.get(_DRAFT) if context.user_data is not None else None
-    return value if isinstance(value, Draft) else None
+    return drafts.load(context, _DRAFT, Draft)
 
 
 def _store(context: AppContext, draft: Draft | None) -> None:
-    if context.user_data is None:
-        return
-    if draft is None:
-        context.user_data.pop(_DRAFT, None)
-    else:
-        context.user_data[_DRAFT] = draft
+    drafts.keep(context, _DRAFT, draft)
 
 
 def _moment(ts: int) -> datetime:
@@ -177,7 +172,7 @@ async def polls_command(update: Update, context: AppContext) -> None:
             t._(
                 "{id}: {title} — {state}, {answered}/{asked} chats answered",
                 id=poll.id,
-                title=_short(poll.title, 60),
+                title=shorten(poll.title, 60),
                 state=state,
                 answered=answered,
                 asked=asked,
@@ -185,10 +180,6 @@ async def polls_command(update: Update, context: AppContext) -> None:
         )
         rows.append([button(t._("📊 Results of {id}", id=poll.id), AREA_RESULTS, "v", poll.id)])
     await message.reply_text("\n".join(lines), reply_markup=keyboard(rows))
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # The wizard: free-text steps
@@ -292,12 +283,12 @@ async def _take_options(
                 "too_long": t._(
                     "The option “{option}” is over {limit} characters. Shorten it and send the "
                     "options again.",
-                    option=_short(found.detail, 40),
+                    option=shorten(found.detail, 40),
                     limit=service.MAX_OPTION,
                 ),
                 "duplicate": t._(
                     "The option “{option}” is there twice. Send the options again, each once.",
-                    option=_short(found.detail, 40),
+                    option=shorten(found.detail, 40),
                 ),
             }[found.problem]
         )
@@ -341,24 +332,16 @@ async def _ask_audience(message: Message, t: Texts) -> None:
 async def _take_audience(
     message: Message, context: AppContext, t: Texts, draft: Draft, text: str
 ) -> None:
-    services = context.services
-    choice = announcements.parse_audience(text, services.place_index, services.config.bot.themes)
-    if choice.unknown:
-        await message.reply_text(
-            t._(
-                "I did not recognise: {names}. Send the audience again.",
-                names=", ".join(choice.unknown),
-            )
-        )
-        return
-    await _audience_chosen(message, context, t, draft, choice)
+    choice = await read_audience(message, context, t, text)
+    if choice is not None:
+        await _audience_chosen(message, context, t, draft, choice)
 
 
 async def _audience_chosen(
     message: Message, context: AppContext, t: Texts, draft: Draft, choice: AudienceChoice
 ) -> None:
     services = context.services
-    problem = await service.audience_problem(services.events, draft.user_id, choice.spec)
+    problem = await audience_problem(services.events, draft.user_id, choice.spec)
     if problem == "event":
         await message.reply_text(
             t._("You can ask the people who answered your own events only. Send another audience.")
@@ -392,22 +375,28 @@ async def _audience_chosen(
     )
 
 
-def _time_problem(t: Texts, exc: DateError) -> str:
-    if exc.reason == "past":
-        return t._("That time is already past. Send a future time like 3.12.2026 18.00.")
-    return t._("Send the time like 3.12.2026 18.00 or 3.12. klo 18.")
+async def _read_time(message: Message, context: AppContext, t: Texts, text: str) -> int | None:
+    """The time typed for the closing or the reminder; None (after saying how to write it) when
+    it cannot be read or is past."""
+    services = context.services
+    try:
+        moment = parse_datetime(text, services.clock.now(), services.config.bot.timezone)
+    except DateError as exc:
+        await message.reply_text(
+            t._("That time is already past. Send a future time like 3.12.2026 18.00.")
+            if exc.reason == "past"
+            else t._("Send the time like 3.12.2026 18.00 or 3.12. klo 18.")
+        )
+        return None
+    return int(moment.timestamp())
 
 
 async def _take_closing(
     message: Message, context: AppContext, t: Texts, draft: Draft, text: str
 ) -> None:
-    services = context.services
-    try:
-        moment = parse_datetime(text, services.clock.now(), services.config.bot.timezone)
-    except DateError as exc:
-        await message.reply_text(_time_problem(t, exc))
-        return
-    await _closing_chosen(message, context, t, draft, int(moment.timestamp()))
+    closes_at = await _read_time(message, context, t, text)
+    if closes_at is not None:
+        await _closing_chosen(message, context, t, draft, closes_at)
 
 
 async def _closing_chosen(
@@ -437,13 +426,9 @@ async def _closing_chosen(
 async def _take_reminder(
     message: Message, context: AppContext, t: Texts, draft: Draft, text: str
 ) -> None:
-    services = context.services
-    try:
-        moment = parse_datetime(text, services.clock.now(), services.config.bot.timezone)
-    except DateError as exc:
-        await message.reply_text(_time_problem(t, exc))
-        return
-    await _reminder_chosen(message, context, t, draft, int(moment.timestamp()))
+    reminder_at = await _read_time(message, context, t, text)
+    if reminder_at is not None:
+        await _reminder_chosen(message, context, t, draft, reminder_at)
 
 
 async def _reminder_chosen(
@@ -640,7 +625,7 @@ async def _send(message: Message, context: AppContext, t: Texts, draft: Draft) -
     services = context.services
     assert draft.choice is not None
     # Scope is checked again at the moment of sending.
-    if await service.audience_problem(services.events, draft.user_id, draft.choice.spec):
+    if await audience_problem(services.events, draft.user_id, draft.choice.spec):
         _store(context, None)
         await message.reply_text(
             t._("That audience is outside the areas you coordinate. Nothing was sent.")
@@ -797,7 +782,7 @@ def _tap_answer(t: Texts, outcome: service.Outcome) -> str:
         labels = ", ".join(str(c) for c in outcome.choices)
     else:
         labels = ", ".join(question.options[c] for c in outcome.choices)
-    return _short(t._("Saved: {answer}", answer=labels), 190)
+    return shorten(t._("Saved: {answer}", answer=labels), 190)
 
 
 def _write_prompt(t: Texts, outcome: service.Outcome) -> str:
@@ -816,7 +801,7 @@ def _write_prompt(t: Texts, outcome: service.Outcome) -> str:
         lines.append(t._("👤 The coordinators see your name with it."))
     if outcome.text:
         lines.append(
-            t._("Your earlier answer is replaced: “{text}”", text=_short(outcome.text, 200))
+            t._("Your earlier answer is replaced: “{text}”", text=shorten(outcome.text, 200))
         )
     return "\n".join(lines)
 
@@ -861,7 +846,7 @@ async def deep_link(update: Update, context: AppContext) -> None:
     await message.reply_text(_write_prompt(t, outcome))
 
 
-# /cancel and the draft guard
+# /cancel
 
 
 async def cancel_command(update: Update, context: AppContext) -> None:
@@ -879,16 +864,6 @@ async def cancel_command(update: Update, context: AppContext) -> None:
         await message.reply_text(t._("Stopped; no answer was saved."))
         return
     await feedback.cancel_command(update, context)
-
-
-async def draft_guard(update: Update, context: AppContext) -> None:
-    """Any other command in the private chat ends an answer draft (/cancel answers itself)."""
-    user, message = update.effective_user, update.effective_message
-    words = (message.text or "").split() if message is not None else []
-    command = words[0].split("@")[0] if words else ""
-    if user is None or command == "/cancel":
-        return
-    await service.drop_text(context.services.events, user.id)
 
 
 # Results
@@ -987,7 +962,7 @@ async def results_tap(update: Update, context: AppContext) -> None:
         await context.bot.send_photo(
             message.chat.id,
             InputFile(png, filename=f"poll-{poll.id}.png"),
-            caption=t._("📊 {title}", title=_short(poll.title, 200)),
+            caption=t._("📊 {title}", title=shorten(poll.title, 200)),
         )
     elif action == "x":
         await query.answer()
@@ -1023,16 +998,12 @@ async def results_tap(update: Update, context: AppContext) -> None:
 
 
 def deep_link_handler() -> BaseHandler[Update, AppContext, None]:
-    return CommandHandler(
-        "start",
-        deep_link,
-        filters=filters.ChatType.PRIVATE
-        & filters.Regex(rf"^/start(@\w+)? {service.DEEP_LINK_PREFIX}"),
-    )
+    return drafts.start_link(service.DEEP_LINK_PREFIX, deep_link)
 
 
 def draft_guard_handlers() -> list[BaseHandler[Update, AppContext, None]]:
-    return [MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, draft_guard)]
+    """Any other command in the private chat ends an answer draft (/cancel answers itself)."""
+    return drafts.drop_on_command(service.drop_text)
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, None]]:

@@ -11,15 +11,15 @@ import pytest
 from bot.__main__ import main
 from storage import subscriptions
 from storage.subscriptions import Area
+from tests.factories import ADMIN, admin_user, appoint, publish_forum
 from tests.harness import BotHarness
-from tests.test_e2e_events import ADMIN, _admin, appoint, publish_forum
 
 
 async def test_announce_to_those_who_answered(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        admin = _admin(h)
+        admin = admin_user(h)
         await admin.send("/start")
         people = []
         for name in ("Liisa", "Matti", "Olli"):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 
 from icalendar import Calendar
@@ -14,58 +13,17 @@ from icalendar import Calendar
 from storage import chats, profiles, rsvps, subscriptions
 from storage.profiles import Profile
 from storage.subscriptions import Area
+from tests.factories import ADMIN, JOENSUU, admin_user, appoint, publish_forum, subscriber
 from tests.harness import BotHarness, ChatUser
-
-ADMIN = 7000
-JOENSUU = "167"
-
-
-def _admin(h: BotHarness) -> ChatUser:
-    user = h.sandbox.add_user("Anna Admin", language_code="en", user_id=ADMIN)
-    return ChatUser(h, user, h.sandbox.private_chat(user))
-
-
-async def _subscriber(h: BotHarness, name: str, themes: list[str]) -> ChatUser:
-    person = h.user(name, language_code="en")
-    await person.send("/start")
-    await subscriptions.replace(h.services.db, person.id, [Area("municipality", JOENSUU)], themes)
-    return person
-
-
-async def appoint(h: BotHarness, admin: ChatUser, name: str, scope: str) -> ChatUser:
-    await admin.send(f"/coordinatorlink {scope}")
-    link = re.search(r"start=(coord_[A-Za-z0-9_-]+)", admin.last_message().text)
-    assert link, admin.last_message().text
-    coordinator = h.user(name, language_code="en")
-    await coordinator.send(f"/start {link.group(1)}")
-    assert "You are now a coordinator for" in coordinator.last_message().text
-    return coordinator
-
-
-async def publish_forum(coordinator: ChatUser, *, capacity: str = "3") -> None:
-    await coordinator.send("/newevent")
-    await coordinator.tap("Association forum")
-    await coordinator.send("Järjestöfoorumi <hyvinvointi> 🌿")
-    await coordinator.send("ti 1.12. 17:30")
-    await coordinator.send("2 h")
-    await coordinator.send("Carelicum, Koskikatu 5, Joensuu https://meet.example/forum")
-    await coordinator.send("Joensuu")
-    await coordinator.tap("Health")
-    await coordinator.tap("Done ▶")
-    await coordinator.tap("Skip")
-    await coordinator.send(capacity)
-    await coordinator.tap("No deadline")
-    await coordinator.tap("Done ▶")
-    await coordinator.tap("📣 Publish")
 
 
 async def test_coordinator_publishes_and_people_rsvp(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        admin = _admin(h)
+        admin = admin_user(h)
         await admin.send("/start")
-        liisa = await _subscriber(h, "Liisa", ["health"])
-        matti = await _subscriber(h, "Matti", ["*"])  # all themes
-        other = await _subscriber(h, "Olli", ["culture"])  # not invited: theme does not meet
+        liisa = await subscriber(h, "Liisa", ["health"])
+        matti = await subscriber(h, "Matti", ["*"])  # all themes
+        other = await subscriber(h, "Olli", ["culture"])  # not invited: theme does not meet
         pekka = h.sandbox.add_user("Pekka", language_code="en")
         group = h.sandbox.add_group("Kylä", members=[pekka], admins=[pekka], bot_present=True)
         await chats.upsert(h.services.db, group.id, "group", "Kylä")
@@ -140,10 +98,10 @@ async def test_coordinator_publishes_and_people_rsvp(tmp_path: Path) -> None:
 
 async def test_edit_sends_new_ics_and_cancel_tells_everyone(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        admin = _admin(h)
+        admin = admin_user(h)
         await admin.send("/start")
-        liisa = await _subscriber(h, "Liisa", ["health"])
-        matti = await _subscriber(h, "Matti", ["health"])
+        liisa = await subscriber(h, "Liisa", ["health"])
+        matti = await subscriber(h, "Matti", ["health"])
         await publish_forum(admin, capacity="40")
         await h.services.delivery.wait_idle()
         await liisa.tap("✅ Coming")
@@ -182,9 +140,9 @@ async def test_edit_sends_new_ics_and_cancel_tells_everyone(tmp_path: Path) -> N
 
 async def test_events_list_deep_link_and_calendar_button(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        admin = _admin(h)
+        admin = admin_user(h)
         await admin.send("/start")
-        liisa = await _subscriber(h, "Liisa", ["health"])
+        liisa = await subscriber(h, "Liisa", ["health"])
         for _ in range(6):
             await publish_forum(admin, capacity="40")
         await h.services.delivery.wait_idle()

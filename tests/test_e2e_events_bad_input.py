@@ -9,8 +9,8 @@ from pathlib import Path
 from bot.event_cards import sign
 from storage import rsvps, subscriptions
 from storage.subscriptions import Area
+from tests.factories import ADMIN, admin_user, appoint, publish_forum
 from tests.harness import BotHarness, ChatUser
-from tests.test_e2e_events import ADMIN, _admin, appoint, publish_forum
 
 
 async def _count_events(h: BotHarness) -> int:
@@ -33,7 +33,7 @@ async def test_participants_cannot_use_coordinator_commands(tmp_path: Path) -> N
 
 async def test_links_work_once_expire_and_revoking_ends_the_role(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        admin = _admin(h)
+        admin = admin_user(h)
         await admin.send("/coordinatorlink Atlantis")
         assert "I did not recognise: Atlantis." in admin.last_message().text
         await admin.send("/coordinatorlink Joensuu")
@@ -66,7 +66,7 @@ async def test_links_work_once_expire_and_revoking_ends_the_role(tmp_path: Path)
 
 async def test_wizard_refuses_bad_answers_and_foreign_municipalities(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        admin = _admin(h)
+        admin = admin_user(h)
         kaisa = await appoint(h, admin, "Kaisa", "Joensuu")
         await kaisa.send("/newevent")
         await kaisa.send("just text")
@@ -108,7 +108,7 @@ async def test_wizard_refuses_bad_answers_and_foreign_municipalities(tmp_path: P
 
 async def test_forged_stale_and_closed_buttons_change_nothing(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        admin = _admin(h)
+        admin = admin_user(h)
         liisa = h.user("Liisa", language_code="en")
         await liisa.send("/start")
         await subscriptions.replace(
@@ -155,7 +155,7 @@ async def test_an_abandoned_draft_times_out(tmp_path: Path) -> None:
     async with BotHarness.start(
         tmp_path, admins=frozenset({ADMIN}), wizard_timeout=timedelta(seconds=0.3)
     ) as h:
-        admin: ChatUser = _admin(h)
+        admin: ChatUser = admin_user(h)
         await admin.send("/newevent")
         await h.sandbox.wait_for(lambda: "draft expired" in admin.last_message().text, timeout=5)
         await admin.send("Järjestöfoorumi")  # no draft any more: not taken as a title

@@ -11,33 +11,26 @@ from pathlib import Path
 
 from bot import feedback as service
 from bot.event_cards import sign
-from bot.event_fields import EventFields
-from bot.events import publish
 from handlers.keyboards import encode
 from storage import chats, events, feedback, subscriptions
 from storage.subscriptions import Area
+from tests.factories import (
+    ADMIN,
+    admin_user,
+    appoint,
+    delivered,
+    forum_fields,
+    publish_delivered,
+    subscriber,
+)
 from tests.harness import BotHarness, ChatUser
-from tests.test_e2e_events import ADMIN, JOENSUU, _admin, _subscriber, appoint
 
 QUESTION = "How useful was Järjestöfoorumi?"
 
 
 async def _publish(h: BotHarness, coordinator: ChatUser) -> int:
-    start = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
-    fields = EventFields(
-        kind="forum",
-        title="Järjestöfoorumi",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        place="Carelicum, Joensuu",
-        online_url="",
-        municipalities=(JOENSUU,),
-        themes=("health",),
-    )
-    event_id, _queued = await publish(h.services.events, fields, coordinator.id)
-    h.services.delivery.wake()
-    await h.services.delivery.wait_idle()
-    return event_id
+    fields = forum_fields(datetime(2026, 12, 1, 15, 30, tzinfo=UTC))
+    return await publish_delivered(h, fields, coordinator.id)
 
 
 async def _open_round(h: BotHarness, event_id: int) -> int:
@@ -46,18 +39,17 @@ async def _open_round(h: BotHarness, event_id: int) -> int:
     assert event is not None
     async with h.services.db.transaction() as tx:
         queued = await service.open_round(h.services.events, tx, event, h.services.db.now())
-    h.services.delivery.wake()
-    await h.services.delivery.wait_idle()
+    await delivered(h)
     return queued
 
 
 async def _setup(h: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser, ChatUser, int]:
-    admin = _admin(h)
+    admin = admin_user(h)
     await admin.send("/start")
     coordinator = await appoint(h, admin, "Kaisa", "Joensuu")
-    liisa = await _subscriber(h, "Liisa", ["health"])
-    matti = await _subscriber(h, "Matti", ["health"])
-    pekka = await _subscriber(h, "Pekka", ["health"])
+    liisa = await subscriber(h, "Liisa", ["health"])
+    matti = await subscriber(h, "Matti", ["health"])
+    pekka = await subscriber(h, "Pekka", ["health"])
     event_id = await _publish(h, coordinator)
     await liisa.tap("✅ Coming")
     await matti.tap("❔ Maybe")
@@ -184,7 +176,7 @@ async def test_refusals(tmp_path: Path) -> None:
 
 async def test_group_questionnaire_and_comment_link(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        admin = _admin(h)
+        admin = admin_user(h)
         await admin.send("/start")
         ville = h.sandbox.add_user("Ville", language_code="en")
         outsider = h.sandbox.add_user("Outi", language_code="en")

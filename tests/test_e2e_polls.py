@@ -16,8 +16,8 @@ from handlers.keyboards import encode
 from storage import chats, polls, profiles, schedule, subscriptions
 from storage.profiles import Profile
 from storage.subscriptions import Area
+from tests.factories import ADMIN, JOENSUU, admin_user, appoint, delivered, subscriber
 from tests.harness import BotHarness, ChatUser
-from tests.test_e2e_events import ADMIN, JOENSUU, _admin, _subscriber, appoint
 
 QUESTION = "Which evening suits the next forum?"
 CLOSES = "3.12.2026 18.00"  # the harness starts on 25.11.2026
@@ -54,11 +54,6 @@ async def _create(
     await coordinator.tap("📣 Send the poll")
 
 
-async def _delivered(h: BotHarness) -> None:
-    h.services.delivery.wake()
-    await h.services.delivery.wait_idle()
-
-
 async def _vote(h: BotHarness, person: ChatUser, options: list[int], *, index: int = 0) -> None:
     """Answer the index-th native poll in the person's private chat."""
     found = [m for m in person.messages() if m.poll is not None]
@@ -70,12 +65,12 @@ async def _vote(h: BotHarness, person: ChatUser, options: list[int], *, index: i
 
 
 async def _setup(h: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser, ChatUser]:
-    admin = _admin(h)
+    admin = admin_user(h)
     await admin.send("/start")
     coordinator = await appoint(h, admin, "Kaisa", "Joensuu")
-    liisa = await _subscriber(h, "Liisa", ["health"])
-    matti = await _subscriber(h, "Matti", ["*"])
-    pekka = await _subscriber(h, "Pekka", ["culture"])
+    liisa = await subscriber(h, "Liisa", ["health"])
+    matti = await subscriber(h, "Matti", ["*"])
+    pekka = await subscriber(h, "Pekka", ["culture"])
     return coordinator, liisa, matti, pekka
 
 
@@ -98,7 +93,7 @@ async def test_single_choice_native_poll_in_private_chats(tmp_path: Path) -> Non
             "📊 Poll 1 is on its way to 3 chats. Results: /poll 1"
             in coordinator.last_message().text
         )
-        await _delivered(h)
+        await delivered(h)
 
         intro, question = liisa.messages()[-2:]
         assert "🙈 Anonymous: the coordinators see only totals" in intro.text
@@ -160,7 +155,7 @@ async def test_multiple_choice_native_and_group_toggles_each_member(tmp_path: Pa
             [("Which themes for spring?", "☑️ Several choices", "Health\nCulture\nSports")],
             mode="👥 Each member",
         )
-        await _delivered(h)
+        await delivered(h)
         native = liisa.last_message().poll
         assert native is not None and native.allows_multiple_answers
         await _vote(h, liisa, [0, 2])
@@ -205,7 +200,7 @@ async def test_survey_with_scale_and_free_text(tmp_path: Path) -> None:
                 ("What should the spring workshop be about?", "✍️ Free text", ""),
             ],
         )
-        await _delivered(h)
+        await delivered(h)
         intro = _message_with(liisa, "A survey: 2 questions")
         assert "🙈 Anonymous" in intro.text
         scale = _message_with(liisa, "1/2 · How useful are the forums?")
@@ -283,7 +278,7 @@ async def _resident(h: BotHarness, name: str, code: str) -> ChatUser:
 
 async def test_anonymous_splits_csv_and_named_results(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        admin = _admin(h)
+        admin = admin_user(h)
         await admin.send("/start")
         coordinator = await appoint(h, admin, "Kaisa", "Joensuu, Outokumpu, Liperi")
         joensuu = [await _resident(h, f"J{i}", "167") for i in range(3)]
@@ -295,7 +290,7 @@ async def test_anonymous_splits_csv_and_named_results(tmp_path: Path) -> None:
             [(QUESTION, "🔘 One choice", "Tuesday\nWednesday")],
             audience="Joensuu, Outokumpu, Liperi",
         )
-        await _delivered(h)
+        await delivered(h)
         for person in everyone:
             await _vote(h, person, [0 if person in joensuu else 1])
         await coordinator.send("/poll 1")
@@ -340,7 +335,7 @@ async def test_anonymous_splits_csv_and_named_results(tmp_path: Path) -> None:
             audience="Joensuu",
             privacy="👤 Named",
         )
-        await _delivered(h)
+        await delivered(h)
         assert "👤 Named: the coordinators see your name with your answers." in (
             joensuu[0].messages()[-2].text
         )
@@ -366,7 +361,7 @@ async def _at(h: BotHarness, moment: datetime) -> None:
     h.clock.set(moment)
     await h.services.scheduler.extend()
     await h.services.scheduler.run_due()
-    await _delivered(h)
+    await delivered(h)
 
 
 def _reminders(person: ChatUser) -> list[str]:
@@ -389,7 +384,7 @@ async def test_reminder_to_non_answerers_closing_and_late_answers(tmp_path: Path
             coordinator.last_message().text
         )
         await coordinator.tap("📣 Send the poll")
-        await _delivered(h)
+        await delivered(h)
         job = await schedule.get(h.services.db, "poll_reminder:1")
         assert (
             job is not None and job.due_at == datetime(2026, 12, 1, 20, 0, tzinfo=UTC).timestamp()
@@ -436,13 +431,13 @@ async def test_close_now_from_the_results(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
         coordinator, liisa, _matti, _pekka = await _setup(h)
         await _create(coordinator, [(QUESTION, "🔢 Scale 1–5", "")])
-        await _delivered(h)
+        await delivered(h)
         await liisa.tap("3")
         await coordinator.send("/poll 1")
         await coordinator.tap("🔒 Close now")
         await coordinator.tap("🔒 Yes, close it")
         assert coordinator.last_answer() == "Poll 1 is closed."
-        await _delivered(h)
+        await delivered(h)
         job = await schedule.get(h.services.db, "poll_close:1")
         assert job is not None and job.state == "cancelled"
         await liisa.tap("5")
@@ -492,7 +487,7 @@ async def test_bad_input_is_refused_and_nothing_is_stored(tmp_path: Path) -> Non
         assert await h.services.db.fetchval("SELECT count(*) FROM polls") == 0
 
         await _create(coordinator, [(QUESTION, "🔢 Scale 1–5", "")])
-        await _delivered(h)
+        await delivered(h)
         card = _message_with(liisa, QUESTION)
         data = card.button("4")
         assert data is not None and data.callback_data is not None

@@ -20,8 +20,16 @@ from bot.events import publish
 from handlers.keyboards import encode
 from storage import chats, events, feedback, privacy, roles, rsvps, schedule, subscriptions, users
 from storage.subscriptions import Area
+from tests.factories import (
+    ADMIN,
+    JOENSUU,
+    admin_user,
+    appoint,
+    forum_fields,
+    publish_delivered,
+    subscriber,
+)
 from tests.harness import BotHarness, ChatUser
-from tests.test_e2e_events import ADMIN, JOENSUU, _admin, _subscriber, appoint
 from tests.test_e2e_feedback import _open_round, _setup
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -68,7 +76,7 @@ async def test_privacy_in_three_languages(tmp_path: Path) -> None:
             assert title in text and retention in text
             assert "/mydata" in text and "/forget" in text
             assert "configuration" not in text  # the configured admins' note is theirs only
-        admin = _admin(h)
+        admin = admin_user(h)
         await admin.send("/privacy")
         assert "you stay an administrator until the configuration changes" in (
             admin.last_message().text
@@ -240,7 +248,7 @@ async def service_reminder(h: BotHarness, tx: Any, event_id: int) -> None:
 
 async def test_cancel_keeps_everything(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path) as h:
-        liisa = await _subscriber(h, "Liisa", ["health"])
+        liisa = await subscriber(h, "Liisa", ["health"])
         await liisa.send("/forget")
         await liisa.tap("Cancel")
         assert liisa.last_message().text == "Cancelled: nothing was deleted."
@@ -250,8 +258,8 @@ async def test_cancel_keeps_everything(tmp_path: Path) -> None:
 
 async def test_nobody_else_can_confirm(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path) as h:
-        liisa = await _subscriber(h, "Liisa", ["health"])
-        matti = await _subscriber(h, "Matti", ["health"])
+        liisa = await subscriber(h, "Liisa", ["health"])
+        matti = await subscriber(h, "Matti", ["health"])
         await liisa.send("/forget")
         confirm = liisa.last_message()
         button = confirm.button(YES)
@@ -283,23 +291,13 @@ async def test_nobody_else_can_confirm(tmp_path: Path) -> None:
 
 async def test_coordinator_and_configured_admin_forget_themselves(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        admin = _admin(h)
+        admin = admin_user(h)
         await admin.send("/start")
         kaisa = await appoint(h, admin, "Kaisa", "Joensuu")
-        liisa = await _subscriber(h, "Liisa", ["health"])
+        liisa = await subscriber(h, "Liisa", ["health"])
         start = datetime(2026, 12, 1, 17, 30, tzinfo=HELSINKI)
-        fields = EventFields(
-            kind="forum",
-            title="Foorumi",
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
-            place="Joensuu",
-            online_url="",
-            municipalities=(JOENSUU,),
-            themes=("health",),
-        )
-        event_id, _ = await publish(h.services.events, fields, kaisa.id)
-        await h.services.delivery.wait_idle()
+        fields = forum_fields(start, title="Foorumi", place="Joensuu")
+        event_id = await publish_delivered(h, fields, kaisa.id)
         await liisa.tap("✅ Coming")
         db = h.services.db
         await admin.send("/coordinatorlink Joensuu")  # an open link made by the admin
@@ -331,17 +329,7 @@ async def test_coordinator_and_configured_admin_forget_themselves(tmp_path: Path
 
 
 def _event(title: str, start: datetime) -> EventFields:
-    return EventFields(
-        kind="forum",
-        title=title,
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        place="Joensuu",
-        online_url="",
-        municipalities=(JOENSUU,),
-        themes=(),
-        reminders=(),
-    )
+    return forum_fields(start, title=title, place="Joensuu", themes=())
 
 
 async def _at(h: BotHarness, moment: datetime) -> None:
@@ -357,18 +345,16 @@ async def test_retention_anonymises_only_old_events_daily_once(tmp_path: Path) -
         assert job is not None and job.kind == "retention" and job.state == "pending"
         assert job.due_at == datetime(2026, 11, 26, 3, 30, tzinfo=HELSINKI).timestamp()
 
-        liisa = await _subscriber(h, "Liisa", ["*"])
-        matti = await _subscriber(h, "Matti", ["*"])
-        old, _ = await publish(
-            h.services.events, _event("Vanha", datetime(2026, 12, 1, 17, 0, tzinfo=HELSINKI)), None
+        liisa = await subscriber(h, "Liisa", ["*"])
+        matti = await subscriber(h, "Matti", ["*"])
+        old = await publish_delivered(
+            h, _event("Vanha", datetime(2026, 12, 1, 17, 0, tzinfo=HELSINKI)), None
         )
-        await h.services.delivery.wait_idle()
         await liisa.tap("✅ Coming")
         await matti.tap("❔ Maybe")
-        new, _ = await publish(
-            h.services.events, _event("Uusi", datetime(2027, 3, 1, 17, 0, tzinfo=HELSINKI)), None
+        new = await publish_delivered(
+            h, _event("Uusi", datetime(2027, 3, 1, 17, 0, tzinfo=HELSINKI)), None
         )
-        await h.services.delivery.wait_idle()
         await liisa.tap("✅ Coming")
         await subscriptions.add(db, liisa.id, [Area("municipality", "091")], [])
         counts = {e: await rsvps.counts(db, e) for e in (old, new)}

@@ -16,35 +16,17 @@ from bot.config import ReminderSettings
 from bot.event_fields import EventFields
 from bot.series import parse_rule
 from bot.series_publish import publish_series
-from storage import chat_settings, outbox, schedule, subscriptions
+from storage import chat_settings, outbox, schedule
 from storage import events as stored_events
-from storage.subscriptions import Area
+from tests.factories import forum_fields, subscriber
 from tests.harness import BotHarness, ChatUser
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-JOENSUU = "167"
 DAY = 86400
 
 
 def _forum(start: datetime, *, reminders: tuple[int, ...] = (7 * DAY, DAY, 7200)) -> EventFields:
-    return EventFields(
-        kind="forum",
-        title="Järjestöfoorumi",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        place="Carelicum, Joensuu",
-        online_url="",
-        municipalities=(JOENSUU,),
-        themes=(),
-        reminders=reminders,
-    )
-
-
-async def _subscriber(h: BotHarness, name: str) -> ChatUser:
-    person = h.user(name, language_code="en")
-    await person.send("/start")
-    await subscriptions.replace(h.services.db, person.id, [Area("municipality", JOENSUU)], ["*"])
-    return person
+    return forum_fields(start, themes=(), reminders=reminders)
 
 
 async def _publish(h: BotHarness, fields: EventFields) -> int:
@@ -69,8 +51,8 @@ def _reminders(person: ChatUser) -> list[str]:
 
 async def test_reminders_come_once_at_their_offsets_with_the_answer(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path) as h:
-        liisa = await _subscriber(h, "Liisa")
-        olli = await _subscriber(h, "Olli")
+        liisa = await subscriber(h, "Liisa", ["*"])
+        olli = await subscriber(h, "Olli", ["*"])
         start = datetime(2026, 12, 10, 18, 0, tzinfo=HELSINKI)
         event_id = await _publish(h, _forum(start))
         await liisa.tap("✅ Coming")
@@ -118,7 +100,7 @@ async def test_restart_sends_a_missed_reminder_once_and_skips_the_overtaken(
     tmp_path: Path,
 ) -> None:
     async with BotHarness.start(tmp_path) as h:
-        liisa = await _subscriber(h, "Liisa")
+        liisa = await subscriber(h, "Liisa", ["*"])
         start = datetime(2026, 12, 10, 18, 0, tzinfo=HELSINKI)
         event_id = await _publish(h, _forum(start))
         await liisa.tap("✅ Coming")
@@ -157,7 +139,7 @@ async def test_past_reminders_are_skipped_at_publish_and_edits_move_the_rest(
     tmp_path: Path,
 ) -> None:
     async with BotHarness.start(tmp_path) as h:
-        liisa = await _subscriber(h, "Liisa")
+        liisa = await subscriber(h, "Liisa", ["*"])
         # 1 day and 5 hours ahead: the 7-day reminder is already in the past.
         start = h.clock.now() + timedelta(days=1, hours=5)
         event_id = await _publish(h, _forum(start))
@@ -206,7 +188,7 @@ async def test_past_reminders_are_skipped_at_publish_and_edits_move_the_rest(
 
 async def test_quiet_hours_hold_reminders_but_not_cancellations(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path) as h:
-        liisa = await _subscriber(h, "Liisa")
+        liisa = await subscriber(h, "Liisa", ["*"])
         # 2 h before an 8:30 event is 6:30, inside the default quiet hours 21:00-08:00.
         start = datetime(2026, 12, 10, 8, 30, tzinfo=HELSINKI)
         event_id = await _publish(h, _forum(start, reminders=(7200,)))
@@ -244,7 +226,7 @@ async def test_quiet_hours_hold_reminders_but_not_cancellations(tmp_path: Path) 
 
 async def test_settings_quiet_hours_and_digest(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path) as h:
-        liisa = await _subscriber(h, "Liisa")
+        liisa = await subscriber(h, "Liisa", ["*"])
         await liisa.send("/settings quiet 25:00-08:00")
         assert "like 21:00-08:00" in liisa.last_message().text
         stored = await chat_settings.get(h.services.db, liisa.id)
@@ -288,8 +270,8 @@ async def test_settings_quiet_hours_and_digest(tmp_path: Path) -> None:
 async def test_nudge_reaches_only_the_invited_who_did_not_answer(tmp_path: Path) -> None:
     nudge = ReminderSettings(offsets=(), nudge=timedelta(days=3))
     async with BotHarness.start(tmp_path, reminders=nudge) as h:
-        liisa = await _subscriber(h, "Liisa")
-        olli = await _subscriber(h, "Olli")
+        liisa = await subscriber(h, "Liisa", ["*"])
+        olli = await subscriber(h, "Olli", ["*"])
         start = datetime(2026, 12, 10, 18, 0, tzinfo=HELSINKI)
         await _publish(h, _forum(start, reminders=()))
         await olli.tap("❌ Can't")
@@ -303,8 +285,8 @@ async def test_nudge_reaches_only_the_invited_who_did_not_answer(tmp_path: Path)
 
 async def test_feedback_round_opens_after_the_event_once(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path) as h:
-        liisa = await _subscriber(h, "Liisa")
-        olli = await _subscriber(h, "Olli")
+        liisa = await subscriber(h, "Liisa", ["*"])
+        olli = await subscriber(h, "Olli", ["*"])
         start = datetime(2026, 12, 10, 17, 0, tzinfo=HELSINKI)
         event_id = await _publish(h, _forum(start, reminders=()))
         await liisa.tap("❔ Maybe")
@@ -327,7 +309,7 @@ async def test_feedback_round_opens_after_the_event_once(tmp_path: Path) -> None
 
 async def test_feedback_is_not_sent_when_the_bot_was_down_all_week(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path) as h:
-        liisa = await _subscriber(h, "Liisa")
+        liisa = await subscriber(h, "Liisa", ["*"])
         start = datetime(2026, 12, 10, 17, 0, tzinfo=HELSINKI)
         event_id = await _publish(h, _forum(start, reminders=()))
         await liisa.tap("✅ Coming")
@@ -339,7 +321,7 @@ async def test_feedback_is_not_sent_when_the_bot_was_down_all_week(tmp_path: Pat
 
 async def test_a_series_date_is_invited_thirty_days_before_it(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path) as h:
-        liisa = await _subscriber(h, "Liisa")
+        liisa = await subscriber(h, "Liisa", ["*"])
         first = datetime(2026, 12, 1, 18, 0, tzinfo=HELSINKI)
         rule = parse_rule("FREQ=MONTHLY;BYDAY=1TU;COUNT=3")
         ids, invited = await publish_series(h.services.events, _forum(first), rule, None)

@@ -15,8 +15,8 @@ from handlers.vuosikello import _chunks
 from storage import events as stored_events
 from storage import rsvps
 from storage import series as stored_series
+from tests.factories import ADMIN, admin_user, appoint, subscriber
 from tests.harness import BotHarness, ChatUser
-from tests.test_e2e_events import ADMIN, _admin, _subscriber, appoint
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -47,9 +47,9 @@ def _local(timestamp: int) -> datetime:
 
 async def test_coordinator_publishes_a_series_with_answers_per_date(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        admin = _admin(h)
+        admin = admin_user(h)
         await admin.send("/start")
-        liisa = await _subscriber(h, "Liisa", ["health"])
+        liisa = await subscriber(h, "Liisa", ["health"])
         kaisa = await appoint(h, admin, "Kaisa", "Joensuu")
 
         await _to_preview(kaisa, "ti 1.12. 17:30")
@@ -130,7 +130,7 @@ async def test_coordinator_publishes_a_series_with_answers_per_date(tmp_path: Pa
 
 async def test_rules_that_never_occur_are_refused(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        admin = _admin(h)
+        admin = admin_user(h)
         await admin.send("/start")
         kaisa = await appoint(h, admin, "Kaisa", "Joensuu")
         await _to_preview(kaisa, "31.12.2026 18.00")
@@ -168,9 +168,9 @@ async def test_rules_that_never_occur_are_refused(tmp_path: Path) -> None:
 
 async def test_vuosikello_lists_the_year_and_sends_a_calendar(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        admin = _admin(h)
+        admin = admin_user(h)
         await admin.send("/start")
-        liisa = await _subscriber(h, "Liisa", ["health"])
+        liisa = await subscriber(h, "Liisa", ["health"])
         await _to_preview(admin, "ti 1.12. 17:30", title="Järjestöfoorumi <Joensuu>")
         await admin.tap("🔁 Repeat…")
         await admin.tap("Every first Tuesday of the month")

@@ -9,21 +9,19 @@ import io
 import json
 import sqlite3
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot import feedback as feedback_service
 from bot.__main__ import main
-from bot.event_fields import EventFields
-from bot.events import publish
 from storage import chats, events, feedback, profiles, subscriptions
 from storage.backup import copy
 from storage.profiles import Profile
 from storage.subscriptions import Area
+from tests.factories import ADMIN, JOENSUU, admin_user, forum_fields, publish_delivered, subscriber
 from tests.harness import BotHarness, ChatUser
-from tests.test_e2e_events import ADMIN, JOENSUU, _admin, _subscriber
 
 
 def _config_file(tmp_path: Path, db: Path) -> Path:
@@ -34,10 +32,10 @@ def _config_file(tmp_path: Path, db: Path) -> Path:
 
 async def _network(h: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser, int]:
     """An admin, two subscribers and an association group; one forum with answers and ratings."""
-    admin = _admin(h)
+    admin = admin_user(h)
     await admin.send("/start")
-    liisa = await _subscriber(h, "Liisa", ["health"])
-    matti = await _subscriber(h, "Matti", ["*"])
+    liisa = await subscriber(h, "Liisa", ["health"])
+    matti = await subscriber(h, "Matti", ["*"])
     pekka = h.sandbox.add_user("Pekka", language_code="en")
     group = h.sandbox.add_group("Kylä", members=[pekka], admins=[pekka], bot_present=True)
     db = h.services.db
@@ -45,20 +43,8 @@ async def _network(h: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser, int]:
     await chats.set_language(db, group.id, "en")
     await subscriptions.replace(db, group.id, [Area("region", "12")], ["health"])
     await profiles.save(db, Profile(group.id, "=Joensuun Kyläyhdistys", JOENSUU, (), None))
-    start = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
-    fields = EventFields(
-        kind="forum",
-        title="Järjestöfoorumi",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        place="Carelicum, Joensuu",
-        online_url="",
-        municipalities=(JOENSUU,),
-        themes=("health",),
-    )
-    event_id, _queued = await publish(h.services.events, fields, ADMIN)
-    h.services.delivery.wake()
-    await h.services.delivery.wait_idle()
+    fields = forum_fields(datetime(2026, 12, 1, 15, 30, tzinfo=UTC))
+    event_id = await publish_delivered(h, fields, ADMIN)
     await liisa.tap("✅ Coming")
     await matti.tap("❔ Maybe")
     in_group = ChatUser(h, pekka, group)

@@ -40,8 +40,6 @@ from bot.config import Config, ConfigError, WebhookSettings, parse_config
 from bot.config_values import parse_duration, parse_quiet_hours
 from bot.dates import parse_date, parse_datetime
 from bot.event_cards import sign
-from bot.event_fields import EventFields
-from bot.events import publish
 from bot.runner import ProcessedUpdates
 from bot.sandbox import Sandbox
 from bot.webhook import serving
@@ -49,8 +47,16 @@ from handlers.keyboards import MAX_CALLBACK_BYTES, decode, encode
 from storage import chats, events, profiles, subscriptions
 from storage.profiles import Profile
 from storage.subscriptions import Area
+from tests.factories import (
+    ADMIN,
+    JOENSUU,
+    admin_user,
+    appoint,
+    delivered,
+    forum_fields,
+    publish_delivered,
+)
 from tests.harness import START, TOKEN, BotHarness, ChatUser
-from tests.test_e2e_events import ADMIN, JOENSUU, _admin, appoint
 
 SORRY = "Sorry, something went wrong"
 GROUP_REFUSAL = "Only the group's administrators can change its settings."
@@ -91,24 +97,10 @@ def _no_failures(h: BotHarness) -> None:
     assert not unanswered, unanswered
 
 
-def _forum(start: datetime, **changes: Any) -> EventFields:
-    fields = EventFields(
-        kind="forum",
-        title="Järjestöfoorumi",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        place="Carelicum, Joensuu",
-        online_url="",
-        municipalities=(JOENSUU,),
-        themes=("health",),
-    )
-    return replace(fields, **changes)
-
-
 async def _world(h: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser, ChatUser, int]:
     """Admin, a participant (private), a group with an admin (Pekka) and a member (Aino), and a
     published event whose card reached the participant and the group."""
-    admin = _admin(h)
+    admin = admin_user(h)
     await admin.send("/start")
     liisa = h.user("Liisa", language_code="en")
     await liisa.send("/start")
@@ -121,11 +113,8 @@ async def _world(h: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser, ChatUser,
     await chats.set_language(db, group.id, "en")
     await subscriptions.replace(db, group.id, [Area("region", "12")], ["health"])
     await profiles.save(db, Profile(group.id, "Kyläyhdistys", JOENSUU, (), None))
-    event_id, _ = await publish(
-        h.services.events, _forum(datetime(2026, 12, 1, 15, 30, tzinfo=UTC)), ADMIN
-    )
-    h.services.delivery.wake()
-    await h.services.delivery.wait_idle()
+    fields = forum_fields(datetime(2026, 12, 1, 15, 30, tzinfo=UTC))
+    event_id = await publish_delivered(h, fields, ADMIN)
     return admin, liisa, ChatUser(h, pekka, group), ChatUser(h, aino, group), event_id
 
 
@@ -391,8 +380,7 @@ async def test_injection_shaped_long_and_rtl_text_is_stored_literally(tmp_path: 
         )
         async with db.transaction() as tx:
             await feedback_service.open_round(h.services.events, tx, event, db.now())
-        h.services.delivery.wake()
-        await h.services.delivery.wait_idle()
+        await delivered(h)
         await liisa.tap("4")
         await liisa.tap("💬 Add a comment")
         await liisa.send(INJECTIONS[0] + RTL_EMOJI)
