@@ -73,13 +73,14 @@ async def run_digest(env: EventEnv, tx: Writer, job: Job, now: int) -> str | Non
     settings = await chat_settings.get(tx, chat_id) if chat_id is not None else None
     if chat_id is None or settings is None or settings.digest_weekday is None:
         return "digest turned off"
-    chat = await chats.get(tx, chat_id)
-    if chat is None or not chat.active:
-        return "chat inactive"
     tz = env.config.bot.timezone
     next_due = next_slot(settings.digest_weekday, settings.digest_hour, tz, now)
     late = now - job.due_at > LATE_LIMIT.total_seconds()
+    # Moved on even for an inactive chat: one that comes back (/start) gets its digest again.
     await schedule.move(tx, job.key, next_due, now)
+    chat = await chats.get(tx, chat_id)
+    if chat is None or not chat.active:
+        return "chat inactive"
     if late:
         return None
     found, _total = await events.upcoming_for_chat(tx, chat_id, now, limit=MAX_EVENTS, offset=0)

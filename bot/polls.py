@@ -552,6 +552,10 @@ async def answer_native(
     ):
         return Outcome(poll, question, "bad_option", chat_id=found.chat_id)
     async with env.db.transaction() as tx:
+        # Closing may have committed since the check above: a vote racing it is not stored.
+        current = await stored.get(tx, found.poll_id)
+        if current is None or not current.is_open(now):
+            return Outcome(poll, question, "closed", chat_id=found.chat_id)
         await stored.save_choices(
             tx,
             found.poll_id,

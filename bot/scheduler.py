@@ -53,6 +53,8 @@ HORIZON = 12 * 3600
 MAX_JOBS = 5000
 _OWN_JOBS = (REFRESH_ID,)
 BATCH = 200
+RETRY_DELAY = 300
+RETRY_NOTE = "retrying after "
 
 
 class Scheduler:
@@ -166,6 +168,20 @@ class Scheduler:
         with contextlib.suppress(JobLookupError):
             self._aps.remove_job(key)
 
+    async def _record_failure(self, job: Job, now: int, error: str) -> Job | None:
+        try:
+            async with self._db.transaction() as tx:
+                if job.note.startswith(RETRY_NOTE):
+                    await schedule.claim(tx, job.key, "skipped", now, f"failed: {error}")
+                    return None
+                await schedule.retry_later(
+                    tx, job.key, now + RETRY_DELAY, f"{RETRY_NOTE}{error}", now
+                )
+                return await schedule.get(tx, job.key)
+        except Exception:  # the database itself fails: the row stays pending for the next run
+            log.exception("could not record the failure of job %s", job.key)
+            return None
+
     async def run_due(self) -> int:
         """Run every job due by the bot's clock; returns how many ran (done or skipped)."""
         ran = 0
@@ -203,11 +219,11 @@ class Scheduler:
             if note:
                 log.info("job %s skipped: %s", job.key, note)
         except Exception as exc:
-            # The transaction rolled back; record the failure so the job is not retried forever.
+            # The transaction rolled back. A passing problem (a locked database) gets one more
+            # try a few minutes later; a second failure is recorded, so a broken job is not
+            # retried forever.
             log.exception("job %s failed", job.key)
-            async with self._db.transaction() as tx:
-                await schedule.claim(tx, job.key, "skipped", now, f"failed: {type(exc).__name__}")
-            after = None
+            after = await self._record_failure(job, now, type(exc).__name__)
         if after is not None and after.state == "pending" and after.due_at <= self._horizon_end:
             self._add(job.key, after.due_at)  # a recurring job moved itself to its next time
         else:

@@ -134,6 +134,13 @@ async def migrate_id(tx: Writer, old_id: int, new_id: int, now: int) -> None:
         "UPDATE chats SET id = ?, type = 'supergroup', updated_at = ? WHERE id = ?",
         (new_id, now, old_id),
     )
+    # A job keyed by the chat id (the weekly digest) takes the new id into its key too, or the
+    # supergroup's own /settings would plan a second one beside it.
+    await tx.execute(
+        "UPDATE schedule SET key = 'digest:' || ?1, changed_at = ?2 "
+        "WHERE kind = 'digest' AND chat_id = ?1 AND key != 'digest:' || ?1",
+        (new_id, now),
+    )
 
 
 @dataclass(frozen=True, slots=True)

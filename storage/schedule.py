@@ -28,6 +28,7 @@ __all__ = [
     "move",
     "pending",
     "replan_event",
+    "retry_later",
     "upsert",
 ]
 
@@ -145,6 +146,15 @@ async def move(tx: Writer, key: str, due_at: int, now: int) -> None:
         "UPDATE schedule SET due_at = ?, state = 'pending', done_at = ?, note = '', "
         "changed_at = ? WHERE key = ?",
         (due_at, now, now, key),
+    )
+
+
+async def retry_later(tx: Writer, key: str, due_at: int, note: str, now: int) -> None:
+    """A pending job that failed, due again at `due_at`, with why in its note."""
+    await tx.execute(
+        "UPDATE schedule SET due_at = ?, note = ?, changed_at = ? WHERE key = ? "
+        "AND state = 'pending'",
+        (due_at, note, now, key),
     )
 
 

@@ -16,9 +16,10 @@ from bot.config import ReminderSettings
 from bot.event_fields import EventFields
 from bot.series import parse_rule
 from bot.series_publish import publish_series
-from storage import chat_settings, outbox, schedule
+from storage import chat_settings, chats, outbox, schedule, subscriptions
 from storage import events as stored_events
-from tests.factories import forum_fields, subscriber
+from storage.subscriptions import Area
+from tests.factories import JOENSUU, forum_fields, subscriber
 from tests.harness import BotHarness, ChatUser
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -343,3 +344,52 @@ async def test_a_series_date_is_invited_thirty_days_before_it(tmp_path: Path) ->
         await liisa.tap("✅ Coming", message_id=cards[-1].message_id)
         assert (await schedule.get(h.services.db, f"reminder:{ids[1]}:86400")) is not None
         assert (await schedule.get(h.services.db, f"invitation:{ids[2]}")) is not None
+
+
+async def test_digest_follows_a_group_upgraded_to_a_supergroup(tmp_path: Path) -> None:
+    # The digest row is keyed by the chat id; after the upgrade the supergroup's own choice
+    # must replace it, not run beside it (two digests a week, one on the old weekday).
+    async with BotHarness.start(tmp_path) as h:
+        pekka = h.user("Pekka", language_code="en")
+        group = h.sandbox.add_group(
+            "Kylä", members=[pekka.user], admins=[pekka.user], bot_present=True
+        )
+        in_group = pekka.in_chat(group)
+        await in_group.send("/start")
+        await subscriptions.replace(h.services.db, group.id, [Area("municipality", JOENSUU)], [])
+        await in_group.send("/settings digest tue 18")
+        assert "every Tuesday at 18:00" in in_group.last_message().text
+
+        supergroup = h.sandbox.migrate_to_supergroup(group)
+        await _publish(h, _forum(datetime(2026, 12, 10, 18, 0, tzinfo=HELSINKI)))
+        assert await chats.get(h.services.db, supergroup.id) is not None
+        in_super = pekka.in_chat(supergroup)
+        await in_super.send("/settings digest thu 18")
+        assert "every Thursday at 18:00" in in_super.last_message().text
+        await h.services.scheduler.settle()
+
+        def digests() -> int:
+            return sum(m.text.startswith("📰") for m in h.sandbox.messages(supergroup))
+
+        await _at(h, datetime(2026, 12, 1, 18, 0, tzinfo=HELSINKI))
+        assert digests() == 0  # Tuesday was the old choice
+        await _at(h, datetime(2026, 12, 3, 18, 0, tzinfo=HELSINKI))
+        assert digests() == 1
+
+
+async def test_digest_resumes_when_a_blocked_chat_comes_back(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        liisa = await subscriber(h, "Liisa", ["*"])
+        await liisa.send("/settings digest tue 18")
+        await _publish(h, _forum(datetime(2026, 12, 10, 18, 0, tzinfo=HELSINKI)))
+        await chats.deactivate(h.services.db, liisa.id, "blocked", h.services.db.now())
+
+        def digests() -> int:
+            return sum(m.text.startswith("📰") for m in liisa.messages())
+
+        await _at(h, datetime(2026, 12, 1, 18, 0, tzinfo=HELSINKI))
+        assert digests() == 0  # blocked: nothing sent
+        await liisa.send("/start")  # unblocked and back
+        assert (c := await chats.get(h.services.db, liisa.id)) is not None and c.active
+        await _at(h, datetime(2026, 12, 8, 18, 0, tzinfo=HELSINKI))
+        assert digests() == 1  # the weekly digest still comes
