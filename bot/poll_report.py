@@ -4,7 +4,8 @@ chart, and the short summary respondents may get when the poll closes.
 
 Who is a respondent: a person (their user id) in a private chat or, in a group where each member
 answers, in that group; or an association that answers once in its group. The response rate
-counts the chats asked that gave at least one answer.
+counts the chats asked that gave at least one answer (a private chat anonymised by /forget or
+retention still counts: see `storage.polls.asked_count` and `answered_count`).
 
 Anonymity (anonymous polls; named polls show everything to the poll's coordinators only):
 - the answers are read without user ids (`storage.polls.answers(with_people=False)`);
@@ -34,6 +35,7 @@ from bot.places import PlaceCatalog
 from storage import polls
 from storage.db import Database, Writer
 from storage.polls import AnswerRow, Poll, Question
+from storage.privacy import ANONYMOUS_CHAT
 from storage.subscriptions import ALL_THEMES
 
 __all__ = [
@@ -167,11 +169,13 @@ def compute(
     min_group = MIN_GROUP if poll.anonymous else 1
     by_question: dict[int, list[AnswerRow]] = defaultdict(list)
     everyone: set[Respondent] = set()
-    chats: set[int] = set()
+    # An answering chat; a private chat anonymised since (/forget, retention) is its pseudonym
+    # in the anonymous chat (as `storage.polls.answered_count` counts).
+    chats: set[Respondent] = set()
     for row in rows:
         by_question[row.question].append(row)
         everyone.add((row.chat_id, row.respondent))
-        chats.add(row.chat_id)
+        chats.add((row.chat_id, row.respondent if row.chat_id == ANONYMOUS_CHAT else 0))
     results = []
     for question in poll.questions:
         answers = by_question.get(question.position, [])

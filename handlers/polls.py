@@ -166,7 +166,7 @@ async def polls_command(update: Update, context: AppContext) -> None:
     rows = []
     for poll in found:
         asked = await stored.asked_count(services.db, poll.id)
-        answered = len(await stored.answered_chats(services.db, poll.id))
+        answered = await stored.answered_count(services.db, poll.id)
         state = t._("open") if poll.is_open(now) else t._("closed")
         lines.append(
             t._(

@@ -31,6 +31,7 @@ __all__ = [
     "add_recipients",
     "answer_of",
     "answered_chats",
+    "answered_count",
     "answers",
     "asked_count",
     "clear_answer",
@@ -332,16 +333,39 @@ async def recipients_of(db: Database | Writer, poll_id: int) -> list[Recipient]:
 
 
 async def asked_count(db: Database | Writer, poll_id: int) -> int:
+    """The chats asked: the recipients, plus the private chats anonymised since (chat 0, where
+    their answers went, does not count itself)."""
     return int(
-        await db.fetchval("SELECT count(*) FROM poll_recipients WHERE poll_id = ?", (poll_id,))
+        await db.fetchval(
+            "SELECT (SELECT count(*) FROM poll_recipients WHERE poll_id = ?1 AND chat_id != ?2) "
+            "+ (SELECT count(*) FROM poll_anonymised_recipients WHERE poll_id = ?1)",
+            (poll_id, privacy.ANONYMOUS_CHAT),
+        )
     )
 
 
 async def answered_chats(db: Database | Writer, poll_id: int) -> list[int]:
+    """The chats (still known) where someone answered: where the summary may go."""
     rows = await db.fetchall(
-        "SELECT DISTINCT chat_id FROM poll_answers WHERE poll_id = ? ORDER BY chat_id", (poll_id,)
+        "SELECT DISTINCT chat_id FROM poll_answers WHERE poll_id = ? AND chat_id != ? "
+        "ORDER BY chat_id",
+        (poll_id, privacy.ANONYMOUS_CHAT),
     )
     return [row[0] for row in rows]
+
+
+async def answered_count(db: Database | Writer, poll_id: int) -> int:
+    """How many chats asked answered something, anonymised private chats included (each of
+    them is its pseudonym in chat 0): the response rate's numerator, as `poll_report` counts."""
+    return int(
+        await db.fetchval(
+            "SELECT (SELECT count(DISTINCT chat_id) FROM poll_answers "
+            "        WHERE poll_id = ?1 AND chat_id != ?2) "
+            "+ (SELECT count(DISTINCT respondent) FROM poll_answers "
+            "   WHERE poll_id = ?1 AND chat_id = ?2)",
+            (poll_id, privacy.ANONYMOUS_CHAT),
+        )
+    )
 
 
 async def unanswered_chats(db: Database | Writer, poll_id: int) -> list[int]:
@@ -518,6 +542,15 @@ async def answers(db: Database | Writer, poll_id: int, *, with_people: bool) -> 
             (poll_id,),
         )
     }
+    # Answers moved to chat 0 take their own anonymised chat's attributes (by pseudonym).
+    anonymised = {
+        row[0]: (row[1], row[2], _themes(row[3]))
+        for row in await db.fetchall(
+            "SELECT respondent, association, municipality_code, themes "
+            "FROM poll_anonymised_recipients WHERE poll_id = ?",
+            (poll_id,),
+        )
+    }
     person = "user_id" if with_people else "NULL"
     rows = await db.fetchall(
         f"""
@@ -529,7 +562,10 @@ async def answers(db: Database | Writer, poll_id: int, *, with_people: bool) -> 
     found = []
     unknown: tuple[str | None, str | None, tuple[str, ...]] = (None, None, ())
     for question, chat_id, respondent, choice, text, user_id in rows:
-        association, municipality, themes = chats.get(chat_id, unknown)
+        if chat_id == privacy.ANONYMOUS_CHAT and respondent in anonymised:
+            association, municipality, themes = anonymised[respondent]
+        else:
+            association, municipality, themes = chats.get(chat_id, unknown)
         found.append(
             AnswerRow(
                 question,
@@ -591,8 +627,10 @@ async def clear_draft(db: Database | Writer, user_id: int) -> bool:
 
 
 # Personal data (see storage/privacy.py): /mydata exports a person's answers, the polls their
-# private chat was asked and the polls they made; /forget keeps their answers under a pseudonym
-# (one per poll, so answers to different polls cannot be linked) so that the counts stay right.
+# private chat was asked and the polls they made; /forget and the retention run keep answers
+# under a pseudonym (one per person and poll, so answers to different polls cannot be linked) and
+# a private chat's part of a poll as a row of poll_anonymised_recipients (migration 0008), so that
+# every figure of the poll stays the same: asked, answering chats, respondents, counts, splits.
 
 
 async def _export(db: Database, user_id: int) -> object:
@@ -637,29 +675,65 @@ async def _export(db: Database, user_id: int) -> object:
     return {"answers": answers, "asked": asked, "created": created, "answer_drafts": drafts}
 
 
+def _anonymise_chat(raw: sqlite3.Connection, poll_id: int, chat_id: int, pseudonym: int) -> int:
+    """A private chat's part of a poll without the chat: its answers move to the placeholder chat
+    under `pseudonym`, its recipient row becomes a poll_anonymised_recipients row (with what the
+    splits need only when it answered), its messages go. Returns the rows changed (answers
+    moved, plus one for the recipient)."""
+    found = raw.execute(
+        "SELECT association, municipality_code, themes FROM poll_recipients "
+        "WHERE poll_id = ? AND chat_id = ?",
+        (poll_id, chat_id),
+    ).fetchone()
+    if found is None:
+        return 0
+    answered = raw.execute(
+        "SELECT 1 FROM poll_answers WHERE poll_id = ? AND chat_id = ? LIMIT 1", (poll_id, chat_id)
+    ).fetchone()
+    association, municipality, themes = tuple(found) if answered else (None, None, "")
+    raw.execute(
+        "INSERT INTO poll_anonymised_recipients (poll_id, respondent, association, "
+        "municipality_code, themes) VALUES (?, ?, ?, ?, ?)",
+        (poll_id, pseudonym, association, municipality, themes),
+    )
+    moved = 0
+    if answered:
+        raw.execute(
+            "INSERT OR IGNORE INTO poll_recipients (poll_id, chat_id, is_group, themes) "
+            "VALUES (?, ?, 0, '')",
+            (poll_id, privacy.ANONYMOUS_CHAT),
+        )
+        moved = raw.execute(
+            "UPDATE poll_answers SET chat_id = ?, respondent = ?, user_id = NULL "
+            "WHERE poll_id = ? AND chat_id = ?",
+            (privacy.ANONYMOUS_CHAT, pseudonym, poll_id, chat_id),
+        ).rowcount
+    raw.execute("DELETE FROM poll_messages WHERE poll_id = ? AND chat_id = ?", (poll_id, chat_id))
+    raw.execute("DELETE FROM poll_recipients WHERE poll_id = ? AND chat_id = ?", (poll_id, chat_id))
+    return moved + 1
+
+
+def _anonymise_chats(raw: sqlite3.Connection, chats: Sequence[tuple[int, int, int]]) -> int:
+    """`_anonymise_chat` for each (poll, chat, pseudonym); the answers moved."""
+    return sum(_anonymise_chat(raw, *item) - 1 for item in chats)
+
+
 async def _forget(tx: Writer, person: privacy.Person) -> None:
     uid = person.user_id
     await tx.execute("DELETE FROM poll_text_drafts WHERE user_id = ?", (uid,))
     await tx.execute("UPDATE polls SET created_by = 0 WHERE created_by = ?", (uid,))
     kept = 0
-    # Answers given in the private chat: that chat is deleted (and its poll_recipients and
-    # poll_messages rows with it), so they move to the anonymous chat first.
-    private = await tx.fetchall(
-        "SELECT DISTINCT poll_id FROM poll_answers WHERE chat_id = ?", (uid,)
+    # The polls their private chat was asked: that chat is deleted (and its poll_recipients and
+    # poll_messages rows with it), so its part moves to the anonymous chat first.
+    asked = (
+        await tx.fetchall("SELECT poll_id FROM poll_recipients WHERE chat_id = ?", (uid,))
+        if person.private_chat
+        else []
     )
-    if person.private_chat and private:
+    if asked:
         await privacy.ensure_anonymous_chat(tx, person.now)
-    for (poll_id,) in private if person.private_chat else []:
-        await tx.execute(
-            "INSERT OR IGNORE INTO poll_recipients (poll_id, chat_id, is_group, themes) "
-            "VALUES (?, ?, 0, '')",
-            (poll_id, privacy.ANONYMOUS_CHAT),
-        )
-        kept += await tx.execute(
-            "UPDATE poll_answers SET chat_id = ?, respondent = ?, user_id = NULL "
-            "WHERE poll_id = ? AND chat_id = ?",
-            (privacy.ANONYMOUS_CHAT, person.pseudonym(f"poll:{poll_id}"), poll_id, uid),
-        )
+        moving = [(poll_id, uid, person.pseudonym(f"poll:{poll_id}")) for (poll_id,) in asked]
+        kept += await tx.run(lambda raw: _anonymise_chats(raw, moving))
     # Answers as a member of a group stay in the group; an association's answer stays the
     # association's, without who gave it.
     for (poll_id,) in await tx.fetchall(
@@ -677,12 +751,93 @@ async def _forget(tx: Writer, person: privacy.Person) -> None:
     person.counts["poll_answers"] = person.counts.get("poll_answers", 0) + kept
 
 
+_PRIVATE_CHATS = "SELECT id FROM chats WHERE type = 'private'"
+
+
+def _retain_poll(raw: sqlite3.Connection, poll_id: int) -> int:
+    """One old closed poll anonymised (see `_retain_polls`); the rows changed."""
+    changed = 0
+    aliases: dict[int, int] = {}
+
+    def alias(user_id: int) -> int:
+        if user_id not in aliases:
+            aliases[user_id] = privacy.new_pseudonym()
+        return aliases[user_id]
+
+    for (chat_id,) in raw.execute(
+        "SELECT chat_id FROM poll_recipients WHERE poll_id = ? AND is_group = 0 "
+        "AND chat_id != ? ORDER BY chat_id",
+        (poll_id, privacy.ANONYMOUS_CHAT),
+    ).fetchall():
+        # A private chat's id is its person's: their answers in groups get the same alias.
+        changed += _anonymise_chat(raw, poll_id, chat_id, alias(chat_id))
+    for (respondent,) in raw.execute(
+        "SELECT DISTINCT respondent FROM poll_answers WHERE poll_id = ? AND respondent > ? "
+        "ORDER BY respondent",
+        (poll_id, ASSOCIATION),
+    ).fetchall():
+        changed += raw.execute(
+            "UPDATE poll_answers SET respondent = ?, user_id = NULL "
+            "WHERE poll_id = ? AND respondent = ?",
+            (alias(respondent), poll_id, respondent),
+        ).rowcount
+    changed += raw.execute(
+        "UPDATE poll_answers SET user_id = NULL WHERE poll_id = ? AND user_id IS NOT NULL",
+        (poll_id,),
+    ).rowcount
+    changed += raw.execute(
+        f"DELETE FROM poll_messages WHERE poll_id = ? AND chat_id IN ({_PRIVATE_CHATS})",
+        (poll_id,),
+    ).rowcount
+    changed += raw.execute("DELETE FROM poll_text_drafts WHERE poll_id = ?", (poll_id,)).rowcount
+    return changed
+
+
+def _retain_polls(raw: sqlite3.Connection, cutoff: int, batch: int) -> privacy.RetainResult:
+    """Polls closed before `cutoff`: who answered (user ids, respondents that are people) goes
+    to pseudonyms, private chats to the anonymous chat as /forget does it, drafts and the
+    messages sent to private chats are deleted. Counts, splits and free-text answers stay."""
+    found = [
+        row[0]
+        for row in raw.execute(
+            f"""
+            SELECT p.id FROM polls p
+            WHERE p.state = 'closed' AND p.closed_at < ?1 AND (
+                EXISTS (SELECT 1 FROM poll_answers a WHERE a.poll_id = p.id
+                        AND (a.user_id IS NOT NULL OR a.respondent > ?2))
+                OR EXISTS (SELECT 1 FROM poll_recipients r WHERE r.poll_id = p.id
+                           AND r.is_group = 0 AND r.chat_id != ?3)
+                OR EXISTS (SELECT 1 FROM poll_text_drafts d WHERE d.poll_id = p.id)
+                OR EXISTS (SELECT 1 FROM poll_messages m WHERE m.poll_id = p.id
+                           AND m.chat_id IN ({_PRIVATE_CHATS})))
+            ORDER BY p.id LIMIT ?4
+            """,
+            (cutoff, ASSOCIATION, privacy.ANONYMOUS_CHAT, batch + 1),
+        ).fetchall()
+    ]
+    changed = sum(_retain_poll(raw, poll_id) for poll_id in found[:batch])
+    return privacy.RetainResult(changed, len(found) > batch)
+
+
+async def _retain(tx: Writer, retention: privacy.Retention) -> privacy.RetainResult:
+    await privacy.ensure_anonymous_chat(tx, retention.now)
+    return await tx.run(lambda raw: _retain_polls(raw, retention.cutoff, retention.batch))
+
+
 privacy.register(
     privacy.Section(
         "polls",
-        ("polls", "poll_recipients", "poll_answers", "poll_text_drafts", "poll_messages"),
+        (
+            "polls",
+            "poll_recipients",
+            "poll_anonymised_recipients",
+            "poll_answers",
+            "poll_text_drafts",
+            "poll_messages",
+        ),
         export=_export,
         forget=_forget,
+        retain=_retain,
     )
 )
 privacy.register(privacy.Section("poll_content", ("poll_questions", "poll_options")))

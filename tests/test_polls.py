@@ -152,3 +152,224 @@ async def test_forget_keeps_the_counts(tmp_path: Path) -> None:
         }
     finally:
         await db.close()
+
+
+# Figures that survive /forget and retention: asked, answered chats, respondents, counts, splits.
+
+_PEOPLE = {  # private chat → (municipality, themes)
+    41: ("167", ["health"]),
+    42: ("167", ["health", "youth"]),
+    43: ("167", ["youth"]),
+    44: ("091", ["health"]),
+    45: ("167", ["health"]),
+    46: ("091", ["youth"]),
+}
+GROUP = -5
+
+
+async def _survey(db: Database, *, closes_at: int = NOW + 3600) -> int:
+    """An anonymous survey asked in six private chats and one group (each member answers):
+    41 and 42 answer privately (41 also in the group), 43 never answers, 44–46 answer, and 47
+    answers in the group only. 42 is writing a free-text answer."""
+    for chat_id, (code, themes) in _PEOPLE.items():
+        await chats.upsert(db, chat_id, "private", None)
+        await subscriptions.replace(db, chat_id, [Area("municipality", code)], themes)
+    await chats.upsert(db, GROUP, "group", "Kylätoimikunta")
+    await subscriptions.replace(db, GROUP, [Area("municipality", "167")], ["*"])
+    async with db.transaction() as tx:
+        poll_id = await polls.create(
+            tx,
+            NewPoll(
+                (
+                    NewQuestion("single", "Which evening?", ("Tue", "Wed")),
+                    NewQuestion("scale", "How useful?"),
+                    NewQuestion("text", "Anything else?"),
+                ),
+                anonymous=True,
+                group_mode="member",
+                closes_at=closes_at,
+            ),
+            created_by=7,
+            now=NOW,
+        )
+        await polls.add_recipients(tx, poll_id, [*_PEOPLE, GROUP])
+        answers = {
+            (41, 41): (0, 4, "Kyllä"),
+            (42, 42): (1, 5, ""),
+            (44, 44): (0, 3, "Hyvä"),
+            (45, 45): (1, 4, ""),
+            (46, 46): (0, 2, ""),
+            (GROUP, 41): (1, 4, ""),
+            (GROUP, 47): (0, 5, "Ehkä"),
+        }
+        for (chat_id, person), (choice, scale, text) in answers.items():
+            await polls.save_choices(
+                tx, poll_id, 0, chat_id, person, [choice], user_id=person, now=NOW
+            )
+            await polls.save_choices(
+                tx, poll_id, 1, chat_id, person, [scale], user_id=person, now=NOW
+            )
+            if text:
+                await polls.save_text(
+                    tx, poll_id, 2, chat_id, person, text, user_id=person, now=NOW
+                )
+        await polls.start_draft(tx, 42, poll_id, 2, 42, NOW)
+    return poll_id
+
+
+async def _figures(db: Database, poll_id: int) -> tuple[object, ...]:
+    """Everything a coordinator sees: the rendered message (with every split), the CSV, and the
+    numbers the /polls list shows."""
+    from zoneinfo import ZoneInfo
+
+    from bot.config_values import DEFAULT_THEMES
+    from bot.i18n import Translator
+    from bot.places import load_catalog
+
+    poll = await polls.get(db, poll_id)
+    assert poll is not None
+    results = await poll_report.build(db, poll)
+    t = Translator("en", ZoneInfo("Europe/Helsinki")).texts("en")
+    catalog = load_catalog()
+    return (
+        results.asked,
+        results.answered_chats,
+        results.respondents,
+        [
+            (q.respondents, q.options, q.average, q.texts, q.by_municipality, q.by_theme)
+            for q in results.questions
+        ],
+        poll_report.render(results, t, catalog, DEFAULT_THEMES, now=NOW, full=True),
+        poll_report.answers_csv(results, t, catalog, DEFAULT_THEMES),
+        await polls.asked_count(db, poll_id),
+        await polls.answered_count(db, poll_id),
+    )
+
+
+async def test_forget_keeps_every_figure_of_a_poll(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.sqlite3", clock=lambda: float(NOW))
+    try:
+        poll_id = await _survey(db)
+        before = await _figures(db, poll_id)
+        assert before[:3] == (7, 6, 7)  # asked, answered chats, respondents
+        assert before[-2:] == (7, 6)
+        for person in (41, 42, 43):  # two private respondents and one who never answered
+            async with db.transaction() as tx:
+                await privacy.forget(tx, person, NOW)
+        assert await _figures(db, poll_id) == before
+        assert (
+            await db.fetchval(
+                "SELECT count(*) FROM poll_answers WHERE user_id IN (41, 42, 43) "
+                "OR respondent IN (41, 42, 43) OR chat_id IN (41, 42, 43)"
+            )
+            == 0
+        )
+        assert await db.fetchval("SELECT count(*) FROM poll_anonymised_recipients") == 3
+        # Only the respondents keep what the splits need; the one who never answered is a count.
+        assert [
+            tuple(r)
+            for r in await db.fetchall(
+                "SELECT municipality_code, themes FROM poll_anonymised_recipients "
+                "ORDER BY municipality_code NULLS FIRST, themes"
+            )
+        ] == [(None, ""), ("167", "health"), ("167", "health youth")]
+    finally:
+        await db.close()
+
+
+async def _rows(db: Database, poll_id: int) -> list[tuple[object, ...]]:
+    found = []
+    for table in ("poll_recipients", "poll_answers", "poll_messages", "poll_text_drafts"):
+        found += [
+            (table, *r)
+            for r in await db.fetchall(f"SELECT * FROM {table} WHERE poll_id = ?", (poll_id,))
+        ]
+    return found
+
+
+async def test_retention_anonymises_old_closed_polls_only(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.sqlite3", clock=lambda: float(NOW))
+    try:
+        old = await _survey(db)
+        async with db.transaction() as tx:
+            await polls.record_message(tx, old, 0, 44, 900, None)
+            await polls.record_message(tx, old, 0, GROUP, 901, None)
+            await polls.close(tx, old, NOW)
+        async with db.transaction() as tx:  # one person forgotten earlier: both must mix
+            await privacy.forget(tx, 43, NOW)
+        recent = await _survey(db, closes_at=NOW + 100 * 86400)
+        async with db.transaction() as tx:
+            await polls.close(tx, recent, NOW + 90 * 86400)
+        figures = {p: await _figures(db, p) for p in (old, recent)}
+        untouched = await _rows(db, recent)
+
+        retention = privacy.Retention(cutoff=NOW + 86400, now=NOW + 86400, batch=1)
+        async with db.transaction() as tx:
+            result = await polls._retain(tx, retention)
+        assert result.changed > 0 and not result.more
+        assert {p: await _figures(db, p) for p in (old, recent)} == figures
+        assert await _rows(db, recent) == untouched
+        assert (
+            await db.fetchval(
+                "SELECT count(*) FROM poll_answers WHERE poll_id = ?1 "
+                "AND (user_id IS NOT NULL OR respondent > 0)",
+                (old,),
+            )
+            == 0
+        )
+        assert [
+            tuple(r)
+            for r in await db.fetchall(
+                "SELECT chat_id, is_group FROM poll_recipients WHERE poll_id = ? ORDER BY chat_id",
+                (old,),
+            )
+        ] == [(GROUP, 1), (privacy.ANONYMOUS_CHAT, 0)]
+        assert [
+            tuple(r)
+            for r in await db.fetchall(
+                "SELECT chat_id FROM poll_messages WHERE poll_id = ?", (old,)
+            )
+        ] == [(GROUP,)]
+        assert (
+            await db.fetchval("SELECT count(*) FROM poll_text_drafts WHERE poll_id = ?", (old,))
+            == 0
+        )
+        assert await db.fetchval(
+            "SELECT count(*) FROM poll_anonymised_recipients WHERE poll_id = ?", (old,)
+        ) == len(_PEOPLE)
+        # The free-text answers are the results of their question: they stay.
+        assert (
+            await db.fetchval(
+                "SELECT count(*) FROM poll_answers WHERE poll_id = ? AND text != ''", (old,)
+            )
+            == 3
+        )
+
+        # Idempotent: a second run (by the registry, as the daily job runs it) changes nothing.
+        anonymised = await _rows(db, old)
+        async with db.transaction() as tx:
+            again = await privacy.retain(tx, retention)
+        assert again == privacy.RetainResult(0, False)
+        assert await _rows(db, old) == anonymised
+        assert {p: await _figures(db, p) for p in (old, recent)} == figures
+    finally:
+        await db.close()
+
+
+async def test_retention_of_polls_goes_in_batches(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.sqlite3", clock=lambda: float(NOW))
+    try:
+        first = await _survey(db)
+        second = await _survey(db)
+        async with db.transaction() as tx:
+            await polls.close(tx, first, NOW)
+            await polls.close(tx, second, NOW)
+        retention = privacy.Retention(cutoff=NOW + 1, now=NOW + 1, batch=1)
+        results = []
+        for _ in range(3):
+            async with db.transaction() as tx:
+                results.append(await polls._retain(tx, retention))
+        assert [r.more for r in results] == [True, False, False]
+        assert results[0].changed > 0 and results[1].changed > 0 and results[2].changed == 0
+    finally:
+        await db.close()
