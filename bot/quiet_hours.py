@@ -27,6 +27,9 @@ def quiet_until(quiet: QuietHours | None, moment: datetime, tz: ZoneInfo) -> dat
     if quiet.start > quiet.end and local.time().replace(tzinfo=None) >= quiet.start:
         day += timedelta(days=1)  # a window past midnight ends tomorrow morning
     end = datetime.combine(day, quiet.end, tz)
+    if end.timestamp() <= moment.timestamp():
+        # The night clocks go back: an end in the repeated hour means its second pass.
+        end = end.replace(fold=1)
     # A wall-clock end inside a DST gap does not exist; fold it forward to a real instant.
     return datetime.fromtimestamp(end.timestamp(), tz)
 

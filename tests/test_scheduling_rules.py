@@ -142,6 +142,12 @@ def test_quiet_hours_end_in_the_morning_and_hold_nothing_by_day() -> None:
     daytime = QuietHours(time(12, 0), time(13, 0))
     lunch = datetime(2026, 12, 11, 12, 15, tzinfo=HELSINKI)
     assert quiet_until(daytime, lunch, HELSINKI) == datetime(2026, 12, 11, 13, 0, tzinfo=HELSINKI)
+    # The night clocks go back (31.10.2027, 04:00 → 03:00): a window ending at 03:30 ends at
+    # the second 03:30, also for a moment in the repeated hour.
+    late = QuietHours(time(1, 0), time(3, 30))
+    second_pass = datetime(2027, 10, 31, 3, 10, fold=1, tzinfo=HELSINKI)
+    end = quiet_until(late, second_pass, HELSINKI)
+    assert end is not None and end.timestamp() - second_pass.timestamp() == 20 * 60
     # The night summer time starts: 03:00 does not exist, the window still ends at 08:00.
     dst = datetime(2027, 3, 28, 2, 30, tzinfo=HELSINKI)
     assert quiet_until(window, dst, HELSINKI) == datetime(2027, 3, 28, 8, 0, tzinfo=HELSINKI)
