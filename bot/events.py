@@ -196,11 +196,9 @@ async def publish_in(
     event = await events.get(tx, event_id)
     assert event is not None
     queued = 0
-    if invite_now or not event_schedule.invitation_waits(event, now):
-        queued = await queue_invitations(env, tx, event, now=now)
-        event = replace(event, broadcast_id=-1)  # planned as invited
-    await schedule.replan_event(tx, event_id, event_schedule.plan(event, env.config, now), now)
-    return event_id, queued
+    if invite_now:
+        event, queued = await queue_invitations(env, tx, event, now=now)
+    return event_id, queued + await _replan(env, tx, event, now)
 
 
 def card_message(
@@ -229,8 +227,11 @@ def card_message(
     return NewMessage(chat_id, kind, "sendMessage", params)
 
 
-async def queue_invitations(env: EventEnv, tx: Writer, event: Event, *, now: int) -> int:
-    """One invitation row per chat in the event's audience, in each chat's language."""
+async def queue_invitations(
+    env: EventEnv, tx: Writer, event: Event, *, now: int
+) -> tuple[Event, int]:
+    """One invitation row per chat in the event's audience, in each chat's language; the event
+    as it now is (with its invitations' broadcast) and how many were queued."""
     spec = AudienceSpec(
         municipalities=frozenset(event.municipalities), themes=frozenset(event.themes)
     )
@@ -256,7 +257,7 @@ async def queue_invitations(env: EventEnv, tx: Writer, event: Event, *, now: int
             texts[t.language] = card_text(event, t, env.catalog, env.themes)
         rows.append(card_message(env, event, t, recipient, chat_id, texts[t.language], now=now))
     await outbox.enqueue(tx, rows, now=now, broadcast_id=broadcast_id)
-    return len(recipients)
+    return replace(event, broadcast_id=broadcast_id), len(recipients)
 
 
 def _moved_far(before: Event, after: Event, tz_name: str) -> bool:
@@ -350,17 +351,19 @@ async def _edit_in(
     return EditOutcome(notified, everyone)
 
 
-async def _replan(env: EventEnv, tx: Writer, event: Event, now: int) -> None:
-    """Move the event's jobs to its new times; a later date of a series moved so close that
-    its invitation time has passed is invited now."""
+async def _replan(env: EventEnv, tx: Writer, event: Event, now: int) -> int:
+    """Plan the event's jobs for its current times; a later date of a series whose invitation
+    time has passed (it was published or moved that close) is invited now. Returns the
+    invitations queued."""
+    queued = 0
     if (
         event.state == "published"
         and event.broadcast_id is None
         and not event_schedule.invitation_waits(event, now)
     ):
-        await queue_invitations(env, tx, event, now=now)
-        event = replace(event, broadcast_id=-1)
+        event, queued = await queue_invitations(env, tx, event, now=now)
     await schedule.replan_event(tx, event.id, event_schedule.plan(event, env.config, now), now)
+    return queued
 
 
 async def cancel(env: EventEnv, event: Event) -> int:
