@@ -209,13 +209,13 @@ class Scheduler:
                     note: str | None = f"no runner for {job.kind}"
                 else:
                     note = await runner(tx, current, now)
-                after = await schedule.get(tx, job.key)
+                after: Job | None = await schedule.get(tx, job.key)
                 if after is None or after.state != "pending" or after.due_at <= now:
                     if note:
                         await schedule.claim(tx, job.key, "skipped", now, note)
                     else:
                         await schedule.claim(tx, job.key, "done", now)
-                after = await schedule.get(tx, job.key)
+                    after = None  # finished
             if note:
                 log.info("job %s skipped: %s", job.key, note)
         except Exception as exc:
