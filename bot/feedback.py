@@ -12,6 +12,7 @@ to another chat, or rewritten to another event, is refused.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -143,15 +144,30 @@ async def _check(
     return event, rsvp, None
 
 
-async def rate(env: EventEnv, event_id: int, user_id: int, rating: int) -> Outcome:
-    """Store a 1–5 rating; a second one replaces the first."""
-    if not 1 <= rating <= 5:
-        raise ValueError(f"rating out of range: {rating}")
+async def _answer(
+    env: EventEnv,
+    event_id: int,
+    user_id: int,
+    save: Callable[[Writer, rsvps.Rsvp, int], Awaitable[None]],
+) -> Outcome:
+    """Check the person may answer now, then `save` (with their RSVP, for the splits) in the
+    same transaction."""
     now = env.db.now()
     async with env.db.transaction() as tx:
         event, rsvp, problem = await _check(tx, event_id, user_id, now)
         if problem is not None or rsvp is None:
             return Outcome(event, problem=problem)
+        await save(tx, rsvp, now)
+        answer = await stored.get_answer(tx, event_id, user_id)
+    return Outcome(event, answer)
+
+
+async def rate(env: EventEnv, event_id: int, user_id: int, rating: int) -> Outcome:
+    """Store a 1–5 rating; a second one replaces the first."""
+    if not 1 <= rating <= 5:
+        raise ValueError(f"rating out of range: {rating}")
+
+    async def save(tx: Writer, rsvp: rsvps.Rsvp, now: int) -> None:
         await stored.save_rating(
             tx,
             event_id,
@@ -161,16 +177,12 @@ async def rate(env: EventEnv, event_id: int, user_id: int, rating: int) -> Outco
             municipality_code=rsvp.municipality_code,
             now=now,
         )
-        answer = await stored.get_answer(tx, event_id, user_id)
-    return Outcome(event, answer)
+
+    return await _answer(env, event_id, user_id, save)
 
 
 async def save_attended(env: EventEnv, event_id: int, user_id: int, attended: bool) -> Outcome:
-    now = env.db.now()
-    async with env.db.transaction() as tx:
-        event, rsvp, problem = await _check(tx, event_id, user_id, now)
-        if problem is not None or rsvp is None:
-            return Outcome(event, problem=problem)
+    async def save(tx: Writer, rsvp: rsvps.Rsvp, now: int) -> None:
         await stored.save_attended(
             tx,
             event_id,
@@ -180,20 +192,17 @@ async def save_attended(env: EventEnv, event_id: int, user_id: int, attended: bo
             municipality_code=rsvp.municipality_code,
             now=now,
         )
-        answer = await stored.get_answer(tx, event_id, user_id)
-    return Outcome(event, answer)
+
+    return await _answer(env, event_id, user_id, save)
 
 
 async def start_comment(env: EventEnv, event_id: int, user_id: int) -> Outcome:
     """After the checks, the person's next private message is their comment."""
-    now = env.db.now()
-    async with env.db.transaction() as tx:
-        event, _rsvp, problem = await _check(tx, event_id, user_id, now)
-        if problem is not None:
-            return Outcome(event, problem=problem)
+
+    async def save(tx: Writer, _rsvp: rsvps.Rsvp, now: int) -> None:
         await stored.start_draft(tx, user_id, event_id, now)
-        answer = await stored.get_answer(tx, event_id, user_id)
-    return Outcome(event, answer)
+
+    return await _answer(env, event_id, user_id, save)
 
 
 async def save_comment(env: EventEnv, user_id: int, text: str | None) -> Outcome:
