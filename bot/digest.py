@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.event_cards import time_line
+from bot.event_cards import listing_line
 from bot.events import EventEnv, texts_for_chat
 from bot.i18n import N_
 from storage import chat_settings, chats, events, outbox, schedule
@@ -90,15 +90,7 @@ async def run_digest(env: EventEnv, tx: Writer, job: Job, now: int) -> str | Non
     info = await chats.recipients(tx, [chat_id])
     t = texts_for_chat(env, info.get(chat_id))
     lines = [t._("📰 <b>Coming up in your areas</b> (next two weeks)")]
-    for event in soon:
-        lines.append(
-            t._(
-                "• {when}: {title} — /event {id}",
-                when=time_line(event, t),
-                title=event.title,
-                id=event.id,
-            )
-        )
+    lines += [listing_line(event, t) for event in soon]
     lines.append("")
     lines.append(t._("Change or stop the digest with /settings."))
     params: dict[str, object] = {"text": "\n".join(lines), "parse_mode": "HTML"}

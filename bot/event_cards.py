@@ -31,6 +31,7 @@ __all__ = [
     "callback_key",
     "card_keyboard",
     "card_text",
+    "listing_line",
     "location_line",
     "sign",
     "time_line",
@@ -82,6 +83,13 @@ def time_line(event: Event, t: Texts) -> str:
     if t.local(start).date() == t.local(end).date():
         return t._("{when}–{end}", when=t.when(start), end=t.clock(end))
     return t._("{when} – {end}", when=t.when(start), end=t.when(end))
+
+
+def listing_line(event: Event, t: Texts) -> str:
+    """One event in a list (the digest, /vuosikello): when, title and how to open it."""
+    return t._(
+        "• {when}: {title} (/event {id})", when=time_line(event, t), title=event.title, id=event.id
+    )
 
 
 def location_line(event: Event) -> str:

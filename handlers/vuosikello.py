@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot import vuosikello
 from bot.context import AppContext
-from bot.event_cards import time_line
+from bot.event_cards import listing_line
 from bot.i18n import Texts
 from bot.vuosikello import MAX_MESSAGE, Place, YearCalendar
 from handlers.common import echo, texts_for
@@ -36,14 +36,7 @@ def _lines(calendar: YearCalendar, t: Texts, heading: str) -> list[str]:
             month = this_month
             lines.append("")
             lines.append(t._("<b>{month}</b>", month=month))
-        lines.append(
-            t._(
-                "• {when}: {title} (/event {id})",
-                when=time_line(event, t),
-                title=event.title,
-                id=event.id,
-            )
-        )
+        lines.append(listing_line(event, t))
     return lines
 
 
