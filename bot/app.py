@@ -17,6 +17,7 @@ from bot.context import AppContext, AppState, BotApplication, Services
 from bot.delivery import DeliveryWorker
 from bot.event_cards import callback_key
 from bot.events import EventEnv
+from bot.http_client import AiohttpRequest
 from bot.i18n import Translator
 from bot.logs import CONTEXT_GROUP, context_handlers
 from bot.permissions import GroupAdminCache
@@ -61,6 +62,9 @@ Handlers = Sequence[BaseHandler[Update, AppContext, None]]
 # each handler's writes are one transaction, and per-user state (the /newevent draft) is only
 # touched by that user's own, sequential, taps and answers.
 UPDATE_CONCURRENCY = 64
+# Connections to the Bot API: every update handled side by side may be waiting on one, and the
+# delivery worker sends beside them.
+REQUEST_POOL_SIZE = 2 * UPDATE_CONCURRENCY
 
 
 def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
@@ -201,6 +205,9 @@ def build_application(
         .context_types(context_types)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=config.bot.timezone))
         .rate_limiter(SharedRateLimiter(config.delivery))
+        .request(AiohttpRequest(connection_pool_size=REQUEST_POOL_SIZE))
+        # getUpdates waits up to its long-poll timeout; PTB adds that to this read timeout.
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .concurrent_updates(UPDATE_CONCURRENCY)
         .post_init(_post_init)
         .post_stop(_post_stop)

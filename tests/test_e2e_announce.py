@@ -138,7 +138,7 @@ async def test_schedule_list_and_cancel(tmp_path: Path) -> None:
             [
                 r
                 for r in h.sandbox.requests
-                if r.method == "sendMessage" and r.params.get("chat_id") == str(ADMIN)
+                if r.method == "sendMessage" and str(r.params.get("chat_id")) == str(ADMIN)
             ]
         )  # nothing went to subscribers yet
         await admin.send("/announcements")
