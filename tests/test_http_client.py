@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from telegram import Bot, InputFile
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, TimedOut
 
 from bot.http_client import AiohttpRequest
@@ -90,7 +90,7 @@ async def test_uploads_go_as_multipart_with_json_encoded_fields(
             5,
             InputFile(b"BEGIN:VCALENDAR", filename="foorumi.ics"),
             caption="Kalenteriin",
-            reply_markup={"inline_keyboard": [[{"text": "OK", "callback_data": "x"}]]},
+            reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("OK", callback_data="x")]]),
         )
     method, content_type, body = rec.seen[-1]
     assert (method, content_type) == ("sendDocument", "multipart/form-data")
@@ -153,7 +153,7 @@ async def test_the_stand_in_accepts_what_it_sends() -> None:
             user.id,
             "<b>Foorumi</b>",
             parse_mode="HTML",
-            reply_markup={"inline_keyboard": [[{"text": "✅", "callback_data": "rsvp"}]]},
+            reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("✅", callback_data="rsvp")]]),
         )
         assert message.text == "Foorumi"
         assert (sb.requests[-1].method, sb.requests[-1].status_code) == ("sendMessage", 200)
