@@ -251,6 +251,12 @@ class Database:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a block of reads (plain sqlite3 calls on the connection it is given) in one trip,
+        outside any transaction: the counterpart of `Writer.run`, so storage functions taking
+        `Database | Writer` read several tables in one trip either way."""
+        return await _call(self._conn, fn)
+
     # --- writes ------------------------------------------------------------------------------
 
     @asynccontextmanager
@@ -274,20 +280,38 @@ class Database:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One statement in its own transaction; returns the affected row count."""
+        return await self.write(lambda raw: _rowcount(raw, sql, params))
 
-        def run(raw: sqlite3.Connection) -> int:
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """A whole transaction in one trip: BEGIN IMMEDIATE, the block (plain sqlite3 calls on
+        the connection it is given, which must neither commit nor roll back), COMMIT; rolled back
+        when the block raises.
+
+        It waits for the write lock only while a `transaction()` holds it. Otherwise it goes
+        straight into the connection's queue: the thread runs each queued call to its end in
+        queue order, so the block cannot interleave with another transaction, and a
+        `transaction()` begun after it queues its BEGIN behind this COMMIT. Under a burst of
+        writes (RSVP taps) nothing then waits on the lock for the event loop's turns between
+        the trips of other transactions.
+        """
+
+        def run(raw: sqlite3.Connection) -> T:
             raw.execute("BEGIN IMMEDIATE")
             try:
-                count = _rowcount(raw, sql, params)
+                result = fn(raw)
             except BaseException:
                 raw.rollback()
                 raise
             raw.commit()
-            return count
+            return result
 
+        # `_call` queues the block before it first yields, so nothing can take the lock between
+        # the check and the queueing. The block is one call on the thread: a caller cancelled
+        # while it waits leaves it to run to its end, never half-done.
+        if not self._lock.locked():
+            return await _call(self._conn, run)
         async with self._lock:
-            # BEGIN, statement and COMMIT in one trip: a cancelled caller leaves nothing half-done.
-            return await asyncio.shield(_call(self._conn, run))
+            return await _call(self._conn, run)
 
     async def backup(self, target: Path) -> None:
         """Copy the live database consistently (SQLite's online backup API)."""

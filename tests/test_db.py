@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -120,6 +121,80 @@ async def test_a_block_runs_inside_the_transaction(tmp_path: Path) -> None:
         async with db.transaction():
             pass
         assert await db.execute("UPDATE users SET first_name = 'Aino' WHERE id = 1") == 1
+    finally:
+        await db.close()
+
+
+async def test_one_trip_writes_never_interleave_with_a_transaction(tmp_path: Path) -> None:
+    """`Database.write` skips the lock only when no transaction holds it: a write started while
+    a multi-trip transaction is open waits for its COMMIT instead of landing inside it."""
+    db = await Database.open(tmp_path / "t.sqlite3")
+    try:
+        await db.execute("CREATE TABLE counter (n INTEGER NOT NULL)")
+        await db.execute("INSERT INTO counter VALUES (0)")
+        opened, release = asyncio.Event(), asyncio.Event()
+
+        async def slow_transaction() -> None:
+            async with db.transaction() as tx:
+                n = await tx.fetchval("SELECT n FROM counter")
+                opened.set()
+                await release.wait()  # other tasks run while this transaction is open
+                await tx.execute("UPDATE counter SET n = ?", (n + 1,))
+
+        def bump(raw: sqlite3.Connection) -> int:
+            raw.execute("UPDATE counter SET n = n + 1").close()
+            return int(raw.execute("SELECT n FROM counter").fetchone()[0])
+
+        slow = asyncio.create_task(slow_transaction())
+        await opened.wait()
+        waiting = asyncio.create_task(db.write(bump))
+        await asyncio.sleep(0.05)
+        assert not waiting.done()  # it would have failed inside the open transaction
+        release.set()
+        await slow
+        assert await waiting == 2  # after the transaction's own read-and-write, not lost in it
+
+        # A burst of both kinds side by side: every increment lands exactly once.
+        async def read_then_write() -> None:
+            async with db.transaction() as tx:
+                n = await tx.fetchval("SELECT n FROM counter")
+                await asyncio.sleep(0)
+                await tx.execute("UPDATE counter SET n = ?", (n + 1,))
+
+        await asyncio.gather(
+            *(read_then_write() for _ in range(20)), *(db.write(bump) for _ in range(100))
+        )
+        assert await db.fetchval("SELECT n FROM counter") == 122
+    finally:
+        await db.close()
+
+
+async def test_a_one_trip_write_is_all_or_nothing(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "t.sqlite3")
+    try:
+        await db.execute("CREATE TABLE t (k INTEGER PRIMARY KEY)")
+
+        def two_then_clash(raw: sqlite3.Connection) -> None:
+            raw.execute("INSERT INTO t VALUES (1)").close()
+            raw.execute("INSERT INTO t VALUES (2)").close()
+            raw.execute("INSERT INTO t VALUES (1)").close()
+
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.write(two_then_clash)
+        assert await db.fetchval("SELECT count(*) FROM t") == 0
+
+        # A caller cancelled while its block waits in the queue: the block still runs whole.
+        def two(raw: sqlite3.Connection) -> None:
+            raw.execute("INSERT INTO t VALUES (3)").close()
+            raw.execute("INSERT INTO t VALUES (4)").close()
+
+        task = asyncio.create_task(db.write(two))
+        await asyncio.sleep(0)  # queued
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await db.fetchval("SELECT count(*) FROM t") == 2
+        assert await db.execute("INSERT INTO t VALUES (5)") == 1  # no transaction left open
     finally:
         await db.close()
 
