@@ -20,7 +20,7 @@ from bot.quiet_hours import QuietHoursPolicy
 from bot.scheduler import Scheduler
 from storage.db import Database
 
-__all__ = ["AppContext", "AppState", "BotApplication", "Services"]
+__all__ = ["AppContext", "AppState", "BotApplication", "RecordedLanguage", "Services"]
 
 
 @dataclass(slots=True)
@@ -61,7 +61,23 @@ class AppState:
         self.reporter: BroadcastReporter | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RecordedLanguage:
+    """A chat's stored language choice (None: not chosen) as the update's tracking read it."""
+
+    chat_id: int
+    language: str | None
+
+
 class AppContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], AppState]):
+    # The chat's language as stored when handlers/tracking.py recorded the chat (group -1), so
+    # that `handlers.common.texts_for` does not read the chat's row again: python-telegram-bot
+    # builds one context per update and hands that same object to the handler of every group
+    # (Application.process_update), while error handlers and jobs get contexts of their own. It
+    # must never outlive a change within the update: whatever writes the chat's language (or
+    # deletes the row) sets this back to None, and texts_for then reads the row.
+    recorded_language: RecordedLanguage | None = None
+
     @property
     def services(self) -> Services:
         services = self.bot_data.services

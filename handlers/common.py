@@ -16,6 +16,7 @@ __all__ = [
     "edit_in_place",
     "may_change_chat",
     "refuse_non_admin",
+    "set_chat_language",
     "subscription_summary",
     "texts_for",
 ]
@@ -28,15 +29,32 @@ def echo(typed: str, limit: int = 60) -> str:
 
 
 async def texts_for(context: AppContext, update: Update) -> Texts:
-    """The language to answer in: the chat's stored choice, the client's language, the default."""
+    """The language to answer in: the chat's stored choice, the client's language, the default.
+
+    The stored choice is the one tracking recorded for this update's chat when there is one
+    (`AppContext.recorded_language`: no second read of the row on every update), else read.
+    """
     services = context.services
     stored = None
-    if update.effective_chat is not None:
-        chat = await chats.get(services.db, update.effective_chat.id)
-        stored = chat.language if chat else None
+    chat = update.effective_chat
+    if chat is not None:
+        recorded = context.recorded_language
+        if recorded is not None and recorded.chat_id == chat.id:
+            stored = recorded.language
+        else:
+            row = await chats.get(services.db, chat.id)
+            stored = row.language if row else None
     code = update.effective_user.language_code if update.effective_user else None
     language = pick_language(stored, code, services.config.bot.default_language)
     return services.translator.texts(language)
+
+
+async def set_chat_language(context: AppContext, chat_id: int, language: str) -> None:
+    """Store a chat's language choice. The language tracking recorded for this update is dropped
+    first, so that nothing later in the update (a reply, a later handler group) answers in the
+    old one: texts_for reads the row again."""
+    context.recorded_language = None
+    await chats.set_language(context.services.db, chat_id, language)
 
 
 async def may_change_chat(update: Update, context: AppContext) -> bool:

@@ -145,6 +145,9 @@ async def confirm_tap(update: Update, context: AppContext) -> None:
         await query.answer()
         await query.edit_message_text(t._("Cancelled: nothing was deleted."))
         return
+    # The private chat's row (and its language choice) goes too: whatever answers after this
+    # reads the row again instead of the language tracking recorded (see AppContext).
+    context.recorded_language = None
     done = await service.forget_user(services.db, services.config, user.id)
     lines = [t._("<b>Done: I deleted your data.</b>")]
     if done.answers_kept:

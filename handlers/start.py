@@ -10,9 +10,9 @@ from bot.access import role_of
 from bot.commands import commands_for
 from bot.context import AppContext
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Texts
-from handlers.common import may_change_chat, refuse_non_admin, texts_for
+from handlers.common import may_change_chat, refuse_non_admin, set_chat_language, texts_for
 from handlers.keyboards import button, decode, keyboard, pattern
-from storage import chats, users
+from storage import users
 
 __all__ = ["handlers"]
 
@@ -102,7 +102,7 @@ async def _set_language(update: Update, context: AppContext, language: str) -> T
     if not await may_change_chat(update, context):
         await refuse_non_admin(update, await texts_for(context, update))
         return None
-    await chats.set_language(services.db, chat.id, language)
+    await set_chat_language(context, chat.id, language)
     if chat.type == ChatType.PRIVATE and update.effective_user:
         await users.set_language(services.db, update.effective_user.id, language)
     t = services.translator.texts(language)

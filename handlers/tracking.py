@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, TypeHandler
 
-from bot.context import AppContext
-from storage import chats, users
+from bot.context import AppContext, RecordedLanguage
+from storage import chats, seen
 
 __all__ = ["GROUP", "handlers"]
 
@@ -15,17 +15,24 @@ GROUP = -1
 
 
 async def record(update: Update, context: AppContext) -> None:
-    """Upsert sender and chat; the storage functions skip the write when nothing changed."""
-    db = context.services.db
+    """Upsert sender and chat in one trip (unchanged rows are not written) and keep the chat's
+    stored language for the handlers of this update."""
     user = update.effective_user
-    if user is not None and not user.is_bot:
-        await users.upsert(
-            db, user.id, user.first_name, user.last_name, user.username, user.language_code
-        )
+    sender = (
+        seen.SeenUser(user.id, user.first_name, user.last_name, user.username, user.language_code)
+        if user is not None and not user.is_bot
+        else None
+    )
     chat = update.effective_chat
     # my_chat_member updates set the chat's state themselves (the bot may just have been removed).
-    if chat is not None and update.my_chat_member is None:
-        await chats.upsert(db, chat.id, chats.chat_type(chat.type), chat.title)
+    where = (
+        seen.SeenChat(chat.id, chats.chat_type(chat.type), chat.title)
+        if chat is not None and update.my_chat_member is None
+        else None
+    )
+    stored = await seen.record(context.services.db, sender, where)
+    if stored is not None:
+        context.recorded_language = RecordedLanguage(stored.id, stored.language)
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, None]]:

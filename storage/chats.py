@@ -21,6 +21,7 @@ __all__ = [
     "recipients",
     "set_language",
     "upsert",
+    "upsert_block",
 ]
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
@@ -69,28 +70,47 @@ async def get(db: Database | Writer, chat_id: int) -> Chat | None:
     return None if row is None else _chat(row)
 
 
+# ?5: whether hearing from the chat reactivates it.
+_UPSERT = """
+    INSERT INTO chats (id, type, title, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
+    ON CONFLICT (id) DO UPDATE SET
+        type = excluded.type,
+        title = excluded.title,
+        active = CASE WHEN ?5 THEN 1 ELSE chats.active END,
+        inactive_reason = CASE WHEN ?5 THEN NULL ELSE chats.inactive_reason END,
+        updated_at = excluded.updated_at
+    WHERE chats.type IS NOT excluded.type OR chats.title IS NOT excluded.title
+       OR (?5 AND chats.active = 0)
+"""
+
+
 async def upsert(
     db: Database, chat_id: int, chat_type: ChatType, title: str | None, *, reactivate: bool = True
 ) -> Chat:
     """Record a chat we heard from; hearing from it again means the bot is usable there again."""
     now = db.now()
     async with db.transaction() as tx:
-        await tx.execute(
-            """
-            INSERT INTO chats (id, type, title, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
-            ON CONFLICT (id) DO UPDATE SET
-                type = excluded.type,
-                title = excluded.title,
-                active = CASE WHEN ?5 THEN 1 ELSE chats.active END,
-                inactive_reason = CASE WHEN ?5 THEN NULL ELSE chats.inactive_reason END,
-                updated_at = excluded.updated_at
-            WHERE chats.type IS NOT excluded.type OR chats.title IS NOT excluded.title
-               OR (?5 AND chats.active = 0)
-            """,
-            (chat_id, chat_type, title, now, int(reactivate)),
+        # Statement, read and COMMIT in one trip: the write lock is held for a single turn.
+        return await tx.run(
+            lambda raw: upsert_block(raw, chat_id, chat_type, title, now, reactivate=reactivate),
+            commit_if=lambda _: True,
         )
-        row = await tx.fetchone("SELECT * FROM chats WHERE id = ?", (chat_id,))
-    assert row is not None
+
+
+def upsert_block(
+    raw: sqlite3.Connection,
+    chat_id: int,
+    chat_type: ChatType,
+    title: str | None,
+    now: int,
+    *,
+    reactivate: bool = True,
+) -> Chat:
+    """`upsert` as a block on the raw connection, inside the caller's transaction; returns the
+    chat's row as it now stands (a skipped write returns nothing to RETURNING, hence the read)."""
+    raw.execute(_UPSERT, (chat_id, chat_type, title, now, int(reactivate))).close()
+    row = raw.execute("SELECT * FROM chats WHERE id = ?", (chat_id,)).fetchone()
+    assert row is not None  # just inserted or already there, in this transaction
     return _chat(row)
 
 

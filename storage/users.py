@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from storage.db import Database
 
-__all__ = ["User", "get", "set_language", "upsert"]
+__all__ = ["User", "get", "set_language", "upsert", "upsert_block"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,20 @@ async def get(db: Database, user_id: int) -> User | None:
     return None if row is None else _user(row)
 
 
+_UPSERT = """
+    INSERT INTO users (id, first_name, last_name, username, language_code, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET
+        first_name = excluded.first_name, last_name = excluded.last_name,
+        username = excluded.username, language_code = excluded.language_code,
+        updated_at = excluded.updated_at
+    WHERE users.first_name IS NOT excluded.first_name
+       OR users.last_name IS NOT excluded.last_name
+       OR users.username IS NOT excluded.username
+       OR users.language_code IS NOT excluded.language_code
+"""
+
+
 async def upsert(
     db: Database,
     user_id: int,
@@ -50,22 +64,22 @@ async def upsert(
 ) -> None:
     """Keep names current; skip the write when nothing changed (every update calls this)."""
     now = db.now()
-    await db.execute(
-        """
-        INSERT INTO users (id, first_name, last_name, username, language_code, created_at,
-                           updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (id) DO UPDATE SET
-            first_name = excluded.first_name, last_name = excluded.last_name,
-            username = excluded.username, language_code = excluded.language_code,
-            updated_at = excluded.updated_at
-        WHERE users.first_name IS NOT excluded.first_name
-           OR users.last_name IS NOT excluded.last_name
-           OR users.username IS NOT excluded.username
-           OR users.language_code IS NOT excluded.language_code
-        """,
-        (user_id, first_name, last_name, username, language_code, now, now),
-    )
+    await db.execute(_UPSERT, (user_id, first_name, last_name, username, language_code, now, now))
+
+
+def upsert_block(
+    raw: sqlite3.Connection,
+    user_id: int,
+    first_name: str,
+    last_name: str | None,
+    username: str | None,
+    language_code: str | None,
+    now: int,
+) -> None:
+    """`upsert` as a block on the raw connection, inside the caller's transaction."""
+    raw.execute(
+        _UPSERT, (user_id, first_name, last_name, username, language_code, now, now)
+    ).close()
 
 
 async def set_language(db: Database, user_id: int, language: str) -> None:

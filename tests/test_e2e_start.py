@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from telegram.ext import CommandHandler
+from telegram import Update
+from telegram.ext import CommandHandler, TypeHandler
 
+from bot.context import AppContext
+from handlers.common import texts_for
+from storage import db
 from tests.harness import BotHarness
 
 pytestmark = pytest.mark.asyncio
@@ -102,3 +109,65 @@ async def test_error_handler_apologises_and_logs_no_texts(
     assert "update 1 failed: RuntimeError" in logged
     assert secret not in logged
     assert h.config.telegram.token not in logged
+
+
+async def _say_language(update: Update, context: AppContext) -> None:
+    """After every feature handler (a later group, same update): the language texts_for picks."""
+    t = await texts_for(context, update)
+    if update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, f"language: {t.language}")
+
+
+async def test_a_language_change_is_used_for_the_rest_of_the_update(tmp_path: Path) -> None:
+    """texts_for answers from the language tracking recorded at the start of the update; a change
+    of language (or its deletion by /forget) later in the same update must not be answered in the
+    old one."""
+    async with BotHarness.start(tmp_path) as h:
+        h.application.add_handler(TypeHandler(Update, _say_language), group=1)
+        liisa = h.user("Liisa", language_code="fi")
+        await liisa.send("/help")
+        assert liisa.last_message().text == "language: fi"
+        await liisa.send("/language sv")
+        assert "jag talar nu Svenska" in liisa.messages()[-2].text
+        assert liisa.last_message().text == "language: sv"
+        await liisa.send("/language")
+        assert liisa.last_message().text == "language: sv"
+        await liisa.tap("English", message_id=liisa.messages()[-2].message_id)
+        assert liisa.last_message().text == "language: en"
+        await liisa.send("/forget")
+        assert liisa.last_message().text == "language: en"
+        question = liisa.messages()[-2].message_id
+        await liisa.tap("🗑 Yes, delete my data", message_id=question)
+        [done] = [m for m in liisa.messages() if m.message_id == question]
+        assert done.text.startswith("Done: I deleted your data.")  # edited in place
+        # The chat's row and its choice are gone: the client's language again.
+        assert liisa.last_message().text == "language: fi"
+
+
+async def test_recording_the_sender_and_choosing_the_language_take_one_trip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every update pays for tracking before its feature handler: one trip to the database
+    thread for user and chat together, none more for the reply's language."""
+    in_update: contextvars.ContextVar[bool] = contextvars.ContextVar("in_update", default=False)
+    trips = [0]
+    real = db._call
+
+    async def counting(conn: Any, fn: Callable[[Any], Any]) -> Any:
+        if in_update.get():  # the update's own task (and tasks it starts), not the workers'
+            trips[0] += 1
+        return await real(conn, fn)
+
+    async def mark(update: Update, context: AppContext) -> None:
+        in_update.set(True)  # stays with the task handling this update
+
+    monkeypatch.setattr(db, "_call", counting)
+    async with BotHarness.start(tmp_path) as h:
+        h.application.add_handler(TypeHandler(Update, mark), group=-1000)
+        liisa = h.user("Liisa", language_code="en")
+        await liisa.send("/start")
+        trips[0] = 0
+        # A button nobody claims: tracking, then an answer in the reader's language, nothing else.
+        await liisa.tap_data(liisa.last_message().message_id, "nobody:claims:this")
+        assert liisa.last_answer() == "This button is no longer valid."
+        assert trips[0] == 1

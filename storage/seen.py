@@ -1,0 +1,64 @@
+"""Who wrote to the bot and in which chat: the user and chat rows every update refreshes.
+
+Every update pays for this before any feature handler runs, so both upserts go in one
+transaction and one trip to the database thread (`Database.write`: each trip costs the event loop
+more than the statements cost SQLite, and it waits for no other transaction's trips), and the trip
+brings back the chat's row for the handlers that follow.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from storage import chats, users
+from storage.chats import Chat, ChatType
+from storage.db import Database
+
+__all__ = ["SeenChat", "SeenUser", "record"]
+
+
+@dataclass(frozen=True, slots=True)
+class SeenUser:
+    """A person as Telegram describes them in an update."""
+
+    id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    language_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeenChat:
+    """A chat as Telegram describes it in an update."""
+
+    id: int
+    type: ChatType
+    title: str | None
+
+
+async def record(db: Database, user: SeenUser | None, chat: SeenChat | None) -> Chat | None:
+    """Upsert the user and the chat as `users.upsert` and `chats.upsert` do (a row whose values
+    are unchanged is not written, a chat heard from is active again); returns the chat's row as
+    it now stands, None when no chat was given."""
+    if user is None and chat is None:
+        return None
+    now = db.now()
+
+    def block(raw: sqlite3.Connection) -> Chat | None:
+        if user is not None:
+            users.upsert_block(
+                raw,
+                user.id,
+                user.first_name,
+                user.last_name,
+                user.username,
+                user.language_code,
+                now,
+            )
+        if chat is None:
+            return None
+        return chats.upsert_block(raw, chat.id, chat.type, chat.title, now)
+
+    return await db.write(block)
