@@ -2,21 +2,22 @@
 capacity with a waiting list, and promotion from the list when a place frees up.
 
 Every tap is one transaction: the answer, the promotions it causes and their notifications
-(outbox rows) are stored together or not at all.
+(outbox rows) are stored together or not at all. The rules are plain functions, run on the
+database thread inside that transaction.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.event_cards import time_line
 from bot.events import EventEnv, texts_for_chat
-from storage import chats, events, outbox, rsvps
-from storage.db import Writer
+from storage import outbox, rsvps
 from storage.events import Event
 from storage.outbox import NewMessage
-from storage.rsvps import Rsvp
+from storage.rsvps import Counts, Rsvp
 
 __all__ = ["ACTIONS", "MAX_HEADCOUNT", "Outcome", "answer"]
 
@@ -35,6 +36,7 @@ class Outcome:
     problem: Problem | None = None
     waitlist_position: int | None = None
     promoted: int = 0
+    counts: Counts | None = None  # the event's counts as this tap committed them
 
 
 async def answer(
@@ -46,28 +48,62 @@ async def answer(
     *,
     association: tuple[str, str | None] | None,
 ) -> Outcome:
-    """`association` is the group's (name, municipality) when tapped in an association group."""
+    """`association` is the group's (name, municipality) when tapped in an association group.
+
+    The whole tap is one transaction in one trip to the database thread (`Database.write`):
+    under a burst of taps no tap waits for the event loop's turns between another's reads and
+    writes.
+    """
     now = env.db.now()
-    async with env.db.transaction() as tx:
-        event = await events.get(tx, event_id)
-        if event is None:
-            return Outcome(None, problem="gone")
-        if event.state == "cancelled":
-            return Outcome(event, problem="cancelled")
-        if not event.answers_open(now):
-            return Outcome(event, problem="closed")
-        current = await rsvps.get(tx, event_id, user_id)
-        wanted, problem = _apply(current, action, association, event_id, user_id, chat_id, now)
-        if problem is not None or wanted is None:
-            return Outcome(event, current, problem=problem)
-        wanted, problem = await _fit(tx, event, current, wanted, now)
-        if problem is not None:
-            return Outcome(event, current, problem=problem)
-        await rsvps.save(tx, wanted)
-        promoted = await _promote(env, tx, event, now)
-        stored = await rsvps.get(tx, event_id, user_id)
-        position = await rsvps.waitlist_position(tx, stored) if stored else None
-    return Outcome(event, stored, waitlist_position=position, promoted=promoted)
+    return await env.db.write(
+        lambda raw: _answer(raw, env, event_id, user_id, chat_id, action, association, now)
+    )
+
+
+def _answer(
+    raw: sqlite3.Connection,
+    env: EventEnv,
+    event_id: int,
+    user_id: int,
+    chat_id: int,
+    action: Action,
+    association: tuple[str, str | None] | None,
+    now: int,
+) -> Outcome:
+    """The tap, on the database thread: read, decide, write, count."""
+    state = rsvps.read_tap(raw, event_id, user_id)
+    event, current = state.event, state.current
+    if event is None:
+        return Outcome(None, problem="gone")
+    if event.state == "cancelled":
+        return Outcome(event, problem="cancelled")
+    if not event.answers_open(now):
+        return Outcome(event, problem="closed")
+    wanted, problem = _apply(current, action, association, event_id, user_id, chat_id, now)
+    if problem is not None or wanted is None:
+        return Outcome(event, current, problem=problem)
+    wanted, problem = _fit(event, current, wanted, state.taken_by_others, now)
+    if problem is not None:
+        return Outcome(event, current, problem=problem)
+    taken = state.taken_by_others + (wanted.headcount if wanted.status == "yes" else 0)
+    waiting = sorted(
+        [r for r in state.waitlist if r.user_id != user_id]
+        + ([wanted] if wanted.status == "waitlist" else []),
+        key=rsvps.waitlist_key,
+    )
+    promoted = _promotions(event, waiting, taken, now)
+    if promoted:
+        told = [_promoted_message(raw, env, event, r) for r in promoted]
+        outbox.enqueue_rows(raw, told, now=now)
+    moved_ids = {r.user_id for r in promoted}
+    stored = next((r for r in promoted if r.user_id == user_id), wanted)
+    changed = [*promoted] if user_id in moved_ids else [wanted, *promoted]
+    counts = rsvps.store_tap(raw, event_id, changed)
+    position = None
+    if stored.status == "waitlist":
+        ahead = [r for r in waiting if r.user_id not in moved_ids and r.user_id != user_id]
+        position = 1 + sum(rsvps.waitlist_key(r) < rsvps.waitlist_key(stored) for r in ahead)
+    return Outcome(event, stored, waitlist_position=position, promoted=len(promoted), counts=counts)
 
 
 def _apply(
@@ -109,14 +145,14 @@ def _apply(
     return replace(base, association=association[0], municipality_code=association[1]), None
 
 
-async def _fit(
-    tx: Writer, event: Event, current: Rsvp | None, wanted: Rsvp, now: int
+def _fit(
+    event: Event, current: Rsvp | None, wanted: Rsvp, taken: int, now: int
 ) -> tuple[Rsvp, Problem | None]:
     """Capacity: a yes that does not fit joins the waiting list; more people on an existing
-    yes that do not fit are refused (the place already held is kept)."""
+    yes that do not fit are refused (the place already held is kept). `taken`: the places
+    everyone else's yes holds."""
     if event.capacity is None or wanted.status not in ("yes", "waitlist"):
         return replace(wanted, queued_at=None) if wanted.status != "waitlist" else wanted, None
-    taken = await rsvps.taken_places(tx, event.id, except_user=wanted.user_id)
     fits = taken + wanted.headcount <= event.capacity
     if wanted.status == "yes" and not fits:
         if current is not None and current.status == "yes":
@@ -127,32 +163,28 @@ async def _fit(
     return wanted, None
 
 
-async def _promote(env: EventEnv, tx: Writer, event: Event, now: int) -> int:
-    """First in line gets the freed places, strictly in order, while they fit."""
-    promoted = 0
-    taken = await rsvps.taken_places(tx, event.id, except_user=None)
-    for waiting in await rsvps.promote_candidates(tx, event.id):
-        if event.capacity is not None and taken + waiting.headcount > event.capacity:
+def _promotions(event: Event, waiting: list[Rsvp], taken: int, now: int) -> list[Rsvp]:
+    """First in line gets the freed places, strictly in order, while they fit. `waiting` is the
+    waiting list after this tap, first in line first; `taken` the places yes answers hold."""
+    promoted: list[Rsvp] = []
+    for candidate in waiting:
+        if event.capacity is not None and taken + candidate.headcount > event.capacity:
             break
-        await rsvps.save(tx, replace(waiting, status="yes", queued_at=None, updated_at=now))
-        await _tell_promoted(env, tx, event, waiting, now)
-        taken += waiting.headcount
-        promoted += 1
+        promoted.append(replace(candidate, status="yes", queued_at=None, updated_at=now))
+        taken += candidate.headcount
     return promoted
 
 
-async def _tell_promoted(env: EventEnv, tx: Writer, event: Event, waiting: Rsvp, now: int) -> None:
-    private = await chats.get(tx, waiting.user_id)
-    target = waiting.user_id if private is not None and private.active else waiting.chat_id
-    info = await chats.recipients(tx, [target])
-    t = texts_for_chat(env, info.get(target))
+def _promoted_message(
+    raw: sqlite3.Connection, env: EventEnv, event: Event, promoted: Rsvp
+) -> NewMessage:
+    recipient = rsvps.reach(raw, promoted)
+    t = texts_for_chat(env, recipient)
     text = t._(
         "🎉 A place freed up: you are now coming to <b>{title}</b>, {when}.",
         title=event.title,
         when=time_line(event, t),
     )
-    await outbox.enqueue(
-        tx,
-        [NewMessage(target, "reminder", "sendMessage", {"text": text, "parse_mode": "HTML"})],
-        now=now,
+    return NewMessage(
+        recipient.chat_id, "reminder", "sendMessage", {"text": text, "parse_mode": "HTML"}
     )

@@ -29,18 +29,31 @@ __all__ = ["handlers", "render_card"]
 
 
 async def render_card(
-    context: AppContext, t: Texts, event: Event, chat_id: int, user_id: int | None, private: bool
+    context: AppContext,
+    t: Texts,
+    event: Event,
+    chat_id: int,
+    user_id: int | None,
+    private: bool,
+    *,
+    tapped: rsvp.Outcome | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Card text and keyboard for one chat; the reader's own answer only in private chats."""
+    """Card text and keyboard for one chat; the reader's own answer only in private chats.
+    `tapped`: the reader's stored tap, whose counts and answer need no second read."""
     services = context.services
     now = services.db.now()
-    counts = await rsvps.counts(services.db, event.id)
     answer = None
-    if private and user_id is not None:
-        mine = await rsvps.get(services.db, event.id, user_id)
-        if mine is not None:
-            position = await rsvps.waitlist_position(services.db, mine)
-            answer = Answer(mine, position)
+    if tapped is not None and tapped.counts is not None and tapped.rsvp is not None:
+        counts = tapped.counts
+        if private:
+            answer = Answer(tapped.rsvp, tapped.waitlist_position)
+    else:
+        counts = await rsvps.counts(services.db, event.id)
+        if private and user_id is not None:
+            mine = await rsvps.get(services.db, event.id, user_id)
+            if mine is not None:
+                position = await rsvps.waitlist_position(services.db, mine)
+                answer = Answer(mine, position)
     text = card_text(
         event,
         t,
@@ -110,7 +123,7 @@ async def on_tap(update: Update, context: AppContext) -> None:
     if outcome.promoted:
         context.services.delivery.wake()
     if outcome.event is not None:
-        await _refresh(update, context, t, outcome.event, message)
+        await _refresh(update, context, t, outcome.event, message, outcome)
 
 
 def _problem_text(t: Texts, problem: str) -> str:
@@ -126,13 +139,20 @@ def _problem_text(t: Texts, problem: str) -> str:
 
 
 async def _refresh(
-    update: Update, context: AppContext, t: Texts, event: Event, message: Message
+    update: Update,
+    context: AppContext,
+    t: Texts,
+    event: Event,
+    message: Message,
+    tapped: rsvp.Outcome | None = None,
 ) -> None:
     """Edit the tapped card. An answer never changes the event row itself, so the event read
     for the tap is current."""
     user_id = update.effective_user.id if update.effective_user else None
     private = message.chat.type == ChatType.PRIVATE
-    text, markup = await render_card(context, t, event, message.chat.id, user_id, private)
+    text, markup = await render_card(
+        context, t, event, message.chat.id, user_id, private, tapped=tapped
+    )
     await edit_in_place(message, text, markup)
 
 

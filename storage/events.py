@@ -20,7 +20,9 @@ __all__ = [
     "cancel",
     "create",
     "get",
+    "get_row",
     "load",
+    "load_rows",
     "mark_published",
     "set_invitations",
     "upcoming_for_chat",
@@ -219,22 +221,29 @@ async def load(db: Database | Writer, rows: Sequence[sqlite3.Row]) -> list[Event
     """Events from `events` rows (SELECT e.* …), with their municipalities and themes."""
     if not rows:
         return []
+    return await db.run(lambda raw: load_rows(raw, rows))
+
+
+def load_rows(raw: sqlite3.Connection, rows: Sequence[sqlite3.Row]) -> list[Event]:
+    """`load` as a block on the raw connection, for callers that read more in the same trip."""
+    if not rows:
+        return []
     ids = [row["id"] for row in rows]
     marks = ",".join("?" * len(ids))
     municipalities: dict[int, list[str]] = {}
     themes: dict[int, list[str]] = {}
-    for row in await db.fetchall(
+    for found in raw.execute(
         f"SELECT event_id, code FROM event_municipalities WHERE event_id IN ({marks}) "
         "ORDER BY event_id, code",
         ids,
-    ):
-        municipalities.setdefault(row[0], []).append(row[1])
-    for row in await db.fetchall(
+    ).fetchall():
+        municipalities.setdefault(found[0], []).append(found[1])
+    for found in raw.execute(
         f"SELECT event_id, theme_id FROM event_themes WHERE event_id IN ({marks}) "
         "ORDER BY event_id, theme_id",
         ids,
-    ):
-        themes.setdefault(row[0], []).append(row[1])
+    ).fetchall():
+        themes.setdefault(found[0], []).append(found[1])
     return [
         _event(row, tuple(municipalities.get(row["id"], ())), tuple(themes.get(row["id"], ())))
         for row in rows
@@ -242,10 +251,13 @@ async def load(db: Database | Writer, rows: Sequence[sqlite3.Row]) -> list[Event
 
 
 async def get(db: Database | Writer, event_id: int) -> Event | None:
-    row = await db.fetchone("SELECT * FROM events WHERE id = ?", (event_id,))
-    if row is None:
-        return None
-    return (await load(db, [row]))[0]
+    return await db.run(lambda raw: get_row(raw, event_id))
+
+
+def get_row(raw: sqlite3.Connection, event_id: int) -> Event | None:
+    """`get` as a block on the raw connection."""
+    row = raw.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
+    return None if row is None else load_rows(raw, [row])[0]
 
 
 async def upcoming_for_chat(

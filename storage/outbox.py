@@ -26,6 +26,7 @@ __all__ = [
     "defer",
     "due",
     "enqueue",
+    "enqueue_rows",
     "failures",
     "finish_broadcasts",
     "mark_failed",
@@ -154,7 +155,18 @@ async def enqueue(
     tx: Writer, rows: Sequence[NewMessage], *, now: float, broadcast_id: int | None = None
 ) -> int:
     """Write rows inside the caller's transaction, so they exist exactly when the change does."""
-    await tx.executemany(
+    return await tx.run(lambda raw: enqueue_rows(raw, rows, now=now, broadcast_id=broadcast_id))
+
+
+def enqueue_rows(
+    raw: sqlite3.Connection,
+    rows: Sequence[NewMessage],
+    *,
+    now: float,
+    broadcast_id: int | None = None,
+) -> int:
+    """`enqueue` as a block for a transaction that runs in one trip (`Database.write`)."""
+    raw.executemany(
         """
         INSERT INTO outbox (chat_id, kind, priority, method, params, file_id, file_param, urgent,
                             not_before, broadcast_id, created_at, updated_at, ref)
@@ -178,7 +190,7 @@ async def enqueue(
             )
             for r in rows
         ],
-    )
+    ).close()
     return len(rows)
 
 

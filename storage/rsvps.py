@@ -7,21 +7,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from storage import events
+from storage.chats import Recipient
 from storage.db import Database, Writer
+from storage.events import Event
 
 __all__ = [
     "Attendee",
     "Counts",
     "Rsvp",
     "Status",
+    "TapState",
     "attendees",
     "counts",
     "get",
     "notify_chats",
     "promote_candidates",
+    "reach",
+    "read_tap",
     "save",
+    "store_tap",
     "taken_places",
     "unanswered_chats",
+    "waitlist_key",
     "waitlist_position",
 ]
 
@@ -81,54 +89,123 @@ def _rsvp(row: sqlite3.Row) -> Rsvp:
 
 
 async def get(db: Database | Writer, event_id: int, user_id: int) -> Rsvp | None:
-    row = await db.fetchone(
+    return await db.run(lambda raw: _get(raw, event_id, user_id))
+
+
+def _get(raw: sqlite3.Connection, event_id: int, user_id: int) -> Rsvp | None:
+    row = raw.execute(
         "SELECT * FROM rsvps WHERE event_id = ? AND user_id = ?", (event_id, user_id)
-    )
+    ).fetchone()
     return None if row is None else _rsvp(row)
 
 
-async def save(tx: Writer, rsvp: Rsvp) -> None:
-    await tx.execute(
-        """
-        INSERT INTO rsvps (event_id, user_id, chat_id, status, headcount, association,
-                           municipality_code, queued_at, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (event_id, user_id) DO UPDATE SET
-            chat_id = excluded.chat_id, status = excluded.status, headcount = excluded.headcount,
-            association = excluded.association, municipality_code = excluded.municipality_code,
-            queued_at = excluded.queued_at, updated_at = excluded.updated_at
-        """,
-        (
-            rsvp.event_id,
-            rsvp.user_id,
-            rsvp.chat_id,
-            rsvp.status,
-            rsvp.headcount,
-            rsvp.association,
-            rsvp.municipality_code,
-            rsvp.queued_at,
-            rsvp.created_at,
-            rsvp.updated_at,
-        ),
+_SAVE = """
+    INSERT INTO rsvps (event_id, user_id, chat_id, status, headcount, association,
+                       municipality_code, queued_at, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (event_id, user_id) DO UPDATE SET
+        chat_id = excluded.chat_id, status = excluded.status, headcount = excluded.headcount,
+        association = excluded.association, municipality_code = excluded.municipality_code,
+        queued_at = excluded.queued_at, updated_at = excluded.updated_at
+"""
+
+
+def _values(rsvp: Rsvp) -> tuple[object, ...]:
+    return (
+        rsvp.event_id,
+        rsvp.user_id,
+        rsvp.chat_id,
+        rsvp.status,
+        rsvp.headcount,
+        rsvp.association,
+        rsvp.municipality_code,
+        rsvp.queued_at,
+        rsvp.created_at,
+        rsvp.updated_at,
     )
+
+
+async def save(tx: Writer, rsvp: Rsvp) -> None:
+    await tx.execute(_SAVE, _values(rsvp))
+
+
+@dataclass(frozen=True, slots=True)
+class TapState:
+    """What the rules for one tap read, at the start of its transaction."""
+
+    event: Event | None
+    current: Rsvp | None  # the person's answer so far
+    taken_by_others: int  # places held by everyone else's yes
+    waitlist: tuple[Rsvp, ...]  # first in line first, the person's own row included
+
+
+def read_tap(raw: sqlite3.Connection, event_id: int, user_id: int) -> TapState:
+    """Everything the rules for one tap decide on (a block for `Database.write`)."""
+    event = events.get_row(raw, event_id)
+    if event is None:
+        return TapState(None, None, 0, ())
+    return TapState(
+        event,
+        _get(raw, event_id, user_id),
+        _taken(raw, event_id, user_id),
+        tuple(_waitlist(raw, event_id)),
+    )
+
+
+def reach(raw: sqlite3.Connection, rsvp: Rsvp) -> Recipient:
+    """Where to tell one person about their answer (a block): their private chat with the bot
+    when it is usable, else the chat they answered in; with the language hints for the text."""
+    row = raw.execute(
+        """
+        SELECT c.id, c.language, u.language_code,
+               EXISTS (SELECT 1 FROM association_profiles p WHERE p.chat_id = c.id)
+        FROM chats c LEFT JOIN users u ON u.id = c.id
+        WHERE c.id = coalesce(
+            (SELECT id FROM chats WHERE id = ? AND type = 'private' AND active = 1), ?)
+        """,
+        (rsvp.user_id, rsvp.chat_id),
+    ).fetchone()
+    if row is None:  # pragma: no cover - rsvps.chat_id references chats
+        return Recipient(rsvp.chat_id, None, None, False)
+    return Recipient(row[0], row[1], row[2], bool(row[3]))
+
+
+def store_tap(raw: sqlite3.Connection, event_id: int, changed: Sequence[Rsvp]) -> Counts:
+    """Store a tap's changed answers and return the event's counts with them (a block for
+    `Database.write`)."""
+    raw.executemany(_SAVE, [_values(rsvp) for rsvp in changed]).close()
+    return _counts(raw, event_id)
 
 
 async def taken_places(db: Database | Writer, event_id: int, *, except_user: int | None) -> int:
-    value = await db.fetchval(
+    return await db.run(lambda raw: _taken(raw, event_id, except_user))
+
+
+def _taken(raw: sqlite3.Connection, event_id: int, except_user: int | None) -> int:
+    row = raw.execute(
         "SELECT coalesce(sum(headcount), 0) FROM rsvps WHERE event_id = ? AND status = 'yes' "
         "AND user_id IS NOT ?",
         (event_id, except_user),
-    )
-    return int(value)
+    ).fetchone()
+    return int(row[0])
+
+
+def waitlist_key(rsvp: Rsvp) -> tuple[int, int, int]:
+    """The order of the waiting list: who joined it first, then who answered first."""
+    return (rsvp.queued_at or 0, rsvp.created_at, rsvp.user_id)
 
 
 async def promote_candidates(tx: Writer, event_id: int) -> list[Rsvp]:
     """The waitlist, first in line first."""
-    rows = await tx.fetchall(
+    return await tx.run(lambda raw: _waitlist(raw, event_id))
+
+
+def _waitlist(raw: sqlite3.Connection, event_id: int) -> list[Rsvp]:
+    rows = raw.execute(
         "SELECT * FROM rsvps WHERE event_id = ? AND status = 'waitlist' "
         "ORDER BY queued_at, created_at, user_id",
         (event_id,),
-    )
+    ).fetchall()
     return [_rsvp(r) for r in rows]
 
 
@@ -145,11 +222,15 @@ async def waitlist_position(db: Database | Writer, rsvp: Rsvp) -> int | None:
 
 
 async def counts(db: Database | Writer, event_id: int) -> Counts:
-    rows = await db.fetchall(
+    return await db.run(lambda raw: _counts(raw, event_id))
+
+
+def _counts(raw: sqlite3.Connection, event_id: int) -> Counts:
+    rows = raw.execute(
         "SELECT status, count(*) AS n, sum(headcount) AS people FROM rsvps WHERE event_id = ? "
         "GROUP BY status",
         (event_id,),
-    )
+    ).fetchall()
     by = {r["status"]: (r["n"], r["people"]) for r in rows}
     return Counts(
         yes=by.get("yes", (0, 0))[0],

@@ -1,0 +1,74 @@
+"""The RSVP rules under long random runs of taps: what a tap reports is what is stored.
+
+A tap reads the event's answers once, decides, and writes and counts in one more trip (bot/rsvp.py),
+so the answer, the waiting-list position and the counts it reports are computed, not read back.
+These runs check them against the database after every tap, together with the rules' promises:
+never more people coming than places, and nobody left waiting while the first in line would fit.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from pathlib import Path
+
+from bot import rsvp
+from bot.events import publish
+from storage import rsvps
+from tests.factories import forum_fields
+from tests.harness import START, BotHarness
+
+ACTIONS: list[rsvp.Action] = ["y", "y", "y", "m", "n", "p", "p", "q"]
+
+
+async def test_random_taps_report_what_is_stored_and_keep_the_rules(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        db = h.services.db
+        users = [h.user(f"P{n}", language_code="en") for n in range(6)]
+        for user in users:
+            await user.send("/start")
+        people = [user.id for user in users]
+        promotions = waits = refusals = 0
+        for seed in range(12):
+            draw = random.Random(seed)
+            capacity = draw.choice([1, 2, 3, 5])
+            event_id, _ = await publish(
+                h.services.events,
+                forum_fields(START + timedelta(days=20), capacity=capacity),
+                None,
+            )
+            for _ in range(40):
+                h.clock.advance(timedelta(seconds=draw.choice([0, 1, 7])))
+                person = draw.choice(people)
+                action = draw.choice(ACTIONS)
+                outcome = await rsvp.answer(
+                    h.services.events, event_id, person, person, action, association=None
+                )
+                stored = await rsvps.get(db, event_id, person)
+                if outcome.problem is not None:
+                    refusals += 1
+                    assert outcome.rsvp == stored  # nothing changed
+                    continue
+                assert outcome.rsvp == stored
+                assert outcome.counts == await rsvps.counts(db, event_id)
+                assert stored is not None
+                assert outcome.waitlist_position == await rsvps.waitlist_position(db, stored)
+                waits += stored.status == "waitlist"
+                promotions += outcome.promoted
+
+                taken = await rsvps.taken_places(db, event_id, except_user=None)
+                assert taken <= capacity
+                first = await db.fetchval(
+                    "SELECT headcount FROM rsvps WHERE event_id = ? AND status = 'waitlist' "
+                    "ORDER BY queued_at, created_at, user_id LIMIT 1",
+                    (event_id,),
+                )
+                if first is not None:
+                    assert taken + first > capacity, "the first in line would fit"
+        # The runs reach every branch worth checking.
+        assert promotions > 5 and waits > 10 and refusals > 5
+        await h.services.delivery.wait_idle()
+        told = sum(
+            "A place freed up" in message.text for user in users for message in user.messages()
+        )
+        assert told == promotions  # each promoted person is told, once
