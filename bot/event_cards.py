@@ -9,6 +9,7 @@ stale one) fails the check, and nothing is stored.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -107,6 +108,37 @@ def card_text(
     answer: Answer | None = None,
     now: int | None = None,
 ) -> str:
+    lines = list(_head(event, t, catalog, themes))
+    if event.capacity is not None:
+        taken = counts.yes_people if counts else 0
+        lines.append(t._("👥 Places: {taken}/{capacity}", taken=taken, capacity=event.capacity))
+    if event.rsvp_deadline is not None:
+        lines.append(t._("⏳ Answer by {when}", when=t.when(_moment(event.rsvp_deadline))))
+    if counts is not None and counts.answered:
+        parts = [
+            t.n_("✅ {n} coming", "✅ {n} coming", counts.yes),
+            t.n_("❔ {n} maybe", "❔ {n} maybe", counts.maybe),
+            t.n_("❌ {n} can't", "❌ {n} can't", counts.no),
+        ]
+        if counts.waitlist:
+            parts.append(t.n_("⏳ {n} waiting", "⏳ {n} waiting", counts.waitlist))
+        lines.append(" · ".join(parts))
+        if counts.yes_people != counts.yes:
+            lines.append(t.n_("{n} person in all", "{n} people in all", counts.yes_people))
+    if answer is not None:
+        lines.append(your_answer(answer, t))
+    if event.state == "published" and now is not None and not event.answers_open(now):
+        lines.append(t._("🔒 Answers are closed."))
+    return "\n".join(lines).rstrip()
+
+
+# A card is rendered again after every tap, but what the event is (its head) and its keyboard
+# change only with the event (a changed event is another key), so both are kept for the events
+# and chats tapped lately: under a burst of taps they were a tenth of the bot's work per tap.
+@functools.lru_cache(maxsize=256)
+def _head(
+    event: Event, t: Texts, catalog: PlaceCatalog, themes: tuple[Theme, ...]
+) -> tuple[str, ...]:
     kind = t._(KIND_NAMES.get(event.kind, KIND_NAMES["other"]))
     lines = []
     if event.state == "cancelled":
@@ -136,27 +168,7 @@ def card_text(
         lines.append("")
         lines.append(escape(event.description))
     lines.append("")
-    if event.capacity is not None:
-        taken = counts.yes_people if counts else 0
-        lines.append(t._("👥 Places: {taken}/{capacity}", taken=taken, capacity=event.capacity))
-    if event.rsvp_deadline is not None:
-        lines.append(t._("⏳ Answer by {when}", when=t.when(_moment(event.rsvp_deadline))))
-    if counts is not None and counts.answered:
-        parts = [
-            t.n_("✅ {n} coming", "✅ {n} coming", counts.yes),
-            t.n_("❔ {n} maybe", "❔ {n} maybe", counts.maybe),
-            t.n_("❌ {n} can't", "❌ {n} can't", counts.no),
-        ]
-        if counts.waitlist:
-            parts.append(t.n_("⏳ {n} waiting", "⏳ {n} waiting", counts.waitlist))
-        lines.append(" · ".join(parts))
-        if counts.yes_people != counts.yes:
-            lines.append(t.n_("{n} person in all", "{n} people in all", counts.yes_people))
-    if answer is not None:
-        lines.append(your_answer(answer, t))
-    if event.state == "published" and now is not None and not event.answers_open(now):
-        lines.append(t._("🔒 Answers are closed."))
-    return "\n".join(lines).rstrip()
+    return tuple(lines)
 
 
 def your_answer(answer: Answer, t: Texts) -> str:
@@ -182,22 +194,29 @@ def card_keyboard(
 ) -> InlineKeyboardMarkup | None:
     if event.state != "published":
         return None
-    sig = sign(key, event.id, chat_id)
-    calendar = [button(t._("📅 Add to calendar"), AREA, event.id, "i", sig)]
-    if not event.answers_open(now):
-        return keyboard([[button(t._("🔒 Answers closed"), AREA, event.id, "c", sig)], calendar])
+    return _keyboard(event.id, t, key, chat_id, association, event.answers_open(now))
+
+
+@functools.lru_cache(maxsize=1024)
+def _keyboard(
+    event_id: int, t: Texts, key: bytes, chat_id: int, association: bool, answers_open: bool
+) -> InlineKeyboardMarkup:
+    sig = sign(key, event_id, chat_id)
+    calendar = [button(t._("📅 Add to calendar"), AREA, event_id, "i", sig)]
+    if not answers_open:
+        return keyboard([[button(t._("🔒 Answers closed"), AREA, event_id, "c", sig)], calendar])
     rows = [
         [
-            button(t._("✅ Coming"), AREA, event.id, "y", sig),
-            button(t._("❔ Maybe"), AREA, event.id, "m", sig),
-            button(t._("❌ Can't"), AREA, event.id, "n", sig),
+            button(t._("✅ Coming"), AREA, event_id, "y", sig),
+            button(t._("❔ Maybe"), AREA, event_id, "m", sig),
+            button(t._("❌ Can't"), AREA, event_id, "n", sig),
         ],
         [
-            button(t._("➕1 person"), AREA, event.id, "p", sig),
-            button(t._("➖1 person"), AREA, event.id, "q", sig),
+            button(t._("➕1 person"), AREA, event_id, "p", sig),
+            button(t._("➖1 person"), AREA, event_id, "q", sig),
         ],
     ]
     if association:
-        rows.append([button(t._("🏠 For our association"), AREA, event.id, "a", sig)])
+        rows.append([button(t._("🏠 For our association"), AREA, event_id, "a", sig)])
     rows.append(calendar)
     return keyboard(rows)
