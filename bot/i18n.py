@@ -10,6 +10,7 @@ that is already safe markup is passed wrapped in `Html`.
 
 from __future__ import annotations
 
+import functools
 import gettext
 import html
 import io
@@ -107,7 +108,7 @@ class Texts:
         return Locale.parse(self.language)
 
     def number(self, value: float) -> str:
-        return format_decimal(value, locale=self.language)
+        return _decimal(value, self.language)
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.timezone)
@@ -124,6 +125,13 @@ class Texts:
     def clock(self, moment: datetime) -> str:
         pattern = "HH:mm" if self.language == "en" else "H.mm"
         return format_time(self.local(moment), pattern, locale=self.language)
+
+
+@functools.lru_cache(maxsize=2048)
+def _decimal(value: float, language: str) -> str:
+    # Babel parses the locale's pattern on every call; cards show the same few counts again and
+    # again (after every RSVP tap), so the formatted ones are kept.
+    return format_decimal(value, locale=language)
 
 
 class Translator:
