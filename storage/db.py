@@ -27,6 +27,8 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from storage.checkpoints import WalCheckpointer
+
 __all__ = [
     "Database",
     "DatabaseError",
@@ -155,6 +157,7 @@ class Database:
         self._conn = conn
         self._lock = asyncio.Lock()
         self._clock = clock
+        self._checkpointer: WalCheckpointer | None = None
         self.path = path
 
     def now(self) -> int:
@@ -202,7 +205,20 @@ class Database:
         return db
 
     async def close(self) -> None:
+        if self._checkpointer is not None:
+            await self._checkpointer.stop()
+            self._checkpointer = None
         await self._conn.close()
+
+    async def checkpoint_in_background(self, interval: float = 1.0) -> WalCheckpointer:
+        """Leave copying the write-ahead log into the file to a connection and thread of its own
+        (storage/checkpoints.py), so that no statement on this connection waits for it. For the
+        long-running bot; short-lived processes keep SQLite's own checkpoints."""
+        if self._checkpointer is None:
+            await self.run(lambda raw: raw.execute("PRAGMA wal_autocheckpoint = 0").close())
+            self._checkpointer = WalCheckpointer(self.path, interval=interval)
+            await self._checkpointer.start()
+        return self._checkpointer
 
     async def _check_version(self) -> None:
         status = await self.schema_status()

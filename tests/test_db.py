@@ -199,6 +199,34 @@ async def test_a_one_trip_write_is_all_or_nothing(tmp_path: Path) -> None:
         await db.close()
 
 
+async def test_the_log_is_copied_into_the_file_in_the_background(tmp_path: Path) -> None:
+    """The bot's connection never checkpoints by itself; the background checkpointer does."""
+    path = tmp_path / "c.sqlite3"
+    db = await Database.open(path)
+    try:
+        checkpointer = await db.checkpoint_in_background(interval=0.02)
+        assert await db.fetchval("PRAGMA wal_autocheckpoint") == 0
+        await db.execute("CREATE TABLE blobs (b BLOB)")
+        for _ in range(30):  # 3 MB: three times SQLite's own checkpoint threshold
+            await db.execute("INSERT INTO blobs VALUES (zeroblob(100000))")
+        for _ in range(250):
+            if path.stat().st_size > 3_000_000:
+                break
+            await asyncio.sleep(0.02)
+        assert path.stat().st_size > 3_000_000  # in the file itself, not only in the log
+        assert checkpointer.runs >= 1
+        runs = checkpointer.runs
+        await asyncio.sleep(0.1)
+        assert checkpointer.runs == runs  # an unchanged log is left alone
+    finally:
+        await db.close()
+    reopened = await Database.open(path)
+    try:
+        assert await reopened.fetchval("SELECT count(*) FROM blobs") == 30
+    finally:
+        await reopened.close()
+
+
 async def test_chats_users_roles_round_trip(tmp_path: Path) -> None:
     now = [1_800_000_000.0]
     db = await Database.open(tmp_path / "r.sqlite3", clock=lambda: now[0])
