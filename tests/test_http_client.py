@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
-from telegram.error import NetworkError, TimedOut
+from telegram.error import NetworkError, TelegramError, TimedOut
 
 from bot.http_client import AiohttpRequest
 from bot.sandbox import Sandbox
@@ -158,3 +158,14 @@ async def test_the_stand_in_accepts_what_it_sends() -> None:
         assert message.text == "Foorumi"
         assert (sb.requests[-1].method, sb.requests[-1].status_code) == ("sendMessage", 200)
         assert sb.requests[-1].params["chat_id"] == user.id  # as JSON, not a form string
+
+
+def test_answers_are_parsed_and_garbage_is_a_telegram_error() -> None:
+    parsed = AiohttpRequest.parse_json_payload(
+        b'{"ok": true, "result": {"text": "Hyv\\u00e4 \xc3\xa4"}}'
+    )
+    assert parsed == {"ok": True, "result": {"text": "Hyvä ä"}}
+    with pytest.raises(TelegramError, match="Invalid server response"):
+        AiohttpRequest.parse_json_payload(b"<html>502 Bad Gateway</html>")
+    # Invalid UTF-8 inside a string is replaced, as PTB's own parser does, not refused.
+    assert AiohttpRequest.parse_json_payload(b'{"t": "a\xffb"}') == {"t": "a\ufffdb"}
