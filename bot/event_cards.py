@@ -173,14 +173,15 @@ def _head(
 
 def your_answer(answer: Answer, t: Texts) -> str:
     rsvp = answer.rsvp
-    status = {
-        "yes": t._("✅ coming"),
-        "maybe": t._("❔ maybe"),
-        "no": t._("❌ can't come"),
-        "waitlist": t._(
-            "⏳ on the waiting list, number {position}", position=answer.waitlist_position or 1
-        ),
-    }[rsvp.status]
+    if rsvp.status == "yes":
+        status = t._("✅ coming")
+    elif rsvp.status == "maybe":
+        status = t._("❔ maybe")
+    elif rsvp.status == "no":
+        status = t._("❌ can't come")
+    else:
+        position = answer.waitlist_position or 1
+        status = t._("⏳ on the waiting list, number {position}", position=position)
     text = t._("Your answer: {status}", status=Html(status))
     if rsvp.status != "no" and rsvp.headcount > 1:
         text += t.n_(", {n} person", ", {n} people", rsvp.headcount)
