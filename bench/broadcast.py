@@ -33,6 +33,7 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
 )
+from telegram.request import HTTPXRequest
 
 from bot.app import build_application
 from bot.config import Config, DeliverySettings, StorageSettings, TelegramSettings
@@ -138,7 +139,12 @@ async def baseline_run(recipients: int, tmp: Path) -> tuple[float, int, float]:
         )
 
         def with_aio(builder: ApplicationBuilder) -> ApplicationBuilder:  # type: ignore[type-arg]
-            return builder.rate_limiter(AIORateLimiter(overall_max_rate=30, max_retries=10))
+            # python-telegram-bot as it comes: its limiter and its own HTTP client.
+            return (
+                builder.rate_limiter(AIORateLimiter(overall_max_rate=30, max_retries=10))
+                .request(HTTPXRequest(connection_pool_size=256))
+                .get_updates_request(HTTPXRequest())
+            )
 
         application = build_application(config, customize=with_aio)
         application.add_handler(CallbackQueryHandler(_answer, pattern="^bench:"), group=-5)
