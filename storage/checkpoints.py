@@ -32,21 +32,26 @@ class WalCheckpointer:
         self.runs = 0  # checkpoints done, for tests and logs
         self._conn: sqlite3.Connection | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self._seen: tuple[int, int] | None = None  # the log's (size, mtime) at the last look
 
     async def start(self) -> None:
         if self._task is not None:
             return
+        self._stopping.clear()
         self._conn = await asyncio.to_thread(self._open)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="wal-checkpoints")
 
     async def stop(self) -> None:
-        """Stop checking; a checkpoint under way finishes first."""
+        """Stop checking. A checkpoint under way finishes first: its connection is closed only
+        after that, never under a running statement."""
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            self._stopping.set()
+            try:
                 await task
+            except Exception:  # pragma: no cover - _run catches what it can meet
+                log.exception("the checkpointer failed")
         conn, self._conn = self._conn, None
         if conn is not None:
             await asyncio.to_thread(conn.close)
@@ -72,13 +77,15 @@ class WalCheckpointer:
         log.debug("checkpoint: %s of %s log frames copied (busy %s)", copied, frames, busy)
 
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            if not self._log_changed():
-                continue
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.interval)
+                break
             try:
-                # Shielded: a stop() during the copy waits for it instead of leaving the
-                # connection to be closed under a running statement.
-                await asyncio.shield(asyncio.to_thread(self._checkpoint))
-            except sqlite3.Error as exc:
-                log.warning("checkpoint failed, trying again later: %s", exc)
+                if self._log_changed():
+                    await asyncio.to_thread(self._checkpoint)
+            except Exception as exc:
+                # The bot's connection does not checkpoint by itself: keep trying, next time
+                # whether or not the log changed meanwhile.
+                self._seen = None
+                log.warning("checkpoint failed, trying again in %s s: %r", self.interval, exc)

@@ -1,15 +1,17 @@
 """The application's single SQLite connection: pragmas, serialised writes and migrations.
 
-Writes go through `Database.transaction()`, which holds one asyncio lock and opens the transaction
-with BEGIN IMMEDIATE so a second process (for example `python -m bot announce`) waits on
-`busy_timeout` instead of failing half-way. Reads use the same connection without the lock; every
-transaction is short and never awaits anything but SQLite, so a reader sees at worst a write that
-is about to commit.
+Writes open their transaction with BEGIN IMMEDIATE so a second process (for example `python -m
+bot announce`) waits on `busy_timeout` instead of failing half-way. A transaction of several trips,
+`Database.transaction()`, holds one asyncio lock; a transaction of one trip, `Database.write()`,
+needs it only while such a transaction holds it (the thread runs queued calls one by one, so the
+two cannot interleave). Reads use the same connection without the lock; every transaction is short
+and never awaits anything but SQLite, so a reader sees at worst a write that is about to commit.
 
 Every call is one trip to the connection's thread (statement, fetch and cursor close together;
 BEGIN IMMEDIATE goes with a transaction's first statement): the write lock is held for as few
 event-loop turns as possible, and those turns, not SQLite, bound how many transactions a busy bot
-completes per second. `Writer.run` takes a whole block of statements there in one trip.
+completes per second. `Writer.run`, `Database.write` and `Database.run` take a whole block of
+statements there in one trip.
 """
 
 from __future__ import annotations
@@ -205,10 +207,12 @@ class Database:
         return db
 
     async def close(self) -> None:
-        if self._checkpointer is not None:
-            await self._checkpointer.stop()
-            self._checkpointer = None
-        await self._conn.close()
+        checkpointer, self._checkpointer = self._checkpointer, None
+        try:
+            if checkpointer is not None:
+                await checkpointer.stop()
+        finally:
+            await self._conn.close()
 
     async def checkpoint_in_background(self, interval: float = 1.0) -> WalCheckpointer:
         """Leave copying the write-ahead log into the file to a connection and thread of its own

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -210,7 +212,7 @@ async def test_the_log_is_copied_into_the_file_in_the_background(tmp_path: Path)
         for _ in range(30):  # 3 MB: three times SQLite's own checkpoint threshold
             await db.execute("INSERT INTO blobs VALUES (zeroblob(100000))")
         for _ in range(250):
-            if path.stat().st_size > 3_000_000:
+            if checkpointer.runs >= 1 and path.stat().st_size > 3_000_000:
                 break
             await asyncio.sleep(0.02)
         assert path.stat().st_size > 3_000_000  # in the file itself, not only in the log
@@ -225,6 +227,48 @@ async def test_the_log_is_copied_into_the_file_in_the_background(tmp_path: Path)
         assert await reopened.fetchval("SELECT count(*) FROM blobs") == 30
     finally:
         await reopened.close()
+
+
+async def test_closing_waits_for_a_checkpoint_under_way(tmp_path: Path) -> None:
+    """The checkpointer's connection is never closed under a running checkpoint, and a failing
+    checkpointer neither stops the database from closing nor gives up."""
+    path = tmp_path / "c.sqlite3"
+    db = await Database.open(path)
+    checkpointer = await db.checkpoint_in_background(interval=0.01)
+    started, finished = threading.Event(), threading.Event()
+    real = checkpointer._checkpoint
+
+    def slow() -> None:
+        started.set()
+        time.sleep(0.3)
+        real()
+        finished.set()
+
+    checkpointer._checkpoint = slow  # type: ignore[method-assign]
+    await db.execute("CREATE TABLE t (v INTEGER)")
+    assert await asyncio.to_thread(started.wait, 10)
+    await db.close()
+    assert finished.is_set()  # close() waited for it
+
+    db = await Database.open(path)
+    checkpointer = await db.checkpoint_in_background(interval=0.01)
+    failures = 0
+
+    def failing() -> None:
+        nonlocal failures
+        failures += 1
+        raise OSError("disk gone")
+
+    checkpointer._checkpoint = failing  # type: ignore[method-assign]
+    await db.execute("INSERT INTO t VALUES (1)")
+    for _ in range(500):
+        if failures >= 3:
+            break
+        await asyncio.sleep(0.01)
+    assert failures >= 3  # tried again, though the log did not change after the first failure
+    await db.close()
+    with pytest.raises(ValueError, match="no active connection"):
+        await db.fetchval("SELECT 1")
 
 
 async def test_chats_users_roles_round_trip(tmp_path: Path) -> None:
