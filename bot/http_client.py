@@ -12,9 +12,11 @@ Telegram documents for uploads. JSON is encoded and decoded with orjson.
 
 from __future__ import annotations
 
+import ssl
 from typing import Any, Final
 
 import aiohttp
+import certifi
 import orjson
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -32,9 +34,9 @@ class AiohttpRequest(BaseRequest):
 
     Timeouts follow PTB's meaning: `connect_timeout` covers opening a connection, `pool_timeout`
     waiting for a free one in the pool (both are aiohttp's `connect`), `read_timeout` the wait for
-    each part of the answer (aiohttp's `sock_read`). aiohttp has no write timeout of its own, so a
-    request whose body takes longer than `write_timeout` (`media_write_timeout` with files) plus
-    the other timeouts to send and answer is cut off as a whole.
+    each part of the answer (aiohttp's `sock_read`). aiohttp has no write timeout of its own, so an
+    upload that takes longer than `media_write_timeout` plus the other timeouts to send and answer
+    is cut off as a whole; other requests are small enough never to wait on a write.
     """
 
     def __init__(
@@ -76,13 +78,17 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             # The session binds to the running loop, so it is made here and not in __init__.
+            # Certificates from certifi, as PTB's httpx client checks them: a slim container
+            # without the system's CA store still reaches api.telegram.org.
+            tls = ssl.create_default_context(cafile=certifi.where())
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0),
+                connector=aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0, ssl=tls),
                 timeout=aiohttp.ClientTimeout(total=None),
                 skip_auto_headers=("User-Agent",),
-                # The answers are small JSON documents; cookies and redirects are not part of
-                # the Bot API.
+                # Cookies and redirects are not part of the Bot API.
                 cookie_jar=aiohttp.DummyCookieJar(),
+                # HTTPS_PROXY / ALL_PROXY / NO_PROXY from the environment, as with httpx.
+                trust_env=True,
             )
 
     async def shutdown(self) -> None:
@@ -111,7 +117,9 @@ class AiohttpRequest(BaseRequest):
         connect = _given(connect_timeout, self._connect_timeout)
         pool = _given(pool_timeout, self._pool_timeout)
         timeout = aiohttp.ClientTimeout(
-            total=_sum(connect, pool, write, read),
+            # Only an upload can stall while it is being sent (a JSON body fits in the socket's
+            # buffer); downloads (PTB's `retrieve`) and answers are bounded by `sock_read`.
+            total=_sum(connect, pool, write, read) if with_files else None,
             connect=_sum(connect, pool),
             sock_read=read,
         )

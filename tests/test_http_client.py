@@ -169,3 +169,25 @@ def test_answers_are_parsed_and_garbage_is_a_telegram_error() -> None:
         AiohttpRequest.parse_json_payload(b"<html>502 Bad Gateway</html>")
     # Invalid UTF-8 inside a string is replaced, as PTB's own parser does, not refused.
     assert AiohttpRequest.parse_json_payload(b'{"t": "a\xffb"}') == {"t": "a\ufffdb"}
+
+
+async def test_a_proxy_from_the_environment_is_used(
+    recorder: tuple[Recorder, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As with PTB's own client, HTTP(S)_PROXY is honoured: the request goes to the proxy."""
+    rec, base_url = recorder
+    proxy_port = base_url.split(":")[2].split("/")[0]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy_port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        # A host that does not exist: only the proxy (the recorder) can answer.
+        status, _ = await request.do_request(
+            f"http://api.telegram.invalid/bot{TOKEN}/answerCallbackQuery", "POST"
+        )
+    finally:
+        await request.shutdown()
+    assert status == 200
+    assert rec.seen[-1][0] == "answerCallbackQuery"
