@@ -191,3 +191,9 @@ async def test_a_proxy_from_the_environment_is_used(
         await request.shutdown()
     assert status == 200
     assert rec.seen[-1][0] == "answerCallbackQuery"
+
+    # NO_PROXY hosts go direct; the environment is read once per host.
+    monkeypatch.setenv("NO_PROXY", "api.telegram.invalid")
+    direct = AiohttpRequest()
+    assert direct._proxy_for("http://api.telegram.invalid/bot1:x/getMe") is None
+    assert direct._proxy_for("http://other.invalid/") == f"http://127.0.0.1:{proxy_port}"
