@@ -19,7 +19,7 @@ from storage.events import Event
 from storage.outbox import NewMessage
 from storage.rsvps import Counts, Rsvp
 
-__all__ = ["ACTIONS", "MAX_HEADCOUNT", "Outcome", "answer"]
+__all__ = ["ACTIONS", "MAX_HEADCOUNT", "Outcome", "Tap", "answer"]
 
 Action = Literal["y", "m", "n", "p", "q", "a"]
 ACTIONS: frozenset[str] = frozenset({"y", "m", "n", "p", "q", "a"})
@@ -39,38 +39,29 @@ class Outcome:
     counts: Counts | None = None  # the event's counts as this tap committed them
 
 
-async def answer(
-    env: EventEnv,
-    event_id: int,
-    user_id: int,
-    chat_id: int,
-    action: Action,
-    *,
-    association: tuple[str, str | None] | None,
-) -> Outcome:
-    """`association` is the group's (name, municipality) when tapped in an association group.
+@dataclass(frozen=True, slots=True)
+class Tap:
+    """One person's tap on a card."""
 
-    The whole tap is one transaction in one trip to the database thread (`Database.write`):
+    event_id: int
+    user_id: int
+    chat_id: int  # where the card was tapped
+    action: Action
+    # The group's (name, municipality) when tapped in an association group.
+    association: tuple[str, str | None] | None = None
+
+
+async def answer(env: EventEnv, tap: Tap) -> Outcome:
+    """The whole tap is one transaction in one trip to the database thread (`Database.write`):
     under a burst of taps no tap waits for the event loop's turns between another's reads and
-    writes.
-    """
+    writes."""
     now = env.db.now()
-    return await env.db.write(
-        lambda raw: _answer(raw, env, event_id, user_id, chat_id, action, association, now)
-    )
+    return await env.db.write(lambda raw: _answer(raw, env, tap, now))
 
 
-def _answer(
-    raw: sqlite3.Connection,
-    env: EventEnv,
-    event_id: int,
-    user_id: int,
-    chat_id: int,
-    action: Action,
-    association: tuple[str, str | None] | None,
-    now: int,
-) -> Outcome:
+def _answer(raw: sqlite3.Connection, env: EventEnv, tap: Tap, now: int) -> Outcome:
     """The tap, on the database thread: read, decide, write, count."""
+    event_id, user_id = tap.event_id, tap.user_id
     state = rsvps.read_tap(raw, event_id, user_id)
     event, current = state.event, state.current
     if event is None:
@@ -79,7 +70,9 @@ def _answer(
         return Outcome(event, problem="cancelled")
     if not event.answers_open(now):
         return Outcome(event, problem="closed")
-    wanted, problem = _apply(current, action, association, event_id, user_id, chat_id, now)
+    wanted, problem = _apply(
+        current, tap.action, tap.association, event_id, user_id, tap.chat_id, now
+    )
     if problem is not None or wanted is None:
         return Outcome(event, current, problem=problem)
     wanted, problem = _fit(event, current, wanted, state.taken_by_others, now)

@@ -107,14 +107,8 @@ async def on_tap(update: Update, context: AppContext) -> None:
         profile = await profiles.get(context.services.db, message.chat.id)
         if profile is not None:
             association = (profile.name, profile.municipality_code)
-    outcome = await rsvp.answer(
-        context.services.events,
-        event_id,
-        user.id,
-        message.chat.id,
-        action,  # type: ignore[arg-type]
-        association=association,
-    )
+    tap = rsvp.Tap(event_id, user.id, message.chat.id, action, association)  # type: ignore[arg-type]
+    outcome = await rsvp.answer(context.services.events, tap)
     if outcome.problem is not None:
         await query.answer(_problem_text(t, outcome.problem), show_alert=True)
     else:

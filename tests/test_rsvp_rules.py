@@ -42,7 +42,7 @@ async def test_random_taps_report_what_is_stored_and_keep_the_rules(tmp_path: Pa
                 person = draw.choice(people)
                 action = draw.choice(ACTIONS)
                 outcome = await rsvp.answer(
-                    h.services.events, event_id, person, person, action, association=None
+                    h.services.events, rsvp.Tap(event_id, person, person, action)
                 )
                 stored = await rsvps.get(db, event_id, person)
                 if outcome.problem is not None:
