@@ -22,7 +22,6 @@ __all__ = [
     "counts",
     "get",
     "notify_chats",
-    "promote_candidates",
     "reach",
     "read_tap",
     "save",
@@ -193,11 +192,6 @@ def _taken(raw: sqlite3.Connection, event_id: int, except_user: int | None) -> i
 def waitlist_key(rsvp: Rsvp) -> tuple[int, int, int]:
     """The order of the waiting list: who joined it first, then who answered first."""
     return (rsvp.queued_at or 0, rsvp.created_at, rsvp.user_id)
-
-
-async def promote_candidates(tx: Writer, event_id: int) -> list[Rsvp]:
-    """The waitlist, first in line first."""
-    return await tx.run(lambda raw: _waitlist(raw, event_id))
 
 
 def _waitlist(raw: sqlite3.Connection, event_id: int) -> list[Rsvp]:
