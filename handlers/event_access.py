@@ -1,5 +1,6 @@
-"""The guard every coordinator button of an event passes: decode, find the event, re-check
-that the tapper may manage it now. Shared by the event view and the feedback results."""
+"""The guards an event's buttons pass: a coordinator button (decode, find the event, re-check
+that the tapper may manage it now; the event view and the feedback results) and a participant's
+signed button (decode, check the signature against the chat the card is in; RSVP and feedback)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from telegram import Message, Update
 
 from bot import events
 from bot.context import AppContext
+from bot.event_cards import verify
 from bot.i18n import Texts
 from handlers.keyboards import Callback, decode
 from storage import events as stored_events
 from storage.events import Event
 
-__all__ = ["ManagedTap", "managed_tap"]
+__all__ = ["ManagedTap", "SignedTap", "managed_tap", "signed_tap"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,3 +45,31 @@ async def managed_tap(update: Update, context: AppContext, t: Texts) -> ManagedT
         await query.answer(t._("Only the event's coordinators can do that."), show_alert=True)
         return None
     return ManagedTap(data.part(0), event, message)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedTap:
+    event_id: int
+    action: str
+    message: Message
+
+
+def signed_tap(update: Update, context: AppContext, actions: frozenset[str]) -> SignedTap | None:
+    """A participant's tap on `<area>:<event id>:<action>:<sig>`, when the action is one of
+    `actions` and the signature matches the event and the chat the card is in; None otherwise
+    (a forged, rewritten or copied button)."""
+    query = update.callback_query
+    assert query is not None
+    data = decode(query.data)
+    message = query.message
+    event_id = data.int_part(0) if data else None
+    action = data.part(1) if data else None
+    if (
+        data is None
+        or event_id is None
+        or action not in actions
+        or not isinstance(message, Message)
+        or not verify(context.services.callback_key, event_id, message.chat.id, data.part(2))
+    ):
+        return None
+    return SignedTap(event_id, action, message)

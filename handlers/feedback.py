@@ -13,13 +13,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot import events, feedback_report
 from bot import feedback as service
 from bot.context import AppContext
-from bot.event_cards import verify
 from bot.event_schedule import feedback_due
 from bot.i18n import Texts
 from handlers import announce, drafts
 from handlers.common import edit_in_place, texts_for
-from handlers.event_access import managed_tap
-from handlers.keyboards import button, decode, keyboard, pattern
+from handlers.event_access import managed_tap, signed_tap
+from handlers.keyboards import button, keyboard, pattern
 from storage import events as stored_events
 from storage.events import Event
 from storage.feedback import Answer
@@ -35,7 +34,7 @@ __all__ = [
 AREA_RESULTS = "fbr"
 # Runs before every other group: a command sent instead of the awaited comment ends the draft.
 DRAFT_GROUP = -10
-_ACTIONS = {"r1", "r2", "r3", "r4", "r5", "ay", "an", "c"}
+_ACTIONS = frozenset({"r1", "r2", "r3", "r4", "r5", "ay", "an", "c"})
 
 
 def _problem_text(t: Texts, problem: service.Problem) -> str:
@@ -96,20 +95,11 @@ async def on_tap(update: Update, context: AppContext) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     t = await texts_for(context, update)
-    data = decode(query.data)
-    message = query.message
-    event_id = data.int_part(0) if data else None
-    action = data.part(1) if data else None
-    if (
-        data is None
-        or event_id is None
-        or action not in _ACTIONS
-        or not isinstance(message, Message)
-        or not verify(context.services.callback_key, event_id, message.chat.id, data.part(2))
-        or (action == "c" and message.chat.type != ChatType.PRIVATE)
-    ):
+    tapped = signed_tap(update, context, _ACTIONS)
+    if tapped is None or (tapped.action == "c" and tapped.message.chat.type != ChatType.PRIVATE):
         await query.answer(t._("This button is not valid."), show_alert=True)
         return
+    event_id, action, message = tapped.event_id, tapped.action, tapped.message
     env = context.services.events
     if action == "c":
         outcome = await service.start_comment(env, event_id, user.id)

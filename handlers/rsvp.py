@@ -16,16 +16,19 @@ from bot.event_cards import (
     card_keyboard,
     card_text,
     location_line,
-    verify,
     your_answer,
 )
 from bot.i18n import Texts
 from handlers.common import edit_in_place, texts_for
-from handlers.keyboards import decode, pattern
+from handlers.event_access import signed_tap
+from handlers.keyboards import pattern
 from storage import events, profiles, rsvps
 from storage.events import Event
 
 __all__ = ["handlers", "render_card"]
+
+# The answers (bot/rsvp.py), then "i": the calendar file, "c": the closed-answers button.
+_ACTIONS = rsvp.ACTIONS | {"i", "c"}
 
 
 async def render_card(
@@ -74,19 +77,11 @@ async def on_tap(update: Update, context: AppContext) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     t = await texts_for(context, update)
-    data = decode(query.data)
-    message = query.message
-    event_id = data.int_part(0) if data else None
-    action = data.part(1) if data else None
-    if (
-        data is None
-        or event_id is None
-        or (action not in rsvp.ACTIONS and action not in ("i", "c"))
-        or not isinstance(message, Message)
-        or not verify(context.services.callback_key, event_id, message.chat.id, data.part(2))
-    ):
+    tapped = signed_tap(update, context, _ACTIONS)
+    if tapped is None:
         await query.answer(t._("This button is not valid."), show_alert=True)
         return
+    event_id, action, message = tapped.event_id, tapped.action, tapped.message
     if event_id == 0:
         await query.answer(
             t._("This is the preview: the buttons work once the event is published."),
