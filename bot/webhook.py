@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse
 
 from telegram import Update
@@ -80,15 +81,20 @@ def webhook_options(config: Config) -> WebhookOptions:
 def run_webhook(application: BotApplication, config: Config) -> None:
     """Blocking, like run_polling: SIGINT/SIGTERM stop the server (no new updates), let the
     updates in hand finish, then post_shutdown stops the workers and closes the database."""
-    options = webhook_options(config)
-    application.run_webhook(
-        listen=options.listen,
-        port=options.port,
-        url_path=options.url_path,
-        webhook_url=options.webhook_url,
-        secret_token=options.secret_token,
-        allowed_updates=Update.ALL_TYPES,
-    )
+    application.run_webhook(**_server_arguments(webhook_options(config)))
+
+
+def _server_arguments(options: WebhookOptions) -> dict[str, Any]:
+    """What both `run_webhook` and `serving` hand to python-telegram-bot's webhook server, so the
+    tests serve exactly as the bot does."""
+    return {
+        "listen": options.listen,
+        "port": options.port,
+        "url_path": options.url_path,
+        "webhook_url": options.webhook_url,
+        "secret_token": options.secret_token,
+        "allowed_updates": Update.ALL_TYPES,
+    }
 
 
 @asynccontextmanager
@@ -97,14 +103,7 @@ async def serving(application: BotApplication, config: Config) -> AsyncIterator[
     options = webhook_options(config)
 
     async def serve(updater: Updater) -> None:
-        await updater.start_webhook(
-            listen=options.listen,
-            port=options.port,
-            url_path=options.url_path,
-            webhook_url=options.webhook_url,
-            secret_token=options.secret_token,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        await updater.start_webhook(**_server_arguments(options))
 
     async with lifecycle(application, serve):
         yield options
