@@ -89,12 +89,9 @@ async def upsert(
 ) -> Chat:
     """Record a chat we heard from; hearing from it again means the bot is usable there again."""
     now = db.now()
-    async with db.transaction() as tx:
-        # Statement, read and COMMIT in one trip: the write lock is held for a single turn.
-        return await tx.run(
-            lambda raw: upsert_block(raw, chat_id, chat_type, title, now, reactivate=reactivate),
-            commit_if=lambda _: True,
-        )
+    return await db.write(
+        lambda raw: upsert_block(raw, chat_id, chat_type, title, now, reactivate=reactivate)
+    )
 
 
 def upsert_block(

@@ -295,7 +295,7 @@ class Database:
                 await asyncio.shield(_call(self._conn, _rollback))
                 raise
             else:
-                if writer.began and not writer.finished:
+                if writer.began:
                     await asyncio.shield(_call(self._conn, _commit))
 
     async def execute(self, sql: str, params: Params = ()) -> int:
@@ -347,43 +347,28 @@ class Writer:
     """The handle a transaction body writes through; it cannot commit or roll back by itself.
 
     BEGIN IMMEDIATE runs on the connection's thread right before the first statement, in the same
-    trip (`began` and `finished` are only set there, so they follow the queue order).
+    trip (`began` is only set there, so it follows the queue order). A transaction that is one
+    block from the start is `Database.write`.
     """
 
     def __init__(self, conn: aiosqlite.Connection, clock: Callable[[], float] = time.time) -> None:
         self._conn = conn
         self._clock = clock
         self.began = False
-        self.finished = False  # a block committed the transaction (`run(..., commit_if=...)`)
 
     def now(self) -> int:
         """The database's clock, as `Database.now`."""
         return int(self._clock())
 
-    async def run(
-        self,
-        fn: Callable[[sqlite3.Connection], T],
-        *,
-        commit_if: Callable[[T], bool] | None = None,
-    ) -> T:
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run a block of statements (plain sqlite3 calls on the connection it is given, which
-        must neither commit nor roll back) inside this transaction, in one trip.
-
-        When `commit_if(result)` holds, the transaction commits in the same trip and the writer
-        takes no more statements: for a block that turns out to be all the transaction does.
-        """
+        must neither commit nor roll back) inside this transaction, in one trip."""
 
         def step(raw: sqlite3.Connection) -> T:
-            if self.finished:
-                raise DatabaseError("the transaction was already committed")
             if not self.began:
                 raw.execute("BEGIN IMMEDIATE")
                 self.began = True
-            result = fn(raw)
-            if commit_if is not None and commit_if(result):
-                raw.commit()
-                self.finished = True
-            return result
+            return fn(raw)
 
         return await _call(self._conn, step)
 
