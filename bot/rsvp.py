@@ -88,14 +88,10 @@ def _answer(raw: sqlite3.Connection, env: EventEnv, tap: Tap, now: int) -> Outco
     if promoted:
         told = [_promoted_message(raw, env, event, r) for r in promoted]
         outbox.enqueue_rows(raw, told, now=now)
-    moved_ids = {r.user_id for r in promoted}
     stored = next((r for r in promoted if r.user_id == user_id), wanted)
-    changed = [*promoted] if user_id in moved_ids else [wanted, *promoted]
+    changed = promoted if stored is not wanted else [wanted, *promoted]
     counts = rsvps.store_tap(raw, event_id, changed)
-    position = None
-    if stored.status == "waitlist":
-        ahead = [r for r in waiting if r.user_id not in moved_ids and r.user_id != user_id]
-        position = 1 + sum(rsvps.waitlist_key(r) < rsvps.waitlist_key(stored) for r in ahead)
+    position = rsvps.position_in_line(raw, stored)
     return Outcome(event, stored, waitlist_position=position, promoted=len(promoted), counts=counts)
 
 

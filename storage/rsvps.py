@@ -22,6 +22,7 @@ __all__ = [
     "counts",
     "get",
     "notify_chats",
+    "position_in_line",
     "reach",
     "read_tap",
     "save",
@@ -205,14 +206,19 @@ def _waitlist(raw: sqlite3.Connection, event_id: int) -> list[Rsvp]:
 
 async def waitlist_position(db: Database | Writer, rsvp: Rsvp) -> int | None:
     """Where a waiting answer stands in line (None when it is not waiting)."""
+    return await db.run(lambda raw: position_in_line(raw, rsvp))
+
+
+def position_in_line(raw: sqlite3.Connection, rsvp: Rsvp) -> int | None:
+    """`waitlist_position` as a block."""
     if rsvp.status != "waitlist":
         return None
-    ahead = await db.fetchval(
+    ahead = raw.execute(
         "SELECT count(*) FROM rsvps WHERE event_id = ? AND status = 'waitlist' "
         "AND (queued_at, created_at, user_id) < (?, ?, ?)",
         (rsvp.event_id, rsvp.queued_at, rsvp.created_at, rsvp.user_id),
-    )
-    return int(ahead) + 1
+    ).fetchone()
+    return int(ahead[0]) + 1
 
 
 async def counts(db: Database | Writer, event_id: int) -> Counts:
