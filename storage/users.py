@@ -62,9 +62,12 @@ async def upsert(
     username: str | None,
     language_code: str | None,
 ) -> None:
-    """Keep names current; skip the write when nothing changed (every update calls this)."""
+    """Keep names current; skip the write when nothing changed. (Updates record their sender
+    through storage/seen.py, with the chat in the same trip.)"""
     now = db.now()
-    await db.execute(_UPSERT, (user_id, first_name, last_name, username, language_code, now, now))
+    await db.write(
+        lambda raw: upsert_block(raw, user_id, first_name, last_name, username, language_code, now)
+    )
 
 
 def upsert_block(
