@@ -19,6 +19,7 @@ __all__ = [
     "language_hints",
     "migrate_id",
     "recipients",
+    "recipients_block",
     "set_language",
     "upsert",
     "upsert_block",
@@ -172,10 +173,15 @@ class Recipient:
 
 
 async def recipients(db: Database | Writer, chat_ids: Sequence[int]) -> dict[int, Recipient]:
+    return await db.run(lambda raw: recipients_block(raw, chat_ids))
+
+
+def recipients_block(raw: sqlite3.Connection, chat_ids: Sequence[int]) -> dict[int, Recipient]:
+    """`recipients` as a block on the raw connection."""
     found: dict[int, Recipient] = {}
     for start in range(0, len(chat_ids), 500):
         chunk = list(chat_ids[start : start + 500])
-        rows = await db.fetchall(
+        rows = raw.execute(
             f"""
             SELECT c.id, c.language, u.language_code, p.chat_id IS NOT NULL AS association
             FROM chats c LEFT JOIN users u ON u.id = c.id
@@ -183,7 +189,7 @@ async def recipients(db: Database | Writer, chat_ids: Sequence[int]) -> dict[int
             WHERE c.id IN ({",".join("?" * len(chunk))})
             """,
             chunk,
-        )
+        ).fetchall()
         for row in rows:
             found[row[0]] = Recipient(row[0], row[1], row[2], bool(row[3]))
     return found

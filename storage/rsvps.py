@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from storage import events
+from storage import chats, events
 from storage.chats import Recipient
 from storage.db import Database, Writer
 from storage.events import Event
@@ -155,19 +155,12 @@ def read_tap(raw: sqlite3.Connection, event_id: int, user_id: int) -> TapState:
 def reach(raw: sqlite3.Connection, rsvp: Rsvp) -> Recipient:
     """Where to tell one person about their answer (a block): their private chat with the bot
     when it is usable, else the chat they answered in; with the language hints for the text."""
-    row = raw.execute(
-        """
-        SELECT c.id, c.language, u.language_code,
-               EXISTS (SELECT 1 FROM association_profiles p WHERE p.chat_id = c.id)
-        FROM chats c LEFT JOIN users u ON u.id = c.id
-        WHERE c.id = coalesce(
-            (SELECT id FROM chats WHERE id = ? AND type = 'private' AND active = 1), ?)
-        """,
-        (rsvp.user_id, rsvp.chat_id),
+    private = raw.execute(
+        "SELECT 1 FROM chats WHERE id = ? AND type = 'private' AND active = 1", (rsvp.user_id,)
     ).fetchone()
-    if row is None:  # pragma: no cover - rsvps.chat_id references chats
-        return Recipient(rsvp.chat_id, None, None, False)
-    return Recipient(row[0], row[1], row[2], bool(row[3]))
+    target = rsvp.user_id if private is not None else rsvp.chat_id
+    found = chats.recipients_block(raw, [target])
+    return found.get(target) or Recipient(target, None, None, False)
 
 
 def store_tap(raw: sqlite3.Connection, event_id: int, changed: Sequence[Rsvp]) -> Counts:
