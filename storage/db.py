@@ -11,12 +11,14 @@ Every call is one trip to the connection's thread (statement, fetch and cursor c
 BEGIN IMMEDIATE goes with a transaction's first statement): the write lock is held for as few
 event-loop turns as possible, and those turns, not SQLite, bound how many transactions a busy bot
 completes per second. `Writer.run`, `Database.write` and `Database.run` take a whole block of
-statements there in one trip.
+statements there in one trip. `Database.write(inline=True)` runs a short block on the event loop's
+thread instead, when nothing else is using the connection.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sqlite3
 import time
@@ -25,7 +27,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
@@ -48,13 +50,64 @@ Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
 
 
-async def _call(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
-    """Run `fn` with the raw sqlite3 connection on aiosqlite's thread: one trip, in queue order
-    with every other statement on the connection."""
-    raw = conn._conn  # raises ValueError once closed, as aiosqlite's own calls do
-    # aiosqlite's own queue, which all its public calls go through.
-    result: T = await conn._execute(fn, raw)  # type: ignore[no-untyped-call]
-    return result
+class _Thread:
+    """aiosqlite's thread for one connection, with a count of the calls it has still to finish.
+
+    The count is kept by two single-writer counters (queued: the event loop; finished: the
+    thread), so it needs no lock, and it counts a call until its function has returned on the
+    thread even when the caller was cancelled while waiting: only then is the connection idle.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._queued = 0
+        self._finished = 0
+        self._waiting = False  # someone awaits `until_idle`: the thread then wakes the loop
+        self._wakeup = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def idle(self) -> bool:
+        return self._queued == self._finished
+
+    async def call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` with the raw sqlite3 connection on the thread: one trip, in queue order with
+        every other statement on the connection."""
+        raw = self._conn._conn  # raises ValueError once closed, as aiosqlite's own calls do
+        if not self._conn._running:  # what `_execute` checks before it queues anything
+            raise ValueError("Connection closed")
+        loop = self._loop = asyncio.get_running_loop()
+
+        def counted(raw: sqlite3.Connection) -> T:
+            try:
+                return fn(raw)
+            finally:
+                self._finished += 1
+                if self._waiting:  # read after the count: see `until_idle`
+                    with contextlib.suppress(RuntimeError):  # the loop has closed
+                        loop.call_soon_threadsafe(self._wake)
+
+        self._queued += 1
+        # aiosqlite's own queue, which all its public calls go through.
+        result: T = await self._conn._execute(counted, raw)  # type: ignore[no-untyped-call]
+        return result
+
+    async def until_idle(self) -> None:
+        """Return once no call is queued or running (at once, without yielding, when none is)."""
+        while not self.idle:
+            wakeup = self._wakeup
+            # Flag first, then look again: a call finishing in between either is seen here or
+            # sees the flag and wakes us.
+            self._waiting = True
+            if self.idle:
+                return
+            await wakeup.wait()
+
+    def _wake(self) -> None:
+        if self.idle and self._waiting:
+            self._waiting = False
+            self._wakeup.set()  # wakes everyone waiting on this one
+            self._wakeup = asyncio.Event()
 
 
 def _fetchone(raw: sqlite3.Connection, sql: str, params: Params) -> sqlite3.Row | None:
@@ -88,6 +141,35 @@ def _lastrowid(raw: sqlite3.Connection, sql: str, params: Params) -> int | None:
         return cursor.lastrowid
     finally:
         cursor.close()
+
+
+def _finish(raw: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """The rest of a transaction begun with BEGIN IMMEDIATE: the block, then COMMIT, or ROLLBACK
+    when the block raises."""
+    try:
+        result = fn(raw)
+    except BaseException:
+        raw.rollback()
+        raise
+    raw.commit()
+    return result
+
+
+def _write_unless_busy(
+    raw: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]
+) -> tuple[bool, T | None]:
+    """The transaction of `Database.write`, unless another process holds the write lock: then
+    (False, None) at once, without waiting `busy_timeout` on the event loop's thread."""
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY:
+            return False, None
+        raise
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return True, _finish(raw, fn)
 
 
 def _commit(raw: sqlite3.Connection) -> None:
@@ -157,7 +239,9 @@ class Database:
         self, conn: aiosqlite.Connection, path: Path, clock: Callable[[], float] = time.time
     ) -> None:
         self._conn = conn
+        self._thread = _Thread(conn)
         self._lock = asyncio.Lock()
+        self._closing = False
         self._clock = clock
         self._checkpointer: WalCheckpointer | None = None
         self.path = path
@@ -186,7 +270,11 @@ class Database:
         if not readonly:
             path.parent.mkdir(parents=True, exist_ok=True)
         target = f"file:{path}?mode=ro" if readonly else str(path)
-        conn = await aiosqlite.connect(target, uri=readonly, isolation_level=None)
+        # check_same_thread: `Database.write(inline=True)` uses the connection from the event
+        # loop's thread while aiosqlite's thread is idle.
+        conn = await aiosqlite.connect(
+            target, uri=readonly, isolation_level=None, check_same_thread=False
+        )
         db = cls(conn, path, clock)
         try:
             conn.row_factory = aiosqlite.Row
@@ -207,6 +295,7 @@ class Database:
         return db
 
     async def close(self) -> None:
+        self._closing = True  # no block runs here any more while the thread closes
         checkpointer, self._checkpointer = self._checkpointer, None
         try:
             if checkpointer is not None:
@@ -262,10 +351,10 @@ class Database:
     # --- reads -------------------------------------------------------------------------------
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        return await _call(self._conn, lambda raw: _fetchone(raw, sql, params))
+        return await self._thread.call(lambda raw: _fetchone(raw, sql, params))
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return await _call(self._conn, lambda raw: _fetchall(raw, sql, params))
+        return await self._thread.call(lambda raw: _fetchall(raw, sql, params))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
@@ -275,7 +364,7 @@ class Database:
         """Run a block of reads (plain sqlite3 calls on the connection it is given) in one trip,
         outside any transaction: the counterpart of `Writer.run`, so storage functions taking
         `Database | Writer` read several tables in one trip either way."""
-        return await _call(self._conn, fn)
+        return await self._thread.call(fn)
 
     # --- writes ------------------------------------------------------------------------------
 
@@ -288,21 +377,21 @@ class Database:
         never left inside a half-done transaction.
         """
         async with self._lock:
-            writer = Writer(self._conn, self._clock)
+            writer = Writer(self._thread, self._clock)
             try:
                 yield writer
             except BaseException:
-                await asyncio.shield(_call(self._conn, _rollback))
+                await asyncio.shield(self._thread.call(_rollback))
                 raise
             else:
                 if writer.began:
-                    await asyncio.shield(_call(self._conn, _commit))
+                    await asyncio.shield(self._thread.call(_commit))
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One statement in its own transaction; returns the affected row count."""
         return await self.write(lambda raw: _rowcount(raw, sql, params))
 
-    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def write(self, fn: Callable[[sqlite3.Connection], T], *, inline: bool = False) -> T:
         """A whole transaction in one trip: BEGIN IMMEDIATE, the block (plain sqlite3 calls on
         the connection it is given, which must neither commit nor roll back), COMMIT; rolled back
         when the block raises.
@@ -313,25 +402,40 @@ class Database:
         `transaction()` begun after it queues its BEGIN behind this COMMIT. Under a burst of
         writes (RSVP taps) nothing then waits on the lock for the event loop's turns between
         the trips of other transactions.
+
+        `inline=True` is for short blocks of indexed statements on a hot path (an RSVP tap): the
+        block runs right here, on the event loop's thread, when the connection is idle (nothing
+        queued on its thread, no `transaction()` open, another process not writing). The hop to
+        the thread and back costs more than such a block, and under a burst of taps the two
+        threads' handing the GIL to each other stretched the answers' tail from tens to
+        hundreds of milliseconds (bench/rsvp.py). Otherwise the block goes to the thread as
+        without it, so it never waits on the event loop's thread for a lock.
         """
 
         def run(raw: sqlite3.Connection) -> T:
             raw.execute("BEGIN IMMEDIATE")
-            try:
-                result = fn(raw)
-            except BaseException:
-                raw.rollback()
-                raise
-            raw.commit()
-            return result
+            return _finish(raw, fn)
 
-        # `_call` queues the block before it first yields, so nothing can take the lock between
+        if inline and not self._lock.locked() and not self._closing:
+            # Queued calls run first, as they would before a block queued behind them; waiting
+            # here rather than queueing keeps a burst of taps from all taking the thread path.
+            await self._thread.until_idle()
+            if self._idle():
+                done, result = _write_unless_busy(self._conn._conn, fn)
+                if done:
+                    return cast(T, result)
+        # `call` queues the block before it first yields, so nothing can take the lock between
         # the check and the queueing. The block is one call on the thread: a caller cancelled
         # while it waits leaves it to run to its end, never half-done.
         if not self._lock.locked():
-            return await _call(self._conn, run)
+            return await self._thread.call(run)
         async with self._lock:
-            return await _call(self._conn, run)
+            return await self._thread.call(run)
+
+    def _idle(self) -> bool:
+        """Nothing else can be using the connection: no call queued on or running in its
+        thread, no multi-trip transaction between its trips, not closing."""
+        return self._thread.idle and not self._lock.locked() and not self._closing
 
     async def backup(self, target: Path) -> None:
         """Copy the live database consistently (SQLite's online backup API)."""
@@ -351,8 +455,8 @@ class Writer:
     block from the start is `Database.write`.
     """
 
-    def __init__(self, conn: aiosqlite.Connection, clock: Callable[[], float] = time.time) -> None:
-        self._conn = conn
+    def __init__(self, thread: _Thread, clock: Callable[[], float] = time.time) -> None:
+        self._thread = thread
         self._clock = clock
         self.began = False
 
@@ -370,7 +474,7 @@ class Writer:
                 self.began = True
             return fn(raw)
 
-        return await _call(self._conn, step)
+        return await self._thread.call(step)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         return await self.run(lambda raw: _rowcount(raw, sql, params))

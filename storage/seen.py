@@ -1,9 +1,9 @@
 """Who wrote to the bot and in which chat: the user and chat rows every update refreshes.
 
 Every update pays for this before any feature handler runs, so both upserts go in one
-transaction and one trip to the database thread (`Database.write`: each trip costs the event loop
-more than the statements cost SQLite, and it waits for no other transaction's trips), and the trip
-brings back the chat's row for the handlers that follow.
+transaction and one block (`Database.write`, inline: a trip to the database thread would cost the
+event loop more than the statements cost SQLite, and it waits for no other transaction's trips),
+and the block brings back the chat's row for the handlers that follow.
 """
 
 from __future__ import annotations
@@ -61,4 +61,5 @@ async def record(db: Database, user: SeenUser | None, chat: SeenChat | None) -> 
             return None
         return chats.upsert_block(raw, chat.id, chat.type, chat.title, now)
 
-    return await db.write(block)
+    # Two upserts by primary key on every update: short enough to run inline (Database.write).
+    return await db.write(block, inline=True)

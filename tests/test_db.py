@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -124,9 +125,13 @@ async def test_a_block_runs_inside_the_transaction(tmp_path: Path) -> None:
         await db.close()
 
 
-async def test_one_trip_writes_never_interleave_with_a_transaction(tmp_path: Path) -> None:
+@pytest.mark.parametrize("inline", [False, True])
+async def test_one_trip_writes_never_interleave_with_a_transaction(
+    tmp_path: Path, inline: bool
+) -> None:
     """`Database.write` skips the lock only when no transaction holds it: a write started while
-    a multi-trip transaction is open waits for its COMMIT instead of landing inside it."""
+    a multi-trip transaction is open waits for its COMMIT instead of landing inside it (inline
+    or not)."""
     db = await Database.open(tmp_path / "t.sqlite3")
     try:
         await db.execute("CREATE TABLE counter (n INTEGER NOT NULL)")
@@ -146,7 +151,7 @@ async def test_one_trip_writes_never_interleave_with_a_transaction(tmp_path: Pat
 
         slow = asyncio.create_task(slow_transaction())
         await opened.wait()
-        waiting = asyncio.create_task(db.write(bump))
+        waiting = asyncio.create_task(db.write(bump, inline=inline))
         await asyncio.sleep(0.05)
         assert not waiting.done()  # it would have failed inside the open transaction
         release.set()
@@ -161,25 +166,26 @@ async def test_one_trip_writes_never_interleave_with_a_transaction(tmp_path: Pat
                 await tx.execute("UPDATE counter SET n = ?", (n + 1,))
 
         await asyncio.gather(
-            *(read_then_write() for _ in range(20)), *(db.write(bump) for _ in range(100))
+            *(read_then_write() for _ in range(20)),
+            *(db.write(bump, inline=inline) for _ in range(100)),
         )
         assert await db.fetchval("SELECT n FROM counter") == 122
     finally:
         await db.close()
 
 
+def _two_then_clash(raw: sqlite3.Connection) -> None:
+    raw.execute("INSERT INTO t VALUES (1)").close()
+    raw.execute("INSERT INTO t VALUES (2)").close()
+    raw.execute("INSERT INTO t VALUES (1)").close()
+
+
 async def test_a_one_trip_write_is_all_or_nothing(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "t.sqlite3")
     try:
         await db.execute("CREATE TABLE t (k INTEGER PRIMARY KEY)")
-
-        def two_then_clash(raw: sqlite3.Connection) -> None:
-            raw.execute("INSERT INTO t VALUES (1)").close()
-            raw.execute("INSERT INTO t VALUES (2)").close()
-            raw.execute("INSERT INTO t VALUES (1)").close()
-
         with pytest.raises(sqlite3.IntegrityError):
-            await db.write(two_then_clash)
+            await db.write(_two_then_clash)
         assert await db.fetchval("SELECT count(*) FROM t") == 0
 
         # A caller cancelled while its block waits in the queue: the block still runs whole.
@@ -195,6 +201,130 @@ async def test_a_one_trip_write_is_all_or_nothing(tmp_path: Path) -> None:
         assert await db.fetchval("SELECT count(*) FROM t") == 2
         assert await db.execute("INSERT INTO t VALUES (5)") == 1  # no transaction left open
     finally:
+        await db.close()
+
+
+def _insert(k: int) -> Callable[[sqlite3.Connection], int]:
+    """A block inserting row k with the thread it ran on."""
+
+    def block(raw: sqlite3.Connection) -> int:
+        raw.execute("INSERT INTO t VALUES (?, ?)", (k, threading.get_ident())).close()
+        return k
+
+    return block
+
+
+def _slow_then(
+    k: int, started: threading.Event, release: threading.Event
+) -> Callable[[sqlite3.Connection], int]:
+    def block(raw: sqlite3.Connection) -> int:
+        started.set()
+        release.wait(5)
+        return _insert(k)(raw)
+
+    return block
+
+
+async def _thread_of(db: Database, k: int) -> int:
+    return int(await db.fetchval("SELECT thread FROM t WHERE k = ?", (k,)))
+
+
+async def test_an_inline_write_runs_on_the_event_loops_thread_when_the_connection_is_idle(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "t.sqlite3")
+    try:
+        await db.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, thread INTEGER)")
+        assert await db.write(_insert(1), inline=True) == 1
+        assert await _thread_of(db, 1) == threading.get_ident()
+        assert await db.write(_insert(2)) == 2
+        assert await _thread_of(db, 2) != threading.get_ident()  # without inline: the thread
+
+        def two_then_clash(raw: sqlite3.Connection) -> None:
+            _insert(3)(raw)
+            _insert(1)(raw)
+
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.write(two_then_clash, inline=True)
+        assert await db.fetchval("SELECT count(*) FROM t") == 2  # row 3 rolled back with it
+        assert await db.fetchval("PRAGMA busy_timeout") == 5000  # as it was before the attempt
+        assert await db.write(_insert(3), inline=True) == 3  # no transaction left open
+    finally:
+        await db.close()
+
+
+async def test_an_inline_write_waits_for_what_is_queued_on_the_thread(tmp_path: Path) -> None:
+    """A block on the thread (even one whose caller was cancelled) runs to its end before an
+    inline write starts, and the inline write then still runs here, not queued behind it."""
+    db = await Database.open(tmp_path / "t.sqlite3")
+    try:
+        await db.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, thread INTEGER)")
+        started, release = threading.Event(), threading.Event()
+
+        slow_write = asyncio.create_task(db.write(_slow_then(1, started, release)))
+        assert await asyncio.to_thread(started.wait, 5)
+        slow_write.cancel()  # its block is under way and runs on
+        with pytest.raises(asyncio.CancelledError):
+            await slow_write
+
+        def count(raw: sqlite3.Connection) -> tuple[int, int]:
+            return raw.execute("SELECT count(*) FROM t").fetchone()[0], threading.get_ident()
+
+        after = asyncio.create_task(db.write(count, inline=True))
+        await asyncio.sleep(0.05)
+        assert not after.done()
+        release.set()
+        assert await after == (1, threading.get_ident())
+        # Many at once behind one queued block: all of them here, in turn, once it is done.
+        started.clear()
+        release.clear()
+        queued = asyncio.create_task(db.write(_slow_then(10, started, release)))
+        assert await asyncio.to_thread(started.wait, 5)
+        burst = [asyncio.create_task(db.write(_insert(k), inline=True)) for k in range(11, 31)]
+        await asyncio.sleep(0.02)
+        release.set()
+        assert await queued == 10
+        assert await asyncio.gather(*burst) == list(range(11, 31))
+        here = await db.fetchval(
+            "SELECT count(*) FROM t WHERE k > 10 AND thread = ?", (threading.get_ident(),)
+        )
+        assert here == 20
+    finally:
+        await db.close()
+
+
+async def test_an_inline_write_leaves_waiting_for_another_process_to_the_thread(
+    tmp_path: Path,
+) -> None:
+    """While another connection (a CLI command, say) holds the write lock, an inline write waits
+    for it on aiosqlite's thread (busy_timeout), and the event loop keeps turning meanwhile."""
+    path = tmp_path / "t.sqlite3"
+    db = await Database.open(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        await db.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, thread INTEGER)")
+        other.execute("BEGIN IMMEDIATE")
+        turns = [0]
+
+        async def turning() -> None:
+            while True:
+                turns[0] += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(turning())
+        write = asyncio.create_task(db.write(_insert(1), inline=True))
+        await asyncio.sleep(0.2)
+        assert not write.done()
+        assert turns[0] >= 5  # not blocked in SQLite's busy wait on this thread
+        other.execute("COMMIT")
+        assert await write == 1
+        ticker.cancel()
+        assert await _thread_of(db, 1) != threading.get_ident()
+        assert await db.fetchval("PRAGMA busy_timeout") == 5000
+        assert await db.write(_insert(2), inline=True) == 2  # and here again once it is free
+        assert await _thread_of(db, 2) == threading.get_ident()
+    finally:
+        other.close()
         await db.close()
 
 

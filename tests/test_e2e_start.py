@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from telegram import Update
@@ -13,7 +11,7 @@ from telegram.ext import CommandHandler, TypeHandler
 
 from bot.context import AppContext
 from handlers.common import texts_for
-from storage import db
+from tests.db_trips import count_trips
 from tests.harness import BotHarness
 
 pytestmark = pytest.mark.asyncio
@@ -147,21 +145,16 @@ async def test_a_language_change_is_used_for_the_rest_of_the_update(tmp_path: Pa
 async def test_recording_the_sender_and_choosing_the_language_take_one_trip(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every update pays for tracking before its feature handler: one trip to the database
-    thread for user and chat together, none more for the reply's language."""
+    """Every update pays for tracking before its feature handler: one block of statements for
+    user and chat together (on the database thread or inline), none more for the reply's
+    language."""
     in_update: contextvars.ContextVar[bool] = contextvars.ContextVar("in_update", default=False)
-    trips = [0]
-    real = db._call
-
-    async def counting(conn: Any, fn: Callable[[Any], Any]) -> Any:
-        if in_update.get():  # the update's own task (and tasks it starts), not the workers'
-            trips[0] += 1
-        return await real(conn, fn)
 
     async def mark(update: Update, context: AppContext) -> None:
         in_update.set(True)  # stays with the task handling this update
 
-    monkeypatch.setattr(db, "_call", counting)
+    # The update's own task (and tasks it starts), not the workers'.
+    trips = count_trips(monkeypatch, in_update.get)
     async with BotHarness.start(tmp_path) as h:
         h.application.add_handler(TypeHandler(Update, mark), group=-1000)
         liisa = h.user("Liisa", language_code="en")

@@ -4,14 +4,14 @@ chats.upsert write, and no write when nothing changed."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from storage import chats, db, seen, users
+from storage import chats, seen, users
 from storage.db import Database
+from tests.db_trips import count_trips
 
 AINO = seen.SeenUser(7, "Aino", "Virtanen", "aino", "fi")
 PRIVATE = seen.SeenChat(7, "private", None)
@@ -30,16 +30,8 @@ async def database(tmp_path: Path) -> AsyncIterator[tuple[Database, list[float]]
 
 @pytest.fixture
 def trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts trips to the database thread (storage.db._call) from here on."""
-    counted = [0]
-    real = db._call
-
-    async def counting(conn: Any, fn: Callable[[Any], Any]) -> Any:
-        counted[0] += 1
-        return await real(conn, fn)
-
-    monkeypatch.setattr(db, "_call", counting)
-    return counted
+    """Counts the blocks that reach the database from here on."""
+    return count_trips(monkeypatch)
 
 
 async def _updated_at(database: Database, table: str, row_id: int) -> int:
