@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 __all__ = ["DateError", "parse_date", "parse_datetime", "parse_time"]
 
 _FINNISH = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+RECENTLY_PASSED = timedelta(days=31)
 
 
 class DateError(ValueError):
@@ -21,7 +22,9 @@ class DateError(ValueError):
 
 
 def parse_date(text: str, today: date, *, allow_past: bool = False) -> date:
-    """A day without a year means its next occurrence (today included)."""
+    """A day without a year means its next occurrence (today included), except a day that passed
+    within the last month: "24.11." typed on 25.11. is a slip, not a date a year ahead, so it
+    stays this year's (and is refused as 'past' unless `allow_past`)."""
     cleaned = text.strip().rstrip(",")
     year: int | None
     if match := _FINNISH.match(cleaned):
@@ -35,7 +38,7 @@ def parse_date(text: str, today: date, *, allow_past: bool = False) -> date:
     try:
         if year is None:
             result = date(today.year, month, day)
-            if result < today:
+            if result < today - RECENTLY_PASSED:
                 result = date(today.year + 1, month, day)
         else:
             result = date(year, month, day)

@@ -77,6 +77,8 @@ async def test_wizard_refuses_bad_answers_and_foreign_municipalities(tmp_path: P
         await kaisa.send("ورشة عمل 🌍 Työpaja")
         await kaisa.send("1.1.2020 18.00")
         assert "already past" in kaisa.last_message().text
+        await kaisa.send("24.11. klo 18")  # yesterday without a year: not taken as 2027
+        assert "already past" in kaisa.last_message().text
         await kaisa.send("ma 1.12. 17:30")
         assert "weekday does not match" in kaisa.last_message().text
         await kaisa.send("32.12. 18")
