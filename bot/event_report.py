@@ -56,15 +56,19 @@ def render(event: Event, report: Report, t: Texts, catalog: PlaceCatalog) -> str
     lines = [
         t._("<b>Answers to event {id}</b>", id=event.id),
         t._(
-            "✅ Coming: {yes} ({yes_people} people) · ❔ Maybe: {maybe} · ❌ Can't: {no} · "
+            "✅ Coming: {yes} ({people}) · ❔ Maybe: {maybe} · ❌ Can't: {no} · "
             "⏳ Waiting list: {waitlist}",
             yes=c.yes,
-            yes_people=c.yes_people,
+            people=t.n_("{n} person", "{n} people", c.yes_people),
             maybe=c.maybe,
             no=c.no,
             waitlist=c.waitlist,
         ),
-        t._("Forecast: about {n} people (those coming and half of the maybes).", n=report.forecast),
+        t.n_(
+            "Forecast: about {n} person (those coming and half of the maybes).",
+            "Forecast: about {n} people (those coming and half of the maybes).",
+            report.forecast,
+        ),
     ]
     if report.invited:
         lines.append(
