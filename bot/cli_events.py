@@ -84,11 +84,15 @@ async def _publish(
             Translator(config.bot.default_language, config.bot.timezone),
             callback_key(config.telegram.token),
         )
-        ids = []
-        for item, line in zip(found, summary, strict=True):
-            event_id, invited = await events.publish(env, item.fields, admin)
-            print(f"{line} → event {event_id}, {invited} invitations", file=sys.stderr)
-            ids.append(str(event_id))
+        # One transaction for the whole file: a failure part-way publishes none of it, as a
+        # problem in any row does.
+        published: list[tuple[int, int]] = []
+        async with db.transaction() as tx:
+            now = db.now()
+            for item in found:
+                published.append(await events.publish_in(env, tx, item.fields, admin, now=now))
     finally:
         await db.close()
-    return "\n".join(ids)
+    for line, (event_id, invited) in zip(summary, published, strict=True):
+        print(f"{line} → event {event_id}, {invited} invitations", file=sys.stderr)
+    return "\n".join(str(event_id) for event_id, _ in published)

@@ -4,11 +4,14 @@ exactly as from the wizard."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot import events
 from bot.__main__ import main
 from storage import subscriptions
 from storage.subscriptions import Area
@@ -90,3 +93,29 @@ async def test_publish_sends_invitations_through_the_running_bot(
         assert "Kevätfoorumi" in person.last_message().text
         await person.tap("✅ Coming")  # signed by the CLI with the same key as the bot's
         assert person.last_answer() == "Your answer: ✅ coming"
+
+
+def test_a_failure_part_way_publishes_none_of_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Publishing is one transaction: when the second event fails, the first is not left
+    published either."""
+    db = tmp_path / "bot.sqlite3"
+    config = _config(tmp_path, db)
+    real = events.publish_in
+    calls = [0]
+
+    async def failing_second(*args: Any, **kwargs: Any) -> tuple[int, int]:
+        calls[0] += 1
+        if calls[0] == 2:
+            raise OSError("disk full")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(events, "publish_in", failing_second)
+    with pytest.raises(OSError, match="disk full"):
+        main(["events", "import", "--config", str(config), str(EXAMPLE), "--publish"])
+    assert calls[0] == 2
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
+    conn.close()
