@@ -85,7 +85,7 @@ def render(event: Event, report: Report, t: Texts, catalog: PlaceCatalog) -> str
             continue
         people = attendee.rsvp.headcount
         associations[attendee.rsvp.association or t._("individuals")] += people
-        code = attendee.rsvp.municipality_code
+        code = attendee.municipality_code
         place = catalog.municipality(code) if code else None
         municipalities[place.name(t.language) if place else t._("not known")] += people
     if associations:
@@ -135,7 +135,7 @@ def attendees_csv(event: Event, report: Report, t: Texts, catalog: PlaceCatalog)
         ]
     )
     for a in report.attendees:
-        place = catalog.municipality(a.rsvp.municipality_code or "")
+        place = catalog.municipality(a.municipality_code or "")
         answered = datetime.fromtimestamp(a.rsvp.updated_at, UTC).astimezone(t.timezone)
         writer.writerow(
             [

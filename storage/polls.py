@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-from storage import privacy
+from storage import privacy, subscriptions
 from storage.db import Database, Writer
 
 __all__ = [
@@ -293,10 +293,7 @@ async def add_recipients(tx: Writer, poll_id: int, chat_ids: Sequence[int]) -> N
             INSERT INTO poll_recipients (poll_id, chat_id, is_group, association,
                                          municipality_code, themes)
             SELECT ?, c.id, c.type != 'private', p.name,
-                   coalesce(p.municipality_code,
-                            (SELECT CASE WHEN count(*) = 1 THEN max(sa.code) END
-                             FROM subscription_areas sa
-                             WHERE sa.chat_id = c.id AND sa.kind = 'municipality')),
+                   coalesce(p.municipality_code, {subscriptions.only_municipality_sql("c.id")}),
                    coalesce((SELECT group_concat(theme_id, ' ') FROM
                                  (SELECT theme_id FROM subscription_themes st
                                   WHERE st.chat_id = c.id ORDER BY theme_id)), '')

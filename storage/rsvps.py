@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from storage import chats, events
+from storage import chats, events, subscriptions
 from storage.chats import Recipient
 from storage.db import Database, Writer
 from storage.events import Event
@@ -71,6 +71,9 @@ class Attendee:
     name: str
     username: str | None
     chat_title: str | None
+    # Where the answer counts: the association's municipality, else the one municipality the
+    # chat it came from follows (subscriptions.only_municipality_sql), else None.
+    municipality_code: str | None = None
 
 
 def _rsvp(row: sqlite3.Row) -> Rsvp:
@@ -239,9 +242,11 @@ def _counts(raw: sqlite3.Connection, event_id: int) -> Counts:
 async def attendees(db: Database, event_id: int) -> list[Attendee]:
     """Everyone who answered, with names, for the event's coordinators only."""
     rows = await db.fetchall(
-        """
+        f"""
         SELECT r.*, coalesce(trim(u.first_name || ' ' || coalesce(u.last_name, '')), '') AS name,
-               u.username, c.title AS chat_title
+               u.username, c.title AS chat_title,
+               coalesce(r.municipality_code, {subscriptions.only_municipality_sql("r.chat_id")})
+                   AS counted_municipality
         FROM rsvps r LEFT JOIN users u ON u.id = r.user_id LEFT JOIN chats c ON c.id = r.chat_id
         WHERE r.event_id = ?
         ORDER BY CASE r.status WHEN 'yes' THEN 0 WHEN 'waitlist' THEN 1 WHEN 'maybe' THEN 2
@@ -249,7 +254,10 @@ async def attendees(db: Database, event_id: int) -> list[Attendee]:
         """,
         (event_id,),
     )
-    return [Attendee(_rsvp(r), r["name"], r["username"], r["chat_title"]) for r in rows]
+    return [
+        Attendee(_rsvp(r), r["name"], r["username"], r["chat_title"], r["counted_municipality"])
+        for r in rows
+    ]
 
 
 async def notify_chats(

@@ -20,6 +20,7 @@ __all__ = [
     "audience_count",
     "clear",
     "get",
+    "only_municipality_sql",
     "remove_area",
     "remove_theme",
     "replace",
@@ -29,6 +30,16 @@ __all__ = [
 
 AreaKind = Literal["all", "region", "county", "municipality"]
 ALL_THEMES = "*"
+
+
+def only_municipality_sql(chat_id_column: str) -> str:
+    """An SQL expression for the one municipality the chat in `chat_id_column` follows (NULL
+    when it follows none or several): a volunteer subscribed to their home town is counted there
+    in splits by municipality, where no association profile says otherwise."""
+    return (
+        "(SELECT CASE WHEN count(*) = 1 THEN max(sa.code) END FROM subscription_areas sa "
+        f"WHERE sa.chat_id = {chat_id_column} AND sa.kind = 'municipality')"
+    )
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -81,6 +81,9 @@ async def test_coordinator_publishes_and_people_rsvp(tmp_path: Path) -> None:
         report = coordinator.last_message().text
         assert "Coming: 2 (3 people)" in report
         assert "Joensuun Kyläyhdistys: 2" in report
+        # Matti answered in his private chat, which follows Joensuu only: counted there too.
+        assert "• individuals: 1" in report
+        assert "<b>By municipality</b>\n• Joensuu: 3\n" in coordinator.last_message().html
         assert "Pekka" in report and "Liisa" in report
         await matti.send("/event 1")
         assert "Pekka" not in matti.last_message().text  # names only for coordinators
@@ -89,10 +92,10 @@ async def test_coordinator_publishes_and_people_rsvp(tmp_path: Path) -> None:
         document = coordinator.last_message().document
         assert document is not None and document.filename == "event-1-attendees.csv"
         rows = list(csv.DictReader(io.StringIO(document.data.decode("utf-8-sig"))))
-        assert {(r["name"], r["status"], r["people"]) for r in rows} == {
-            ("Liisa", "no", "1"),
-            ("Pekka", "yes", "2"),
-            ("Matti", "yes", "1"),
+        assert {(r["name"], r["status"], r["people"], r["municipality"]) for r in rows} == {
+            ("Liisa", "no", "1", "Joensuu"),
+            ("Pekka", "yes", "2", "Joensuu"),
+            ("Matti", "yes", "1", "Joensuu"),
         }
 
 
