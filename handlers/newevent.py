@@ -244,7 +244,7 @@ async def on_button(update: Update, context: AppContext) -> str | int | None:
         return await _publish(message, context, t, draft)
     elif action == "discard":
         _store(context, None)
-        await message.reply_text(t._("The event was discarded; nothing was sent."))
+        await message.reply_text(_dropped(t, draft))
         return ConversationHandler.END
     else:
         return None  # a stale button: stay where we are
@@ -501,9 +501,20 @@ async def cancel(update: Update, context: AppContext) -> int:
     message = update.effective_message
     assert message is not None
     t = await texts_for(context, update)
+    draft = _draft(context)
     _store(context, None)
-    await message.reply_text(t._("The event was discarded; nothing was sent."))
+    await message.reply_text(_dropped(t, draft))
     return ConversationHandler.END
+
+
+def _dropped(t: Texts, draft: Draft | None) -> str:
+    """What stopping the wizard leaves: a new event is gone, a published one stays as it was."""
+    if draft is not None and draft.editing is not None:
+        return t._(
+            "Your changes were dropped; event {id} stays as it was and nobody was told.",
+            id=draft.editing,
+        )
+    return t._("The event was discarded; nothing was sent.")
 
 
 async def buttons_please(update: Update, context: AppContext) -> None:

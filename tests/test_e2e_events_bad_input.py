@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.event_cards import sign
 from storage import rsvps, subscriptions
 from storage.subscriptions import Area
-from tests.factories import ADMIN, admin_user, appoint, publish_forum
+from tests.factories import ADMIN, admin_user, appoint, publish_forum, subscriber
 from tests.harness import BotHarness, ChatUser
 
 
@@ -163,3 +163,96 @@ async def test_an_abandoned_draft_times_out(tmp_path: Path) -> None:
         await admin.send("Järjestöfoorumi")  # no draft any more: not taken as a title
         assert "When does it start?" not in admin.last_message().text
         assert await _count_events(h) == 0
+
+
+async def _stored(h: BotHarness) -> dict[str, list[tuple[object, ...]]]:
+    """Every row the event's life touches: what must stay as it was after a refusal."""
+    return {
+        table: [tuple(r) for r in await h.services.db.fetchall(f"SELECT * FROM {table} ORDER BY 1")]
+        for table in ("events", "event_municipalities", "rsvps", "outbox", "schedule")
+    }
+
+
+async def test_other_coordinators_revoked_scopes_and_deadlines_change_nothing(
+    tmp_path: Path,
+) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        admin = admin_user(h)
+        await admin.send("/start")
+        liisa = await subscriber(h, "Liisa", ["health"])
+        kaisa = await appoint(h, admin, "Kaisa", "Joensuu")
+        olli = await appoint(h, admin, "Olli", "Outokumpu")
+        await kaisa.send("/newevent")
+        await kaisa.tap("Association forum")
+        await kaisa.send("Foorumi")
+        for answer in ("26.11. klo 18", "2 h", "Carelicum", "Joensuu"):
+            await kaisa.send(answer)
+        await kaisa.tap("Health")
+        await kaisa.tap("Done ▶")
+        await kaisa.tap("Skip")
+        await kaisa.send("1")  # one place
+        await kaisa.send("26.11. klo 12")  # answers by noon on the day
+        await kaisa.tap("Done ▶")
+        await kaisa.tap("📣 Publish")
+        await h.services.delivery.wait_idle()
+        card = liisa.last_message()
+        assert "Thu 26 Nov 2026 at 18:00–20:00" in card.text
+        assert "Answer by Thu 26 Nov 2026 at 12:00" in card.text
+        await liisa.tap("✅ Coming", message_id=card.message_id)
+        matti = await subscriber(h, "Matti", ["health"])
+        await matti.send("/event 1")
+        await matti.tap("✅ Coming")
+        assert matti.last_answer() == "Your answer: ⏳ on the waiting list, number 1"
+
+        # A coordinator for another area sees the card, not the names, and cannot manage it.
+        await olli.send("/event 1")
+        view = olli.last_message()
+        assert "1 coming" in view.text and "Liisa" not in view.text and "Names" not in view.text
+        before = await _stored(h)
+        await olli.tap_data(view.message_id, "nev:ed:1")
+        assert olli.last_answer() == "You cannot edit this event."
+        for data in ("evm:cxy:1", "evm:csv:1"):
+            await olli.tap_data(view.message_id, data)
+            assert olli.last_answer() == "Only the event's coordinators can do that."
+        assert olli.last_message().message_id == view.message_id  # no CSV was sent
+
+        # Its own coordinator cannot move it outside her areas; /cancel keeps it as it was.
+        await kaisa.send("/event 1")
+        await kaisa.tap("✏️ Edit")
+        await kaisa.tap("Municipalities")
+        await kaisa.send("Helsinki")
+        assert "outside your areas" in kaisa.last_message().text
+        await kaisa.send("/cancel")
+        assert kaisa.last_message().text == (
+            "Your changes were dropped; event 1 stays as it was and nobody was told."
+        )
+        # Her role revoked while she edits: the save is refused.
+        await kaisa.send("/event 1")
+        await kaisa.tap("✏️ Edit")
+        await kaisa.tap("Title")
+        await kaisa.send("Uusi nimi")
+        await admin.send("/coordinators")
+        await admin.tap("✖ Revoke Kaisa")
+        await kaisa.tap("💾 Save changes")
+        assert kaisa.last_message().text == (
+            "You can no longer publish events in these municipalities."
+        )
+        assert await _stored(h) == before
+
+        # Past the answer deadline (before the start): closed, and the card says so.
+        h.clock.advance(timedelta(hours=25))
+        await liisa.tap("❌ Can't", message_id=card.message_id)
+        assert liisa.last_answer() == "Answers to this event are closed."
+        closed = h.sandbox.world.message(liisa.chat.id, card.message_id)
+        assert closed is not None and closed.button("🔒 Answers closed") is not None
+        assert await _stored(h) == before
+
+        # An event that no longer exists (removed by retention, say): a clear answer.
+        await h.services.db.execute("DELETE FROM events WHERE id = 1")
+        gone = await _stored(h)
+        await matti.tap_data(
+            matti.last_message().message_id,
+            f"rsvp:1:n:{sign(h.services.callback_key, 1, matti.chat.id)}",
+        )
+        assert matti.last_answer() == "This event no longer exists."
+        assert await _stored(h) == gone
