@@ -107,6 +107,14 @@ def test_csv_either_delimiter_with_bom(delimiter: str) -> None:
     assert fields.description == "Rivi yksi\nrivi kaksi"
 
 
+def test_municipalities_by_swedish_name_finnish_name_or_code() -> None:
+    row = row_with(municipalities="Helsingfors; Vasa;jakobstad; Joensuu ;091")
+    events, problems = parse_csv(HEADER + "\n" + row + "\n", **OPTIONS)
+    assert problems == []
+    # Each municipality once, in the order first named.
+    assert events[0].fields.municipalities == ("091", "905", "598", "167")
+
+
 def test_header_any_order_case_and_spaces() -> None:
     names = HEADER.split(",")
     header = ",".join(f" {name.upper()} " for name in reversed(names))
