@@ -7,12 +7,14 @@ needs it only while such a transaction holds it (the thread runs queued calls on
 two cannot interleave). Reads use the same connection without the lock; every transaction is short
 and never awaits anything but SQLite, so a reader sees at worst a write that is about to commit.
 
-Every call is one trip to the connection's thread (statement, fetch and cursor close together;
-BEGIN IMMEDIATE goes with a transaction's first statement): the write lock is held for as few
-event-loop turns as possible, and those turns, not SQLite, bound how many transactions a busy bot
-completes per second. `Writer.run`, `Database.write` and `Database.run` take a whole block of
-statements there in one trip. `Database.write(inline=True)` runs a short block on the event loop's
-thread instead, when nothing else is using the connection.
+Every call but an inline write is one trip to the connection's thread (statement, fetch and
+cursor close together; BEGIN IMMEDIATE goes with a transaction's first statement): the write lock
+is held for as few event-loop turns as possible, and those turns, not SQLite, bound how many
+transactions a busy bot completes per second. `Writer.run`, `Database.write` and `Database.run`
+take a whole block of statements there in one trip. `Database.write(inline=True)` runs a short
+block on the event loop's thread instead, when nothing else is using the connection: every use
+of the connection by this class goes through `_Thread.call` (whose count says when the thread is
+idle) or runs under the write lock, so the two threads never use it at once.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -64,7 +67,6 @@ class _Thread:
         self._finished = 0
         self._waiting = False  # someone awaits `until_idle`: the thread then wakes the loop
         self._wakeup = asyncio.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def idle(self) -> bool:
@@ -72,11 +74,11 @@ class _Thread:
 
     async def call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` with the raw sqlite3 connection on the thread: one trip, in queue order with
-        every other statement on the connection."""
+        every other call on the thread."""
         raw = self._conn._conn  # raises ValueError once closed, as aiosqlite's own calls do
         if not self._conn._running:  # what `_execute` checks before it queues anything
             raise ValueError("Connection closed")
-        loop = self._loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
 
         def counted(raw: sqlite3.Connection) -> T:
             try:
@@ -93,20 +95,23 @@ class _Thread:
         return result
 
     async def until_idle(self) -> None:
-        """Return once no call is queued or running (at once, without yielding, when none is)."""
-        while not self.idle:
+        """Return once the calls queued before this one have finished (at once, without
+        yielding, when there are none). Calls queued later are not waited for: a steady stream
+        of them must not hold a waiter back for ever."""
+        target = self._queued
+        while self._finished < target:
             wakeup = self._wakeup
             # Flag first, then look again: a call finishing in between either is seen here or
             # sees the flag and wakes us.
             self._waiting = True
-            if self.idle:
+            if self._finished >= target:
                 return
             await wakeup.wait()
 
     def _wake(self) -> None:
-        if self.idle and self._waiting:
+        if self._waiting:
             self._waiting = False
-            self._wakeup.set()  # wakes everyone waiting on this one
+            self._wakeup.set()  # everyone waiting looks at the count again
             self._wakeup = asyncio.Event()
 
 
@@ -159,17 +164,47 @@ def _write_unless_busy(
     raw: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]
 ) -> tuple[bool, T | None]:
     """The transaction of `Database.write`, unless another process holds the write lock: then
-    (False, None) at once, without waiting `busy_timeout` on the event loop's thread."""
-    raw.execute("PRAGMA busy_timeout = 0")
+    (False, None) at once, without waiting `busy_timeout` on the event loop's thread. Whatever
+    interrupts it (even KeyboardInterrupt between two statements) leaves neither the shorter
+    timeout nor an open transaction behind."""
     try:
-        raw.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        if exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY:
+        try:
+            raw.execute("PRAGMA busy_timeout = 0")
+            raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
             return False, None
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        result = fn(raw)
+    except BaseException:
+        if raw.in_transaction:
+            raw.rollback()
         raise
+    raw.commit()
+    return True, result
+
+
+def _pragma(raw: sqlite3.Connection, setting: str) -> None:
+    raw.execute(f"PRAGMA {setting}").close()
+
+
+def _apply_script(raw: sqlite3.Connection, *, script: str) -> None:
+    try:
+        raw.executescript(script)
+    except sqlite3.Error:
+        if raw.in_transaction:
+            raw.rollback()
+        raise
+
+
+def _copy_to(raw: sqlite3.Connection, target: Path) -> None:
+    dest = sqlite3.connect(target)
+    try:
+        raw.backup(dest)
     finally:
-        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    return True, _finish(raw, fn)
+        dest.close()
 
 
 def _commit(raw: sqlite3.Connection) -> None:
@@ -241,7 +276,7 @@ class Database:
         self._conn = conn
         self._thread = _Thread(conn)
         self._lock = asyncio.Lock()
-        self._closing = False
+        self._wal = False
         self._clock = clock
         self._checkpointer: WalCheckpointer | None = None
         self.path = path
@@ -279,11 +314,12 @@ class Database:
         try:
             conn.row_factory = aiosqlite.Row
             await db._check_version()
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await conn.execute("PRAGMA foreign_keys = ON")
+            await db.run(lambda raw: _pragma(raw, f"busy_timeout = {BUSY_TIMEOUT_MS}"))
+            await db.run(lambda raw: _pragma(raw, "foreign_keys = ON"))
             if not readonly:
-                await conn.execute("PRAGMA journal_mode = WAL")
-                await conn.execute("PRAGMA synchronous = NORMAL")
+                mode = await db.fetchval("PRAGMA journal_mode = WAL")
+                db._wal = str(mode).lower() == "wal"
+                await db.run(lambda raw: _pragma(raw, "synchronous = NORMAL"))
             if migrate and not readonly:
                 await db.migrate()
         except sqlite3.DatabaseError as exc:
@@ -295,7 +331,8 @@ class Database:
         return db
 
     async def close(self) -> None:
-        self._closing = True  # no block runs here any more while the thread closes
+        # Without the checkpointer no write runs inline any more (`_may_inline`), so nothing
+        # uses the connection from this thread while aiosqlite's thread closes it.
         checkpointer, self._checkpointer = self._checkpointer, None
         try:
             if checkpointer is not None:
@@ -338,10 +375,8 @@ class Database:
                     f"PRAGMA user_version = {migration.version};\nCOMMIT;"
                 )
                 try:
-                    await self._conn.executescript(script)
+                    await self._thread.call(partial(_apply_script, script=script))
                 except sqlite3.Error as exc:
-                    if self._conn.in_transaction:
-                        await self._conn.execute("ROLLBACK")
                     raise DatabaseError(
                         f"migration {migration.version:04d}_{migration.name} failed: {exc}"
                     ) from exc
@@ -392,31 +427,36 @@ class Database:
         return await self.write(lambda raw: _rowcount(raw, sql, params))
 
     async def write(self, fn: Callable[[sqlite3.Connection], T], *, inline: bool = False) -> T:
-        """A whole transaction in one trip: BEGIN IMMEDIATE, the block (plain sqlite3 calls on
+        """A whole transaction as one block: BEGIN IMMEDIATE, the block (plain sqlite3 calls on
         the connection it is given, which must neither commit nor roll back), COMMIT; rolled back
         when the block raises.
 
-        It waits for the write lock only while a `transaction()` holds it. Otherwise it goes
-        straight into the connection's queue: the thread runs each queued call to its end in
-        queue order, so the block cannot interleave with another transaction, and a
-        `transaction()` begun after it queues its BEGIN behind this COMMIT. Under a burst of
-        writes (RSVP taps) nothing then waits on the lock for the event loop's turns between
-        the trips of other transactions.
+        On aiosqlite's thread it is one trip, and it waits for the write lock only while a
+        `transaction()` holds it. Otherwise it goes straight into the connection's queue: the
+        thread runs each queued call to its end in queue order, so the block cannot interleave
+        with another transaction, and a `transaction()` begun after it queues its BEGIN behind
+        this COMMIT. Under a burst of writes (RSVP taps) nothing then waits on the lock for the
+        event loop's turns between the trips of other transactions. A caller cancelled while
+        its block waits in the queue leaves the block to run to its end, never half-done.
 
-        `inline=True` is for short blocks of indexed statements on a hot path (an RSVP tap): the
-        block runs right here, on the event loop's thread, when the connection is idle (nothing
-        queued on its thread, no `transaction()` open, another process not writing). The hop to
-        the thread and back costs more than such a block, and under a burst of taps the two
+        `inline=True` is for short blocks of indexed statements on a hot path (an RSVP tap,
+        every update's tracking): the block runs right here, on the event loop's thread, when
+        nothing else is using the connection. It first waits for the calls already queued on
+        the thread (not for those queued after it), then runs here if the thread is idle, no
+        `transaction()` is open and no other process holds the write lock; otherwise it goes to
+        the thread as without `inline`, so the event loop's thread never waits for a lock. A
+        caller cancelled while it waits for the queue never runs its block. The hop to the
+        thread and back costs more than such a block, and under a burst of taps the two
         threads' handing the GIL to each other stretched the answers' tail from tens to
-        hundreds of milliseconds (bench/rsvp.py). Otherwise the block goes to the thread as
-        without it, so it never waits on the event loop's thread for a lock.
+        hundreds of milliseconds (bench/rsvp.py). Only with the write-ahead log and the
+        background checkpointer (`_may_inline`); without them, always the thread.
         """
 
         def run(raw: sqlite3.Connection) -> T:
             raw.execute("BEGIN IMMEDIATE")
             return _finish(raw, fn)
 
-        if inline and not self._lock.locked() and not self._closing:
+        if inline and self._may_inline():
             # Queued calls run first, as they would before a block queued behind them; waiting
             # here rather than queueing keeps a burst of taps from all taking the thread path.
             await self._thread.until_idle()
@@ -432,19 +472,21 @@ class Database:
         async with self._lock:
             return await self._thread.call(run)
 
+    def _may_inline(self) -> bool:
+        """Inline blocks need the write-ahead log and the background checkpointer: then neither
+        BEGIN IMMEDIATE, once it has the lock, nor COMMIT can wait for another connection or
+        copy the log into the file (with its fsyncs) on the event loop's thread."""
+        return self._wal and self._checkpointer is not None and not self._lock.locked()
+
     def _idle(self) -> bool:
         """Nothing else can be using the connection: no call queued on or running in its
         thread, no multi-trip transaction between its trips, not closing."""
-        return self._thread.idle and not self._lock.locked() and not self._closing
+        return self._thread.idle and self._may_inline()
 
     async def backup(self, target: Path) -> None:
         """Copy the live database consistently (SQLite's online backup API)."""
         async with self._lock:
-            dest = await aiosqlite.connect(str(target))
-            try:
-                await self._conn.backup(dest)
-            finally:
-                await dest.close()
+            await self._thread.call(lambda raw: _copy_to(raw, target))
 
 
 class Writer:

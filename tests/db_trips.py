@@ -1,5 +1,6 @@
 """Counting the blocks of statements that reach the database: trips to aiosqlite's thread and
-blocks `Database.write(inline=True)` runs on the event loop's thread, alike."""
+blocks `Database.write(inline=True)` runs on the event loop's thread, alike (an inline attempt
+that finds another process writing and then takes the thread counts twice)."""
 
 from __future__ import annotations
 

@@ -6,13 +6,16 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from storage import chats, roles, users
 from storage.db import Database, DatabaseError, latest_version, load_migrations
+
+T = TypeVar("T")
 
 
 async def test_pragmas_and_schema(tmp_path: Path) -> None:
@@ -125,13 +128,9 @@ async def test_a_block_runs_inside_the_transaction(tmp_path: Path) -> None:
         await db.close()
 
 
-@pytest.mark.parametrize("inline", [False, True])
-async def test_one_trip_writes_never_interleave_with_a_transaction(
-    tmp_path: Path, inline: bool
-) -> None:
+async def test_one_trip_writes_never_interleave_with_a_transaction(tmp_path: Path) -> None:
     """`Database.write` skips the lock only when no transaction holds it: a write started while
-    a multi-trip transaction is open waits for its COMMIT instead of landing inside it (inline
-    or not)."""
+    a multi-trip transaction is open waits for its COMMIT instead of landing inside it."""
     db = await Database.open(tmp_path / "t.sqlite3")
     try:
         await db.execute("CREATE TABLE counter (n INTEGER NOT NULL)")
@@ -151,7 +150,7 @@ async def test_one_trip_writes_never_interleave_with_a_transaction(
 
         slow = asyncio.create_task(slow_transaction())
         await opened.wait()
-        waiting = asyncio.create_task(db.write(bump, inline=inline))
+        waiting = asyncio.create_task(db.write(bump))
         await asyncio.sleep(0.05)
         assert not waiting.done()  # it would have failed inside the open transaction
         release.set()
@@ -167,7 +166,7 @@ async def test_one_trip_writes_never_interleave_with_a_transaction(
 
         await asyncio.gather(
             *(read_then_write() for _ in range(20)),
-            *(db.write(bump, inline=inline) for _ in range(100)),
+            *(db.write(bump) for _ in range(100)),
         )
         assert await db.fetchval("SELECT n FROM counter") == 122
     finally:
@@ -229,12 +228,24 @@ async def _thread_of(db: Database, k: int) -> int:
     return int(await db.fetchval("SELECT thread FROM t WHERE k = ?", (k,)))
 
 
+async def _bot_database(path: Path) -> Database:
+    """Opened as the bot opens it: with the background checkpointer, which inline writes need."""
+    db = await Database.open(path)
+    await db.checkpoint_in_background()
+    await db.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, thread INTEGER)")
+    return db
+
+
+def _soon(awaitable: Awaitable[T]) -> Awaitable[T]:
+    """A bound on every wait below: a lost wakeup fails the test instead of hanging it."""
+    return asyncio.wait_for(awaitable, 5)
+
+
 async def test_an_inline_write_runs_on_the_event_loops_thread_when_the_connection_is_idle(
     tmp_path: Path,
 ) -> None:
-    db = await Database.open(tmp_path / "t.sqlite3")
+    db = await _bot_database(tmp_path / "t.sqlite3")
     try:
-        await db.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, thread INTEGER)")
         assert await db.write(_insert(1), inline=True) == 1
         assert await _thread_of(db, 1) == threading.get_ident()
         assert await db.write(_insert(2)) == 2
@@ -249,6 +260,26 @@ async def test_an_inline_write_runs_on_the_event_loops_thread_when_the_connectio
         assert await db.fetchval("SELECT count(*) FROM t") == 2  # row 3 rolled back with it
         assert await db.fetchval("PRAGMA busy_timeout") == 5000  # as it was before the attempt
         assert await db.write(_insert(3), inline=True) == 3  # no transaction left open
+
+        # A failed call on the thread still counts as finished: the next write runs here.
+        with pytest.raises(sqlite3.OperationalError):
+            await db.run(lambda raw: raw.execute("SELECT * FROM no_such_table"))
+        assert await _soon(db.write(_insert(4), inline=True)) == 4
+        assert await _thread_of(db, 4) == threading.get_ident()
+    finally:
+        await db.close()
+
+
+async def test_without_the_background_checkpointer_writes_stay_on_the_thread(
+    tmp_path: Path,
+) -> None:
+    """A CLI process keeps SQLite's own checkpoints, which a COMMIT may run (with fsyncs): its
+    writes never run on the event loop's thread."""
+    db = await Database.open(tmp_path / "t.sqlite3")
+    try:
+        await db.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, thread INTEGER)")
+        assert await db.write(_insert(1), inline=True) == 1
+        assert await _thread_of(db, 1) != threading.get_ident()
     finally:
         await db.close()
 
@@ -256,11 +287,9 @@ async def test_an_inline_write_runs_on_the_event_loops_thread_when_the_connectio
 async def test_an_inline_write_waits_for_what_is_queued_on_the_thread(tmp_path: Path) -> None:
     """A block on the thread (even one whose caller was cancelled) runs to its end before an
     inline write starts, and the inline write then still runs here, not queued behind it."""
-    db = await Database.open(tmp_path / "t.sqlite3")
+    db = await _bot_database(tmp_path / "t.sqlite3")
     try:
-        await db.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, thread INTEGER)")
         started, release = threading.Event(), threading.Event()
-
         slow_write = asyncio.create_task(db.write(_slow_then(1, started, release)))
         assert await asyncio.to_thread(started.wait, 5)
         slow_write.cancel()  # its block is under way and runs on
@@ -274,7 +303,7 @@ async def test_an_inline_write_waits_for_what_is_queued_on_the_thread(tmp_path: 
         await asyncio.sleep(0.05)
         assert not after.done()
         release.set()
-        assert await after == (1, threading.get_ident())
+        assert await _soon(after) == (1, threading.get_ident())
         # Many at once behind one queued block: all of them here, in turn, once it is done.
         started.clear()
         release.clear()
@@ -283,8 +312,8 @@ async def test_an_inline_write_waits_for_what_is_queued_on_the_thread(tmp_path: 
         burst = [asyncio.create_task(db.write(_insert(k), inline=True)) for k in range(11, 31)]
         await asyncio.sleep(0.02)
         release.set()
-        assert await queued == 10
-        assert await asyncio.gather(*burst) == list(range(11, 31))
+        assert await _soon(queued) == 10
+        assert await _soon(asyncio.gather(*burst)) == list(range(11, 31))
         here = await db.fetchval(
             "SELECT count(*) FROM t WHERE k > 10 AND thread = ?", (threading.get_ident(),)
         )
@@ -293,16 +322,108 @@ async def test_an_inline_write_waits_for_what_is_queued_on_the_thread(tmp_path: 
         await db.close()
 
 
+async def test_a_stream_of_thread_calls_does_not_hold_an_inline_write_back(
+    tmp_path: Path,
+) -> None:
+    """It waits for the calls queued before it, not for those queued after: readers keeping
+    the thread busy without a pause (reports, the delivery worker) do not starve it."""
+    db = await _bot_database(tmp_path / "t.sqlite3")
+    stop = False
+
+    def busy(raw: sqlite3.Connection) -> None:
+        time.sleep(0.002)
+
+    async def reader() -> None:
+        while not stop:
+            await db.run(busy)
+
+    readers = [asyncio.create_task(reader()) for _ in range(3)]
+    try:
+        await asyncio.sleep(0.05)
+        for k in range(1, 6):
+            assert await asyncio.wait_for(db.write(_insert(k), inline=True), 1) == k
+        assert await db.fetchval("SELECT count(*) FROM t") == 5
+    finally:
+        stop = True
+        await asyncio.gather(*readers)
+        await db.close()
+
+
+async def test_a_transaction_begun_while_an_inline_write_waits_goes_first(
+    tmp_path: Path,
+) -> None:
+    """A `transaction()` that takes the lock while an inline write waits for the thread: the
+    write then waits for its COMMIT instead of running inside it."""
+    db = await _bot_database(tmp_path / "t.sqlite3")
+    try:
+        await db.execute("CREATE TABLE counter (n INTEGER NOT NULL)")
+        await db.execute("INSERT INTO counter VALUES (0)")
+        started, release = threading.Event(), threading.Event()
+        slow = asyncio.create_task(db.write(_slow_then(1, started, release)))
+        assert await asyncio.to_thread(started.wait, 5)
+
+        def bump(raw: sqlite3.Connection) -> int:
+            raw.execute("UPDATE counter SET n = n + 1").close()
+            return int(raw.execute("SELECT n FROM counter").fetchone()[0])
+
+        waiting = asyncio.create_task(db.write(bump, inline=True))
+        await asyncio.sleep(0)  # waits for the slow block
+        opened, finish = asyncio.Event(), asyncio.Event()
+
+        async def read_then_write() -> None:
+            async with db.transaction() as tx:
+                n = await tx.fetchval("SELECT n FROM counter")
+                opened.set()
+                await finish.wait()  # open between its trips
+                await tx.execute("UPDATE counter SET n = ?", (n + 10,))
+
+        transaction = asyncio.create_task(read_then_write())
+        await asyncio.sleep(0.02)
+        release.set()
+        await _soon(opened.wait())
+        await asyncio.sleep(0.05)
+        assert not waiting.done()
+        finish.set()
+        await _soon(transaction)
+        assert await _soon(waiting) == 11  # after the transaction's read-and-write
+        await _soon(slow)
+    finally:
+        await db.close()
+
+
+async def test_an_inline_write_waiting_while_the_database_closes_never_runs(
+    tmp_path: Path,
+) -> None:
+    """aiosqlite closes the connection on its thread without our count: a write that was
+    waiting must not take the idle-looking thread for a free connection."""
+    path = tmp_path / "t.sqlite3"
+    db = await _bot_database(path)
+    started, release = threading.Event(), threading.Event()
+    slow = asyncio.create_task(db.write(_slow_then(1, started, release)))
+    assert await asyncio.to_thread(started.wait, 5)
+    waiting = asyncio.create_task(db.write(_insert(2), inline=True))
+    await asyncio.sleep(0)
+    closing = asyncio.create_task(db.close())
+    await asyncio.sleep(0.02)
+    release.set()
+    await _soon(slow)
+    await _soon(closing)
+    with pytest.raises((ValueError, sqlite3.ProgrammingError)):
+        await _soon(waiting)
+    with sqlite3.connect(path) as check:
+        assert check.execute("SELECT k FROM t").fetchall() == [(1,)]
+    check.close()
+
+
 async def test_an_inline_write_leaves_waiting_for_another_process_to_the_thread(
     tmp_path: Path,
 ) -> None:
     """While another connection (a CLI command, say) holds the write lock, an inline write waits
     for it on aiosqlite's thread (busy_timeout), and the event loop keeps turning meanwhile."""
     path = tmp_path / "t.sqlite3"
-    db = await Database.open(path)
+    db = await _bot_database(path)
     other = sqlite3.connect(path, isolation_level=None)
     try:
-        await db.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, thread INTEGER)")
         other.execute("BEGIN IMMEDIATE")
         turns = [0]
 
@@ -317,7 +438,7 @@ async def test_an_inline_write_leaves_waiting_for_another_process_to_the_thread(
         assert not write.done()
         assert turns[0] >= 5  # not blocked in SQLite's busy wait on this thread
         other.execute("COMMIT")
-        assert await write == 1
+        assert await _soon(write) == 1
         ticker.cancel()
         assert await _thread_of(db, 1) != threading.get_ident()
         assert await db.fetchval("PRAGMA busy_timeout") == 5000
