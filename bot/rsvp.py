@@ -79,8 +79,11 @@ def _answer(raw: sqlite3.Connection, env: EventEnv, tap: Tap, now: int) -> Outco
     if problem is not None:
         return Outcome(event, current, problem=problem)
     taken = state.taken_by_others + (wanted.headcount if wanted.status == "yes" else 0)
+    # Only the head of the list can move up: at most one person per free place, one more to see
+    # that the next does not fit, and one for the tapper's own row, left out here.
+    head = None if event.capacity is None else max(event.capacity - taken, 0) + 2
     waiting = sorted(
-        [r for r in state.waitlist if r.user_id != user_id]
+        [r for r in rsvps.waitlist_head(raw, event_id, head) if r.user_id != user_id]
         + ([wanted] if wanted.status == "waitlist" else []),
         key=rsvps.waitlist_key,
     )

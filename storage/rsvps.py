@@ -29,6 +29,7 @@ __all__ = [
     "store_tap",
     "taken_places",
     "unanswered_chats",
+    "waitlist_head",
     "waitlist_key",
     "waitlist_position",
 ]
@@ -139,20 +140,14 @@ class TapState:
     event: Event | None
     current: Rsvp | None  # the person's answer so far
     taken_by_others: int  # places held by everyone else's yes
-    waitlist: tuple[Rsvp, ...]  # first in line first, the person's own row included
 
 
 def read_tap(raw: sqlite3.Connection, event_id: int, user_id: int) -> TapState:
     """Everything the rules for one tap decide on (a block for `Database.write`)."""
     event = events.get_row(raw, event_id)
     if event is None:
-        return TapState(None, None, 0, ())
-    return TapState(
-        event,
-        _get(raw, event_id, user_id),
-        _taken(raw, event_id, user_id),
-        tuple(_waitlist(raw, event_id)),
-    )
+        return TapState(None, None, 0)
+    return TapState(event, _get(raw, event_id, user_id), _taken(raw, event_id, user_id))
 
 
 def reach(raw: sqlite3.Connection, rsvp: Rsvp) -> Recipient:
@@ -191,11 +186,13 @@ def waitlist_key(rsvp: Rsvp) -> tuple[int, int, int]:
     return (rsvp.queued_at or 0, rsvp.created_at, rsvp.user_id)
 
 
-def _waitlist(raw: sqlite3.Connection, event_id: int) -> list[Rsvp]:
+def waitlist_head(raw: sqlite3.Connection, event_id: int, limit: int | None) -> list[Rsvp]:
+    """The first `limit` on the waiting list (all when None), first in line first (a block):
+    a tap reads only as far as the places it may free, not a big event's whole list."""
     rows = raw.execute(
         "SELECT * FROM rsvps WHERE event_id = ? AND status = 'waitlist' "
-        "ORDER BY queued_at, created_at, user_id",
-        (event_id,),
+        "ORDER BY queued_at, created_at, user_id LIMIT ?",
+        (event_id, -1 if limit is None else limit),
     ).fetchall()
     return [_rsvp(r) for r in rows]
 

@@ -72,3 +72,32 @@ async def test_random_taps_report_what_is_stored_and_keep_the_rules(tmp_path: Pa
             "A place freed up" in message.text for user in users for message in user.messages()
         )
         assert told == promotions  # each promoted person is told, once
+
+
+async def test_one_cancellation_can_promote_several_in_line(tmp_path: Path) -> None:
+    """Three places held by one yes (+2): when it becomes a no, the first three in line move up
+    in order and the fourth keeps waiting, now first in line."""
+    async with BotHarness.start(tmp_path) as h:
+        db = h.services.db
+        users = [h.user(f"P{n}", language_code="en") for n in range(5)]
+        for user in users:
+            await user.send("/start")
+        holder, *queue = [user.id for user in users]
+        event_id, _ = await publish(
+            h.services.events, forum_fields(START + timedelta(days=20), capacity=3), None
+        )
+
+        async def tap(person: int, action: rsvp.Action) -> rsvp.Outcome:
+            h.clock.advance(timedelta(seconds=1))
+            return await rsvp.answer(h.services.events, rsvp.Tap(event_id, person, person, action))
+
+        await tap(holder, "p")  # yes with 2 people
+        await tap(holder, "p")  # 3 people: full
+        for person in queue:
+            assert (await tap(person, "y")).rsvp.status == "waitlist"  # type: ignore[union-attr]
+        outcome = await tap(holder, "n")
+        assert outcome.promoted == 3
+        statuses = [(await rsvps.get(db, event_id, p)).status for p in queue]  # type: ignore[union-attr]
+        assert statuses == ["yes", "yes", "yes", "waitlist"]
+        last = await rsvps.get(db, event_id, queue[-1])
+        assert last is not None and await rsvps.waitlist_position(db, last) == 1
