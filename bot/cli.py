@@ -166,7 +166,9 @@ def events(args: argparse.Namespace) -> int:
 
     config = _config(args)
     try:
-        print(import_events(args, config))
+        output = import_events(args, config)
+        if output:
+            print(output)
     except ImportError_ as exc:
         raise CliError(str(exc)) from None
     except DatabaseError as exc:

@@ -95,27 +95,28 @@ async def test_publish_sends_invitations_through_the_running_bot(
         assert person.last_answer() == "Your answer: ✅ coming"
 
 
-def test_a_failure_part_way_publishes_none_of_the_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_failure_part_way_says_what_was_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Publishing is one transaction: when the second event fails, the first is not left
-    published either."""
+    """Each event is its own transaction: when the second fails, the first stays published, its
+    id is on stdout, and the error names the row where publishing stopped."""
     db = tmp_path / "bot.sqlite3"
     config = _config(tmp_path, db)
-    real = events.publish_in
+    real = events.publish
     calls = [0]
 
     async def failing_second(*args: Any, **kwargs: Any) -> tuple[int, int]:
         calls[0] += 1
         if calls[0] == 2:
-            raise OSError("disk full")
+            raise sqlite3.OperationalError("database or disk is full")
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(events, "publish_in", failing_second)
-    with pytest.raises(OSError, match="disk full"):
-        main(["events", "import", "--config", str(config), str(EXAMPLE), "--publish"])
-    assert calls[0] == 2
+    monkeypatch.setattr(events, "publish", failing_second)
+    assert main(["events", "import", "--config", str(config), str(EXAMPLE), "--publish"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "1\n"
+    assert "row 3: publishing stopped: database or disk is full." in err
+    assert "The 1 event(s) printed above were published; this row and the 4 after it" in err
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM events").fetchone() == (0,)
-        assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
+        assert conn.execute("SELECT id FROM events").fetchall() == [(1,)]
     conn.close()
