@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -21,10 +22,14 @@ class DateError(ValueError):
         self.reason = reason
 
 
-def parse_date(text: str, today: date, *, allow_past: bool = False) -> date:
+def parse_date(
+    text: str, today: date, *, allow_past: bool = False, recent_is_past: bool = True
+) -> date:
     """A day without a year means its next occurrence (today included), except a day that passed
-    within the last month: "24.11." typed on 25.11. is a slip, not a date a year ahead, so it
-    stays this year's (and is refused as 'past' unless `allow_past`)."""
+    within the last month (`RECENTLY_PASSED`, across the turn of the year too): "24.11." typed
+    on 25.11. is a slip, not a date a year ahead, so it means the day that passed (refused as
+    'past' unless `allow_past`). `recent_is_past=False` always takes the next occurrence (the
+    end of a repeating event, which is read ahead of its first date)."""
     cleaned = text.strip().rstrip(",")
     year: int | None
     if match := _FINNISH.match(cleaned):
@@ -35,18 +40,31 @@ def parse_date(text: str, today: date, *, allow_past: bool = False) -> date:
         year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
     else:
         raise DateError("format")
-    try:
-        if year is None:
-            result = date(today.year, month, day)
-            if result < today - RECENTLY_PASSED:
-                result = date(today.year + 1, month, day)
-        else:
+    if year is None:
+        result = _yearless(today, month, day, recent_is_past=recent_is_past)
+    else:
+        try:
             result = date(year, month, day)
-    except ValueError:
-        raise DateError("invalid") from None
+        except ValueError:
+            raise DateError("invalid") from None
     if result < today and not allow_past:
         raise DateError("past")
     return result
+
+
+def _yearless(today: date, month: int, day: int, *, recent_is_past: bool) -> date:
+    # Last year's to catch a slip over the turn of the year; up to four years ahead for 29.2.
+    found: list[date] = []
+    for year in range(today.year - 1, today.year + 5):
+        with contextlib.suppress(ValueError):
+            found.append(date(year, month, day))
+    if not found:
+        raise DateError("invalid")
+    if recent_is_past:
+        recent = [d for d in found if today - RECENTLY_PASSED <= d < today]
+        if recent:
+            return recent[-1]
+    return next(d for d in found if d >= today)
 
 
 _TIME = re.compile(r"^(?:klo\s*|kl\.?\s*|at\s*)?(\d{1,2})(?:[.:](\d{2}))?$", re.IGNORECASE)

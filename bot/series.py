@@ -394,7 +394,7 @@ def parse_end(text: str, today: date) -> tuple[int | None, date | None]:
     if _NUMBER.match(value):
         return int(value), None
     try:
-        return None, parse_date(value, today, allow_past=True)
+        return None, parse_date(value, today, allow_past=True, recent_is_past=False)
     except DateError:
         raise SeriesError("format", "end") from None
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.dates import DateError, parse_date, parse_datetime
+from bot.series import parse_end
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 12.00 in Helsinki
@@ -56,3 +57,31 @@ def test_a_day_without_a_year() -> None:
         parse_date("24.11.", TODAY)
     assert refused.value.reason == "past"
     assert parse_date("24.11.", TODAY, allow_past=True) == date(2026, 11, 24)
+
+
+@pytest.mark.parametrize(
+    ("today", "text", "expected"),
+    [
+        (date(2027, 1, 5), "20.12.", None),  # 16 days ago, over the turn of the year
+        (date(2027, 1, 1), "31.12.", None),  # yesterday
+        (date(2027, 1, 5), "20.11.", date(2027, 11, 20)),  # long gone: next year's
+        (date(2027, 12, 1), "29.2.", date(2028, 2, 29)),  # the next leap day
+        (date(2026, 12, 31), "1.1.", date(2027, 1, 1)),
+    ],
+)
+def test_a_day_without_a_year_around_the_turn_of_the_year(
+    today: date, text: str, expected: date | None
+) -> None:
+    if expected is None:
+        with pytest.raises(DateError) as refused:
+            parse_date(text, today)
+        assert refused.value.reason == "past"
+    else:
+        assert parse_date(text, today) == expected
+
+
+def test_the_end_of_a_repeating_event_is_always_ahead() -> None:
+    """A series' last date is read ahead of its first: "1.11." typed on 15.11. for a weekly
+    series from 20.11. means next November, not a slip."""
+    assert parse_date("1.11.", date(2026, 11, 15), recent_is_past=False) == date(2027, 11, 1)
+    assert parse_end("1.11.", date(2026, 11, 15)) == (None, date(2027, 11, 1))
