@@ -135,7 +135,9 @@ def attendees_csv(event: Event, report: Report, t: Texts, catalog: PlaceCatalog)
         ]
     )
     for a in report.attendees:
-        place = catalog.municipality(a.municipality_code or "")
+        # The association's municipality only: the one a person's private chat follows is a
+        # setting of theirs, used above in the counts but not put next to their name.
+        place = catalog.municipality(a.rsvp.municipality_code or "")
         answered = datetime.fromtimestamp(a.rsvp.updated_at, UTC).astimezone(t.timezone)
         writer.writerow(
             [
