@@ -199,14 +199,6 @@ def _apply_script(raw: sqlite3.Connection, *, script: str) -> None:
         raise
 
 
-def _copy_to(raw: sqlite3.Connection, target: Path) -> None:
-    dest = sqlite3.connect(target)
-    try:
-        raw.backup(dest)
-    finally:
-        dest.close()
-
-
 def _commit(raw: sqlite3.Connection) -> None:
     raw.commit()
 
@@ -482,11 +474,6 @@ class Database:
         """Nothing else can be using the connection: no call queued on or running in its
         thread, no multi-trip transaction between its trips, not closing."""
         return self._thread.idle and self._may_inline()
-
-    async def backup(self, target: Path) -> None:
-        """Copy the live database consistently (SQLite's online backup API)."""
-        async with self._lock:
-            await self._thread.call(lambda raw: _copy_to(raw, target))
 
 
 class Writer:

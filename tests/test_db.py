@@ -557,17 +557,3 @@ async def test_chats_users_roles_round_trip(tmp_path: Path) -> None:
         assert await roles.active_roles(db, 7) == []
     finally:
         await db.close()
-
-
-async def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "live.sqlite3")
-    try:
-        await users.upsert(db, 9, "Eino", None, None, None)
-        await db.backup(tmp_path / "copy.sqlite3")
-    finally:
-        await db.close()
-    copy = await Database.open(tmp_path / "copy.sqlite3", migrate=False, readonly=True)
-    try:
-        assert await copy.fetchval("SELECT first_name FROM users WHERE id = 9") == "Eino"
-    finally:
-        await copy.close()
