@@ -226,6 +226,14 @@ async def test_other_coordinators_revoked_scopes_and_deadlines_change_nothing(
         assert kaisa.last_message().text == (
             "Your changes were dropped; event 1 stays as it was and nobody was told."
         )
+        await kaisa.send("/event 1")
+        await kaisa.tap("✏️ Edit")
+        await kaisa.tap("Title")
+        await kaisa.send("Toinen nimi")
+        await kaisa.tap("✖ Discard changes")
+        assert kaisa.last_message().text == (
+            "Your changes were dropped; event 1 stays as it was and nobody was told."
+        )
         # Her role revoked while she edits: the save is refused.
         await kaisa.send("/event 1")
         await kaisa.tap("✏️ Edit")
