@@ -173,6 +173,14 @@ async def _stored(h: BotHarness) -> dict[str, list[tuple[object, ...]]]:
     }
 
 
+async def _edit(coordinator: ChatUser, field: str, value: str) -> None:
+    """Open event 1's editor and send a new value for one field."""
+    await coordinator.send("/event 1")
+    await coordinator.tap("✏️ Edit")
+    await coordinator.tap(field)
+    await coordinator.send(value)
+
+
 async def test_other_coordinators_revoked_scopes_and_deadlines_change_nothing(
     tmp_path: Path,
 ) -> None:
@@ -217,28 +225,16 @@ async def test_other_coordinators_revoked_scopes_and_deadlines_change_nothing(
         assert olli.last_message().message_id == view.message_id  # no CSV was sent
 
         # Its own coordinator cannot move it outside her areas; /cancel keeps it as it was.
-        await kaisa.send("/event 1")
-        await kaisa.tap("✏️ Edit")
-        await kaisa.tap("Municipalities")
-        await kaisa.send("Helsinki")
+        dropped = "Your changes were dropped; event 1 stays as it was and nobody was told."
+        await _edit(kaisa, "Municipalities", "Helsinki")
         assert "outside your areas" in kaisa.last_message().text
         await kaisa.send("/cancel")
-        assert kaisa.last_message().text == (
-            "Your changes were dropped; event 1 stays as it was and nobody was told."
-        )
-        await kaisa.send("/event 1")
-        await kaisa.tap("✏️ Edit")
-        await kaisa.tap("Title")
-        await kaisa.send("Toinen nimi")
+        assert kaisa.last_message().text == dropped
+        await _edit(kaisa, "Title", "Toinen nimi")
         await kaisa.tap("✖ Discard changes")
-        assert kaisa.last_message().text == (
-            "Your changes were dropped; event 1 stays as it was and nobody was told."
-        )
+        assert kaisa.last_message().text == dropped
         # Her role revoked while she edits: the save is refused.
-        await kaisa.send("/event 1")
-        await kaisa.tap("✏️ Edit")
-        await kaisa.tap("Title")
-        await kaisa.send("Uusi nimi")
+        await _edit(kaisa, "Title", "Uusi nimi")
         await admin.send("/coordinators")
         await admin.tap("✖ Revoke Kaisa")
         await kaisa.tap("💾 Save changes")
