@@ -165,8 +165,8 @@ def _write_unless_busy(
 ) -> tuple[bool, T | None]:
     """The transaction of `Database.write`, unless another process holds the write lock: then
     (False, None) at once, without waiting `busy_timeout` on the event loop's thread. Whatever
-    interrupts it (even KeyboardInterrupt between two statements) leaves neither the shorter
-    timeout nor an open transaction behind."""
+    interrupts the attempt (even KeyboardInterrupt between two statements) leaves neither the
+    shorter timeout nor an open transaction behind."""
     try:
         try:
             raw.execute("PRAGMA busy_timeout = 0")
@@ -177,13 +177,11 @@ def _write_unless_busy(
             return False, None
         finally:
             raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        result = fn(raw)
     except BaseException:
         if raw.in_transaction:
             raw.rollback()
         raise
-    raw.commit()
-    return True, result
+    return True, _finish(raw, fn)
 
 
 def _pragma(raw: sqlite3.Connection, setting: str) -> None:
@@ -337,7 +335,7 @@ class Database:
         (storage/checkpoints.py), so that no statement on this connection waits for it. For the
         long-running bot; short-lived processes keep SQLite's own checkpoints."""
         if self._checkpointer is None:
-            await self.run(lambda raw: raw.execute("PRAGMA wal_autocheckpoint = 0").close())
+            await self.run(lambda raw: _pragma(raw, "wal_autocheckpoint = 0"))
             self._checkpointer = WalCheckpointer(self.path, interval=interval)
             await self._checkpointer.start()
         return self._checkpointer
