@@ -25,9 +25,7 @@ __all__ = [
     "position_in_line",
     "reach",
     "read_tap",
-    "save",
     "store_tap",
-    "taken_places",
     "unanswered_chats",
     "waitlist_head",
     "waitlist_key",
@@ -129,10 +127,6 @@ def _values(rsvp: Rsvp) -> tuple[object, ...]:
     )
 
 
-async def save(tx: Writer, rsvp: Rsvp) -> None:
-    await tx.execute(_SAVE, _values(rsvp))
-
-
 @dataclass(frozen=True, slots=True)
 class TapState:
     """What the rules for one tap read, at the start of its transaction."""
@@ -166,10 +160,6 @@ def store_tap(raw: sqlite3.Connection, event_id: int, changed: Sequence[Rsvp]) -
     `Database.write`)."""
     raw.executemany(_SAVE, [_values(rsvp) for rsvp in changed]).close()
     return _counts(raw, event_id)
-
-
-async def taken_places(db: Database | Writer, event_id: int, *, except_user: int | None) -> int:
-    return await db.run(lambda raw: _taken(raw, event_id, except_user))
 
 
 def _taken(raw: sqlite3.Connection, event_id: int, except_user: int | None) -> int:

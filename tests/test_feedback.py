@@ -98,22 +98,10 @@ async def _person(
     await chats.upsert(env.db, user_id, "private", None)
     if chat_id is not None:
         await chats.upsert(env.db, chat_id, "group", "Kylä")
-    async with env.db.transaction() as tx:
-        await rsvps.save(
-            tx,
-            Rsvp(
-                event.id,
-                user_id,
-                chat_id or user_id,
-                status,
-                1,
-                association,
-                municipality,
-                None,
-                T0,
-                T0,
-            ),
-        )
+    answer = Rsvp(
+        event.id, user_id, chat_id or user_id, status, 1, association, municipality, None, T0, T0
+    )
+    await env.db.write(lambda raw: rsvps.store_tap(raw, event.id, [answer]))
 
 
 async def _open(env: EventEnv, event: Event) -> int:
