@@ -57,16 +57,19 @@ def report_text(t: Texts, broadcast: Broadcast, p: Progress) -> str:
         else t._("📣 <b>Announcement {id} delivered.</b>", id=broadcast.id)
     )
     other = p.failed + p.skipped - p.blocked - p.not_found
-    return "\n".join(
-        [
-            title,
-            t._("Sent: {n}", n=p.sent),
-            t._("Blocked the bot or left: {n}", n=p.blocked),
-            t._("Chat not found: {n}", n=p.not_found),
-            t._("Other failures or not sent: {n}", n=other),
-            t._("Duration: {seconds} s", seconds=max(0, duration)),
-        ]
-    )
+    lines = [
+        title,
+        t._("Sent: {n}", n=p.sent),
+        t._("Blocked the bot or left: {n}", n=p.blocked),
+        t._("Chat not found: {n}", n=p.not_found),
+        t._("Other failures or not sent: {n}", n=other),
+    ]
+    if p.maybe_twice:
+        lines.append(
+            t._("May have arrived twice (Telegram did not answer in time): {n}", n=p.maybe_twice)
+        )
+    lines.append(t._("Duration: {seconds} s", seconds=max(0, duration)))
+    return "\n".join(lines)
 
 
 def failures_csv(rows: list[tuple[int, str, str]]) -> bytes:
@@ -160,11 +163,16 @@ class BroadcastReporter:
         rows = await outbox.failures(self._db, broadcast.id)
         if not rows or broadcast.report_chat_id is None:
             return
+        caption = (
+            t._("Chats the announcement did not reach, or may have reached twice")
+            if any(kind == outbox.MAYBE_TWICE for _, kind, _ in rows)
+            else t._("Chats the announcement did not reach")
+        )
         try:
             await self._bot.send_document(
                 broadcast.report_chat_id,
                 InputFile(failures_csv(rows), filename=f"announcement-{broadcast.id}-failures.csv"),
-                caption=t._("Chats the announcement did not reach"),
+                caption=caption,
             )
         except TelegramError as exc:
             log.warning("broadcast %d: failure list not sent: %s", broadcast.id, type(exc).__name__)

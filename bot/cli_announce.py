@@ -133,5 +133,6 @@ async def status(broadcast_id: int, config: Config) -> str:
         f"broadcast {broadcast_id}: {found.state}\n"
         f"sent {p.sent}, blocked {p.blocked}, not found {p.not_found}, "
         f"other failures {p.failed + p.skipped - p.blocked - p.not_found}, "
-        f"remaining {p.pending} of {p.total}"
+        f"remaining {p.pending} of {p.total}, "
+        f"may have arrived twice {p.maybe_twice}"
     )

@@ -114,6 +114,13 @@ class DeliverySettings:
     group_per_minute: int = 20
     max_attempts: int = 8
     backoff_cap: float = 300.0
+    # How long a bulk send waits for Telegram's answer. Long, so that a stall of a few seconds
+    # is waited out: a send whose answer never came may have arrived, and is sent again only once.
+    read_timeout: float = 30.0
+    # Longest bot-wide pause after server errors (500, 502, 503, 504, refused connections).
+    outage_backoff_cap: float = 30.0
+    # Pause before a send whose answer was lost goes again (and only after Telegram answers).
+    resend_pause: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +397,11 @@ def _delivery(s: _Section) -> DeliverySettings:
         group_per_minute=int(_positive(s, "group_per_minute", int, d.group_per_minute)),
         max_attempts=int(_positive(s, "max_attempts", int, d.max_attempts)),
         backoff_cap=float(_positive(s, "backoff_cap", (int, float), d.backoff_cap)),
+        read_timeout=float(_positive(s, "read_timeout", (int, float), d.read_timeout)),
+        outage_backoff_cap=float(
+            _positive(s, "outage_backoff_cap", (int, float), d.outage_backoff_cap)
+        ),
+        resend_pause=float(_positive(s, "resend_pause", (int, float), d.resend_pause)),
     )
 
 

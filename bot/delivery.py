@@ -6,10 +6,15 @@ One asyncio task started in post_init. Each pass takes the due pending rows, mos
 the limiter it shares with the handlers' direct replies, and sends with a bounded number of
 requests in flight (Telegram answers in 50–150 ms; one at a time could not reach 30/s).
 
-Crash safety — at-least-once: a row is committed as `sending` before its request and as `sent`
-with Telegram's message id after. Rows found in `sending` at start-up are sent again, because the
-crash may have come before the request reached Telegram; duplicates are therefore at most the
-rows that were in flight at the crash (≤ `concurrency`), and nothing is lost.
+Stalls and crashes — a row is committed as `sending` before its request and as `sent` with
+Telegram's message id after. A send whose answer never came (no answer within
+`delivery.read_timeout`, the connection broke after the request was written, a proxy answered
+502/504) is *uncertain*: Telegram may have carried it out. So is a row found in `sending` at
+start-up (the crash may have come before or after the request reached Telegram). An uncertain row
+is sent again once, after `resend_pause` and only once Telegram answers requests again; if that
+answer is lost too, the row is recorded as failed (`uncertain`) and never sent a third time. A
+chat therefore gets at most two copies, and only of rows that were in flight when the stall or the
+crash came (≤ `concurrency`); reports count them as "may have arrived twice".
 
 Per-chat spacing and the global budget come from the `SharedRateLimiter` (bot/ratelimit.py),
 which the Application's handlers use too: a bulk send takes a paced permit, bound to its chat.
@@ -17,8 +22,11 @@ which the Application's handlers use too: a bulk send takes a paced permit, boun
 Failures: 429 pauses the whole bot for retry_after and re-queues the row (no attempt counted);
 403 marks the chat inactive and skips its waiting rows; 400 "chat not found" fails the row (and
 deactivates the chat); a group upgraded to a supergroup moves the chat, its subscriptions and its
-rows to the new id and sends again; network errors and 5xx back off exponentially (with jitter,
-capped) up to `max_attempts`.
+rows to the new id and sends again. Server errors (500, 503, refused connections, answers that are
+not the Bot API's) pause all sending, exponentially with jitter up to `outage_backoff_cap`; after a
+pause a getMe probes Telegram before rows go again, so an outage costs each row at most the
+attempt it was in, and rows keep their priority order. A row fails only after `max_attempts` such
+attempts. A refused token (401) keeps every row and logs at most once a minute.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import re
 import time
@@ -37,6 +46,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -44,12 +54,13 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from bot.config import DeliverySettings
+from bot.http_client import answer_statuses, is_uncertain
 from bot.ratelimit import Permit, SharedRateLimiter, retry_seconds, worker_requests
 from storage import chats, outbox
 from storage.db import Database, Writer
 from storage.outbox import OutboxRow
 
-__all__ = ["DeliveryWorker", "QuietHoursHook", "SentHook"]
+__all__ = ["DeliveryWorker", "QuietHoursHook", "SentHook", "TelegramHealth", "describe"]
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +83,68 @@ _ALLOWED_METHODS = frozenset(
     }
 )
 IDLE_POLL = 1.0  # another process (python -m bot announce) may add rows at any time
+TOKEN_PAUSE = 60.0  # a refused token is an operator's problem: look again once a minute
+FIRST_BACKOFF = 0.5
+
+
+class TelegramHealth:
+    """Whether Telegram answers the worker, and the bot-wide pause while it does not.
+
+    One step of back-off per failure seen outside a pause (32 requests failing together are one
+    failure, not 32 doublings), reset by any answer. Times are monotonic: Telegram's own.
+    """
+
+    def __init__(self, cap: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.healthy = True
+        self._cap = cap
+        self._clock = clock
+        self._resume_at = -math.inf
+        self._streak = 0
+        self._token_logged = -math.inf
+
+    def wait(self) -> float:
+        return max(0.0, self._resume_at - self._clock())
+
+    def answered(self) -> None:
+        if not self.healthy:
+            log.info("Telegram answers again; sending resumes")
+        self.healthy = True
+        self._streak = 0
+
+    def trouble(self, error: BaseException) -> None:
+        now = self._clock()
+        self.healthy = False
+        if now < self._resume_at:
+            return
+        self._streak += 1
+        delay = min(self._cap, FIRST_BACKOFF * 2.0 ** (self._streak - 1))
+        delay *= random.uniform(0.8, 1.2)
+        self._resume_at = now + delay
+        log.warning(
+            "Telegram not answering (%s); all sending paused, next try in %.1f s",
+            describe(error),
+            delay,
+        )
+
+    def token_refused(self) -> None:
+        now = self._clock()
+        self.healthy = False
+        self._resume_at = max(self._resume_at, now + TOKEN_PAUSE)
+        if now - self._token_logged >= TOKEN_PAUSE:
+            self._token_logged = now
+            log.error(
+                "Telegram refuses the bot token (401 Unauthorized): nothing is sent and every "
+                "waiting message is kept; check telegram.token (next try in %.0f s)",
+                TOKEN_PAUSE,
+            )
+
+
+def describe(error: BaseException) -> str:
+    """The kind of a failure for a log line: its type and, for Telegram's own errors, the text up
+    to the first colon (what follows may quote a message)."""
+    if isinstance(error, TelegramError):
+        return f"{type(error).__name__}: {error.message.split(':')[0]}"
+    return type(error).__name__
 
 
 class DeliveryWorker:
@@ -105,23 +178,43 @@ class DeliveryWorker:
         self._uploading: set[int] = set()
         self._uploaded: set[int] = set()
         self._stopping = False
+        self.health = TelegramHealth(settings.outage_backoff_cap)
+        self._probe: asyncio.Task[None] | None = None
         self.sent = 0
 
     async def start(self) -> None:
         recovered = await outbox.recover(self._db)
-        if recovered:
-            log.warning("resending %d outbox rows left in flight by an earlier stop", recovered)
+        if recovered.resent:
+            log.warning(
+                "sending %d outbox rows again that an earlier stop left in flight "
+                "(they may have arrived already)",
+                recovered.resent,
+            )
+        if recovered.given_up:
+            log.warning(
+                "%d outbox rows left in flight by an earlier stop had been sent twice already; "
+                "not sent a third time",
+                recovered.given_up,
+            )
         self._stopping = False
+        # A reply that took a slot ahead of the worker frees it: look at once, not after a poll.
+        self._limiter.add_listener(self._wake.set)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="delivery")
 
     async def stop(self) -> None:
         """Stop taking rows, let the requests in flight finish, then return."""
         self._stopping = True
+        self._limiter.remove_listener(self._wake.set)
         self._wake.set()
         if self._task is not None:
             if not self._task.done():
                 await self._task
             self._task = None
+        if self._probe is not None:
+            self._probe.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._probe
+            self._probe = None
         if self._inflight:
             await asyncio.gather(*self._inflight.values(), return_exceptions=True)
 
@@ -153,8 +246,45 @@ class DeliveryWorker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), pause)
 
+    def _gate(self) -> float:
+        """0 when rows may go; else how long to wait. After a pause, a getMe asks Telegram
+        whether it answers before any row goes again."""
+        wait = self.health.wait()
+        if wait > 0:
+            return min(wait, IDLE_POLL)
+        if self.health.healthy:
+            return 0.0
+        if self._probe is None:
+            self._probe = asyncio.get_running_loop().create_task(self._ask_telegram())
+        return IDLE_POLL
+
+    async def _ask_telegram(self) -> None:
+        statuses: list[int] = []
+        try:
+            with worker_requests(), answer_statuses(statuses):
+                await self._bot.get_me(read_timeout=self._settings.read_timeout)
+        except InvalidToken:
+            self.health.token_refused()
+        except RetryAfter:
+            self.health.answered()  # the limiter holds the sends; Telegram does answer
+        except TelegramError as exc:
+            self.health.trouble(exc)
+        except Exception as exc:
+            if _answered(statuses):
+                self.health.answered()  # an answer python-telegram-bot could not read
+            else:
+                self.health.trouble(exc)
+        else:
+            self.health.answered()
+        finally:
+            self._probe = None
+            self._wake.set()
+
     async def _pass(self) -> float:
         """Launch what may go now; returns how long to wait before the next pass."""
+        gate = self._gate()
+        if gate > 0:
+            return gate
         now = self._clock()
         rows = await outbox.due(self._db, now, BATCH)
         if not rows:
@@ -182,6 +312,7 @@ class DeliveryWorker:
                     continue
             slot = self._limiter.global_delay(bulk=True)
             if slot > 0:
+                # inf: a reply or an answer comes first, and the limiter wakes the worker then.
                 wait = min(slot, IDLE_POLL)
                 break
             permit = await self._limiter.acquire_bulk()
@@ -239,35 +370,63 @@ class DeliveryWorker:
     async def _deliver(self, row: OutboxRow, permit: Permit) -> None:
         params, uploading = await self._params(row)
         now = self._clock()
+        statuses: list[int] = []
         try:
             permit.sending()
             try:
-                result = await self._call(row.method, params)
+                with answer_statuses(statuses):
+                    result = await self._call(row.method, params)
             finally:
                 permit.release()
         except RetryAfter as exc:
+            self.health.answered()
             seconds = retry_seconds(exc)
             self._limiter.pause(seconds)
             log.warning("flood control: pausing all sends for %.0f s", seconds)
             # The limiter's bot-wide pause holds every send; the row may go first after it.
             await outbox.requeue(self._db, row.id, now, error="429", count_attempt=False)
         except ChatMigrated as exc:
+            self.health.answered()
             async with self._db.transaction() as tx:
                 await chats.migrate_id(tx, row.chat_id, exc.new_chat_id, self._db.now())
             await outbox.requeue(self._db, row.id, now, error=None, count_attempt=False)
         except Forbidden as exc:
+            self.health.answered()
             reason = _forbidden_reason(exc.message)
             await self._give_up_chat(row, reason, exc.message, "blocked")
         except BadRequest as exc:
+            self.health.answered()
             if "chat not found" in exc.message.lower():
                 await self._give_up_chat(row, "not_found", exc.message, "not_found")
             else:
                 await outbox.mark_failed(self._db, row.id, exc.message, "other")
+        except InvalidToken:
+            # Not this row's fault, and nothing was sent: keep it as it was.
+            self.health.token_refused()
+            await outbox.requeue(self._db, row.id, now, error="401", count_attempt=False)
         except NetworkError as exc:
-            await self._retry_later(row, exc.message)
+            if is_uncertain(exc):
+                await self._answer_lost(row, exc)
+            else:
+                await self._not_carried_out(row, exc, now)
         except TelegramError as exc:
+            self.health.answered()
             await outbox.mark_failed(self._db, row.id, exc.message, "other")
+        except Exception as exc:
+            if not _answered(statuses):
+                raise
+            # Telegram carried it out; python-telegram-bot could not read the answer (a field
+            # missing). Sent, without its message id; sending it again would duplicate it.
+            self.health.answered()
+            self.sent += 1
+            log.warning(
+                "outbox row %d: sent, but Telegram's answer could not be read (%s)",
+                row.id,
+                type(exc).__name__,
+            )
+            await outbox.mark_sent(self._db, row.id, None, telegram_file=None)
         else:
+            self.health.answered()
             self.sent += 1
             message_id = result.message_id if isinstance(result, Message) else None
             telegram_file = None
@@ -283,6 +442,43 @@ class DeliveryWorker:
                 telegram_file=telegram_file,
                 after=self._after_sent(row, result),
             )
+
+    async def _answer_lost(self, row: OutboxRow, error: NetworkError) -> None:
+        """The request may have been carried out: once more at most, after Telegram answers."""
+        self.health.trouble(error)
+        if row.uncertain >= 1:
+            log.warning(
+                "outbox row %d: no answer from Telegram again (%s); it may have arrived, "
+                "not sent a third time",
+                row.id,
+                describe(error),
+            )
+            await outbox.mark_failed(
+                self._db, row.id, "no answer from Telegram, twice", "uncertain"
+            )
+            return
+        log.warning(
+            "outbox row %d: no answer from Telegram (%s); it may have arrived, sent once more "
+            "when Telegram answers again",
+            row.id,
+            describe(error),
+        )
+        await outbox.requeue(
+            self._db,
+            row.id,
+            self._clock() + self._settings.resend_pause,
+            error=describe(error),
+            count_attempt=False,
+            uncertain=True,
+        )
+
+    async def _not_carried_out(self, row: OutboxRow, error: NetworkError, now: float) -> None:
+        """Telegram refused or could not be reached: the row keeps its place, all sending pauses."""
+        self.health.trouble(error)
+        if row.attempts + 1 >= self._settings.max_attempts:
+            await outbox.mark_failed(self._db, row.id, describe(error), "other")
+            return
+        await outbox.requeue(self._db, row.id, now, error=describe(error))
 
     def _after_sent(
         self, row: OutboxRow, result: object
@@ -308,13 +504,16 @@ class DeliveryWorker:
             # which do_api_request would warn about.
             with worker_requests():
                 return await self._bot.do_api_request(
-                    "sendpoll", api_kwargs=params, return_type=Message
+                    "sendpoll",
+                    api_kwargs=params,
+                    return_type=Message,
+                    read_timeout=self._settings.read_timeout,
                 )
         if isinstance(params.get("reply_markup"), dict):
             params["reply_markup"] = InlineKeyboardMarkup.de_json(params["reply_markup"], self._bot)
         call = getattr(self._bot, name)
         with worker_requests():  # the permit is taken; the limiter lets this request through
-            return await call(**params)
+            return await call(**params, read_timeout=self._settings.read_timeout)
 
     async def _give_up_chat(self, row: OutboxRow, reason: str, error: str, kind: str) -> None:
         now = self._db.now()
@@ -325,14 +524,6 @@ class DeliveryWorker:
             await outbox.skip_chat(tx, row.chat_id, kind, now)
         log.info("chat %d inactive (%s); its waiting messages are skipped", row.chat_id, reason)
 
-    async def _retry_later(self, row: OutboxRow, error: str) -> None:
-        if row.attempts + 1 >= self._settings.max_attempts:
-            await outbox.mark_failed(self._db, row.id, error, "other")
-            return
-        delay = min(self._settings.backoff_cap, 2.0 ** (row.attempts + 1))
-        delay *= random.uniform(0.8, 1.2)
-        await outbox.requeue(self._db, row.id, self._clock() + delay, error=error)
-
 
 def _forbidden_reason(message: str) -> str:
     text = message.lower()
@@ -341,6 +532,11 @@ def _forbidden_reason(message: str) -> str:
     if "kicked" in text or "not a member" in text:
         return "kicked"
     return "blocked"
+
+
+def _answered(statuses: list[int]) -> bool:
+    """Whether the last request made got a 2xx answer from the server."""
+    return bool(statuses) and 200 <= statuses[-1] < 300
 
 
 def _file_id(message: Message) -> str | None:

@@ -12,8 +12,12 @@ Telegram documents for uploads. JSON is encoded and decoded with orjson.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import ssl
 import urllib.request
+from collections.abc import Iterator
+from http import HTTPStatus
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -22,13 +26,79 @@ import certifi
 import orjson
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
-from telegram.error import NetworkError, TimedOut
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-__all__ = ["AiohttpRequest"]
+__all__ = [
+    "AiohttpRequest",
+    "AnswerLost",
+    "ConnectionDropped",
+    "InvalidServerResponse",
+    "NotSent",
+    "ServerError",
+    "answer_statuses",
+    "is_uncertain",
+]
+
 
 _JSON_HEADERS: Final = {"Content-Type": "application/json", "User-Agent": BaseRequest.USER_AGENT}
 _FORM_HEADERS: Final = {"User-Agent": BaseRequest.USER_AGENT}
+
+
+class AnswerLost(TimedOut):
+    """The request was sent but its answer did not come in time: Telegram may have carried it
+    out. Still a `TimedOut`, so python-telegram-bot's own handling (long polling) is unchanged."""
+
+
+class ConnectionDropped(NetworkError):
+    """The connection broke after the request was written, before an answer: it may have been
+    carried out."""
+
+
+class NotSent(NetworkError):
+    """No connection could be made (refused, unreachable, name lookup, connect or pool timeout):
+    the request certainly did not reach Telegram."""
+
+
+class InvalidServerResponse(NetworkError):
+    """An answer that is not a Bot API document (an HTML page, truncated JSON): whatever answered
+    is not a working Bot API server, so nothing was carried out."""
+
+
+class ServerError(NetworkError):
+    """A 5xx answer. 502 and 504 come from a proxy in front of Telegram, which may have passed the
+    request on; 500 and 503 are Telegram's own refusal."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+    def __reduce__(self) -> tuple[type, tuple[str, int]]:  # type: ignore[override]
+        return self.__class__, (self.message, self.status)
+
+
+_STATUSES: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "jarjestobotti_answer_statuses", default=None
+)
+
+
+@contextlib.contextmanager
+def answer_statuses(into: list[int]) -> Iterator[list[int]]:
+    """Collect the HTTP status of every answer to requests made inside (in this task): whether
+    the server answered 2xx tells a request carried out from one that was not, when
+    python-telegram-bot fails to read the answer."""
+    token = _STATUSES.set(into)
+    try:
+        yield into
+    finally:
+        _STATUSES.reset(token)
+
+
+def is_uncertain(error: BaseException) -> bool:
+    """A request whose answer never came: it may or may not have been carried out."""
+    if isinstance(error, ServerError):
+        return error.status in (502, 504)
+    return isinstance(error, AnswerLost | ConnectionDropped)
 
 
 class AiohttpRequest(BaseRequest):
@@ -75,7 +145,12 @@ class AiohttpRequest(BaseRequest):
         try:
             parsed: dict[str, Any] = orjson.loads(payload)
         except orjson.JSONDecodeError:
-            return BaseRequest.parse_json_payload(payload)
+            try:
+                return BaseRequest.parse_json_payload(payload)
+            except TelegramError:
+                raise InvalidServerResponse("Invalid server response: not JSON") from None
+        if not isinstance(parsed, dict):
+            raise InvalidServerResponse("Invalid server response: not a JSON object")
         return parsed
 
     async def initialize(self) -> None:
@@ -153,12 +228,41 @@ class AiohttpRequest(BaseRequest):
                 allow_redirects=False,
                 proxy=self._proxy_for(url),
             ) as response:
-                return response.status, await response.read()
-        except TimeoutError as exc:  # aiohttp's timeouts are TimeoutErrors too
-            raise TimedOut from exc
+                status, payload = response.status, await response.read()
+                if (statuses := _STATUSES.get()) is not None:
+                    statuses.append(status)
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise NotSent(f"aiohttp.{type(exc).__name__}: connect timed out") from exc
+        except TimeoutError as exc:  # the answer (sock_read) or an upload as a whole
+            raise AnswerLost("Timed out waiting for the answer") from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise NotSent(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+            raise ConnectionDropped(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        except aiohttp.ClientPayloadError as exc:
+            raise ConnectionDropped(f"aiohttp.{type(exc).__name__}: {exc}") from exc
         except aiohttp.ClientError as exc:
             # The class name tells apart errors whose message is empty.
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        if status >= 500:
+            raise ServerError(_server_error_text(status, payload), status)
+        return status, payload
+
+
+def _server_error_text(status: int, payload: bytes) -> str:
+    """Telegram's description when the body is its JSON, else the HTTP phrase (a proxy's HTML
+    page is not repeated: it says nothing more and would fill the log)."""
+    description: object = None
+    with contextlib.suppress(orjson.JSONDecodeError):
+        body = orjson.loads(payload)
+        if isinstance(body, dict):
+            description = body.get("description")
+    if not isinstance(description, str) or not description:
+        try:
+            description = HTTPStatus(status).phrase
+        except ValueError:
+            description = "Server error"
+    return f"{description} ({status})"
 
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:

@@ -183,6 +183,7 @@ class SharedRateLimiter(BaseRateLimiter[int]):
         self._min_rtt = math.inf
         self._interactive_waiting = 0
         self._changed = asyncio.Event()
+        self._listeners: list[Callable[[], None]] = []
 
     # --- PTB hooks ---------------------------------------------------------------------------
 
@@ -307,9 +308,19 @@ class SharedRateLimiter(BaseRateLimiter[int]):
         latest = self._global.done[-1] if self._global.done else -math.inf
         return max(answered - rtt, latest)
 
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Called whenever a slot frees or a pause changes (the worker's wake-up)."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
     def _notify(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
+        for listener in self._listeners:
+            listener()
 
     async def _sleep(self, seconds: float) -> None:
         """Wait `seconds` or until something changes (a slot freed, a pause set)."""

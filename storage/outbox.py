@@ -11,6 +11,7 @@ from typing import Any, Literal
 from storage.db import Database, Writer
 
 __all__ = [
+    "MAYBE_TWICE",
     "PRIORITY",
     "Broadcast",
     "Kind",
@@ -18,6 +19,7 @@ __all__ = [
     "NewMessage",
     "OutboxRow",
     "Progress",
+    "Recovered",
     "add_file",
     "broadcast",
     "cancel_broadcast",
@@ -86,6 +88,8 @@ class OutboxRow:
     attempts: int
     broadcast_id: int | None
     ref: str | None = None
+    # Earlier attempts whose answer never came (the row may already be in the chat).
+    uncertain: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +117,8 @@ class Progress:
     skipped: int = 0
     pending: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    # Sent after an attempt whose answer never came: the chat may have it twice.
+    maybe_twice: int = 0
 
     @property
     def total(self) -> int:
@@ -208,6 +214,7 @@ def _row(row: sqlite3.Row) -> OutboxRow:
         attempts=row["attempts"],
         broadcast_id=row["broadcast_id"],
         ref=row["ref"],
+        uncertain=row["uncertain"],
     )
 
 
@@ -299,13 +306,20 @@ async def mark_failed(db: Database | Writer, row_id: int, error: str, error_kind
 
 
 async def requeue(
-    db: Database, row_id: int, not_before: float, *, error: str | None, count_attempt: bool = True
+    db: Database,
+    row_id: int,
+    not_before: float,
+    *,
+    error: str | None,
+    count_attempt: bool = True,
+    uncertain: bool = False,
 ) -> None:
-    """Back to pending; a flood-control wait or quiet hours do not count as a failed attempt."""
+    """Back to pending; a flood-control wait or quiet hours do not count as a failed attempt.
+    `uncertain`: the attempt's answer never came, so the row may already be in the chat."""
     await db.execute(
         "UPDATE outbox SET state = 'pending', not_before = ?, error = ?, updated_at = ?, "
-        "attempts = attempts - ? WHERE id = ?",
-        (not_before, error, db.now(), 0 if count_attempt else 1, row_id),
+        "attempts = attempts - ?, uncertain = uncertain + ? WHERE id = ?",
+        (not_before, error, db.now(), 0 if count_attempt else 1, int(uncertain), row_id),
     )
 
 
@@ -326,12 +340,29 @@ async def skip_chat(db: Database | Writer, chat_id: int, reason: str, now: int) 
     )
 
 
-async def recover(db: Database) -> int:
-    """At start-up: rows a crash left in 'sending' may or may not have gone out; send again."""
-    return await db.execute(
-        "UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'sending'",
-        (db.now(),),
-    )
+@dataclass(frozen=True, slots=True)
+class Recovered:
+    resent: int  # in doubt for the first time: sent again
+    given_up: int  # already sent once after a lost answer: never a third time
+
+
+async def recover(db: Database) -> Recovered:
+    """At start-up: rows a crash left in 'sending' may or may not have gone out. Each is in doubt
+    like a send whose answer was lost: sent again once, but never a third time."""
+    now = db.now()
+    async with db.transaction() as tx:
+        given_up = await tx.execute(
+            "UPDATE outbox SET state = 'failed', error_kind = 'uncertain', "
+            "error = 'no answer from Telegram, twice', uncertain = uncertain + 1, updated_at = ? "
+            "WHERE state = 'sending' AND uncertain >= 1",
+            (now,),
+        )
+        resent = await tx.execute(
+            "UPDATE outbox SET state = 'pending', uncertain = uncertain + 1, updated_at = ? "
+            "WHERE state = 'sending'",
+            (now,),
+        )
+    return Recovered(resent, given_up)
 
 
 def _broadcast(row: sqlite3.Row) -> Broadcast:
@@ -390,17 +421,19 @@ async def mark_reported(db: Database, broadcast_id: int) -> None:
 
 async def progress(db: Database, broadcast_id: int) -> Progress:
     rows = await db.fetchall(
-        "SELECT state, coalesce(error_kind, '') AS why, count(*) AS n FROM outbox "
-        "WHERE broadcast_id = ? GROUP BY state, why",
+        "SELECT state, coalesce(error_kind, '') AS why, uncertain > 0 AS doubt, count(*) AS n "
+        "FROM outbox WHERE broadcast_id = ? GROUP BY state, why, doubt",
         (broadcast_id,),
     )
     counts: dict[str, int] = {}
-    sent = failed = blocked = not_found = skipped = pending = 0
+    sent = failed = blocked = not_found = skipped = pending = maybe_twice = 0
     for row in rows:
         state, kind, n = row["state"], row["why"], row["n"]
-        counts[f"{state}:{kind}"] = n
+        counts[f"{state}:{kind}"] = counts.get(f"{state}:{kind}", 0) + n
         if state == "sent":
             sent += n
+            if row["doubt"]:
+                maybe_twice += n
         elif state in ("pending", "sending"):
             pending += n
         elif state == "skipped":
@@ -411,15 +444,22 @@ async def progress(db: Database, broadcast_id: int) -> Progress:
             blocked += n
         if state in ("failed", "skipped") and kind == "not_found":
             not_found += n
-    return Progress(sent, failed, blocked, not_found, skipped, pending, counts)
+    return Progress(sent, failed, blocked, not_found, skipped, pending, counts, maybe_twice)
+
+
+MAYBE_TWICE = "may_have_arrived_twice"
 
 
 async def failures(db: Database, broadcast_id: int) -> list[tuple[int, str, str]]:
-    """(chat id, kind, error) of every row that did not reach its chat."""
+    """(chat id, kind, error) of every row that did not reach its chat, and of every row that
+    may have reached it twice (kind `may_have_arrived_twice`)."""
     rows = await db.fetchall(
-        "SELECT chat_id, coalesce(error_kind, 'other') AS why, coalesce(error, '') AS error "
-        "FROM outbox WHERE broadcast_id = ? AND state IN ('failed', 'skipped') ORDER BY chat_id",
-        (broadcast_id,),
+        "SELECT chat_id, CASE WHEN state = 'sent' THEN ? ELSE coalesce(error_kind, 'other') END "
+        "AS why, CASE WHEN state = 'sent' THEN '' ELSE coalesce(error, '') END AS error "
+        "FROM outbox WHERE broadcast_id = ? "
+        "AND (state IN ('failed', 'skipped') OR (state = 'sent' AND uncertain > 0)) "
+        "ORDER BY chat_id",
+        (MAYBE_TWICE, broadcast_id),
     )
     return [(r["chat_id"], r["why"], r["error"]) for r in rows]
 
