@@ -19,6 +19,7 @@ from telegram import Bot, InputFile
 from telegram.error import BadRequest, TelegramError
 
 from bot.i18n import Texts, Translator, pick_language
+from bot.ratelimit import patient_requests
 from storage import chats, outbox
 from storage.db import Database
 from storage.outbox import Broadcast, Progress
@@ -115,7 +116,9 @@ class BroadcastReporter:
     async def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                await self.tick()
+                # A report that waits out a stall is still worth having (no reply deadline).
+                with patient_requests():
+                    await self.tick()
             except Exception:
                 log.exception("broadcast report pass failed")
             with contextlib.suppress(TimeoutError):

@@ -20,6 +20,14 @@ are not counted; they only respect a bot-wide pause.
 429. `RetryAfter` pauses everything for `retry_after` (Telegram's flood control is per bot).
 Handler requests are then retried here; the worker's rows are re-queued by the worker.
 
+Late replies. A reply to a tap that arrives 40 s late is worse than none: a handler's request that
+cannot go out within `reply_deadline` (waiting for a slot, a pause or its retries) is dropped with
+`ReplyTooLate` (a `TimedOut`; the error handler logs it in one line). Requests that failed without
+being carried out (refused connection, 500, 503) are retried up to `max_retries` times with
+back-off inside that deadline; a request whose answer was lost is retried only when it is not a
+message (answering a tap or editing one twice is harmless, a second message is not). Background
+work that must not be dropped runs inside `patient_requests()`.
+
 Per chat. Private chats: at most `private_burst` messages per `private_burst × private_interval`
 seconds for replies, and for bulk sends also `private_interval` since the previous message.
 Groups (negative chat ids): `group_per_minute` in any 60 s. A chat that must wait never holds up
@@ -33,6 +41,7 @@ import asyncio
 import contextlib
 import contextvars
 import math
+import random
 import time
 import warnings
 from collections import deque
@@ -40,16 +49,19 @@ from collections.abc import Callable, Coroutine, Iterator
 from datetime import timedelta
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import DeliverySettings
+from bot.http_client import is_uncertain
 
 __all__ = [
     "Permit",
+    "ReplyTooLate",
     "SharedRateLimiter",
     "is_message_method",
+    "patient_requests",
     "retry_seconds",
     "worker_requests",
 ]
@@ -60,6 +72,22 @@ _GROUP_SPAN = 60.0
 _WORKER_REQUEST: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "jarjestobotti_worker_request", default=False
 )
+# Set around background work whose requests must not be dropped for being late (reports).
+_PATIENT: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "jarjestobotti_patient_request", default=False
+)
+# Start-up and set-up calls retry on their own schedule (bot/startup.py); not retried here.
+_OWN_RETRIES = frozenset(
+    {"getme", "getupdates", "setwebhook", "deletewebhook", "setmycommands", "logout", "close"}
+)
+REPLY_DEADLINE = 10.0
+
+
+class ReplyTooLate(TimedOut):
+    """A handler's request could not go out within the reply deadline; it was dropped."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"Gave up: the request could not go out within {seconds:.0f} s")
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -75,6 +103,16 @@ def is_message_method(endpoint: str) -> bool:
     """Methods that count against Telegram's message limits."""
     name = endpoint.lower()
     return (name.startswith("send") and name != "sendchataction") or name in _MESSAGE_METHODS
+
+
+@contextlib.contextmanager
+def patient_requests() -> Iterator[None]:
+    """Requests made inside wait as long as it takes (no reply deadline)."""
+    token = _PATIENT.set(True)
+    try:
+        yield
+    finally:
+        _PATIENT.reset(token)
 
 
 @contextlib.contextmanager
@@ -167,10 +205,12 @@ class SharedRateLimiter(BaseRateLimiter[int]):
         clock: Callable[[], float] = time.monotonic,
         private_burst: int = 3,
         max_retries: int = 3,
+        reply_deadline: float = REPLY_DEADLINE,
     ) -> None:
         self.settings = settings
         self._clock = clock
         self._max_retries = max_retries
+        self.reply_deadline = reply_deadline
         self._private_burst = max(1, private_burst)
         # N = ceil(rate) messages per N / rate seconds: 29.4/s is 30 per 1.0204 s, never more
         # than 30 in any second, yet 29.4/s on average.
@@ -209,10 +249,11 @@ class SharedRateLimiter(BaseRateLimiter[int]):
         with contextlib.suppress(TypeError, ValueError, KeyError):
             chat_id = int(data["chat_id"])
         retries = self._max_retries if rate_limit_args is None else rate_limit_args
+        deadline = None if _PATIENT.get() else self._clock() + self.reply_deadline
         for attempt in range(retries + 1):
-            permit = await self.acquire_reply(chat_id) if counted else None
+            permit = await self.acquire_reply(chat_id, deadline) if counted else None
             if permit is None:
-                await self.wait_unpaused()
+                await self.wait_unpaused(deadline)
             if permit is not None:
                 permit.sending()
             try:
@@ -221,10 +262,23 @@ class SharedRateLimiter(BaseRateLimiter[int]):
                 self.pause(retry_seconds(exc))
                 if attempt == retries:
                     raise
+            except NetworkError as exc:
+                if attempt == retries or not self._may_retry(endpoint, exc):
+                    raise
+                delay = min(4.0, 0.25 * 2.0**attempt) * random.uniform(0.8, 1.2)
+                if deadline is not None and self._clock() + delay > deadline:
+                    raise
+                await asyncio.sleep(delay)
             finally:
                 if permit is not None:
                     permit.release()
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _may_retry(endpoint: str, error: NetworkError) -> bool:
+        if endpoint.lower() in _OWN_RETRIES or isinstance(error, ReplyTooLate):
+            return False
+        return not is_uncertain(error) or not is_message_method(endpoint)
 
     # --- shared state ------------------------------------------------------------------------
 
@@ -330,23 +384,32 @@ class SharedRateLimiter(BaseRateLimiter[int]):
 
     # --- acquiring ---------------------------------------------------------------------------
 
-    async def wait_unpaused(self) -> None:
-        while (wait := self.paused_for()) > 0:
-            await self._sleep(wait)
+    def _until(self, wait: float, deadline: float | None) -> float:
+        """`wait`, unless it ends past the deadline: then `ReplyTooLate`."""
+        if deadline is None:
+            return wait
+        left = deadline - self._clock()
+        if left <= 0:
+            raise ReplyTooLate(self.reply_deadline)
+        return min(wait, left)
 
-    async def acquire_reply(self, chat_id: int | None) -> Permit:
+    async def wait_unpaused(self, deadline: float | None = None) -> None:
+        while (wait := self.paused_for()) > 0:
+            await self._sleep(self._until(wait, deadline))
+
+    async def acquire_reply(self, chat_id: int | None, deadline: float | None = None) -> Permit:
         """A handler's message: waits for its chat first (without blocking anyone), then for a
-        global slot ahead of the worker."""
+        global slot ahead of the worker; `ReplyTooLate` past the deadline."""
         if chat_id is not None:
             while (wait := self.chat_delay(chat_id, bulk=False)) > 0:
-                await self._sleep(wait)
+                await self._sleep(self._until(wait, deadline))
         permit = Permit(self, None)
         if chat_id is not None:
             permit.bind(chat_id)
         self._interactive_waiting += 1
         try:
             while (wait := self.global_delay(bulk=False)) > 0:
-                await self._sleep(wait)
+                await self._sleep(self._until(wait, deadline))
         except BaseException:
             permit._state = "cancelled"
             self._finish_chat_only(permit)
