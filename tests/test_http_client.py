@@ -16,7 +16,16 @@ from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, TelegramError, TimedOut
 
-from bot.http_client import AiohttpRequest
+from bot.http_client import (
+    AiohttpRequest,
+    AnswerLost,
+    ConnectionDropped,
+    InvalidServerResponse,
+    NotSent,
+    ServerError,
+    answer_statuses,
+    is_uncertain,
+)
 from bot.sandbox import Sandbox
 
 TOKEN = "123:TEST-http"
@@ -28,6 +37,9 @@ class Recorder:
     def __init__(self) -> None:
         self.seen: list[tuple[str, str, Any]] = []
         self.delay = 0.0
+        # (status, body, content type) answered instead of the method's result.
+        self.answer: tuple[int, bytes, str] | None = None
+        self.drop = False  # close the connection without an answer
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -46,6 +58,13 @@ class Recorder:
             )
         self.seen.append((method, request.content_type, body))
         await asyncio.sleep(self.delay)
+        if self.drop:
+            assert request.transport is not None
+            request.transport.abort()
+            raise asyncio.CancelledError
+        if self.answer is not None:
+            status, payload, content_type = self.answer
+            return web.Response(status=status, body=payload, content_type=content_type)
         if method == "sendDocument":
             result = {
                 "message_id": 1,
@@ -112,6 +131,45 @@ async def test_a_slow_answer_is_timed_out(recorder: tuple[Recorder, str]) -> Non
         assert await bot.answer_callback_query("2", read_timeout=3) is True
 
 
+async def test_a_lost_answer_is_told_apart_from_a_request_never_sent(
+    recorder: tuple[Recorder, str],
+) -> None:
+    """The delivery worker resends what was never sent, and what may have arrived only once."""
+    rec, base_url = recorder
+    async with Bot(TOKEN, base_url=base_url, request=AiohttpRequest(read_timeout=0.1)) as bot:
+        rec.delay = 1.0
+        with pytest.raises(AnswerLost) as lost:
+            await bot.send_message(5, "Hei")
+        assert is_uncertain(lost.value) and isinstance(lost.value, TimedOut)
+        rec.delay = 0.0
+        rec.drop = True
+        with pytest.raises(ConnectionDropped) as dropped:
+            await bot.send_message(5, "Hei")
+        assert is_uncertain(dropped.value)
+        rec.drop = False
+        for status, uncertain in ((500, False), (502, True), (503, False), (504, True)):
+            body = b'{"ok": false, "error_code": %d, "description": "Trouble"}' % status
+            rec.answer = (status, body, "application/json")
+            with pytest.raises(ServerError) as failed:
+                await bot.send_message(5, "Hei")
+            assert failed.value.status == status
+            assert failed.value.message == f"Trouble ({status})"
+            assert is_uncertain(failed.value) is uncertain
+        # A proxy's own error page: the HTTP phrase, not the page.
+        rec.answer = (502, b"<html><h1>502 Bad Gateway</h1></html>", "text/html")
+        with pytest.raises(ServerError, match=r"^Bad Gateway \(502\)$"):
+            await bot.send_message(5, "Hei")
+        # A plain web server answering 200 with a page is not a Bot API server.
+        rec.answer = (200, b"<html>Welcome</html>", "text/html")
+        with pytest.raises(InvalidServerResponse):
+            await bot.send_message(5, "Hei")
+        rec.answer = None
+        statuses: list[int] = []
+        with answer_statuses(statuses):
+            assert await bot.answer_callback_query("1") is True
+        assert statuses == [200]
+
+
 async def test_no_server_is_a_network_error() -> None:
     # A port that was free a moment ago and is closed again.
     server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
@@ -121,8 +179,10 @@ async def test_no_server_is_a_network_error() -> None:
     request = AiohttpRequest()
     await request.initialize()
     try:
-        with pytest.raises(NetworkError, match=r"aiohttp\.Client\w*Error"):
+        with pytest.raises(NotSent, match=r"aiohttp\.Client\w*Error") as refused:
             await request.post(f"http://127.0.0.1:{port}/bot{TOKEN}/getMe")
+        assert isinstance(refused.value, NetworkError)
+        assert not is_uncertain(refused.value)
     finally:
         await request.shutdown()
 
