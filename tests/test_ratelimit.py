@@ -11,7 +11,15 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot.config import DeliverySettings
-from bot.ratelimit import SharedRateLimiter, is_message_method, retry_seconds, worker_requests
+from bot.http_client import AnswerLost, NotSent, ServerError
+from bot.ratelimit import (
+    ReplyTooLate,
+    SharedRateLimiter,
+    is_message_method,
+    patient_requests,
+    retry_seconds,
+    worker_requests,
+)
 
 
 class FakeClock:
@@ -205,3 +213,67 @@ async def test_the_smallest_round_trip_is_credited_to_the_window() -> None:
     second.release()
     # The first slot frees at 100.1 - 0.1 + 1 = 101.0, not 101.1.
     assert limiter.global_delay(bulk=False) == pytest.approx(0.6)
+
+
+class Flaky:
+    """A request that fails with the given errors first, then succeeds."""
+
+    def __init__(self, *errors: Exception) -> None:
+        self.errors = list(errors)
+        self.calls = 0
+
+    async def __call__(self) -> bool:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return True
+
+
+async def _request(limiter: SharedRateLimiter, call: Flaky, endpoint: str) -> Any:
+    return await limiter.process_request(call, (), {}, endpoint, {"chat_id": 5}, None)
+
+
+async def test_replies_retry_what_telegram_did_not_carry_out() -> None:
+    limiter = SharedRateLimiter(DeliverySettings(), reply_deadline=10.0)
+    refused = Flaky(NotSent("refused"), ServerError("Internal Server Error (500)", 500))
+    assert await _request(limiter, refused, "sendMessage") is True
+    assert refused.calls == 3
+    # A message whose answer was lost may be in the chat: never sent twice by a retry.
+    lost = Flaky(AnswerLost("no answer"))
+    with pytest.raises(AnswerLost):
+        await _request(limiter, lost, "sendMessage")
+    assert lost.calls == 1
+    # Answering a tap or editing twice is harmless.
+    tap = Flaky(ServerError("Bad Gateway (502)", 502))
+    assert await _request(limiter, tap, "answerCallbackQuery") is True
+    assert tap.calls == 2
+    # Bounded: max_retries (3) retries, then the error goes to the handler.
+    broken = Flaky(*(NotSent("refused") for _ in range(10)))
+    with pytest.raises(NotSent):
+        await _request(limiter, broken, "sendMessage")
+    assert broken.calls == 4
+    # Start-up calls retry on their own schedule.
+    me = Flaky(NotSent("refused"))
+    with pytest.raises(NotSent):
+        await _request(limiter, me, "getMe")
+    assert me.calls == 1
+
+
+async def test_a_reply_that_cannot_go_in_time_is_dropped() -> None:
+    limiter = SharedRateLimiter(DeliverySettings(), reply_deadline=0.2)
+    limiter.pause(30.0)  # a long flood-control wait
+    late = Flaky()
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(ReplyTooLate):
+        await _request(limiter, late, "sendMessage")
+    with pytest.raises(ReplyTooLate):
+        await _request(limiter, late, "answerCallbackQuery")
+    assert late.calls == 0  # nothing was sent late
+    assert asyncio.get_running_loop().time() - started < 5.0
+    # Background work waits as long as it takes.
+    limiter = SharedRateLimiter(DeliverySettings(), reply_deadline=0.05)
+    limiter.pause(0.3)
+    patient = Flaky()
+    with patient_requests():
+        assert await _request(limiter, patient, "sendMessage") is True
+    assert patient.calls == 1
