@@ -113,7 +113,7 @@ class DeliverySettings:
     private_interval: float = 1.0
     group_per_minute: int = 20
     max_attempts: int = 8
-    backoff_cap: float = 300.0
+    backoff_cap: float = 300.0  # accepted for old configuration files; no longer used
     # How long a bulk send waits for Telegram's answer. Long, so that a stall of a few seconds
     # is waited out: a send whose answer never came may have arrived, and is sent again only once.
     read_timeout: float = 30.0
