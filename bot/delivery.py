@@ -94,9 +94,16 @@ class TelegramHealth:
     failure, not 32 doublings), reset by any answer. Times are monotonic: Telegram's own.
     """
 
-    def __init__(self, cap: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        cap: float,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        token_pause: float = TOKEN_PAUSE,
+    ) -> None:
         self.healthy = True
         self._cap = cap
+        self._token_pause = token_pause
         self._clock = clock
         self._resume_at = -math.inf
         self._streak = 0
@@ -129,13 +136,13 @@ class TelegramHealth:
     def token_refused(self) -> None:
         now = self._clock()
         self.healthy = False
-        self._resume_at = max(self._resume_at, now + TOKEN_PAUSE)
-        if now - self._token_logged >= TOKEN_PAUSE:
+        self._resume_at = max(self._resume_at, now + self._token_pause)
+        if now - self._token_logged >= self._token_pause:
             self._token_logged = now
             log.error(
                 "Telegram refuses the bot token (401 Unauthorized): nothing is sent and every "
                 "waiting message is kept; check telegram.token (next try in %.0f s)",
-                TOKEN_PAUSE,
+                self._token_pause,
             )
 
 
@@ -180,6 +187,9 @@ class DeliveryWorker:
         self._stopping = False
         self.health = TelegramHealth(settings.outage_backoff_cap)
         self._probe: asyncio.Task[None] | None = None
+        # Row id → when (monotonic) a send whose answer was lost may go again. Real time, as
+        # Telegram's stall is; a restart forgets it, and the restart is pause enough.
+        self._resend_after: dict[int, float] = {}
         self.sent = 0
 
     async def start(self) -> None:
@@ -301,6 +311,10 @@ class DeliveryWorker:
             if row.file_id in self._uploading and row.file_id not in self._uploaded:
                 wait = min(wait, 0.02)
                 continue
+            hold = self._resend_after.get(row.id, 0.0) - time.monotonic()
+            if hold > 0:
+                wait = min(wait, hold)
+                continue
             chat_wait = self._limiter.chat_delay(row.chat_id, bulk=True)
             if chat_wait > 0:
                 wait = min(wait, chat_wait)
@@ -334,6 +348,7 @@ class DeliveryWorker:
             for row, permit in chosen:
                 if row.id not in claimed:
                     continue
+                self._resend_after.pop(row.id, None)
                 task = asyncio.get_running_loop().create_task(self._send(row, permit))
                 self._inflight[row.id] = task
             return 0.0 if len(chosen) == len(rows) else min(wait, 0.01)
@@ -406,7 +421,7 @@ class DeliveryWorker:
             await outbox.requeue(self._db, row.id, now, error="401", count_attempt=False)
         except NetworkError as exc:
             if is_uncertain(exc):
-                await self._answer_lost(row, exc)
+                await self._answer_lost(row, exc, now)
             else:
                 await self._not_carried_out(row, exc, now)
         except TelegramError as exc:
@@ -443,7 +458,7 @@ class DeliveryWorker:
                 after=self._after_sent(row, result),
             )
 
-    async def _answer_lost(self, row: OutboxRow, error: NetworkError) -> None:
+    async def _answer_lost(self, row: OutboxRow, error: NetworkError, now: float) -> None:
         """The request may have been carried out: once more at most, after Telegram answers."""
         self.health.trouble(error)
         if row.uncertain >= 1:
@@ -463,13 +478,9 @@ class DeliveryWorker:
             row.id,
             describe(error),
         )
+        self._resend_after[row.id] = time.monotonic() + self._settings.resend_pause
         await outbox.requeue(
-            self._db,
-            row.id,
-            self._clock() + self._settings.resend_pause,
-            error=describe(error),
-            count_attempt=False,
-            uncertain=True,
+            self._db, row.id, now, error=describe(error), count_attempt=False, uncertain=True
         )
 
     async def _not_carried_out(self, row: OutboxRow, error: NetworkError, now: float) -> None:
