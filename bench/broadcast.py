@@ -138,6 +138,8 @@ async def _measure_replies(
     records = sb.requests[first_request:]
     bulk_chats = set(people)
     messages = [r for r in records if r.method == "sendMessage" and r.status_code == 200]
+    for r in messages:  # PTB's own client sends form fields: chat ids arrive as strings
+        r.params["chat_id"] = int(r.params["chat_id"])
     bulk = [r for r in messages if r.params.get("chat_id") in bulk_chats]
     start, end = bulk[0].time, bulk[-1].time
     in_span = [r for r in messages if start <= r.time <= end]
