@@ -24,6 +24,17 @@ trying the bot by hand. With the sandbox on port 8081 (`python -m bot.sandbox`):
     curl -s -X POST $URL/chats/1001/failure -d '{"mode": "blocked"}'
         # modes: blocked, unblocked, deactivated, kicked, migrated, forgotten
     curl -s -X POST $URL/limits -d '{"global_rate": 5, "per_chat": false}'
+    # make Telegram misbehave (bot/sandbox/faults.py); real seconds, ended by time or by clear
+    curl -s -X POST $URL/faults/stall -d '{"seconds": 20}'      # carried out, answers held
+    curl -s -X POST $URL/faults/errors -d '{"status": 502, "fraction": 0.2, "seconds": 10}'
+    curl -s -X POST $URL/faults/errors -d '{"status": 500, "fraction": 1, "seconds": 5,
+                                            "methods": ["sendMessage"]}'   # not carried out
+    curl -s -X POST $URL/faults/reset -d '{"fraction": 1, "seconds": 5}'  # carried out, no answer
+    curl -s -X POST $URL/faults/latency -d '{"ms": 200}'
+    curl -s -X POST $URL/faults/malformed -d '{"method": "getMe"}'  # next answer lacks a field
+    curl -s -X POST $URL/faults/unknown_fields -d '{"on": true}'
+    curl -s -X POST $URL/faults/clear
+    curl -s $URL/faults                     # what is on, and counts of what was done
 
 Errors answer 400 or 404 with {"ok": false, "error": "…"}.
 """
@@ -234,6 +245,57 @@ def control_routes(sb: Sandbox) -> list[web.RouteDef]:
             "per_chat": flood.per_chat,
         }
 
+    def number(data: dict[str, Any], key: str) -> float:
+        value = data.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _Refused(400, f"{key} must be a number")
+        return float(value)
+
+    def methods(data: dict[str, Any]) -> list[str] | None:
+        names = data.get("methods")
+        if names is None:
+            return None
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise _Refused(400, "methods must be a list of Bot API method names")
+        for name in names:
+            if sb.schema.method(name) is None:
+                raise _Refused(400, f"unknown Bot API method {name!r}")
+        return names
+
+    async def fault(request: web.Request) -> Any:
+        data = await body(request)
+        kind = request.match_info["kind"]
+        faults = sb.faults
+        try:
+            if kind == "stall":
+                faults.stall(number(data, "seconds"))
+            elif kind == "errors":
+                status = data.get("status")
+                if not isinstance(status, int) or isinstance(status, bool):
+                    raise _Refused(400, "status must be an HTTP status code (4xx or 5xx)")
+                faults.errors(
+                    status, number(data, "fraction"), number(data, "seconds"), methods(data)
+                )
+            elif kind == "reset":
+                faults.reset(number(data, "fraction"), number(data, "seconds"), methods(data))
+            elif kind == "latency":
+                faults.latency(number(data, "ms"))
+            elif kind == "malformed":
+                [name] = methods({"methods": [data.get("method")]}) or []
+                faults.malformed(name)
+            elif kind == "unknown_fields":
+                faults.unknown_fields(bool(data.get("on", True)))
+            elif kind == "clear":
+                faults.clear()
+            else:
+                raise _Refused(404, f"unknown fault {kind!r}")
+        except ValueError as exc:
+            raise _Refused(400, str(exc)) from None
+        return faults.active()
+
+    async def faults_now(request: web.Request) -> Any:
+        return sb.faults.active()
+
     async def requests(request: web.Request) -> Any:
         return [
             {
@@ -263,4 +325,6 @@ def control_routes(sb: Sandbox) -> list[web.RouteDef]:
         web.post("/_sandbox/chats/{chat_id}/failure", route(failure)),
         web.post("/_sandbox/limits", route(limits)),
         web.get("/_sandbox/requests", route(requests)),
+        web.get("/_sandbox/faults", route(faults_now)),
+        web.post("/_sandbox/faults/{kind}", route(fault)),
     ]

@@ -7,6 +7,7 @@ is logged (failures too) and wakes whoever waits for the sandbox to change.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.sandbox.errors import ApiError, bad_request
+from bot.sandbox.faults import Faults
 from bot.sandbox.limits import FloodLimits
 from bot.sandbox.media import file_path
 from bot.sandbox.methods import METHODS
@@ -67,6 +69,7 @@ class SandboxServer:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.queries: dict[str, SimQuery] = {}  # every injected callback query
+        self.faults = Faults()  # stalls, errors, resets on demand (bot/sandbox/faults.py)
         self._runner: web.AppRunner | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -157,15 +160,26 @@ class SandboxServer:
                 checked = self.schema.check(spec, params)
             except SchemaError as exc:
                 raise bad_request(str(exc)) from None
+            refused = self.faults.error_for(method)
+            if refused is not None:  # an injected server error: nothing is carried out
+                raise ApiError(*refused)
             result = await implementation(self, checked)
         except ApiError as exc:
+            await self.faults.hold()
             return self._answer(method, params, started, exc)
         except Exception as exc:  # a sandbox bug: answer like a Telegram hiccup, keep it
             log.exception("sandbox failed on %s", method)
             self.errors.append(exc)
             return self._answer(method, params, started, _INTERNAL)
         self._record(method, params, 200, None, started)
-        return web.json_response({"ok": True, "result": result})
+        if self.faults.drops(method):
+            # Carried out, then the connection goes without an answer (a reset mid-request).
+            assert request.transport is not None
+            request.transport.abort()
+            raise asyncio.CancelledError
+        body = self.faults.answer(method, result)
+        await self.faults.hold()
+        return web.json_response(body)
 
     def _answer(
         self, method: str, params: dict[str, Any], started: float, error: ApiError
