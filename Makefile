@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 COVERAGE_FLOOR ?= 85
 
-.PHONY: demo test lint typecheck unit bench clean run
+.PHONY: demo test lint typecheck unit unit-timeshift timeshift-night timeshift-future bench clean run
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,18 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
-test: lint typecheck unit
+# The clock-sensitive tests once more with the wall clock at 02:00 Helsinki time (inside the
+# default quiet hours) and two years ahead, side by side: the suite must pass whenever it runs.
+unit-timeshift: $(STAMP)
+	$(MAKE) --no-print-directory -j2 timeshift-night timeshift-future
+
+timeshift-night: $(STAMP)
+	JARJESTOBOTTI_FAKE_NOW=2026-12-05T02:00:00+02:00 $(BIN)/python -m pytest -q -m clock_sensitive
+
+timeshift-future: $(STAMP)
+	JARJESTOBOTTI_FAKE_NOW=2028-12-05T02:00:00+02:00 $(BIN)/python -m pytest -q -m clock_sensitive
+
+test: lint typecheck unit unit-timeshift
 
 bench: $(STAMP)
 	$(BIN)/python bench/audience.py

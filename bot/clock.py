@@ -10,6 +10,12 @@ __all__ = ["Clock", "FastForwardClock", "ManualClock", "SystemClock"]
 
 
 class Clock(Protocol):
+    @property
+    def ticks(self) -> bool:
+        """Whether this clock moves on its own with real time. Timers that wait in real time
+        (APScheduler's) are only armed for a clock that does; a test's manual clock is moved,
+        and the work it makes due is run, by the test."""
+
     def now(self) -> datetime:
         """The current moment, timezone-aware in UTC."""
 
@@ -18,6 +24,8 @@ class Clock(Protocol):
 
 
 class SystemClock:
+    ticks = True
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 
@@ -27,6 +35,8 @@ class SystemClock:
 
 class ManualClock:
     """A clock that only moves when told to."""
+
+    ticks = False
 
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
@@ -50,6 +60,8 @@ class ManualClock:
 class FastForwardClock:
     """Real time plus a jump: time keeps flowing (retries, rate limits) and the demo can skip
     ahead to the next reminder."""
+
+    ticks = True
 
     def __init__(self, start: datetime | None = None) -> None:
         if start is not None and start.tzinfo is None:

@@ -90,7 +90,10 @@ class Scheduler:
         self._aps.add_job(
             self.refresh, "interval", seconds=REFRESH_INTERVAL, id=REFRESH_ID, replace_existing=True
         )
-        self._aps.start()
+        # With a clock that does not move on its own (a test's), APScheduler keeps the jobs but
+        # never fires them on the real clock: that raced the test's own run_due whenever the
+        # manual date was in the real past.
+        self._aps.start(paused=not self._clock.ticks)
         await self.run_due()
         return added
 

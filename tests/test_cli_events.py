@@ -17,6 +17,10 @@ from storage import subscriptions
 from storage.subscriptions import Area
 from tests.harness import TOKEN, BotHarness
 
+# The command line reads the real clock: the example's 2027 dates are ahead of it only while the
+# wall clock is pinned (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("wall_clock")
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "vuosikello.csv"
 HEADER = (
     "title,kind,start,end,place,online_url,municipalities,themes,capacity,rsvp_deadline,description"

@@ -216,6 +216,7 @@ def test_cli_announce_and_status(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "is in the past" in capsys.readouterr().err
 
 
+@pytest.mark.usefixtures("wall_clock")  # the other process stamps rows with it
 async def test_running_bot_picks_up_an_announcement_queued_by_another_process(
     tmp_path: Path,
 ) -> None:

@@ -15,6 +15,7 @@ from tests.factories import ADMIN, admin_user, appoint, publish_forum
 from tests.harness import BotHarness
 
 
+@pytest.mark.usefixtures("wall_clock")  # the other process stamps rows with it
 async def test_announce_to_those_who_answered(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -104,6 +104,7 @@ async def test_stats_and_report_for_admins_only(tmp_path: Path) -> None:
         assert sent[1].photo is not None
 
 
+@pytest.mark.usefixtures("wall_clock")  # `stats` without --year means the CLI's current year
 async def test_cli_on_a_running_bot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
         _admin_user, _liisa, _matti, _event_id = await _network(h)
