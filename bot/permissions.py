@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from telegram import Bot
 from telegram.constants import ChatMemberStatus
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 
-__all__ = ["GroupAdminCache"]
+__all__ = ["AdminCheckFailed", "GroupAdminCache"]
+
+log = logging.getLogger(__name__)
+
+
+class AdminCheckFailed(Exception):
+    """Telegram did not answer whether the user administers the group. Nothing may change (fail
+    closed), and the person is told to try again rather than that they are not an admin."""
+
 
 _ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
 
@@ -33,8 +42,17 @@ class GroupAdminCache:
             return cached[1]
         try:
             member = await bot.get_chat_member(chat_id, user_id)
+        except NetworkError as exc:  # no answer (a timeout, a 5xx): we do not know; not cached
+            log.warning(
+                "administrator check in chat %d failed: %s: %s",
+                chat_id,
+                type(exc).__name__,
+                exc.message.split(":")[0],
+            )
+            raise AdminCheckFailed from exc
         except TelegramError:
-            # Unknown or inaccessible: deny rather than let a stranger change the group's settings.
+            # Telegram answered: unknown or inaccessible member. Deny rather than let a stranger
+            # change the group's settings.
             return False
         allowed = member.status in _ADMIN_STATUSES
         self._cache[key] = (now, allowed)
