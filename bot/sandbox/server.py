@@ -2,20 +2,23 @@
 
 Requests are read the way Telegram reads them: query string, urlencoded or multipart form (files),
 or a JSON body; every parameter is checked against api.json before the method runs. Each request
-is logged (failures too) and wakes whoever waits for the sandbox to change.
+is logged (failures too) and wakes whoever waits for the sandbox to change. Injected faults
+(`self.faults`, bot/sandbox/faults.py) come on top: a request they refuse is checked but not
+carried out; one they stall, delay or reset is carried out first.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import socket
+import struct
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
 from bot.sandbox.errors import ApiError, bad_request
-from bot.sandbox.faults import Faults
+from bot.sandbox.faults import FUTURE_UPDATE, Faults
 from bot.sandbox.limits import FloodLimits
 from bot.sandbox.media import file_path
 from bot.sandbox.methods import METHODS
@@ -69,7 +72,9 @@ class SandboxServer:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.queries: dict[str, SimQuery] = {}  # every injected callback query
-        self.faults = Faults()  # stalls, errors, resets on demand (bot/sandbox/faults.py)
+        # Stalls, errors, resets on demand (bot/sandbox/faults.py); real time, not `clock`.
+        self.faults = Faults(known=lambda name: self.schema.method(name) is not None)
+        self.updates.shape = self.faults.shape_update
         self._runner: web.AppRunner | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -165,26 +170,27 @@ class SandboxServer:
                 raise ApiError(*refused)
             result = await implementation(self, checked)
         except ApiError as exc:
-            await self.faults.hold()
-            return self._answer(method, params, started, exc)
+            return await self._answer(method, params, started, exc)
         except Exception as exc:  # a sandbox bug: answer like a Telegram hiccup, keep it
             log.exception("sandbox failed on %s", method)
             self.errors.append(exc)
-            return self._answer(method, params, started, _INTERNAL)
+            return await self._answer(method, params, started, _INTERNAL)
         self._record(method, params, 200, None, started)
         if self.faults.drops(method):
-            # Carried out, then the connection goes without an answer (a reset mid-request).
-            assert request.transport is not None
-            request.transport.abort()
-            raise asyncio.CancelledError
+            await self.faults.hold()  # a frozen server resets nothing until it thaws
+            _reset(request)
+            # aiohttp finds the connection gone when it writes this, and moves on quietly.
+            return web.Response(status=204)
         body = self.faults.answer(method, result)
         await self.faults.hold()
         return web.json_response(body)
 
-    def _answer(
+    async def _answer(
         self, method: str, params: dict[str, Any], started: float, error: ApiError
     ) -> web.Response:
+        # Recorded when decided, answered when the faults let it go.
         self._record(method, params, error.code, error.description, started)
+        await self.faults.hold()
         return web.json_response(error.body(), status=error.code)
 
     def _record(
@@ -211,6 +217,9 @@ class SandboxServer:
     # --- shared by methods and the test API ------------------------------------------------
 
     def push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        future = self.faults.future_update()
+        if future is not None:  # a kind of update this Bot API does not know yet
+            self.updates.push(FUTURE_UPDATE, future)
         return self.updates.push(kind, payload)
 
     def answer_query(self, query_id: str, text: str | None, show_alert: bool) -> bool:
@@ -224,3 +233,14 @@ class SandboxServer:
         )
         self.callback_answers.append(query.answer)
         return True
+
+
+def _reset(request: web.Request) -> None:
+    """Close the request's connection with a TCP reset: the client reads ECONNRESET (or an early
+    end of the stream), never an answer."""
+    transport = request.transport
+    assert transport is not None
+    sock = transport.get_extra_info("socket")
+    if sock is not None:  # linger on, timeout 0: close() sends RST instead of FIN
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
