@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import Callable, Sequence
@@ -18,7 +20,7 @@ from bot.context import AppContext, AppState, BotApplication, Services
 from bot.delivery import DeliveryWorker
 from bot.event_cards import callback_key
 from bot.events import EventEnv
-from bot.http_client import AiohttpRequest
+from bot.http_client import AiohttpRequest, UpdatesRequest
 from bot.i18n import Translator
 from bot.logs import CONTEXT_GROUP, context_handlers
 from bot.permissions import GroupAdminCache
@@ -31,6 +33,7 @@ from bot.ratelimit import SharedRateLimiter
 from bot.regions_sync import sync_places
 from bot.scheduled_jobs import runners
 from bot.scheduler import Scheduler
+from bot.startup import until_answered
 from handlers import (
     announce,
     coordinators,
@@ -159,7 +162,14 @@ async def _post_init(application: BotApplication) -> None:
         db, application.bot, translator, rate=config.delivery.global_rate
     )
     await state.reporter.start()
-    await publish_commands(application.bot, translator, config.bot.admins)
+    # The command lists are cosmetic: Telegram having a bad minute must not keep the bot down.
+    state.commands = asyncio.get_running_loop().create_task(
+        until_answered(
+            lambda: publish_commands(application.bot, translator, config.bot.admins),
+            "publishing the command lists (setMyCommands)",
+        ),
+        name="publish-commands",
+    )
     # What start-up built (catalogs, translations, modules) lives as long as the bot: moved out
     # of the collector's reach, the full collections that come every few seconds under a burst
     # of taps no longer walk it (they paused the event loop for ~45 ms each, bench/rsvp.py).
@@ -172,6 +182,12 @@ async def _stop_workers(application: BotApplication) -> None:
     """Stop the reporter, the scheduler and the delivery worker, letting sends in flight finish
     and record their result. Idempotent."""
     services = application.bot_data.services
+    commands = application.bot_data.commands
+    if commands is not None:
+        commands.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await commands
+        application.bot_data.commands = None
     if application.bot_data.reporter is not None:
         await application.bot_data.reporter.stop()
         application.bot_data.reporter = None
@@ -215,7 +231,7 @@ def build_application(
         .rate_limiter(SharedRateLimiter(config.delivery))
         .request(AiohttpRequest(connection_pool_size=REQUEST_POOL_SIZE))
         # getUpdates waits up to its long-poll timeout; PTB adds that to this read timeout.
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .get_updates_request(UpdatesRequest(connection_pool_size=1))
         .concurrent_updates(UPDATE_CONCURRENCY)
         .post_init(_post_init)
         .post_stop(_post_stop)

@@ -7,8 +7,8 @@ import asyncio
 import os
 from pathlib import Path
 
-from telegram import Bot, Update
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 
 from bot.config import Config, ConfigError, load_config
 from bot.logs import configure_logging
@@ -17,6 +17,7 @@ from storage.db import Database, DatabaseError
 __all__ = ["CliError", "check", "demo", "migrate", "run"]
 
 EXIT_CONFIG = 2
+CHECK_TIMEOUT = 10.0
 
 
 class CliError(Exception):
@@ -43,24 +44,49 @@ async def _open_db(config: Config, *, migrate: bool = True) -> Database:
 
 
 async def _reach_bot_api(config: Config) -> str:
-    """getMe against the configured server; returns the bot's username."""
+    """getMe against the configured server; returns the bot's username. Every way it can fail
+    is one CliError naming the problem: never a traceback."""
+    from bot.http_client import AiohttpRequest, InvalidServerResponse, ServerError
+
+    url = config.telegram.base_url
+    request = AiohttpRequest(connection_pool_size=1, read_timeout=CHECK_TIMEOUT)
     bot = Bot(
         config.telegram.token,
-        base_url=config.telegram.base_url,
+        base_url=url,
         base_file_url=config.telegram.base_file_url,
+        request=request,
+        get_updates_request=AiohttpRequest(connection_pool_size=1),
     )
+    where = f"{config.source}: telegram.base_url"
     try:
         async with bot:
             return bot.username
-    except InvalidToken:
+    except InvalidToken as exc:
+        # PTB re-raises getMe's InvalidToken (401 and 404 alike) with the first as its cause.
+        if "not found" in str(exc.__cause__ or exc).lower():
+            raise CliError(
+                f"{where}: {url} answers 404 Not Found: not a Bot API server address "
+                "(it should end in /bot, as https://api.telegram.org/bot)"
+            ) from None
         raise CliError(f"{config.source}: telegram.token: the server rejected the token") from None
-    except NetworkError as exc:
+    except TimedOut:
+        raise CliError(f"{where}: {url} did not answer within {CHECK_TIMEOUT:g} s") from None
+    except ServerError as exc:
+        raise CliError(f"{where}: {url} answers a server error: {exc.message}") from None
+    except InvalidServerResponse:
         raise CliError(
-            f"{config.source}: telegram.base_url: cannot reach {config.telegram.base_url} "
+            f"{where}: {url} answers something that is not the Bot API (not JSON; a web page?)"
+        ) from None
+    except NetworkError as exc:
+        raise CliError(f"{where}: cannot reach {url} ({exc.message.split(':')[0]})") from None
+    except TelegramError as exc:
+        raise CliError(f"{where}: {exc.message.split(':')[0]}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # A 200 answer python-telegram-bot could not read as a User.
+        raise CliError(
+            f"{where}: {url} answered getMe with a document that is not a Bot API User "
             f"({type(exc).__name__})"
         ) from None
-    except TelegramError as exc:
-        raise CliError(f"{config.source}: telegram.base_url: {exc.message}") from None
 
 
 def _require_token(config: Config) -> None:
@@ -88,16 +114,21 @@ def run(args: argparse.Namespace) -> int:
     async def preflight() -> None:
         db = await _open_db(config)
         await db.close()
-        await _reach_bot_api(config)
 
     asyncio.run(preflight())
     application = build_application(config)
-    if args.webhook:
-        from bot.webhook import run_webhook
+    try:
+        if args.webhook:
+            from bot.webhook import run_webhook
 
-        run_webhook(application, config)
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+            run_webhook(application, config)
+        else:
+            from bot.runner import polling, serve_until_stopped
+
+            asyncio.run(serve_until_stopped(application, polling()))
+    except InvalidToken:
+        # Anything else at start-up is waited out (bot/startup.py); a refused token is not.
+        raise CliError(f"{config.source}: telegram.token: the server rejected the token") from None
     return 0
 
 

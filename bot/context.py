@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,8 @@ class AppState:
         self.clock: Clock | None = None
         self.services: Services | None = None
         self.reporter: BroadcastReporter | None = None
+        # setMyCommands, retried in the background: start-up never waits for it.
+        self.commands: asyncio.Task[bool] | None = None
 
 
 @dataclass(frozen=True, slots=True)

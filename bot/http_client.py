@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import ssl
 import urllib.request
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import certifi
 import orjson
+from telegram import Update
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TelegramError, TimedOut
@@ -36,10 +38,13 @@ __all__ = [
     "InvalidServerResponse",
     "NotSent",
     "ServerError",
+    "UpdatesRequest",
     "answer_statuses",
     "is_uncertain",
 ]
 
+
+log = logging.getLogger(__name__)
 
 _JSON_HEADERS: Final = {"Content-Type": "application/json", "User-Agent": BaseRequest.USER_AGENT}
 _FORM_HEADERS: Final = {"User-Agent": BaseRequest.USER_AGENT}
@@ -283,3 +288,70 @@ def _form(request_data: RequestData) -> aiohttp.FormData:
     for name, (filename, content, mimetype) in request_data.multipart_data.items():
         form.add_field(name, content, filename=filename, content_type=mimetype)
     return form
+
+
+class UpdatesRequest(AiohttpRequest):
+    """The client for getUpdates: one update python-telegram-bot cannot read (a field it does not
+    expect) must not hold up the others.
+
+    python-telegram-bot parses a getUpdates batch as a whole; when one update fails, it drops the
+    batch without confirming it and asks again, for ever. This client notices that (the next
+    request asks from an offset it has already answered) and then reads each update of the
+    answer itself: an unreadable one is replaced by a bare `{"update_id": N}`, which is confirmed
+    and handled as nothing, and logged once, by id. Answers are otherwise passed on untouched, so
+    the usual path costs nothing.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._answered_up_to: int | None = None  # the highest update id of the last answer
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        status, payload = await super().do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
+        if status != 200 or not url.endswith("/getUpdates"):
+            return status, payload
+        offset = request_data.parameters.get("offset") if request_data is not None else None
+        asked_again = self._answered_up_to is not None and (
+            not isinstance(offset, int) or offset <= self._answered_up_to
+        )
+        try:
+            body = orjson.loads(payload)
+            updates = body["result"]
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            return status, payload  # not a batch: python-telegram-bot reports it
+        if not isinstance(updates, list):
+            return status, payload
+        if asked_again:
+            updates = [_readable(update) for update in updates]
+            body["result"] = updates
+            payload = orjson.dumps(body)
+        ids = [u["update_id"] for u in updates if isinstance(u, dict) and "update_id" in u]
+        self._answered_up_to = max(ids) if ids else None
+        return status, payload
+
+
+def _readable(update: Any) -> Any:
+    """The update, or `{"update_id": N}` when python-telegram-bot cannot read it."""
+    try:
+        Update.de_json(update, None)
+    except Exception as exc:
+        update_id = update.get("update_id") if isinstance(update, dict) else None
+        # Its content stays out of the log: it is people's messages.
+        log.warning(
+            "update %s could not be read (%s); skipped (received by polling)",
+            update_id,
+            type(exc).__name__,
+        )
+        return {"update_id": update_id}
+    return update

@@ -65,12 +65,38 @@ def context_handlers() -> list[BaseHandler[Update, Any, None]]:
 
 
 class DropPayloads(logging.Filter):
-    """python-telegram-bot quotes a whole update (texts, names) when one fails to parse."""
+    """python-telegram-bot quotes a whole update (texts, names) when one fails to parse.
+
+    Long polling: python-telegram-bot drops the whole batch (one line with the data, one without
+    it that follows at once; both dropped here) and asks again; `bot.http_client.UpdatesRequest`
+    then skips the unreadable update and logs it once by id. Any other unreadable getUpdates
+    answer keeps the second line, as one line. Webhook: its one line is kept, without the data
+    and the traceback, with the update's id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._batch_failed = False
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name.startswith("telegram") and "Received data was" in str(record.msg):
-            record.msg = "an update received on the webhook could not be parsed; not processed"
-            record.args = None
+        if not record.name.startswith("telegram") or "Received data was" not in str(record.msg):
+            return True
+        kind = type(record.exc_info[1]).__name__ if record.exc_info else "unknown"
+        record.exc_info = None
+        record.exc_text = None
+        if "Error while parsing updates" in str(record.msg):
+            self._batch_failed = True
+            return False
+        if not record.args:
+            if self._batch_failed:
+                self._batch_failed = False
+                return False
+            record.msg = "an answer to getUpdates could not be read (%s); asking again (polling)"
+            record.args = (kind,)
+            return True
+        data = record.args[0] if isinstance(record.args, tuple) else record.args
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        record.msg = "update %s could not be read (%s); not processed (received on the webhook)"
+        record.args = (update_id, kind)
         return True
 
 

@@ -1,10 +1,16 @@
-"""Run an Application inside an existing event loop (demo, tests), with the same hooks as
-`run_polling` / `run_webhook`: initialize → post_init → updates → start, and the reverse on the
-way out."""
+"""Run an Application: initialize → post_init → updates → start, and the reverse on the way out,
+as python-telegram-bot's `run_polling` / `run_webhook` do, inside an event loop of ours.
+
+`serve_until_stopped` is the production entry: it waits for SIGINT/SIGTERM, and at start-up
+retries getMe until Telegram answers (bot/startup.py) instead of dying of a bad minute; long
+polling's failures are logged one line each (`PollingErrors`), not as tracebacks through the
+error handler. `running` / `lifecycle` serve the demo and the tests inside their own loops."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -12,21 +18,56 @@ from telegram import Update
 from telegram.ext import TypeHandler, Updater
 
 from bot.context import AppContext, BotApplication
+from bot.startup import PollingErrors, until_answered
 
-__all__ = ["ProcessedUpdates", "lifecycle", "running"]
+__all__ = ["ProcessedUpdates", "lifecycle", "polling", "running", "serve_until_stopped"]
+
+POLL_TIMEOUT = 10
 
 
-@asynccontextmanager
-async def running(application: BotApplication, *, poll_timeout: int = 10) -> AsyncIterator[None]:
-    """Long polling."""
+def polling(poll_timeout: int = POLL_TIMEOUT) -> Callable[[Updater], Awaitable[None]]:
+    """Start long polling, its failures logged one line each."""
 
     async def poll(updater: Updater) -> None:
         await updater.start_polling(
-            poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+            poll_interval=0.0,
+            timeout=poll_timeout,
+            allowed_updates=Update.ALL_TYPES,
+            error_callback=PollingErrors(poll_timeout),
         )
 
-    async with lifecycle(application, poll):
+    return poll
+
+
+@asynccontextmanager
+async def running(
+    application: BotApplication, *, poll_timeout: int = POLL_TIMEOUT
+) -> AsyncIterator[None]:
+    """Long polling."""
+    async with lifecycle(application, polling(poll_timeout)):
         yield
+
+
+async def serve_until_stopped(
+    application: BotApplication, start_updates: Callable[[Updater], Awaitable[None]]
+) -> None:
+    """Serve until SIGINT or SIGTERM. getMe is retried until Telegram answers (a refused token
+    raises InvalidToken); a signal while waiting for it ends the start-up cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        if not await until_answered(application.initialize, "start-up: getMe", stop=stop):
+            await application.shutdown()
+            return
+        async with lifecycle(application, start_updates):
+            await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(sig)
 
 
 @asynccontextmanager

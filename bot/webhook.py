@@ -9,7 +9,8 @@ is even parsed (nothing is processed or stored).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,8 @@ from telegram.ext import Updater
 
 from bot.config import Config
 from bot.context import BotApplication
-from bot.runner import lifecycle
+from bot.runner import lifecycle, serve_until_stopped
+from bot.startup import until_answered
 
 __all__ = [
     "MIN_DISTINCT_SECRET_CHARS",
@@ -80,8 +82,27 @@ def webhook_options(config: Config) -> WebhookOptions:
 
 def run_webhook(application: BotApplication, config: Config) -> None:
     """Blocking, like run_polling: SIGINT/SIGTERM stop the server (no new updates), let the
-    updates in hand finish, then post_shutdown stops the workers and closes the database."""
-    application.run_webhook(**_server_arguments(webhook_options(config)))
+    updates in hand finish, then post_shutdown stops the workers and closes the database.
+    getMe and setWebhook are retried until Telegram answers (bot/startup.py)."""
+    asyncio.run(serve_until_stopped(application, _start_webhook(webhook_options(config))))
+
+
+def _start_webhook(options: WebhookOptions) -> Callable[[Updater], Awaitable[None]]:
+    async def start(updater: Updater) -> None:
+        arguments = _server_arguments(options)
+        # setWebhook first on our terms (retried, one line per failure); python-telegram-bot's
+        # own call in start_webhook then repeats what Telegram already took.
+        await until_answered(
+            lambda: updater.bot.set_webhook(
+                url=options.webhook_url,
+                secret_token=options.secret_token,
+                allowed_updates=Update.ALL_TYPES,
+            ),
+            "start-up: setWebhook",
+        )
+        await updater.start_webhook(**arguments, bootstrap_retries=-1)
+
+    return start
 
 
 def _server_arguments(options: WebhookOptions) -> dict[str, Any]:
@@ -101,9 +122,5 @@ def _server_arguments(options: WebhookOptions) -> dict[str, Any]:
 async def serving(application: BotApplication, config: Config) -> AsyncIterator[WebhookOptions]:
     """The same inside a running event loop (tests): the hooks of `run_webhook`, in order."""
     options = webhook_options(config)
-
-    async def serve(updater: Updater) -> None:
-        await updater.start_webhook(**_server_arguments(options))
-
-    async with lifecycle(application, serve):
+    async with lifecycle(application, _start_webhook(options)):
         yield options

@@ -97,14 +97,15 @@ def test_check_refuses_foreign_and_newer_databases_without_changing_them(
 
 
 def test_unreachable_base_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`check` reports it (`run` waits for Telegram instead: tests/test_startup_resilience.py)."""
     path = _write(
         tmp_path,
         '[telegram]\ntoken = "1:abc"\nbase_url = "http://127.0.0.1:9/bot"\n'
         f'[storage]\npath = "{tmp_path / "db.sqlite3"}"\n',
     )
-    assert main(["run", "--config", str(path)]) == 2
-    err = capsys.readouterr().err
-    assert "telegram.base_url: cannot reach http://127.0.0.1:9/bot" in err
+    assert main(["check", "--config", str(path)]) == 2
+    out = capsys.readouterr().out
+    assert "telegram.base_url: cannot reach http://127.0.0.1:9/bot" in out
 
 
 def test_module_entry_point_runs() -> None:

@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.ext import CommandHandler, TypeHandler
 
 from bot.context import AppContext
+from bot.sandbox.world import RequestRecord
 from handlers.common import texts_for
 from tests.db_trips import count_trips
 from tests.harness import BotHarness
@@ -82,10 +83,16 @@ async def test_help_depends_on_role(tmp_path: Path) -> None:
 
 async def test_commands_are_published_per_language(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path) as h:
-        calls = [r for r in h.sandbox.requests if r.method == "setMyCommands"]
-        languages = {r.params.get("language_code") for r in calls}
-        assert {"fi", "sv", "en"} <= languages
-        fi = next(r for r in calls if r.params.get("language_code") == "fi")
+
+        def languages() -> set[object]:
+            return {r.params.get("language_code") for r in calls()}
+
+        def calls() -> list[RequestRecord]:
+            return [r for r in h.sandbox.requests if r.method == "setMyCommands"]
+
+        # Published in the background: the bot serves without waiting for it.
+        await h.sandbox.wait_for(lambda: {"fi", "sv", "en"} <= languages(), timeout=30)
+        fi = next(r for r in calls() if r.params.get("language_code") == "fi")
         assert "Vaihda kieli" in str(fi.params["commands"])
 
 
