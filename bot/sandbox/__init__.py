@@ -6,11 +6,12 @@ against it) and by every end-to-end test. Requests are checked against the offic
 group migrations answer as Telegram does.
 
 Modules: `sandbox` (the public class), `actions` (users acting), `server` (HTTP), `updates`
-(getUpdates and webhooks), `schema`, `formatting`/`html_markup`/`markdown`/`entities` (parse
-modes), `limits` (flood control), `world` (state), `messaging`/`media`/`chats` (the methods),
-`control` (the HTTP control API).
+(getUpdates and webhooks), `faults` (stalls, errors, resets and odd answers on demand), `schema`,
+`formatting`/`html_markup`/`markdown`/`entities` (parse modes), `limits` (flood control), `world`
+(state), `messaging`/`media`/`chats` (the methods), `control` (the HTTP control API).
 """
 
+from bot.sandbox.faults import Faults
 from bot.sandbox.limits import FloodLimits
 from bot.sandbox.sandbox import DEFAULT_TOKEN, Sandbox
 from bot.sandbox.world import (
@@ -29,6 +30,7 @@ __all__ = [
     "DEFAULT_TOKEN",
     "Button",
     "CallbackAnswer",
+    "Faults",
     "FloodLimits",
     "RequestRecord",
     "Sandbox",
