@@ -126,8 +126,14 @@ def run(args: argparse.Namespace) -> int:
             from bot.runner import polling, serve_until_stopped
 
             asyncio.run(serve_until_stopped(application, polling()))
-    except InvalidToken:
-        # Anything else at start-up is waited out (bot/startup.py); a refused token is not.
+    except InvalidToken as exc:
+        # Anything else at start-up is waited out (bot/startup.py); a refused token is not, nor
+        # an address that is not a Bot API server (404).
+        if "not found" in str(exc.__cause__ or exc).lower():
+            raise CliError(
+                f"{config.source}: telegram.base_url: {config.telegram.base_url} answers 404 Not "
+                "Found: not a Bot API server address"
+            ) from None
         raise CliError(f"{config.source}: telegram.token: the server rejected the token") from None
     return 0
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import json
 import logging
 import ssl
 import urllib.request
@@ -28,7 +29,7 @@ import orjson
 from telegram import Update
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
-from telegram.error import NetworkError, TelegramError, TimedOut
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 __all__ = [
@@ -150,9 +151,11 @@ class AiohttpRequest(BaseRequest):
         try:
             parsed: dict[str, Any] = orjson.loads(payload)
         except orjson.JSONDecodeError:
+            # Invalid UTF-8 inside strings is replaced, as PTB's parser does (PTB's own fallback
+            # would log the whole page with a traceback when it is not JSON at all).
             try:
-                return BaseRequest.parse_json_payload(payload)
-            except TelegramError:
+                parsed = json.loads(payload.decode("utf-8", "replace"))
+            except ValueError:
                 raise InvalidServerResponse("Invalid server response: not JSON") from None
         if not isinstance(parsed, dict):
             raise InvalidServerResponse("Invalid server response: not a JSON object")

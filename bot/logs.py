@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler, TypeHandler
 
 __all__ = [
@@ -100,6 +101,21 @@ class DropPayloads(logging.Filter):
         return True
 
 
+class QuietTelegramErrors(logging.Filter):
+    """python-telegram-bot logs Telegram's own failures (a refused token ending long polling,
+    say) with a traceback of its internals; one line with the error's kind says as much."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("telegram") and record.exc_info:
+            error = record.exc_info[1]
+            if isinstance(error, TelegramError):
+                record.msg = f"{record.getMessage()} ({type(error).__name__})"
+                record.args = None
+                record.exc_info = None
+                record.exc_text = None
+        return True
+
+
 class RedactingFormatter(logging.Formatter):
     """The plain format, with `[update N chat C]` while handling an update, token redacted."""
 
@@ -141,6 +157,7 @@ def configure_logging(level: str, *, as_json: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(UpdateContext())
     handler.addFilter(DropPayloads())
+    handler.addFilter(QuietTelegramErrors())
     handler.setFormatter(JsonFormatter() if as_json else RedactingFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -56,17 +56,23 @@ async def serve_until_stopped(
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
+        # Not possible outside the main thread (a test) or on Windows: then no signal stops it.
+        with contextlib.suppress(NotImplementedError, ValueError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        if not await until_answered(application.initialize, "start-up: getMe", stop=stop):
-            await application.shutdown()
+        try:
+            answered = await until_answered(application.initialize, "start-up: getMe", stop=stop)
+        except BaseException:
+            await application.bot.shutdown()  # its connections; the Application never started
+            raise
+        if not answered:
+            await application.bot.shutdown()
             return
         async with lifecycle(application, start_updates):
             await stop.wait()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
+            with contextlib.suppress(NotImplementedError, ValueError, RuntimeError):
                 loop.remove_signal_handler(sig)
 
 

@@ -4,15 +4,19 @@ traceback."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 from aiohttp import web
+from telegram.error import InvalidToken
 
 from bot import cli
 from bot.__main__ import main
+from bot.logs import QuietTelegramErrors
 
 TOKEN = "123456:CHECK-token"
 Answer = Callable[[web.Request], web.StreamResponse]
@@ -35,7 +39,7 @@ async def api() -> AsyncIterator[tuple[FakeApi, str]]:
     fake = FakeApi()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", fake.handle)
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, access_log=None)  # its lines would quote the token
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -130,3 +134,51 @@ async def test_nothing_listening(tmp_path: Path, capsys: pytest.CaptureFixture[s
         port = s.getsockname()[1]
     problem = await _check(tmp_path, f"http://127.0.0.1:{port}/bot", capsys)
     assert f"cannot reach http://127.0.0.1:{port}/bot (aiohttp.ClientConnectorError" in problem
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (
+            _json(401, {"ok": False, "error_code": 401, "description": "Unauthorized"}),
+            "telegram.token: the server rejected the token",
+        ),
+        (_html(404), "answers 404 Not Found: not a Bot API server address"),
+    ],
+    ids=["401", "404-html"],
+)
+async def test_run_stops_at_once_only_for_what_waiting_cannot_fix(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    api: tuple[FakeApi, str],
+    answer: Answer,
+    expected: str,
+) -> None:
+    """Other failures are waited out (tests/test_startup_resilience.py)."""
+    fake, base_url = api
+    fake.answer = answer
+    config = _config(tmp_path, base_url)
+    code = await asyncio.to_thread(main, ["run", "--config", str(config)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert expected in captured.err
+    assert "Traceback" not in captured.err and TOKEN not in captured.err
+
+
+def test_telegrams_own_failures_lose_their_traceback() -> None:
+    try:
+        raise InvalidToken("The token `123:abc` was rejected by the server.")
+    except InvalidToken:
+        record = logging.LogRecord(
+            "telegram.ext.Updater",
+            logging.ERROR,
+            __file__,
+            1,
+            "Network Retry Loop (Polling Updates): Invalid token. Aborting retry loop.",
+            None,
+            sys.exc_info(),
+        )
+    assert QuietTelegramErrors().filter(record)
+    assert record.exc_info is None
+    assert record.getMessage().endswith("Aborting retry loop. (InvalidToken)")
+    assert "123:abc" not in record.getMessage()
