@@ -31,10 +31,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.ext import CallbackQueryHandler
 
-from bench.broadcast import product_run
+from bench.broadcast import _answer, product_run
 from bot.app import build_application
 from bot.config import (
     Config,
@@ -43,7 +43,6 @@ from bot.config import (
     StorageSettings,
     TelegramSettings,
 )
-from bot.context import AppContext
 from bot.runner import running
 from bot.sandbox import Sandbox
 from storage import chats, outbox
@@ -51,12 +50,6 @@ from storage.outbox import NewMessage
 
 TOKEN = "99:BENCH-chaos"
 LIMIT = 30.0
-
-
-async def _answer(update: Update, context: AppContext) -> None:
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    raise ApplicationHandlerStop
 
 
 def _recovery(sends: list[float], fault_end: float, target: float) -> float:

@@ -62,13 +62,7 @@ async def _reach_bot_api(config: Config) -> str:
         async with bot:
             return bot.username
     except InvalidToken as exc:
-        # PTB re-raises getMe's InvalidToken (401 and 404 alike) with the first as its cause.
-        if "not found" in str(exc.__cause__ or exc).lower():
-            raise CliError(
-                f"{where}: {url} answers 404 Not Found: not a Bot API server address "
-                "(it should end in /bot, as https://api.telegram.org/bot)"
-            ) from None
-        raise CliError(f"{config.source}: telegram.token: the server rejected the token") from None
+        raise _refused(config, exc) from None
     except TimedOut:
         raise CliError(f"{where}: {url} did not answer within {CHECK_TIMEOUT:g} s") from None
     except ServerError as exc:
@@ -87,6 +81,18 @@ async def _reach_bot_api(config: Config) -> str:
             f"{where}: {url} answered getMe with a document that is not a Bot API User "
             f"({type(exc).__name__})"
         ) from None
+
+
+def _refused(config: Config, error: InvalidToken) -> CliError:
+    """PTB raises InvalidToken for 401 and 404 alike (getMe's, re-raised with it as the cause):
+    a 404 means the address is not a Bot API server's, not that the token is wrong."""
+    if "not found" in str(error.__cause__ or error).lower():
+        return CliError(
+            f"{config.source}: telegram.base_url: {config.telegram.base_url} answers 404 Not "
+            "Found: not a Bot API server address (it should end in /bot, as "
+            "https://api.telegram.org/bot)"
+        )
+    return CliError(f"{config.source}: telegram.token: the server rejected the token")
 
 
 def _require_token(config: Config) -> None:
@@ -129,12 +135,7 @@ def run(args: argparse.Namespace) -> int:
     except InvalidToken as exc:
         # Anything else at start-up is waited out (bot/startup.py); a refused token is not, nor
         # an address that is not a Bot API server (404).
-        if "not found" in str(exc.__cause__ or exc).lower():
-            raise CliError(
-                f"{config.source}: telegram.base_url: {config.telegram.base_url} answers 404 Not "
-                "Found: not a Bot API server address"
-            ) from None
-        raise CliError(f"{config.source}: telegram.token: the server rejected the token") from None
+        raise _refused(config, exc) from None
     return 0
 
 

@@ -15,9 +15,10 @@ from bot.cli_announce import status
 from bot.config import DeliverySettings
 from bot.delivery import TelegramHealth
 from bot.ratelimit import SharedRateLimiter
-from storage import chats, outbox
+from storage import outbox
 from storage.outbox import NewMessage
 from tests.harness import BotHarness
+from tests.test_delivery import _enqueue, _people
 
 FAST = DeliverySettings(
     global_rate=100.0,
@@ -29,39 +30,9 @@ FAST = DeliverySettings(
 )
 
 
-async def _people(h: BotHarness, count: int) -> list[int]:
-    ids = []
-    for i in range(count):
-        user = h.sandbox.add_user(f"Jäsen {i}")
-        h.sandbox.private_chat(user)
-        await chats.upsert(h.services.db, user.id, "private", None)
-        ids.append(user.id)
-    return ids
-
-
-async def _broadcast(h: BotHarness, chat_ids: list[int], text: str = "Tiedote") -> int:
-    db = h.services.db
-    async with db.transaction() as tx:
-        broadcast_id = await outbox.create_broadcast(
-            tx,
-            kind="announcement",
-            created_by=None,
-            report_chat_id=None,
-            summary=text,
-            audience="test",
-            scheduled_at=db.now(),
-            now=db.now(),
-        )
-        await outbox.enqueue(
-            tx,
-            [
-                NewMessage(c, "announcement", "sendMessage", {"text": text, "parse_mode": "HTML"})
-                for c in chat_ids
-            ],
-            now=db.now(),
-            broadcast_id=broadcast_id,
-        )
-    h.services.delivery.wake()
+async def _broadcast(h: BotHarness, chat_ids: list[int]) -> int:
+    broadcast_id = await _enqueue(h, chat_ids)
+    assert broadcast_id is not None
     return broadcast_id
 
 
