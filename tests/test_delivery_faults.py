@@ -7,16 +7,18 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.broadcast_reports import failures_csv
+from bot.broadcast_reports import failures_csv, report_text
 from bot.cli_announce import status
 from bot.config import DeliverySettings
 from bot.delivery import TelegramHealth
+from bot.i18n import Translator
 from bot.ratelimit import SharedRateLimiter
 from storage import outbox
-from storage.outbox import NewMessage
+from storage.outbox import Broadcast, NewMessage, Progress
 from tests.harness import BotHarness
 from tests.test_delivery import _enqueue, _people
 
@@ -218,3 +220,16 @@ async def test_a_reply_that_cannot_go_in_time_is_dropped_not_sent_late(tmp_path:
         limiter.pause(3.0)  # Telegram asked the bot to wait (a long 429)
         await liisa.send("/help")  # returns once the update was handled: the reply given up
         assert liisa.messages() == []  # dropped, not sent seconds late
+
+
+def test_the_delivery_report_counts_what_may_have_arrived_twice() -> None:
+    broadcast = Broadcast(
+        id=7, kind="announcement", created_by=1, report_chat_id=1, progress_message_id=None,
+        summary="", audience="", state="done", scheduled_at=0, started_at=100,
+        finished_at=130, reported=False,
+    )  # fmt: skip
+    fi = Translator("fi", ZoneInfo("Europe/Helsinki")).texts("fi")
+    twice = report_text(fi, broadcast, Progress(sent=598, failed=2, maybe_twice=3))
+    assert "Saattoi mennä perille kahdesti (Telegram ei vastannut ajoissa): 3" in twice
+    calm = report_text(fi, broadcast, Progress(sent=600))
+    assert "kahdesti" not in calm

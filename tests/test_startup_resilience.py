@@ -11,12 +11,19 @@ import signal
 import socket
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from bot.app import build_application
+from bot.clock import ManualClock
+from bot.config import Config, WebhookSettings
 from bot.logs import DropPayloads
-from tests.harness import BotHarness
+from bot.runner import ProcessedUpdates
+from bot.sandbox import Sandbox
+from bot.webhook import serving
+from tests.harness import START, TOKEN, BotHarness
 from tests.test_shutdown import ROOT, SANDBOX_TOKEN, _get, _post, _wait
 
 
@@ -139,3 +146,38 @@ async def test_an_update_that_cannot_be_read_is_skipped_once(
         before = len(liisa.messages())
         await liisa.send("/help")
         assert len(liisa.messages()) == before + 1
+
+
+async def test_set_webhook_is_retried_until_telegram_takes_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    secret = "K8s-Tq2_vX9mWz4LpR7nY1cB6dF3hJ0gA5eU"
+    async with Sandbox(TOKEN, global_rate=0, per_chat_limits=False) as sandbox:
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}/tg/hook"
+        config = Config(
+            telegram=replace(
+                Config().telegram,
+                token=TOKEN,
+                base_url=sandbox.base_url,
+                base_file_url=sandbox.base_file_url,
+            ),
+            storage=replace(Config().storage, path=tmp_path / "bot.sqlite3"),
+            webhook=WebhookSettings(url=url, secret=secret, listen="127.0.0.1", port=port),
+            source="<test>",
+        )
+        sandbox.faults.errors(502, 1.0, 1.5, methods=["setWebhook"])
+        application = build_application(config, clock=ManualClock(START))
+        tracker = ProcessedUpdates()
+        tracker.attach(application)
+        async with serving(application, config):
+            hooks = [r for r in sandbox.requests if r.method == "setWebhook"]
+            assert [r.status_code for r in hooks][:1] == [502]
+            assert hooks[-1].status_code == 200  # taken once Telegram answered
+            liisa = sandbox.add_user("Liisa", language_code="en")
+            update = sandbox.send_message(sandbox.private_chat(liisa), liisa, "/start")
+            await tracker.wait(update["update_id"], timeout=30)
+            assert sandbox.last_message(sandbox.private_chat(liisa)) is not None
+        failed = [r.getMessage() for r in caplog.records if "setWebhook failed" in r.getMessage()]
+        assert failed and all("ServerError: Bad Gateway (502)" in m for m in failed)
