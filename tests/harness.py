@@ -7,7 +7,9 @@
         await liisa.tap("Suomi")
 
 Every `send`/`tap` returns when the bot has finished handling that update (a sentinel handler in
-the last group marks it), so tests never sleep.
+the last group marks it), so tests never sleep. Waits on observed state take `WAIT` as their
+deadline: generous, since they return as soon as the state is reached, and a busy machine (a
+second suite on the same two cores) must not turn a slow second into a failure.
 """
 
 from __future__ import annotations
@@ -34,10 +36,13 @@ from bot.context import BotApplication, Services
 from bot.runner import ProcessedUpdates, running
 from bot.sandbox import Sandbox, SentMessage, SimChat, SimUser
 
-__all__ = ["BotHarness", "ChatUser"]
+__all__ = ["START", "WAIT", "BotHarness", "ChatUser"]
 
 TOKEN = "123456:TEST-token_for_the_sandbox"
+# A weekday noon in Helsinki, outside the default quiet hours: the bot's clock in every harness.
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+# The deadline of every wait for the bot or the stand-in to reach a state (seconds).
+WAIT = 30.0
 
 
 @dataclass
@@ -99,7 +104,7 @@ class BotHarness:
         assert services is not None
         return services
 
-    async def processed(self, update_id: int, timeout: float = 10.0) -> None:
+    async def processed(self, update_id: int, timeout: float = WAIT) -> None:
         await self.tracker.wait(update_id, timeout)
 
     def user(

@@ -15,7 +15,7 @@ from bot import events
 from bot.__main__ import main
 from storage import subscriptions
 from storage.subscriptions import Area
-from tests.harness import TOKEN, BotHarness
+from tests.harness import TOKEN, WAIT, BotHarness
 
 # The command line reads the real clock: the example's 2027 dates are ahead of it only while the
 # wall clock is pinned (tests/conftest.py).
@@ -92,7 +92,7 @@ async def test_publish_sends_invitations_through_the_running_bot(
         assert capsys.readouterr().out.strip() == "1"
         h.clock.set(datetime.now(UTC) + timedelta(minutes=1))
         await h.sandbox.wait_for(
-            lambda: any(m.button("✅ Coming") for m in person.messages()), timeout=5
+            lambda: any(m.button("✅ Coming") for m in person.messages()), timeout=WAIT
         )
         assert "Kevätfoorumi" in person.last_message().text
         await person.tap("✅ Coming")  # signed by the CLI with the same key as the bot's

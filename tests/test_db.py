@@ -218,7 +218,7 @@ def _slow_then(
 ) -> Callable[[sqlite3.Connection], int]:
     def block(raw: sqlite3.Connection) -> int:
         started.set()
-        release.wait(5)
+        release.wait(WAIT)
         return _insert(k)(raw)
 
     return block
@@ -236,9 +236,22 @@ async def _bot_database(path: Path) -> Database:
     return db
 
 
+# The deadline of every wait below: generous, since each ends as soon as its state is reached.
+WAIT = 30.0
+
+
 def _soon(awaitable: Awaitable[T]) -> Awaitable[T]:
     """A bound on every wait below: a lost wakeup fails the test instead of hanging it."""
-    return asyncio.wait_for(awaitable, 5)
+    return asyncio.wait_for(awaitable, WAIT)
+
+
+async def _until(predicate: Callable[[], bool], what: str) -> None:
+    """Poll a state that has no event to wait on, up to WAIT seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while not predicate():
+        assert loop.time() < deadline, f"not within {WAIT} s: {what}"
+        await asyncio.sleep(0.01)
 
 
 async def test_an_inline_write_runs_on_the_event_loops_thread_when_the_connection_is_idle(
@@ -291,7 +304,7 @@ async def test_an_inline_write_waits_for_what_is_queued_on_the_thread(tmp_path: 
     try:
         started, release = threading.Event(), threading.Event()
         slow_write = asyncio.create_task(db.write(_slow_then(1, started, release)))
-        assert await asyncio.to_thread(started.wait, 5)
+        assert await asyncio.to_thread(started.wait, WAIT)
         slow_write.cancel()  # its block is under way and runs on
         with pytest.raises(asyncio.CancelledError):
             await slow_write
@@ -308,7 +321,7 @@ async def test_an_inline_write_waits_for_what_is_queued_on_the_thread(tmp_path: 
         started.clear()
         release.clear()
         queued = asyncio.create_task(db.write(_slow_then(10, started, release)))
-        assert await asyncio.to_thread(started.wait, 5)
+        assert await asyncio.to_thread(started.wait, WAIT)
         burst = [asyncio.create_task(db.write(_insert(k), inline=True)) for k in range(11, 31)]
         await asyncio.sleep(0.02)
         release.set()
@@ -341,7 +354,8 @@ async def test_a_stream_of_thread_calls_does_not_hold_an_inline_write_back(
     try:
         await asyncio.sleep(0.05)
         for k in range(1, 6):
-            assert await asyncio.wait_for(db.write(_insert(k), inline=True), 1) == k
+            # Starved, it would wait for as long as the readers run: forever.
+            assert await _soon(db.write(_insert(k), inline=True)) == k
         assert await db.fetchval("SELECT count(*) FROM t") == 5
     finally:
         stop = True
@@ -360,7 +374,7 @@ async def test_a_transaction_begun_while_an_inline_write_waits_goes_first(
         await db.execute("INSERT INTO counter VALUES (0)")
         started, release = threading.Event(), threading.Event()
         slow = asyncio.create_task(db.write(_slow_then(1, started, release)))
-        assert await asyncio.to_thread(started.wait, 5)
+        assert await asyncio.to_thread(started.wait, WAIT)
 
         def bump(raw: sqlite3.Connection) -> int:
             raw.execute("UPDATE counter SET n = n + 1").close()
@@ -400,7 +414,7 @@ async def test_an_inline_write_waiting_while_the_database_closes_never_runs(
     db = await _bot_database(path)
     started, release = threading.Event(), threading.Event()
     slow = asyncio.create_task(db.write(_slow_then(1, started, release)))
-    assert await asyncio.to_thread(started.wait, 5)
+    assert await asyncio.to_thread(started.wait, WAIT)
     waiting = asyncio.create_task(db.write(_insert(2), inline=True))
     await asyncio.sleep(0)
     closing = asyncio.create_task(db.close())
@@ -434,9 +448,9 @@ async def test_an_inline_write_leaves_waiting_for_another_process_to_the_thread(
 
         ticker = asyncio.create_task(turning())
         write = asyncio.create_task(db.write(_insert(1), inline=True))
-        await asyncio.sleep(0.2)
+        # The loop turns while the write waits: not blocked in SQLite's busy wait on this thread.
+        await _until(lambda: turns[0] >= 5, "five turns of the event loop")
         assert not write.done()
-        assert turns[0] >= 5  # not blocked in SQLite's busy wait on this thread
         other.execute("COMMIT")
         assert await _soon(write) == 1
         ticker.cancel()
@@ -459,10 +473,10 @@ async def test_the_log_is_copied_into_the_file_in_the_background(tmp_path: Path)
         await db.execute("CREATE TABLE blobs (b BLOB)")
         for _ in range(30):  # 3 MB: three times SQLite's own checkpoint threshold
             await db.execute("INSERT INTO blobs VALUES (zeroblob(100000))")
-        for _ in range(250):
-            if checkpointer.runs >= 1 and path.stat().st_size > 3_000_000:
-                break
-            await asyncio.sleep(0.02)
+        await _until(
+            lambda: checkpointer.runs >= 1 and path.stat().st_size > 3_000_000,
+            "a checkpoint copied the log into the file",
+        )
         assert path.stat().st_size > 3_000_000  # in the file itself, not only in the log
         assert checkpointer.runs >= 1
         runs = checkpointer.runs
@@ -494,7 +508,7 @@ async def test_closing_waits_for_a_checkpoint_under_way(tmp_path: Path) -> None:
 
     checkpointer._checkpoint = slow  # type: ignore[method-assign]
     await db.execute("CREATE TABLE t (v INTEGER)")
-    assert await asyncio.to_thread(started.wait, 10)
+    assert await asyncio.to_thread(started.wait, WAIT)
     await db.close()
     assert finished.is_set()  # close() waited for it
 
@@ -509,11 +523,8 @@ async def test_closing_waits_for_a_checkpoint_under_way(tmp_path: Path) -> None:
 
     checkpointer._checkpoint = failing  # type: ignore[method-assign]
     await db.execute("INSERT INTO t VALUES (1)")
-    for _ in range(500):
-        if failures >= 3:
-            break
-        await asyncio.sleep(0.01)
-    assert failures >= 3  # tried again, though the log did not change after the first failure
+    # Tried again, though the log did not change after the first failure.
+    await _until(lambda: failures >= 3, "three failed checkpoints")
     await db.close()
     with pytest.raises(ValueError, match="no active connection"):
         await db.fetchval("SELECT 1")

@@ -11,7 +11,7 @@ from bot.ratelimit import SharedRateLimiter
 from storage import chats, outbox, subscriptions
 from storage.outbox import NewFile, NewMessage
 from storage.subscriptions import Area
-from tests.harness import BotHarness
+from tests.harness import WAIT, BotHarness
 
 
 async def _people(h: BotHarness, count: int) -> list[int]:
@@ -167,12 +167,13 @@ async def test_network_errors_back_off_then_deliver(tmp_path: Path) -> None:
 
 
 async def _wait_state(h: BotHarness, state: str, attempts: int) -> dict[str, object]:
-    for _ in range(500):
+    deadline = asyncio.get_running_loop().time() + WAIT
+    while asyncio.get_running_loop().time() < deadline:
         row = await h.services.db.fetchone("SELECT state, attempts, error FROM outbox")
         if row is not None and row["state"] == state and row["attempts"] == attempts:
             return dict(row)
         await asyncio.sleep(0.01)
-    raise AssertionError("row never reached the state")
+    raise AssertionError(f"the row did not reach {state!r} after {attempts} attempt(s)")
 
 
 async def test_file_is_uploaded_once_then_reused(tmp_path: Path) -> None:
@@ -211,7 +212,7 @@ async def test_crash_mid_broadcast_loses_nothing(tmp_path: Path) -> None:
         people = await _people(h, 150)
         await _enqueue(h, people)
         worker = h.services.delivery
-        await h.sandbox.wait_for(lambda: h.sandbox.count("sendMessage") >= 40, timeout=10)
+        await h.sandbox.wait_for(lambda: h.sandbox.count("sendMessage") >= 40, timeout=WAIT)
         # Kill the worker without a graceful stop: its task and requests in flight vanish.
         assert worker._task is not None
         worker._task.cancel()

@@ -12,7 +12,7 @@ import pytest
 from bot.__main__ import main
 from storage import chats, outbox, roles, subscriptions
 from storage.subscriptions import Area
-from tests.harness import BotHarness, ChatUser
+from tests.harness import WAIT, BotHarness, ChatUser
 
 ADMIN = 7000
 
@@ -247,5 +247,5 @@ async def test_running_bot_picks_up_an_announcement_queued_by_another_process(
             def arrived(chat: int = chat_id) -> bool:
                 return bool(h.sandbox.messages(chat))
 
-            await h.sandbox.wait_for(arrived, timeout=5)
+            await h.sandbox.wait_for(arrived, timeout=WAIT)
             assert [m.text for m in h.sandbox.messages(chat_id)] == ["Talkoot lauantaina"]

@@ -12,7 +12,7 @@ from bot.__main__ import main
 from storage import subscriptions
 from storage.subscriptions import Area
 from tests.factories import ADMIN, admin_user, appoint, publish_forum
-from tests.harness import BotHarness
+from tests.harness import WAIT, BotHarness
 
 
 @pytest.mark.usefixtures("wall_clock")  # the other process stamps rows with it
@@ -60,6 +60,6 @@ async def test_announce_to_those_who_answered(
         assert "audience: 2 chats" in capsys.readouterr().out
         h.clock.set(datetime.now(UTC) + timedelta(minutes=1))
         await h.sandbox.wait_for(
-            lambda: any(m.text == "Kiitos!" for m in people[1].messages()), timeout=5
+            lambda: any(m.text == "Kiitos!" for m in people[1].messages()), timeout=WAIT
         )
         assert not any(m.text == "Kiitos!" for m in people[2].messages())

@@ -10,7 +10,7 @@ from bot.event_cards import sign
 from storage import rsvps, subscriptions
 from storage.subscriptions import Area
 from tests.factories import ADMIN, admin_user, appoint, publish_forum, subscriber
-from tests.harness import BotHarness, ChatUser
+from tests.harness import WAIT, BotHarness, ChatUser
 
 
 async def _count_events(h: BotHarness) -> int:
@@ -159,7 +159,7 @@ async def test_an_abandoned_draft_times_out(tmp_path: Path) -> None:
     ) as h:
         admin: ChatUser = admin_user(h)
         await admin.send("/newevent")
-        await h.sandbox.wait_for(lambda: "draft expired" in admin.last_message().text, timeout=5)
+        await h.sandbox.wait_for(lambda: "draft expired" in admin.last_message().text, timeout=WAIT)
         await admin.send("Järjestöfoorumi")  # no draft any more: not taken as a title
         assert "When does it start?" not in admin.last_message().text
         assert await _count_events(h) == 0

@@ -13,7 +13,7 @@ from bot.context import AppContext
 from bot.sandbox.world import RequestRecord
 from handlers.common import texts_for
 from tests.db_trips import count_trips
-from tests.harness import BotHarness
+from tests.harness import WAIT, BotHarness
 
 pytestmark = pytest.mark.asyncio
 
@@ -91,7 +91,7 @@ async def test_commands_are_published_per_language(tmp_path: Path) -> None:
             return [r for r in h.sandbox.requests if r.method == "setMyCommands"]
 
         # Published in the background: the bot serves without waiting for it.
-        await h.sandbox.wait_for(lambda: {"fi", "sv", "en"} <= languages(), timeout=30)
+        await h.sandbox.wait_for(lambda: {"fi", "sv", "en"} <= languages(), timeout=WAIT)
         fi = next(r for r in calls() if r.params.get("language_code") == "fi")
         assert "Vaihda kieli" in str(fi.params["commands"])
 

@@ -190,7 +190,7 @@ def test_backup_is_consistent_while_another_process_writes(tmp_path: Path) -> No
     with sqlite3.connect(source) as conn:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, pad TEXT)")
-    stop = threading.Event()
+    stop, written = threading.Event(), threading.Event()
 
     def writer() -> None:
         conn = sqlite3.connect(source, isolation_level=None)
@@ -198,11 +198,13 @@ def test_backup_is_consistent_while_another_process_writes(tmp_path: Path) -> No
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany("INSERT INTO t (pad) VALUES (?)", [("x" * 500,), ("y" * 500,)])
             conn.execute("COMMIT")
+            written.set()
         conn.close()
 
     thread = threading.Thread(target=writer)
     thread.start()
     try:
+        assert written.wait(30)  # copies from the first pair on, however busy the machine
         counts = []
         for n in range(8):
             info = copy(source, tmp_path / f"b{n}.sqlite3")

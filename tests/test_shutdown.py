@@ -17,7 +17,7 @@ from typing import Any
 
 from storage import outbox
 from storage.outbox import NewMessage
-from tests.harness import BotHarness
+from tests.harness import WAIT, BotHarness
 
 ROOT = Path(__file__).resolve().parents[1]
 SANDBOX_TOKEN = "123456:SANDBOX-TOKEN"
@@ -79,16 +79,16 @@ def test_sigterm_stops_the_bot_cleanly(tmp_path: Path) -> None:
                 stderr=log_file,
                 stdout=subprocess.DEVNULL,
             )
-            _wait(lambda: "ready" in log_path.read_text(), 30, "the bot to start")
+            _wait(lambda: "ready" in log_path.read_text(), 60, "the bot to start")
             user = _post(f"{control}/users", {"first_name": "Liisa", "language_code": "fi"})
             user_id = user["id"] if "id" in user else user["user"]["id"]
             _post(
                 f"{control}/message",
                 {"chat_id": user_id, "user_id": user_id, "text": "/start salainen-teksti"},
             )
-            _wait(lambda: _get(f"{control}/chats/{user_id}/messages"), 15, "the bot's reply")
+            _wait(lambda: _get(f"{control}/chats/{user_id}/messages"), 60, "the bot's reply")
             running.send_signal(signal.SIGTERM)
-            assert running.wait(timeout=20) == 0
+            assert running.wait(timeout=60) == 0
         lines = log_path.read_text().splitlines()
         entries = [json.loads(line) for line in lines if line.startswith("{")]
         assert entries and len(entries) == len(lines), lines[:5]
@@ -138,7 +138,7 @@ async def test_stopping_lets_sends_in_flight_finish(tmp_path: Path) -> None:
                 now=db.now(),
             )
         h.services.delivery.wake()
-        await h.sandbox.wait_for(lambda: h.services.delivery.sent >= 20, timeout=10)
+        await h.sandbox.wait_for(lambda: h.services.delivery.sent >= 20, timeout=WAIT)
         await h._running.aclose()  # what SIGTERM leads to: stop, shutdown, post_shutdown
         assert h.application.bot_data.services is None
     with sqlite3.connect(tmp_path / "bot.sqlite3") as conn:

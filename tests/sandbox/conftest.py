@@ -18,6 +18,8 @@ from bot.sandbox import Sandbox
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 TOKEN = "42:SANDBOX-test"
+# The deadline of a wait for an observed state: generous, since the wait ends once it is reached.
+WAIT = 30.0
 
 
 @dataclass

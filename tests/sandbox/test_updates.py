@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 
 from bot.sandbox import Sandbox
-from tests.sandbox.conftest import TOKEN, Raw
+from tests.sandbox.conftest import TOKEN, WAIT, Raw
 
 
 async def test_application_answers_start_through_long_polling(sb: Sandbox) -> None:
@@ -46,10 +46,10 @@ async def test_application_answers_start_through_long_polling(sb: Sandbox) -> No
         await application.start()
         try:
             sb.send_message(chat, liisa, "/start@jarjestobotti_bot")
-            reply = await sb.wait_for_message(chat)
+            reply = await sb.wait_for_message(chat, timeout=WAIT)
             assert reply.text == "Hei Liisa!"
             sb.tap(chat, liisa, reply.message_id, "x")
-            await sb.wait_for(lambda: len(sb.callback_answers) == 1)
+            await sb.wait_for(lambda: len(sb.callback_answers) == 1, timeout=WAIT)
             assert sb.callback_answers[0].text == "sait x"
         finally:
             await application.updater.stop()
@@ -83,9 +83,9 @@ async def test_long_poll_returns_when_an_update_arrives(sb: Sandbox, bot: Bot) -
     liisa = sb.add_user("Liisa")
     chat = sb.private_chat(liisa)
     poll = asyncio.create_task(bot.get_updates(timeout=10))
-    await sb.wait_for(lambda: sb.updates._poll_generation == 1)
+    await sb.wait_for(lambda: sb.updates._poll_generation == 1, timeout=WAIT)
     sb.send_message(chat, liisa, "hei")
-    updates = await asyncio.wait_for(poll, 5)
+    updates = await asyncio.wait_for(poll, WAIT)
     assert [u.message.text for u in updates if u.message] == ["hei"]
 
 
@@ -93,11 +93,11 @@ async def test_a_second_poller_ends_the_first_with_conflict(
     sb: Sandbox, bot: Bot, raw: Raw
 ) -> None:
     first = asyncio.create_task(bot.get_updates(timeout=10))
-    await sb.wait_for(lambda: sb.updates._poll_generation == 1)
+    await sb.wait_for(lambda: sb.updates._poll_generation == 1, timeout=WAIT)
     second = await raw.call("getUpdates", {"timeout": 0})  # another bot instance, say
     assert second.body == {"ok": True, "result": []}
     with pytest.raises(Conflict, match="terminated by other getUpdates request"):
-        await asyncio.wait_for(first, 5)
+        await asyncio.wait_for(first, WAIT)
 
 
 @pytest.fixture
@@ -140,7 +140,7 @@ async def test_webhook_delivery_with_secret_and_retry(
     chat = sb.private_chat(liisa)
     first = sb.send_message(chat, liisa, "/start")
     second = sb.send_message(chat, liisa, "toinen")
-    await sb.wait_for(lambda: len(received) == 2)
+    await sb.wait_for(lambda: len(received) == 2, timeout=WAIT)
     assert [body["update_id"] for _, body in received] == [
         first["update_id"],
         second["update_id"],

@@ -12,7 +12,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
 from bot.sandbox import Sandbox
-from tests.sandbox.conftest import Raw
+from tests.sandbox.conftest import WAIT, Raw
 
 
 def _keyboard(*labels: str) -> InlineKeyboardMarkup:
@@ -97,7 +97,7 @@ async def test_wait_for_wakes_on_requests(sb: Sandbox, bot: Bot) -> None:
     await bot.send_message(chat.id, "yksi")
     assert not waiting.done()
     await bot.send_message(chat.id, "kaksi")
-    assert (await asyncio.wait_for(waiting, 5)).text == "kaksi"
+    assert (await asyncio.wait_for(waiting, WAIT)).text == "kaksi"
     with pytest.raises(TimeoutError, match="did not reach the state"):
         await sb.wait_for(lambda: False, timeout=0.01)
 
