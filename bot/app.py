@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -14,13 +14,13 @@ from telegram.ext import ApplicationBuilder, BaseHandler, ContextTypes, Defaults
 
 from bot.broadcast_reports import BroadcastReporter
 from bot.clock import Clock, SystemClock
-from bot.commands import publish_commands
+from bot.commands import CommandPublisher, command_lists
 from bot.config import Config
 from bot.context import AppContext, AppState, BotApplication, Services
 from bot.delivery import DeliveryWorker
 from bot.event_cards import callback_key
 from bot.events import EventEnv
-from bot.http_client import AiohttpRequest, UpdatesRequest
+from bot.http_client import AiohttpRequest
 from bot.i18n import Translator
 from bot.logs import CONTEXT_GROUP, context_handlers
 from bot.permissions import GroupAdminCache
@@ -33,7 +33,7 @@ from bot.ratelimit import SharedRateLimiter
 from bot.regions_sync import sync_places
 from bot.scheduled_jobs import runners
 from bot.scheduler import Scheduler
-from bot.startup import until_answered
+from bot.startup import Backoff, PollingRequest, keep_trying
 from handlers import (
     announce,
     coordinators,
@@ -114,7 +114,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
     ]
 
 
-async def _post_init(application: BotApplication) -> None:
+async def _post_init(application: BotApplication, *, backoff: Callable[[], Backoff]) -> None:
     state = application.bot_data
     assert state.config is not None and state.clock is not None
     config, clock = state.config, state.clock
@@ -162,11 +162,14 @@ async def _post_init(application: BotApplication) -> None:
         db, application.bot, translator, rate=config.delivery.global_rate
     )
     await state.reporter.start()
-    # The command lists are cosmetic: Telegram having a bad minute must not keep the bot down.
+    # The command lists are cosmetic: Telegram having a bad minute must not keep the bot down,
+    # so they are published in the background, retried until all are taken.
+    publisher = CommandPublisher(application.bot, command_lists(translator, config.bot.admins))
     state.commands = asyncio.get_running_loop().create_task(
-        until_answered(
-            lambda: publish_commands(application.bot, translator, config.bot.admins),
+        keep_trying(
+            publisher.publish,
             "publishing the command lists (setMyCommands)",
+            backoff=backoff(),
         ),
         name="publish-commands",
     )
@@ -185,8 +188,7 @@ async def _stop_workers(application: BotApplication) -> None:
     commands = application.bot_data.commands
     if commands is not None:
         commands.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await commands
+        await asyncio.gather(commands, return_exceptions=True)  # it logs its own failures
         application.bot_data.commands = None
     if application.bot_data.reporter is not None:
         await application.bot_data.reporter.stop()
@@ -216,8 +218,10 @@ def build_application(
     *,
     clock: Clock | None = None,
     customize: Callable[[ApplicationBuilder], ApplicationBuilder] | None = None,  # type: ignore[type-arg]
+    backoff: Callable[[], Backoff] = Backoff,
 ) -> BotApplication:
-    """The one place the bot is assembled; `customize` lets tests tune the builder."""
+    """The one place the bot is assembled; `customize` lets tests tune the builder, `backoff`
+    the waits between tries of the command lists' publishing."""
     if not config.telegram.token:
         raise ValueError("a bot token is required (telegram.token or TELEGRAM_BOT_TOKEN)")
     context_types = ContextTypes(context=AppContext, bot_data=AppState)
@@ -231,9 +235,9 @@ def build_application(
         .rate_limiter(SharedRateLimiter(config.delivery))
         .request(AiohttpRequest(connection_pool_size=REQUEST_POOL_SIZE))
         # getUpdates waits up to its long-poll timeout; PTB adds that to this read timeout.
-        .get_updates_request(UpdatesRequest(connection_pool_size=1))
+        .get_updates_request(PollingRequest(connection_pool_size=1))
         .concurrent_updates(UPDATE_CONCURRENCY)
-        .post_init(_post_init)
+        .post_init(partial(_post_init, backoff=backoff))
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+from http import HTTPStatus
 from pathlib import Path
 
 from telegram import Bot
-from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
+from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 
 from bot.config import Config, ConfigError, load_config
 from bot.logs import configure_logging
+from bot.ratelimit import retry_seconds
 from storage.db import Database, DatabaseError
 
 __all__ = ["CliError", "check", "demo", "migrate", "run"]
@@ -45,8 +47,16 @@ async def _open_db(config: Config, *, migrate: bool = True) -> Database:
 
 async def _reach_bot_api(config: Config) -> str:
     """getMe against the configured server; returns the bot's username. Every way it can fail
-    is one CliError naming the problem: never a traceback."""
-    from bot.http_client import AiohttpRequest, InvalidServerResponse, ServerError
+    is one CliError naming the problem: never a traceback. No retries: check reports."""
+    from bot.http_client import (
+        AiohttpRequest,
+        AnswerLost,
+        ConnectionDropped,
+        InvalidServerResponse,
+        NotSent,
+        ServerError,
+        answer_statuses,
+    )
 
     url = config.telegram.base_url
     request = AiohttpRequest(connection_pool_size=1, read_timeout=CHECK_TIMEOUT)
@@ -58,9 +68,11 @@ async def _reach_bot_api(config: Config) -> str:
         get_updates_request=AiohttpRequest(connection_pool_size=1),
     )
     where = f"{config.source}: telegram.base_url"
+    statuses: list[int] = []
     try:
-        async with bot:
-            return bot.username
+        with answer_statuses(statuses):
+            async with bot:
+                return bot.username
     except InvalidToken as exc:
         raise _refused(config, exc) from None
     except TimedOut:
@@ -71,16 +83,33 @@ async def _reach_bot_api(config: Config) -> str:
         raise CliError(
             f"{where}: {url} answers something that is not the Bot API (not JSON; a web page?)"
         ) from None
-    except NetworkError as exc:
-        raise CliError(f"{where}: cannot reach {url} ({exc.message.split(':')[0]})") from None
+    except RetryAfter as exc:
+        raise CliError(
+            f"{where}: {url} asks to wait {retry_seconds(exc):.0f} s (429 Too Many Requests); "
+            "try again later"
+        ) from None
     except TelegramError as exc:
-        raise CliError(f"{where}: {exc.message.split(':')[0]}") from None
+        if not statuses or isinstance(exc, NotSent | ConnectionDropped | AnswerLost):
+            # No answer at all: refused, unreachable, a name that does not resolve, TLS.
+            raise CliError(f"{where}: cannot reach {url} ({exc.message.split(':')[0]})") from None
+        # An answer, but not one a Bot API server gives to getMe (a redirect, 400, 403, 409…).
+        raise CliError(
+            f"{where}: {url} answers getMe with {_status_text(statuses[-1])}: not a Bot API "
+            "server answer (is the address right?)"
+        ) from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         # A 200 answer python-telegram-bot could not read as a User.
         raise CliError(
             f"{where}: {url} answered getMe with a document that is not a Bot API User "
             f"({type(exc).__name__})"
         ) from None
+
+
+def _status_text(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
 
 
 def _refused(config: Config, error: InvalidToken) -> CliError:

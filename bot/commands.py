@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Literal
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram import Bot, BotCommand, BotCommandScope, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import BadRequest
 
 from bot.i18n import N_, Texts, Translator
 
-__all__ = ["COMMANDS", "CommandInfo", "Role", "commands_for", "publish_commands"]
+__all__ = [
+    "COMMANDS",
+    "CommandInfo",
+    "CommandList",
+    "CommandPublisher",
+    "Role",
+    "command_lists",
+    "commands_for",
+    "publish_commands",
+]
+
+log = logging.getLogger("jarjestobotti.commands")
 
 Role = Literal["participant", "coordinator", "admin"]
 _RANK: dict[Role, int] = {"participant": 0, "coordinator": 1, "admin": 2}
@@ -64,24 +76,61 @@ def _listing(texts: Texts, role: Role) -> list[BotCommand]:
     return [BotCommand(c.name, texts._(c.description)) for c in commands_for(role)]
 
 
+@dataclass(frozen=True, slots=True)
+class CommandList:
+    """One setMyCommands call: a list, for whom (an admin's chat or everyone) and in which
+    language (None: clients whose language is none of ours)."""
+
+    commands: tuple[BotCommand, ...]
+    language: str | None
+    admin: int | None = None
+
+    @property
+    def scope(self) -> BotCommandScope:
+        return BotCommandScopeDefault() if self.admin is None else BotCommandScopeChat(self.admin)
+
+
+def command_lists(translator: Translator, admins: frozenset[int]) -> list[CommandList]:
+    """For every language, for everyone and (with their extra commands) for each admin."""
+    lists: list[CommandList] = []
+    for texts in translator.all():
+        lists.append(CommandList(tuple(_listing(texts, "participant")), texts.language))
+        for admin in sorted(admins):
+            lists.append(CommandList(tuple(_listing(texts, "admin")), texts.language, admin))
+    # Clients whose language is none of ours get the default language's list.
+    lists.append(CommandList(tuple(_listing(translator.texts(None), "participant")), None))
+    return lists
+
+
+class CommandPublisher:
+    """Publishes the lists one by one and remembers which are done: after a failure (Telegram
+    having a bad minute) the next try sends only the rest."""
+
+    def __init__(self, bot: Bot, lists: list[CommandList]) -> None:
+        self._bot = bot
+        self._pending = list(lists)
+
+    @property
+    def done(self) -> bool:
+        return not self._pending
+
+    async def publish(self) -> None:
+        while self._pending:
+            item = self._pending[0]
+            try:
+                await self._bot.set_my_commands(
+                    list(item.commands), scope=item.scope, language_code=item.language
+                )
+            except BadRequest as exc:
+                # Telegram knows an admin's chat only after they opened it; the next start-up
+                # publishes their list. Any other refusal would be refused again: not retried.
+                if item.admin is None:
+                    log.warning(
+                        "command list (language %s) refused by Telegram: %s", item.language, exc
+                    )
+            self._pending.pop(0)
+
+
 async def publish_commands(bot: Bot, translator: Translator, admins: frozenset[int]) -> None:
     """setMyCommands for every language, for everyone and (with their extra commands) for admins."""
-    for texts in translator.all():
-        await bot.set_my_commands(
-            _listing(texts, "participant"),
-            scope=BotCommandScopeDefault(),
-            language_code=texts.language,
-        )
-        for admin in sorted(admins):
-            try:
-                await bot.set_my_commands(
-                    _listing(texts, "admin"),
-                    scope=BotCommandScopeChat(admin),
-                    language_code=texts.language,
-                )
-            except BadRequest:
-                # Telegram knows an admin's chat only after they opened it; the next start-up
-                # publishes their list.
-                continue
-    # Clients whose language is none of ours get the default language's list.
-    await bot.set_my_commands(_listing(translator.texts(None), "participant"))
+    await CommandPublisher(bot, command_lists(translator, admins)).publish()

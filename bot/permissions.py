@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from telegram import Bot
 from telegram.constants import ChatMemberStatus
-from telegram.error import NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 __all__ = ["AdminCheckFailed", "GroupAdminCache"]
 
@@ -42,7 +42,14 @@ class GroupAdminCache:
             return cached[1]
         try:
             member = await bot.get_chat_member(chat_id, user_id)
-        except NetworkError as exc:  # no answer (a timeout, a 5xx): we do not know; not cached
+        except BadRequest:
+            # Telegram answered (python-telegram-bot counts BadRequest as a NetworkError): the
+            # user or the chat is unknown to it. Deny rather than let a stranger change the
+            # group's settings.
+            return False
+        except (NetworkError, RetryAfter, InvalidToken) as exc:
+            # No answer (a timeout, a 5xx), flood control, a refused token: we do not know.
+            # Not cached: the next try asks again.
             log.warning(
                 "administrator check in chat %d failed: %s: %s",
                 chat_id,

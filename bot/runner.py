@@ -1,15 +1,19 @@
 """Run an Application: initialize → post_init → updates → start, and the reverse on the way out,
 as python-telegram-bot's `run_polling` / `run_webhook` do, inside an event loop of ours.
 
-`serve_until_stopped` is the production entry: it waits for SIGINT/SIGTERM, and at start-up
-retries getMe until Telegram answers (bot/startup.py) instead of dying of a bad minute; long
-polling's failures are logged one line each (`PollingErrors`), not as tracebacks through the
-error handler. `running` / `lifecycle` serve the demo and the tests inside their own loops."""
+`serve_until_stopped` is the production entry: it serves until SIGINT/SIGTERM. Start-up waits
+for Telegram (bot/startup.py): getMe, and deleteWebhook before long polling (setWebhook in
+bot/webhook.py), are retried until Telegram answers, and a signal meanwhile ends the waiting at
+once, exit 0. Long polling's failures are logged one line each (`PollingErrors`), not as
+tracebacks through the error handler. `running` / `lifecycle` serve the demo and the tests inside
+their own loops.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,58 +22,79 @@ from telegram import Update
 from telegram.ext import TypeHandler, Updater
 
 from bot.context import AppContext, BotApplication
-from bot.startup import PollingErrors, until_answered
+from bot.startup import Backoff, PollingErrors, StartUp, Stopped, reporting_polling_to
 
-__all__ = ["ProcessedUpdates", "lifecycle", "polling", "running", "serve_until_stopped"]
+__all__ = [
+    "ProcessedUpdates",
+    "StartUpdates",
+    "lifecycle",
+    "polling",
+    "running",
+    "serve_until_stopped",
+]
+
+log = logging.getLogger("jarjestobotti.runner")
 
 POLL_TIMEOUT = 10
 
+# Starts receiving updates (long polling or a webhook server), waiting for Telegram as `StartUp`
+# says; raises `Stopped` when a signal came first.
+StartUpdates = Callable[[Updater, StartUp], Awaitable[None]]
 
-def polling(poll_timeout: int = POLL_TIMEOUT) -> Callable[[Updater], Awaitable[None]]:
+
+def polling(poll_timeout: int = POLL_TIMEOUT) -> StartUpdates:
     """Start long polling, its failures logged one line each."""
 
-    async def poll(updater: Updater) -> None:
-        await updater.start_polling(
-            poll_interval=0.0,
-            timeout=poll_timeout,
-            allowed_updates=Update.ALL_TYPES,
-            error_callback=PollingErrors(poll_timeout),
-        )
+    async def poll(updater: Updater, startup: StartUp) -> None:
+        # python-telegram-bot deletes any webhook before it polls and gives up at the first
+        # failure: done here first, on start-up's terms. Its own call then repeats what Telegram
+        # has just taken (retried without end, should Telegram fail in between).
+        await startup.call(updater.bot.delete_webhook, "start-up: deleteWebhook")
+        errors = PollingErrors()
+        with reporting_polling_to(errors):
+            await startup.unless_stopped(
+                updater.start_polling(
+                    poll_interval=0.0,
+                    timeout=poll_timeout,
+                    allowed_updates=Update.ALL_TYPES,
+                    bootstrap_retries=-1,
+                    error_callback=errors,
+                )
+            )
+        log.info("receiving updates by long polling")
 
     return poll
 
 
 @asynccontextmanager
 async def running(
-    application: BotApplication, *, poll_timeout: int = POLL_TIMEOUT
+    application: BotApplication, *, poll_timeout: int = POLL_TIMEOUT, startup: StartUp | None = None
 ) -> AsyncIterator[None]:
     """Long polling."""
-    async with lifecycle(application, polling(poll_timeout)):
+    async with lifecycle(application, polling(poll_timeout), startup):
         yield
 
 
 async def serve_until_stopped(
-    application: BotApplication, start_updates: Callable[[Updater], Awaitable[None]]
+    application: BotApplication,
+    start_updates: StartUpdates,
+    *,
+    backoff: Callable[[], Backoff] = Backoff,
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """Serve until SIGINT or SIGTERM. getMe is retried until Telegram answers (a refused token
-    raises InvalidToken); a signal while waiting for it ends the start-up cleanly."""
-    stop = asyncio.Event()
+    """Serve until SIGINT or SIGTERM (or `stop`, for tests). Start-up waits for Telegram (a
+    refused token raises InvalidToken); a signal while it waits ends it cleanly."""
+    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         # Not possible outside the main thread (a test) or on Windows: then no signal stops it.
         with contextlib.suppress(NotImplementedError, ValueError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        try:
-            answered = await until_answered(application.initialize, "start-up: getMe", stop=stop)
-        except BaseException:
-            await application.bot.shutdown()  # its connections; the Application never started
-            raise
-        if not answered:
-            await application.bot.shutdown()
-            return
-        async with lifecycle(application, start_updates):
+        async with lifecycle(application, start_updates, StartUp(stop, backoff)):
             await stop.wait()
+    except Stopped:
+        log.info("stopped while waiting for Telegram at start-up")
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, ValueError, RuntimeError):
@@ -78,28 +103,50 @@ async def serve_until_stopped(
 
 @asynccontextmanager
 async def lifecycle(
-    application: BotApplication, start_updates: Callable[[Updater], Awaitable[None]]
+    application: BotApplication, start_updates: StartUpdates, startup: StartUp | None = None
 ) -> AsyncIterator[None]:
-    """The hooks in order around `start_updates(updater)` (polling or a webhook server)."""
-    await application.initialize()
+    """The hooks in order around `start_updates` (polling or a webhook server). getMe is retried
+    until Telegram answers (python-telegram-bot's `initialize` tries once)."""
+    startup = startup or StartUp()
+    try:
+        await startup.call(application.initialize, "start-up: getMe")
+    except BaseException:
+        await application.bot.shutdown()  # its connections; the Application never started
+        raise
     try:
         if application.post_init is not None:
             await application.post_init(application)
         updater = application.updater
         assert updater is not None
-        await start_updates(updater)
+        try:
+            await start_updates(updater, startup)
+        except BaseException:
+            if updater.running:  # stopped half-way through python-telegram-bot's start
+                await _logging_failure(updater.stop(), "stopping the updater")
+            raise
         await application.start()
         try:
             yield
         finally:
-            await updater.stop()
-            await application.stop()
+            # Each step even if the one before failed: the workers must still stop and the
+            # database close, or a restart finds rows left in flight.
+            if updater.running:
+                await _logging_failure(updater.stop(), "stopping the updater")
+            if application.running:
+                await _logging_failure(application.stop(), "stopping the application")
             if application.post_stop is not None:  # as run_polling does
                 await application.post_stop(application)
     finally:
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
+
+
+async def _logging_failure(step: Awaitable[object], what: str) -> None:
+    try:
+        await step
+    except Exception:
+        log.exception("%s failed", what)
 
 
 class ProcessedUpdates:

@@ -10,7 +10,8 @@ is even parsed (nothing is processed or stored).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +22,8 @@ from telegram.ext import Updater
 
 from bot.config import Config
 from bot.context import BotApplication
-from bot.runner import lifecycle, serve_until_stopped
-from bot.startup import until_answered
+from bot.runner import StartUpdates, lifecycle, serve_until_stopped
+from bot.startup import StartUp
 
 __all__ = [
     "MIN_DISTINCT_SECRET_CHARS",
@@ -30,9 +31,12 @@ __all__ = [
     "WebhookOptions",
     "run_webhook",
     "serving",
+    "start_webhook",
     "webhook_options",
     "webhook_path",
 ]
+
+log = logging.getLogger("jarjestobotti.webhook")
 
 # config.py checks length (32-256) and alphabet; this catches "aaaa…" and "1234…" placeholders.
 MIN_DISTINCT_SECRET_CHARS = 12
@@ -84,15 +88,18 @@ def run_webhook(application: BotApplication, config: Config) -> None:
     """Blocking, like run_polling: SIGINT/SIGTERM stop the server (no new updates), let the
     updates in hand finish, then post_shutdown stops the workers and closes the database.
     getMe and setWebhook are retried until Telegram answers (bot/startup.py)."""
-    asyncio.run(serve_until_stopped(application, _start_webhook(webhook_options(config))))
+    asyncio.run(serve_until_stopped(application, start_webhook(webhook_options(config))))
 
 
-def _start_webhook(options: WebhookOptions) -> Callable[[Updater], Awaitable[None]]:
-    async def start(updater: Updater) -> None:
+def start_webhook(options: WebhookOptions) -> StartUpdates:
+    """Start python-telegram-bot's webhook server once Telegram has taken the webhook."""
+
+    async def start(updater: Updater, startup: StartUp) -> None:
         arguments = _server_arguments(options)
-        # setWebhook first on our terms (retried, one line per failure); python-telegram-bot's
-        # own call in start_webhook then repeats what Telegram already took.
-        await until_answered(
+        # setWebhook first on start-up's terms (retried, one line per failure, a signal ends
+        # the waiting); python-telegram-bot's own call in start_webhook then repeats what
+        # Telegram has just taken (retried without end, should Telegram fail in between).
+        await startup.call(
             lambda: updater.bot.set_webhook(
                 url=options.webhook_url,
                 secret_token=options.secret_token,
@@ -100,7 +107,8 @@ def _start_webhook(options: WebhookOptions) -> Callable[[Updater], Awaitable[Non
             ),
             "start-up: setWebhook",
         )
-        await updater.start_webhook(**arguments, bootstrap_retries=-1)
+        await startup.unless_stopped(updater.start_webhook(**arguments, bootstrap_retries=-1))
+        log.info("receiving updates by webhook on %s:%d", options.listen, options.port)
 
     return start
 
@@ -119,8 +127,10 @@ def _server_arguments(options: WebhookOptions) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def serving(application: BotApplication, config: Config) -> AsyncIterator[WebhookOptions]:
+async def serving(
+    application: BotApplication, config: Config, startup: StartUp | None = None
+) -> AsyncIterator[WebhookOptions]:
     """The same inside a running event loop (tests): the hooks of `run_webhook`, in order."""
     options = webhook_options(config)
-    async with lifecycle(application, _start_webhook(options)):
+    async with lifecycle(application, start_webhook(options), startup):
         yield options

@@ -6,7 +6,14 @@ import logging
 import traceback
 
 from telegram import Update
-from telegram.error import NetworkError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.context import AppContext
 from bot.permissions import AdminCheckFailed
@@ -15,6 +22,12 @@ from handlers.common import texts_for
 __all__ = ["on_error"]
 
 log = logging.getLogger("jarjestobotti.errors")
+
+# Telegram not answering (NetworkError, TimedOut), or refusing a reply for a reason of its own
+# (Forbidden: the person blocked the bot or removed it; a refused token; flood control). Not a bug
+# of ours, and an apology would meet the same Telegram. BadRequest, a NetworkError to
+# python-telegram-bot, is Telegram refusing what we sent (HTML it cannot parse, say): ours.
+_NOT_OURS = (NetworkError, InvalidToken, Forbidden, RetryAfter)
 
 
 async def on_error(update: object, context: AppContext) -> None:
@@ -26,31 +39,43 @@ async def on_error(update: object, context: AppContext) -> None:
         # Logged where it failed; the person learns why nothing changed.
         await _tell(update, context, "could_not_check")
         return
-    if isinstance(error, NetworkError):
-        # Telegram did not answer (a stall, a 5xx, a reply past its deadline): not a bug of
-        # ours, so one line and no traceback; an apology would meet the same Telegram.
-        kind = f"{type(error).__name__}: {error.message.split(':')[0]}"
+    if isinstance(error, _NOT_OURS) and not isinstance(error, BadRequest):
+        # One line, no traceback, no apology.
         what = f"update {update_id}: reply dropped" if update_id is not None else "a request"
+        why = "no answer from" if isinstance(error, NetworkError) else "refused by"
         log.warning(
-            "%s, no answer from Telegram (%s) (chat %s)",
+            "%s, %s Telegram (%s) (chat %s)",
             what,
-            kind,
+            why,
+            _kind(error),
             chat_id,
             extra={"update_id": update_id, "chat_id": chat_id},
         )
         return
     # Only the exception type and the code locations: an exception's message may quote user
     # text or a request URL that contains the token.
+    # Telegram's refusal of what we sent (a BadRequest) also says what it refused.
     where = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     log.error(
         "update %s failed: %s (chat %s)\n%s",
         update_id,
-        type(error).__name__,
+        _kind(error) if isinstance(error, TelegramError) else type(error).__name__,
         chat_id,
         where.rstrip(),
         extra={"update_id": update_id, "chat_id": chat_id},
     )
     await _tell(update, context, "sorry")
+
+
+def _kind(error: TelegramError) -> str:
+    """The error's type and Telegram's text up to the first colon (what follows may quote a
+    message); a Forbidden's reason is Telegram's own fixed phrase ("bot was blocked by the
+    user"), kept whole."""
+    if isinstance(error, Forbidden):
+        return f"Forbidden: {error.message.removeprefix('Forbidden: ')}"
+    # Nor the body python-telegram-bot quotes when an error answer is not JSON (a proxy's page).
+    text = error.message.split(":")[0].split(". Parsing the server response")[0]
+    return f"{type(error).__name__}: {text}"
 
 
 async def _tell(update: object, context: AppContext, what: str) -> None:
