@@ -9,6 +9,7 @@ checks the lines of a whole conversation).
 
 from __future__ import annotations
 
+import collections
 import contextvars
 import json
 import logging
@@ -71,12 +72,16 @@ class DropPayloads(logging.Filter):
     Long polling: python-telegram-bot drops the whole batch (one line with the data, one without
     it that follows at once; both dropped here) and asks again; `bot.http_client.UpdatesRequest`
     then skips the unreadable update and logs it once by id. Any other unreadable getUpdates
-    answer keeps the second line, as one line. Webhook: its one line is kept, without the data
-    and the traceback, with the update's id."""
+    answer keeps the second line, as one WARNING line. Webhook: its one line is kept as a
+    WARNING, without the data and the traceback, with the update's id, once per update (Telegram
+    sends an update it got no 200 for again)."""
+
+    REMEMBERED = 1000
 
     def __init__(self) -> None:
         super().__init__()
         self._batch_failed = False
+        self._seen: collections.deque[object] = collections.deque(maxlen=self.REMEMBERED)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not record.name.startswith("telegram") or "Received data was" not in str(record.msg):
@@ -84,6 +89,7 @@ class DropPayloads(logging.Filter):
         kind = type(record.exc_info[1]).__name__ if record.exc_info else "unknown"
         record.exc_info = None
         record.exc_text = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
         if "Error while parsing updates" in str(record.msg):
             self._batch_failed = True
             return False
@@ -96,6 +102,10 @@ class DropPayloads(logging.Filter):
             return True
         data = record.args[0] if isinstance(record.args, tuple) else record.args
         update_id = data.get("update_id") if isinstance(data, dict) else None
+        if update_id is not None:
+            if update_id in self._seen:
+                return False
+            self._seen.append(update_id)
         record.msg = "update %s could not be read (%s); not processed (received on the webhook)"
         record.args = (update_id, kind)
         return True
