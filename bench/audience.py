@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.audience import AudienceSpec, count, resolve
-from bot.config import DEFAULT_THEMES
-from bot.place_search import PlaceIndex
-from bot.places import PlaceCatalog, _packaged, load_catalog
-from bot.regions_sync import sync_places
+from bot.audience.recipients import AudienceSpec, count, resolve
+from bot.core.config import DEFAULT_THEMES
+from bot.core.place_search import PlaceIndex
+from bot.core.places import PlaceCatalog, _packaged, load_catalog
+from bot.core.regions_sync import sync_places
 from storage.db import Database
 
 GOAL_QUERY_MS = 50.0

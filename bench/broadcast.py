@@ -41,15 +41,15 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.app import build_application
-from bot.config import (
+from bot.context import AppContext, BotApplication
+from bot.core.config import (
     Config,
     DeliverySettings,
     ReminderSettings,
     StorageSettings,
     TelegramSettings,
 )
-from bot.context import AppContext, BotApplication
-from bot.runner import running
+from bot.runtime.runner import running
 from bot.sandbox import Sandbox
 from storage import chats, outbox
 from storage.outbox import NewMessage

@@ -36,14 +36,14 @@ from telegram.ext import CallbackQueryHandler
 
 from bench.broadcast import _answer, product_run
 from bot.app import build_application
-from bot.config import (
+from bot.core.config import (
     Config,
     DeliverySettings,
     ReminderSettings,
     StorageSettings,
     TelegramSettings,
 )
-from bot.runner import running
+from bot.runtime.runner import running
 from bot.sandbox import Sandbox
 from storage import chats, outbox
 from storage.outbox import NewMessage

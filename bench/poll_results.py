@@ -25,11 +25,11 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import poll_report
-from bot.config import DEFAULT_THEMES
-from bot.i18n import Translator
-from bot.places import load_catalog
-from bot.regions_sync import sync_places
+from bot.core.config import DEFAULT_THEMES
+from bot.core.i18n import Translator
+from bot.core.places import load_catalog
+from bot.core.regions_sync import sync_places
+from bot.polls import report as poll_report
 from storage import polls
 from storage.db import Database
 from storage.polls import NewPoll, NewQuestion

@@ -46,11 +46,11 @@ from aiohttp import ClientSession, ClientTimeout
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
-from bot import events
 from bot.app import build_application
-from bot.config import Config, DeliverySettings, StorageSettings, TelegramSettings
-from bot.logs import CONTEXT_GROUP
-from bot.runner import running
+from bot.core.config import Config, DeliverySettings, StorageSettings, TelegramSettings
+from bot.core.logs import CONTEXT_GROUP
+from bot.events import service as events
+from bot.runtime.runner import running
 from bot.sandbox import Sandbox
 from storage import chats, subscriptions
 from storage.subscriptions import Area

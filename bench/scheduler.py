@@ -80,14 +80,14 @@ import asyncio, json, resource, sys, time
 sys.path.insert(0, sys.argv[2])
 began = time.perf_counter()
 import bot.app  # everything the bot imports
-from bot.clock import SystemClock
-from bot.config import Config
-from bot.event_cards import callback_key
-from bot.events import EventEnv
-from bot.i18n import Translator
-from bot.places import load_catalog
-from bot.scheduled_jobs import runners
-from bot.scheduler import Scheduler
+from bot.core.clock import SystemClock
+from bot.core.config import Config
+from bot.events.cards import callback_key
+from bot.events.service import EventEnv
+from bot.core.i18n import Translator
+from bot.core.places import load_catalog
+from bot.scheduler.jobs import runners
+from bot.scheduler.engine import Scheduler
 from storage.db import Database
 
 async def main():

@@ -22,8 +22,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.audience import AudienceSpec, expand
-from bot.places import load_catalog
+from bot.audience.recipients import AudienceSpec, expand
+from bot.core.places import load_catalog
 from storage import ops, rsvps, subscriptions
 from storage.backup import copy
 from storage.db import Database

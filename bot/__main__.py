@@ -8,7 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import cli, cli_ops, cli_poll
+from bot.cli import core as cli
+from bot.cli import ops as cli_ops
+from bot.cli import poll as cli_poll
 
 __all__ = ["main"]
 

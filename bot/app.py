@@ -12,49 +12,37 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, BaseHandler, ContextTypes, Defaults
 
-from bot.broadcast_reports import BroadcastReporter
-from bot.clock import Clock, SystemClock
-from bot.commands import CommandPublisher, command_lists
-from bot.config import Config
 from bot.context import AppContext, AppState, BotApplication, Services
-from bot.delivery import DeliveryWorker
-from bot.event_cards import callback_key
-from bot.events import EventEnv
-from bot.http_client import AiohttpRequest
-from bot.i18n import Translator
-from bot.logs import CONTEXT_GROUP, context_handlers
-from bot.permissions import GroupAdminCache
-from bot.place_search import PlaceIndex
-from bot.places import load_catalog
-from bot.polls import record_sent as record_poll_message
-from bot.privacy import ensure_retention_job
-from bot.quiet_hours import QuietHoursPolicy
-from bot.ratelimit import SharedRateLimiter
-from bot.regions_sync import sync_places
-from bot.scheduled_jobs import runners
-from bot.scheduler import Scheduler
-from bot.startup import Backoff, PollingRequest, keep_trying
-from handlers import (
-    announce,
-    coordinators,
-    errors,
-    events,
-    feedback,
-    free_text,
-    groups,
-    my_subscriptions,
-    newevent,
-    ops,
-    polls,
-    privacy,
-    rsvp,
-    settings,
-    start,
-    sublinks,
-    subscriptions,
-    tracking,
-    vuosikello,
-)
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Config
+from bot.core.i18n import Translator
+from bot.core.logs import CONTEXT_GROUP, context_handlers
+from bot.core.place_search import PlaceIndex
+from bot.core.places import load_catalog
+from bot.core.regions_sync import sync_places
+from bot.delivery.http_client import AiohttpRequest
+from bot.delivery.quiet_hours import QuietHoursPolicy
+from bot.delivery.ratelimit import SharedRateLimiter
+from bot.delivery.reports import BroadcastReporter
+from bot.delivery.worker import DeliveryWorker
+from bot.events.cards import callback_key
+from bot.events.service import EventEnv
+from bot.polls.service import record_sent as record_poll_message
+from bot.privacy.service import ensure_retention_job
+from bot.roles.permissions import GroupAdminCache
+from bot.runtime.commands import CommandPublisher, command_lists
+from bot.runtime.startup import Backoff, PollingRequest, keep_trying
+from bot.scheduler.engine import Scheduler
+from bot.scheduler.jobs import runners
+from handlers import announcements as announce
+from handlers import errors, feedback, free_text, groups, ops, privacy, settings, start, tracking
+from handlers import roles as coordinators
+from handlers.events import newevent, rsvp, vuosikello
+from handlers.events import view as events
+from handlers.polls import wizard as polls
+from handlers.subscriptions import links as sublinks
+from handlers.subscriptions import menu as subscriptions
+from handlers.subscriptions import mine as my_subscriptions
 from storage.db import Database
 
 __all__ = ["build_application", "handler_groups"]

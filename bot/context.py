@@ -8,17 +8,17 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.broadcast_reports import BroadcastReporter
-from bot.clock import Clock
-from bot.config import Config
-from bot.delivery import DeliveryWorker
-from bot.events import EventEnv
-from bot.i18n import Translator
-from bot.permissions import GroupAdminCache
-from bot.place_search import PlaceIndex
-from bot.places import PlaceCatalog
-from bot.quiet_hours import QuietHoursPolicy
-from bot.scheduler import Scheduler
+from bot.core.clock import Clock
+from bot.core.config import Config
+from bot.core.i18n import Translator
+from bot.core.place_search import PlaceIndex
+from bot.core.places import PlaceCatalog
+from bot.delivery.quiet_hours import QuietHoursPolicy
+from bot.delivery.reports import BroadcastReporter
+from bot.delivery.worker import DeliveryWorker
+from bot.events.service import EventEnv
+from bot.roles.permissions import GroupAdminCache
+from bot.scheduler.engine import Scheduler
 from storage.db import Database
 
 __all__ = ["AppContext", "AppState", "BotApplication", "RecordedLanguage", "Services"]

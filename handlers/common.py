@@ -7,8 +7,8 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 
 from bot.context import AppContext
-from bot.i18n import Texts, pick_language, shorten
-from bot.subscribing import summary_lines
+from bot.core.i18n import Texts, pick_language, shorten
+from bot.subscriptions.rules import summary_lines
 from storage import chats, subscriptions
 
 __all__ = [

@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import AppContext
-from bot.events import EventEnv
+from bot.events.service import EventEnv
 
 __all__ = ["drop_on_command", "keep", "load", "start_link"]
 

@@ -16,7 +16,7 @@ from telegram.error import (
 )
 
 from bot.context import AppContext
-from bot.permissions import AdminCheckFailed
+from bot.roles.permissions import AdminCheckFailed
 from handlers.common import texts_for
 
 __all__ = ["on_error"]

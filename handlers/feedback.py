@@ -10,14 +10,16 @@ from telegram import InputFile, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot import events, feedback_report
-from bot import feedback as service
 from bot.context import AppContext
-from bot.event_schedule import feedback_due
-from bot.i18n import Texts
-from handlers import announce, drafts
+from bot.core.i18n import Texts
+from bot.events import service as events
+from bot.events.schedule import feedback_due
+from bot.feedback import report as feedback_report
+from bot.feedback import service
+from handlers import announcements as announce
+from handlers import drafts
 from handlers.common import edit_in_place, texts_for
-from handlers.event_access import managed_tap, signed_tap
+from handlers.events.access import managed_tap, signed_tap
 from handlers.keyboards import button, keyboard, pattern
 from storage import events as stored_events
 from storage.events import Event

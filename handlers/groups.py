@@ -7,11 +7,11 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler
 
 from bot.context import AppContext
-from bot.i18n import Texts
-from bot.subscribing import match_theme
+from bot.core.i18n import Texts
+from bot.subscriptions.rules import match_theme
 from handlers.common import may_change_chat, refuse_non_admin, texts_for
 from handlers.keyboards import button, keyboard
-from handlers.subscription_menu import AREA
+from handlers.subscriptions.menu_render import AREA
 from storage import chats, profiles
 
 __all__ = ["handlers"]

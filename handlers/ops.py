@@ -1,7 +1,8 @@
 """Admins' figures in chat: /stats (the same figures as `python -m bot stats`) and
 /report [YEAR] (the year-end participation report as a CSV and a PNG chart).
 
-Both only for admins (bot.access), only in a private chat: the figures are the whole network's.
+Both only for admins (bot.roles.access), only in a private chat: the figures are the whole
+network's.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from telegram import InputFile, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot import ops, year_report
-from bot.access import role_of
 from bot.context import AppContext
-from bot.i18n import Texts
+from bot.core.i18n import Texts
+from bot.ops import figures as ops
+from bot.ops import year_report
+from bot.roles.access import role_of
 from handlers.common import texts_for
 
 __all__ = ["handlers"]

@@ -8,9 +8,9 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot import privacy as service
 from bot.context import AppContext
-from bot.i18n import Texts
+from bot.core.i18n import Texts
+from bot.privacy import service
 from handlers.common import texts_for
 from handlers.keyboards import button, decode, keyboard, pattern
 

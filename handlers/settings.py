@@ -5,7 +5,10 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.chat_preferences import (
+from bot.context import AppContext
+from bot.core.i18n import Texts
+from bot.events.digest import WEEKDAY_NAMES
+from bot.settings.chat_preferences import (
     DigestChoice,
     QuietChoice,
     change_digest,
@@ -14,9 +17,6 @@ from bot.chat_preferences import (
     parse_quiet,
     preferences,
 )
-from bot.context import AppContext
-from bot.digest import WEEKDAY_NAMES
-from bot.i18n import Texts
 from handlers.common import edit_in_place, may_change_chat, refuse_non_admin, texts_for
 from handlers.keyboards import button, decode, keyboard, pattern
 

@@ -6,10 +6,10 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.access import role_of
-from bot.commands import commands_for
 from bot.context import AppContext
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Texts
+from bot.core.i18n import LANGUAGE_NAMES, LANGUAGES, Texts
+from bot.roles.access import role_of
+from bot.runtime.commands import commands_for
 from handlers.common import may_change_chat, refuse_non_admin, set_chat_language, texts_for
 from handlers.keyboards import button, decode, keyboard, pattern
 from storage import users

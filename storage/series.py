@@ -1,6 +1,7 @@
 """Repeating event series and the annual calendar (vuosikello) lookups.
 
-A series is one `event_series` row (its rule text, see bot/series.py); each date is its own row in
+A series is one `event_series` row (its rule text, see bot/events/series.py); each date is its own
+row in
 `events` with `series_id` set, so it has its own RSVPs, reminders and feedback.
 """
 

@@ -69,7 +69,7 @@ class Subscription:
 
 @dataclass(frozen=True, slots=True)
 class AudienceQuery:
-    """Areas already expanded (bot.audience.expand) and the themes to meet."""
+    """Areas already expanded (bot.audience.recipients.expand) and the themes to meet."""
 
     municipalities: Sequence[str] = ()
     regions: Sequence[str] = ()

@@ -14,8 +14,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.event_fields import EventFields
-from bot.events import publish
+from bot.events.fields import EventFields
+from bot.events.service import publish
 from storage import subscriptions
 from storage.subscriptions import Area
 from tests.harness import BotHarness, ChatUser

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import build_application
-from bot.clock import ManualClock
-from bot.config import (
+from bot.context import BotApplication, Services
+from bot.core.clock import ManualClock
+from bot.core.config import (
     BotSettings,
     Config,
     DeliverySettings,
@@ -32,8 +33,7 @@ from bot.config import (
     StorageSettings,
     TelegramSettings,
 )
-from bot.context import BotApplication, Services
-from bot.runner import ProcessedUpdates, running
+from bot.runtime.runner import ProcessedUpdates, running
 from bot.sandbox import Sandbox, SentMessage, SimChat, SimUser
 
 __all__ = ["START", "WAIT", "BotHarness", "ChatUser"]

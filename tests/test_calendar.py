@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
-from bot.calendar import event_ics, feed_ics, ics_filename
+from bot.events.calendar import event_ics, feed_ics, ics_filename
 from storage.events import Event
 
 HELSINKI = ZoneInfo("Europe/Helsinki")

@@ -14,9 +14,9 @@ import pytest
 from aiohttp import web
 from telegram.error import InvalidToken
 
-from bot import cli
 from bot.__main__ import main
-from bot.logs import QuietTelegramErrors
+from bot.cli import core as cli
+from bot.core.logs import QuietTelegramErrors
 
 TOKEN = "123456:CHECK-token"
 Answer = Callable[[web.Request], web.StreamResponse]

@@ -131,8 +131,8 @@ def test_webhook_mode_requires_url_and_secret(
     )
     assert main(["run", "--webhook", "--config", str(path)]) == 2
     assert "webhook.secret: required for --webhook" in capsys.readouterr().err
-    from bot.config import load_config
-    from bot.webhook import webhook_path
+    from bot.core.config import load_config
+    from bot.runtime.webhook import webhook_path
 
     body = path.read_text()
     path.write_text(body + f'secret = "{"s" * 40}"\n', encoding="utf-8")

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot import events
 from bot.__main__ import main
+from bot.events import service as events
 from storage import subscriptions
 from storage.subscriptions import Area
 from tests.harness import TOKEN, WAIT, BotHarness

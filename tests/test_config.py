@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config import (
+from bot.core.config import (
     DEFAULT_THEMES,
     ConfigError,
     QuietHours,

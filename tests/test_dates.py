@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dates import DateError, parse_date, parse_datetime
-from bot.series import parse_end
+from bot.core.dates import DateError, parse_date, parse_datetime
+from bot.events.series import parse_end
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 12.00 in Helsinki

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.config import DeliverySettings
-from bot.delivery import DeliveryWorker
-from bot.ratelimit import SharedRateLimiter
+from bot.core.config import DeliverySettings
+from bot.delivery.ratelimit import SharedRateLimiter
+from bot.delivery.worker import DeliveryWorker
 from storage import chats, outbox, subscriptions
 from storage.outbox import NewFile, NewMessage
 from storage.subscriptions import Area

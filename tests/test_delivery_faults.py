@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.broadcast_reports import failures_csv, report_text
-from bot.cli_announce import status
-from bot.config import DeliverySettings
-from bot.delivery import TelegramHealth
-from bot.i18n import Translator
-from bot.ratelimit import SharedRateLimiter
+from bot.cli.announce import status
+from bot.core.config import DeliverySettings
+from bot.core.i18n import Translator
+from bot.delivery.ratelimit import SharedRateLimiter
+from bot.delivery.reports import failures_csv, report_text
+from bot.delivery.worker import TelegramHealth
 from storage import outbox
 from storage.outbox import Broadcast, NewMessage, Progress
 from tests.harness import BotHarness
@@ -66,7 +66,7 @@ async def test_a_stall_shorter_than_the_read_timeout_duplicates_nothing(tmp_path
 async def test_a_longer_stall_sends_the_rows_in_flight_once_more(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.delivery")
+    caplog.set_level(logging.INFO, logger="bot.delivery.worker")
     async with BotHarness.start(tmp_path, delivery=FAST) as h:
         people = await _people(h, 80)
         broadcast_id = await _broadcast(h, people)
@@ -155,7 +155,7 @@ async def test_server_errors_pause_all_sending_and_keep_priorities(tmp_path: Pat
 async def test_a_refused_token_keeps_every_row(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.delivery")
+    caplog.set_level(logging.INFO, logger="bot.delivery.worker")
     async with BotHarness.start(tmp_path, delivery=FAST) as h:
         worker = h.services.delivery
         worker.health = TelegramHealth(FAST.outage_backoff_cap, token_pause=0.5)

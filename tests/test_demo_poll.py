@@ -1,12 +1,12 @@
-"""The demo's poll (bot.demo_poll.demo_poll) runs through bot.demo.run_demo's script hook."""
+"""The demo's poll (bot.demo.poll.demo_poll) runs through bot.demo.script.run_demo's script hook."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.context import BotApplication
-from bot.demo import Transcript, run_demo
-from bot.demo_poll import demo_poll
+from bot.demo.poll import demo_poll
+from bot.demo.script import Transcript, run_demo
 from bot.sandbox import Sandbox
 from storage import profiles, subscriptions
 from storage.profiles import Profile

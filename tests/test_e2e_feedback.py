@@ -9,8 +9,8 @@ import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot import feedback as service
-from bot.event_cards import sign
+from bot.events.cards import sign
+from bot.feedback import service
 from handlers.keyboards import encode
 from storage import chats, events, feedback, subscriptions
 from storage.subscriptions import Area

@@ -10,8 +10,8 @@ import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot import polls as service
-from bot.demo_poll import vote
+from bot.demo.poll import vote
+from bot.polls import service
 from handlers.keyboards import encode
 from storage import chats, polls, profiles, schedule, subscriptions
 from storage.profiles import Profile

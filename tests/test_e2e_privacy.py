@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import privacy as service
-from bot.event_fields import EventFields
-from bot.events import publish
+from bot.events.fields import EventFields
+from bot.events.service import publish
+from bot.privacy import service
 from handlers.keyboards import encode
 from storage import chats, events, feedback, privacy, roles, rsvps, schedule, subscriptions, users
 from storage.subscriptions import Area
@@ -240,7 +240,7 @@ async def test_forget_keeps_counts_and_drops_names(tmp_path: Path) -> None:
 
 async def service_reminder(h: BotHarness, tx: Any, event_id: int) -> None:
     """What the scheduler does for a reminder (to yes and maybe)."""
-    from bot.reminders import run_reminder
+    from bot.events.reminders import run_reminder
     from storage.schedule import Job
 
     job = Job(
@@ -435,8 +435,8 @@ async def test_retention_job_comes_back_after_a_failed_run(tmp_path: Path) -> No
 
 
 async def test_demo_scene(capsys: pytest.CaptureFixture[str]) -> None:
-    from bot.demo import run_demo
-    from bot.demo_privacy import demo_privacy
+    from bot.demo.privacy import demo_privacy
+    from bot.demo.script import run_demo
 
     async def script(t: Any, sandbox: Any, application: Any) -> None:
         services = application.bot_data.services

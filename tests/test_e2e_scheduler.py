@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import events as event_service
-from bot.config import ReminderSettings
-from bot.event_fields import EventFields
-from bot.series import parse_rule
-from bot.series_publish import publish_series
+from bot.core.config import ReminderSettings
+from bot.events import service as event_service
+from bot.events.fields import EventFields
+from bot.events.series import parse_rule
+from bot.events.series_publish import publish_series
 from storage import chat_settings, chats, outbox, schedule, subscriptions
 from storage import events as stored_events
 from storage.subscriptions import Area

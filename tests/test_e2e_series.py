@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
-from bot.vuosikello import MAX_MESSAGE
-from handlers.vuosikello import _chunks
+from bot.events.vuosikello import MAX_MESSAGE
+from handlers.events.vuosikello import _chunks
 from storage import events as stored_events
 from storage import rsvps
 from storage import series as stored_series

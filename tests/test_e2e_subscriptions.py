@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from bot.audience import AudienceSpec, resolve
+from bot.audience.recipients import AudienceSpec, resolve
 from storage import subscriptions
 from storage.subscriptions import ALL_THEMES, Area
 from tests.harness import BotHarness, ChatUser

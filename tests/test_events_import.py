@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.calendar import event_ics
-from bot.config_values import DEFAULT_THEMES
-from bot.events_import import ImportProblem, parse_csv, parse_ics, read_events
-from bot.place_search import PlaceIndex
-from bot.places import load_catalog
+from bot.core.config_values import DEFAULT_THEMES
+from bot.core.place_search import PlaceIndex
+from bot.core.places import load_catalog
+from bot.events.calendar import event_ics
+from bot.events.importing import ImportProblem, parse_csv, parse_ics, read_events
 from tests.test_calendar import make_event
 
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)

@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import feedback as service
-from bot import feedback_report
-from bot.config import Config, StorageSettings
-from bot.event_cards import verify
-from bot.events import EventEnv
-from bot.i18n import Translator
-from bot.places import load_catalog
+from bot.core.config import Config, StorageSettings
+from bot.core.i18n import Translator
+from bot.core.places import load_catalog
+from bot.events.cards import verify
+from bot.events.service import EventEnv
+from bot.feedback import report as feedback_report
+from bot.feedback import service
 from handlers.keyboards import decode
 from storage import chats, events, feedback, outbox, rsvps, users
 from storage.db import Database

@@ -16,7 +16,7 @@ from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, TelegramError, TimedOut
 
-from bot.http_client import (
+from bot.delivery.http_client import (
     AiohttpRequest,
     AnswerLost,
     ConnectionDropped,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n import Html, Translator, catalog_files, pick_language
+from bot.core.i18n import Html, Translator, catalog_files, pick_language
 from tools.messages import LANGUAGES, catalogs, extract
 
 _FIELDS = string.Formatter()

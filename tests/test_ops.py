@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import feedback as feedback_service
 from bot.__main__ import main
+from bot.feedback import service as feedback_service
 from storage import chats, events, feedback, profiles, subscriptions
 from storage.backup import copy
 from storage.profiles import Profile

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.place_search import PlaceIndex, PlaceRef, normalise, split_names
-from bot.places import load_catalog
+from bot.core.place_search import PlaceIndex, PlaceRef, normalise, split_names
+from bot.core.places import load_catalog
 
 CATALOG = load_catalog()
 INDEX = PlaceIndex(CATALOG)
@@ -113,7 +113,7 @@ def test_search_never_raises(text: str) -> None:
 )
 @settings(max_examples=120)
 def test_one_deleted_letter_still_finds_the_municipality(municipality: object, seed: int) -> None:
-    from bot.places import Municipality
+    from bot.core.places import Municipality
 
     assert isinstance(municipality, Municipality)
     name = municipality.name_fi

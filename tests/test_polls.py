@@ -8,8 +8,8 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import poll_report
-from bot import polls as service
+from bot.polls import report as poll_report
+from bot.polls import service
 from storage import chats, polls, privacy, subscriptions
 from storage.db import Database
 from storage.polls import AnswerRow, NewPoll, NewQuestion, Poll, Question
@@ -222,9 +222,9 @@ async def _figures(db: Database, poll_id: int) -> tuple[object, ...]:
     numbers the /polls list shows."""
     from zoneinfo import ZoneInfo
 
-    from bot.config_values import DEFAULT_THEMES
-    from bot.i18n import Translator
-    from bot.places import load_catalog
+    from bot.core.config_values import DEFAULT_THEMES
+    from bot.core.i18n import Translator
+    from bot.core.places import load_catalog
 
     poll = await polls.get(db, poll_id)
     assert poll is not None

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import privacy as service
-from bot.config import ConfigError, load_config, parse_config
+from bot.core.config import ConfigError, load_config, parse_config
+from bot.privacy import service
 from storage import privacy
 from storage.db import Database, Writer
 
@@ -198,7 +198,7 @@ async def test_a_features_section_is_exported_and_forgotten(
 
 
 def test_privacy_text_mentions_the_configured_period() -> None:
-    from bot.i18n import Translator
+    from bot.core.i18n import Translator
 
     translator = Translator("fi", HELSINKI)
     for texts in translator.all():

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from bot.config import DeliverySettings
-from bot.http_client import AnswerLost, NotSent, ServerError
-from bot.ratelimit import (
+from bot.core.config import DeliverySettings
+from bot.delivery.http_client import AnswerLost, NotSent, ServerError
+from bot.delivery.ratelimit import (
     ReplyTooLate,
     SharedRateLimiter,
     is_message_method,

@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.context import AppContext
-from bot.http_client import NotSent
+from bot.delivery.http_client import NotSent
 from storage import chats
 from tests.harness import BotHarness
 

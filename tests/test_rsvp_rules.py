@@ -1,6 +1,7 @@
 """The RSVP rules under long random runs of taps: what a tap reports is what is stored.
 
-A tap reads the event's answers once, decides, and writes and counts in one more trip (bot/rsvp.py),
+A tap reads the event's answers once, decides, and writes and counts in one more trip
+(bot/events/rsvp.py),
 so the answer, the waiting-list position and the counts it reports are computed, not read back.
 These runs check them against the database after every tap, together with the rules' promises:
 never more people coming than places, and nobody left waiting while the first in line would fit.
@@ -12,8 +13,8 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
-from bot import rsvp
-from bot.events import publish
+from bot.events import rsvp
+from bot.events.service import publish
 from storage import rsvps
 from tests.factories import forum_fields
 from tests.harness import START, BotHarness

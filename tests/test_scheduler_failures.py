@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.clock import ManualClock
-from bot.scheduler import RETRY_DELAY, Scheduler
+from bot.core.clock import ManualClock
+from bot.scheduler.engine import RETRY_DELAY, Scheduler
 from storage import schedule
 from storage.db import Database, Writer
 from storage.schedule import Job, PlannedJob

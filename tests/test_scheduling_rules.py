@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.chat_preferences import DigestChoice, QuietChoice, parse_digest, parse_quiet
-from bot.config import Config, FeedbackSettings, ReminderSettings
-from bot.config_values import QuietHours
-from bot.digest import next_slot
-from bot.event_schedule import before_start, feedback_due, plan
-from bot.quiet_hours import quiet_until
+from bot.core.config import Config, FeedbackSettings, ReminderSettings
+from bot.core.config_values import QuietHours
+from bot.delivery.quiet_hours import quiet_until
+from bot.events.digest import next_slot
+from bot.events.schedule import before_start, feedback_due, plan
+from bot.settings.chat_preferences import DigestChoice, QuietChoice, parse_digest, parse_quiet
 from storage.events import Event
 
 HELSINKI = ZoneInfo("Europe/Helsinki")

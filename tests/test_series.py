@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.event_fields import EventFields
-from bot.i18n import Translator
-from bot.series import (
+from bot.core.i18n import Translator
+from bot.events.fields import EventFields
+from bot.events.series import (
     MAX_OCCURRENCES,
     PATTERNS,
     SeriesError,
@@ -29,7 +29,7 @@ from bot.series import (
     patterns_for,
     with_default_end,
 )
-from bot.series_publish import occurrence_fields
+from bot.events.series_publish import occurrence_fields
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 TRANSLATOR = Translator("fi", HELSINKI)

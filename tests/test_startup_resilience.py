@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_application
-from bot.clock import ManualClock
-from bot.config import Config, WebhookSettings
-from bot.logs import DropPayloads
-from bot.runner import ProcessedUpdates
+from bot.core.clock import ManualClock
+from bot.core.config import Config, WebhookSettings
+from bot.core.logs import DropPayloads
+from bot.runtime.runner import ProcessedUpdates
+from bot.runtime.webhook import serving
 from bot.sandbox import Sandbox
-from bot.webhook import serving
 from tests.harness import START, TOKEN, BotHarness
 from tests.test_shutdown import ROOT, SANDBOX_TOKEN, _get, _post, _wait
 

@@ -3,7 +3,8 @@
     python tools/messages.py check          # list msgids missing from, or unused in, any catalog
     python tools/messages.py add AREA FILE  # add entries from a JSON file {msgid: {fi, sv, en}}
 
-Catalogs: bot/locales/<lang>/LC_MESSAGES/<area>.po. Source strings are English msgids marked with
+Catalogs: bot/core/locales/<lang>/LC_MESSAGES/<area>.po. Source strings are English msgids marked
+with
 `_()`, `n_()` (singular, plural) or `N_()` in bot/ and handlers/.
 """
 
@@ -18,7 +19,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCALES = ROOT / "bot" / "locales"
+LOCALES = ROOT / "bot" / "core" / "locales"
 LANGUAGES = ("fi", "sv", "en")
 KEYWORDS = {"_": None, "N_": None, "n_": (1, 2)}
 

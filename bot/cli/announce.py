@@ -1,0 +1,138 @@
+"""`python -m bot announce`: queue an announcement from a script or cron job, or show progress."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.announcements.service import Content, check_content, queue
+from bot.audience.recipients import AudienceSpec, count
+from bot.core.config import Config
+from bot.core.dates import DateError, parse_datetime
+from bot.core.place_search import PlaceIndex
+from bot.core.places import PlaceCatalog, load_catalog
+from bot.sandbox.formatting import ParseError, parse
+from storage import outbox
+from storage.db import Database
+
+__all__ = ["AnnounceError", "announce", "status"]
+
+
+class AnnounceError(ValueError):
+    pass
+
+
+def _areas(args: argparse.Namespace, catalog: PlaceCatalog) -> AudienceSpec:
+    index = PlaceIndex(catalog)
+    municipalities: set[str] = set()
+    regions: set[str] = set()
+    counties: set[str] = set()
+    for name in args.municipality:
+        found = index.search(name).exact
+        if found is None or found.kind != "municipality":
+            raise AnnounceError(f"--municipality: no municipality called {name!r}")
+        municipalities.add(found.code)
+    for name in args.region:
+        found = index.search(name).exact
+        if found is None or found.kind == "municipality":
+            raise AnnounceError(f"--region: no region or wellbeing county called {name!r}")
+        (regions if found.kind == "region" else counties).add(found.code)
+    return AudienceSpec(
+        municipalities=frozenset(municipalities),
+        regions=frozenset(regions),
+        counties=frozenset(counties),
+        everyone=bool(args.all) or not (municipalities or regions or counties),
+    )
+
+
+def _content(args: argparse.Namespace) -> Content:
+    if args.text_file is not None:
+        try:
+            text = Path(args.text_file).read_text("utf-8")
+        except OSError as exc:
+            raise AnnounceError(f"--text-file: {exc.strerror or exc}") from None
+    elif args.text is not None:
+        text = args.text
+    else:
+        raise AnnounceError("give the text with --text or --text-file")
+    try:
+        plain, _ = parse(text.strip(), "HTML")
+    except ParseError as exc:
+        raise AnnounceError(f"the text is not valid Telegram HTML: {exc}") from None
+    content = Content(text.strip(), len(plain.strip()))
+    problem = check_content(content)
+    if problem == "empty":
+        raise AnnounceError("the text is empty")
+    if problem is not None:
+        raise AnnounceError(f"the text is {content.plain_length} characters; Telegram allows 4096")
+    return content
+
+
+async def announce(args: argparse.Namespace, config: Config) -> str:
+    if not (args.municipality or args.region or args.theme or args.all or args.event):
+        raise AnnounceError(
+            "choose an audience: --municipality, --region, --theme, --all or --event"
+        )
+    unknown = [t for t in args.theme if config.bot.theme(t) is None]
+    if unknown:
+        known = ", ".join(t.id for t in config.bot.themes)
+        raise AnnounceError(f"--theme: unknown theme {unknown[0]!r} (known: {known})")
+    catalog = load_catalog()
+    spec = _areas(args, catalog)
+    spec = AudienceSpec(
+        spec.municipalities,
+        spec.regions,
+        spec.counties,
+        frozenset(args.theme),
+        spec.everyone and args.event is None,
+        event_id=args.event,
+    )
+    content = _content(args)
+    db = await Database.open(config.storage.path)
+    try:
+        at = None
+        if args.at:
+            try:
+                at = parse_datetime(args.at, datetime.now(UTC), config.bot.timezone)
+            except DateError as exc:
+                reason = (
+                    "is in the past"
+                    if exc.reason == "past"
+                    else "is not a time like '2026-12-01 18:00'"
+                )
+                raise AnnounceError(f"--at: {args.at!r} {reason}") from None
+        size = await count(db, catalog, spec)
+        if size == 0:
+            raise AnnounceError("no subscribed chat matches that audience; nothing was queued")
+        broadcast_id, queued = await queue(
+            db,
+            catalog,
+            spec,
+            content,
+            created_by=None,
+            report_chat_id=None,
+            at=at.timestamp() if at else None,
+        )
+    finally:
+        await db.close()
+    when = f"at {at:%Y-%m-%d %H:%M %Z}" if at else "now"
+    return f"audience: {queued} chats\nbroadcast: {broadcast_id}\nsending: {when}"
+
+
+async def status(broadcast_id: int, config: Config) -> str:
+    db = await Database.open(config.storage.path, migrate=False)
+    try:
+        found = await outbox.broadcast(db, broadcast_id)
+        if found is None:
+            raise AnnounceError(f"--status: there is no broadcast {broadcast_id}")
+        p = await outbox.progress(db, broadcast_id)
+    finally:
+        await db.close()
+    return (
+        f"broadcast {broadcast_id}: {found.state}\n"
+        f"sent {p.sent}, blocked {p.blocked}, not found {p.not_found}, "
+        f"other failures {p.failed + p.skipped - p.blocked - p.not_found}, "
+        f"remaining {p.pending} of {p.total}, "
+        f"may have arrived twice {p.maybe_twice}"
+    )

@@ -1,0 +1,64 @@
+"""Quiet hours: when a chat may not be messaged, and when it may again.
+
+The delivery worker asks before each non-urgent send; a chat's own setting (/settings) wins over
+the configured default. Settings are cached in memory and dropped when a chat changes them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.config_values import QuietHours, parse_quiet_hours
+from storage import chat_settings
+from storage.db import Database
+
+__all__ = ["QuietHoursPolicy", "quiet_until"]
+
+
+def quiet_until(quiet: QuietHours | None, moment: datetime, tz: ZoneInfo) -> datetime | None:
+    """When the quiet window around `moment` ends, or None when `moment` is not in one."""
+    if quiet is None:
+        return None
+    local = moment.astimezone(tz)
+    if not quiet.contains(local.time().replace(tzinfo=None)):
+        return None
+    day = local.date()
+    if quiet.start > quiet.end and local.time().replace(tzinfo=None) >= quiet.start:
+        day += timedelta(days=1)  # a window past midnight ends tomorrow morning
+    end = datetime.combine(day, quiet.end, tz)
+    if end.timestamp() <= moment.timestamp():
+        # The night clocks go back: an end in the repeated hour means its second pass.
+        end = end.replace(fold=1)
+    # A wall-clock end inside a DST gap does not exist; fold it forward to a real instant.
+    return datetime.fromtimestamp(end.timestamp(), tz)
+
+
+class QuietHoursPolicy:
+    def __init__(self, db: Database, default: QuietHours | None, tz: ZoneInfo) -> None:
+        self._db = db
+        self._default = default
+        self._tz = tz
+        self._cache: dict[int, QuietHours | None] = {}
+
+    def invalidate(self, chat_id: int) -> None:
+        self._cache.pop(chat_id, None)
+
+    async def hours_for(self, chat_id: int) -> QuietHours | None:
+        if chat_id not in self._cache:
+            stored = (await chat_settings.get(self._db, chat_id)).quiet_hours
+            self._cache[chat_id] = self._default if stored is None else _parse(stored)
+        return self._cache[chat_id]
+
+    async def __call__(self, chat_id: int, now: float) -> float | None:
+        """The delivery worker's hook: when the chat's quiet hours end, or None to send now."""
+        moment = datetime.fromtimestamp(now, self._tz)
+        end = quiet_until(await self.hours_for(chat_id), moment, self._tz)
+        return None if end is None else end.timestamp()
+
+
+def _parse(stored: str) -> QuietHours | None:
+    try:
+        return parse_quiet_hours(stored)
+    except ValueError:  # pragma: no cover - only valid values are stored
+        return None

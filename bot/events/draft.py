@@ -1,0 +1,188 @@
+"""The /newevent draft: fields filled one answer at a time, each through the same checkers as
+the import, until it becomes EventFields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, tzinfo
+
+from bot.core.dates import DateError, parse_datetime
+from bot.core.place_search import PlaceIndex, split_names
+from bot.core.places import PlaceCatalog
+from bot.events.fields import (
+    EventFields,
+    EventKind,
+    FieldError,
+    check_capacity,
+    check_deadline,
+    check_description,
+    check_online_url,
+    check_place,
+    check_title,
+    parse_end,
+)
+from bot.events.series import Pattern, SeriesRule, pattern_rule, with_default_end
+
+__all__ = ["Draft", "Repeat", "parse_municipalities", "parse_place", "parse_start"]
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    """The wizard's repeat choice; the rule follows the start, so moving the start moves it."""
+
+    pattern: Pattern
+    months: tuple[int, ...] = ()  # empty: every month
+    count: int | None = None  # neither count nor until: the next 12 months
+    until: date | None = None
+
+    def rule(self, first_start: datetime) -> SeriesRule:
+        """The rule for a series whose first start is `first_start` (in the local zone)."""
+        rule = pattern_rule(self.pattern, first_start.date()).with_months(self.months)
+        if self.count is None and self.until is None:
+            return with_default_end(rule, first_start)
+        return rule.ending(count=self.count, until=self.until)
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    user_id: int
+    kind: EventKind | None = None
+    title: str = ""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    place: str = ""
+    online_url: str = ""
+    municipalities: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    description: str = ""
+    capacity: int | None = None
+    rsvp_deadline: datetime | None = None
+    reminders: tuple[int, ...] = ()
+    editing: int | None = None  # the published event being edited
+    reviewing: bool = False  # answering one field from the preview's edit menu
+    repeat: Repeat | None = None  # a new event only: publish a series
+
+    def series_rule(self, tz: tzinfo) -> SeriesRule | None:
+        if self.repeat is None or self.starts_at is None:
+            return None
+        return self.repeat.rule(self.starts_at.astimezone(tz))
+
+    def missing(self) -> list[str]:
+        """The required wizard steps not answered yet, in the wizard's order."""
+        unanswered = {
+            "kind": self.kind is None,
+            "title": not self.title,
+            "start": self.starts_at is None,
+            "place": not (self.place or self.online_url),
+            "municipalities": not self.municipalities,
+        }
+        return [step for step, empty in unanswered.items() if empty]
+
+    def complete(self) -> EventFields | None:
+        if self.missing() or self.kind is None or self.starts_at is None:
+            return None
+        return EventFields(
+            kind=self.kind,
+            title=self.title,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            place=self.place,
+            online_url=self.online_url,
+            municipalities=self.municipalities,
+            themes=self.themes,
+            description=self.description,
+            capacity=self.capacity,
+            rsvp_deadline=self.rsvp_deadline,
+            reminders=self.reminders,
+        )
+
+    @classmethod
+    def of(cls, user_id: int, fields: EventFields, editing: int | None) -> Draft:
+        return cls(
+            user_id=user_id,
+            kind=fields.kind,
+            title=fields.title,
+            starts_at=fields.starts_at,
+            ends_at=fields.ends_at,
+            place=fields.place,
+            online_url=fields.online_url,
+            municipalities=fields.municipalities,
+            themes=fields.themes,
+            description=fields.description,
+            capacity=fields.capacity,
+            rsvp_deadline=fields.rsvp_deadline,
+            reminders=fields.reminders,
+            editing=editing,
+        )
+
+    def with_title(self, text: str) -> Draft:
+        return replace(self, title=check_title(text))
+
+    def with_start(self, text: str, now: datetime, tz: tzinfo) -> Draft:
+        start = parse_start(text, now, tz)
+        end = self.ends_at
+        if end is not None and self.starts_at is not None:
+            end = start + (end - self.starts_at)  # moving the start keeps the length
+        deadline = self.rsvp_deadline if self.rsvp_deadline and self.rsvp_deadline < start else None
+        return replace(self, starts_at=start, ends_at=end, rsvp_deadline=deadline)
+
+    def with_end(self, text: str, tz: tzinfo) -> Draft:
+        assert self.starts_at is not None
+        return replace(self, ends_at=parse_end(text, self.starts_at, tz))
+
+    def with_place(self, text: str) -> Draft:
+        place, url = parse_place(text)
+        return replace(self, place=place, online_url=url)
+
+    def with_description(self, text: str) -> Draft:
+        return replace(self, description=check_description(text))
+
+    def with_capacity(self, text: str) -> Draft:
+        return replace(self, capacity=check_capacity(text))
+
+    def with_deadline(self, text: str, now: datetime, tz: tzinfo) -> Draft:
+        assert self.starts_at is not None
+        deadline = parse_start(text, now, tz)
+        return replace(self, rsvp_deadline=check_deadline(deadline, self.starts_at))
+
+
+def parse_start(text: str, now: datetime, tz: tzinfo) -> datetime:
+    try:
+        return parse_datetime(text, now, tz)
+    except DateError as exc:
+        raise FieldError(exc.reason) from None
+
+
+def parse_place(text: str) -> tuple[str, str]:
+    """An address, an online link, or both (any order, on separate lines or in one line)."""
+    place_parts: list[str] = []
+    url = ""
+    for word in text.replace("\n", " \n ").split(" "):
+        if word.startswith(("http://", "https://")) and not url:
+            url = check_online_url(word)
+        else:
+            place_parts.append(word)
+    place = check_place(" ".join(" ".join(place_parts).split()).strip(" ,;"))
+    if not place and not url:
+        raise FieldError("empty")
+    return place, url
+
+
+def parse_municipalities(
+    text: str, index: PlaceIndex, catalog: PlaceCatalog
+) -> tuple[tuple[str, ...], list[str]]:
+    """Municipality names or codes; a region or wellbeing county stands for all its
+    municipalities. Returns (codes, names not recognised)."""
+    codes: list[str] = []
+    unknown: list[str] = []
+    for name in split_names(text):
+        found = index.search(name).exact
+        if found is None:
+            unknown.append(name)
+        elif found.kind == "municipality":
+            codes.append(found.code)
+        elif found.kind == "region":
+            codes.extend(m.code for m in catalog.municipalities_in_region(found.code))
+        else:
+            codes.extend(m.code for m in catalog.municipalities_in_county(found.code))
+    return tuple(sorted(set(codes))), unknown

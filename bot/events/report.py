@@ -1,0 +1,169 @@
+"""The coordinator's view of an event's answers: counts, forecast, splits and the attendee CSV.
+
+Names appear only here, and only the event's coordinators get here (checked by the caller).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.core.i18n import Texts
+from bot.core.places import PlaceCatalog
+from storage import outbox, privacy, rsvps
+from storage.db import Database
+from storage.events import Event
+from storage.rsvps import Attendee, Counts
+
+__all__ = ["MAYBE_SHARE", "Report", "attendees_csv", "build", "render"]
+
+# Half of the maybes usually come: the forecast coordinators plan coffee and chairs with.
+MAYBE_SHARE = 0.5
+_MAX_NAMES = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    counts: Counts
+    attendees: list[Attendee]
+    invited: int
+    delivered: int
+
+    @property
+    def forecast(self) -> int:
+        return self.counts.yes_people + round(self.counts.maybe_people * MAYBE_SHARE)
+
+
+async def build(db: Database, event: Event) -> Report:
+    counts = await rsvps.counts(db, event.id)
+    people = await rsvps.attendees(db, event.id)
+    invited = delivered = 0
+    if event.broadcast_id is not None:
+        progress = await outbox.progress(db, event.broadcast_id)
+        invited, delivered = progress.total, progress.sent
+    return Report(counts, people, invited, delivered)
+
+
+def _coming(attendee: Attendee) -> bool:
+    return attendee.rsvp.status in ("yes", "maybe")
+
+
+def render(event: Event, report: Report, t: Texts, catalog: PlaceCatalog) -> str:
+    c = report.counts
+    lines = [
+        t._("<b>Answers to event {id}</b>", id=event.id),
+        t._(
+            "✅ Coming: {yes} ({people}) · ❔ Maybe: {maybe} · ❌ Can't: {no} · "
+            "⏳ Waiting list: {waitlist}",
+            yes=c.yes,
+            people=t.n_("{n} person", "{n} people", c.yes_people),
+            maybe=c.maybe,
+            no=c.no,
+            waitlist=c.waitlist,
+        ),
+        t.n_(
+            "Forecast: about {n} person (those coming and half of the maybes).",
+            "Forecast: about {n} people (those coming and half of the maybes).",
+            report.forecast,
+        ),
+    ]
+    if report.invited:
+        lines.append(
+            t._(
+                "Invitations delivered: {sent} of {total}.",
+                sent=report.delivered,
+                total=report.invited,
+            )
+        )
+    associations: Counter[str] = Counter()
+    municipalities: Counter[str] = Counter()
+    for attendee in report.attendees:
+        if not _coming(attendee):
+            continue
+        people = attendee.rsvp.headcount
+        associations[attendee.rsvp.association or t._("individuals")] += people
+        code = attendee.municipality_code
+        place = catalog.municipality(code) if code else None
+        municipalities[place.name(t.language) if place else t._("not known")] += people
+    if associations:
+        lines.append("")
+        lines.append(t._("<b>By association</b> (coming and maybe, people)"))
+        lines += [t._("• {name}: {n}", name=name, n=n) for name, n in associations.most_common()]
+        lines.append(t._("<b>By municipality</b>"))
+        lines += [t._("• {name}: {n}", name=name, n=n) for name, n in municipalities.most_common()]
+    if report.attendees:
+        lines.append("")
+        lines.append(t._("<b>Names</b> (visible to the event's coordinators only)"))
+        marks = {"yes": "✅", "maybe": "❔", "no": "❌", "waitlist": "⏳"}
+        for attendee in report.attendees[:_MAX_NAMES]:
+            extra = (
+                t._(" (+{n})", n=attendee.rsvp.headcount - 1) if attendee.rsvp.headcount > 1 else ""
+            )
+            association = f" — {attendee.rsvp.association}" if attendee.rsvp.association else ""
+            lines.append(
+                t._(
+                    "{mark} {name}{extra}{association}",
+                    mark=marks[attendee.rsvp.status],
+                    name=attendee.name or _unnamed(attendee, t),
+                    extra=extra,
+                    association=association,
+                )
+            )
+        hidden = len(report.attendees) - _MAX_NAMES
+        if hidden > 0:
+            lines.append(t._("… and {n} more: the CSV has everyone.", n=hidden))
+    return "\n".join(lines)
+
+
+def attendees_csv(event: Event, report: Report, t: Texts, catalog: PlaceCatalog) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "event_id",
+            "name",
+            "username",
+            "status",
+            "people",
+            "association",
+            "municipality",
+            "answered_in",
+            "answered_at",
+        ]
+    )
+    for a in report.attendees:
+        # The association's municipality only: the one a person's private chat follows is a
+        # setting of theirs, used above in the counts but not put next to their name.
+        place = catalog.municipality(a.rsvp.municipality_code or "")
+        answered = datetime.fromtimestamp(a.rsvp.updated_at, UTC).astimezone(t.timezone)
+        writer.writerow(
+            [
+                event.id,
+                _cell(a.name),
+                a.username or "",
+                a.rsvp.status,
+                a.rsvp.headcount,
+                _cell(a.rsvp.association or ""),
+                place.name(t.language) if place else "",
+                _cell(a.chat_title or ""),
+                answered.strftime("%Y-%m-%d %H:%M"),
+            ]
+        )
+    # BOM: Excel, where coordinators open this, then reads the ä and ö right.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _unnamed(attendee: Attendee, t: Texts) -> str:
+    """No user row: an answer anonymised by /forget or the retention run, or a person not
+    recorded (then their id, as before)."""
+    if privacy.is_pseudonym(attendee.rsvp.user_id):
+        return t._("(anonymised)")
+    return str(attendee.rsvp.user_id)
+
+
+def _cell(value: str) -> str:
+    # A name starting with = or + would run as a formula in a spreadsheet.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

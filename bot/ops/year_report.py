@@ -1,0 +1,177 @@
+"""The year-end participation report for the network's annual review: per municipality, theme
+and association, a CSV and a PNG chart. `python -m bot report YEAR --out DIR` and the admins'
+`/report [YEAR]` both build it here.
+
+What is counted (published events starting in the calendar year, in the bot's time zone):
+- municipality / theme: the events held there / about it (an event in two municipalities or with
+  two themes counts in both), the people who answered those events, who are coming (yes, with
+  their +1s), maybe, and the feedback ratings;
+- association: the association people answered for (a group's profile); "individuals" for
+  everyone else. Events = events with someone of the association coming or maybe.
+- the average rating is left empty for fewer than `MIN_GROUP` ratings (as /feedback does), so a
+  small association's average cannot be traced to a person.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from dataclasses import dataclass
+
+from bot.core.config import Config
+from bot.core.i18n import Texts, shorten
+from bot.core.places import PlaceCatalog
+from bot.feedback.report import MIN_GROUP
+from bot.feedback.report import _drawable as drawable
+from bot.ops.figures import csv_bytes, year_bounds
+from storage import ops
+from storage.db import Database
+
+__all__ = ["SECTIONS", "Line", "Report", "build", "chart_png", "report_csv"]
+
+SECTIONS = ("municipality", "theme", "association")
+_CHART_ROWS = 15
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    section: str
+    code: str
+    name: str
+    events: int
+    answers: int
+    coming: int
+    maybe: int
+    feedback_answers: int
+    average: float | None  # None below MIN_GROUP ratings
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    year: int
+    lines: tuple[Line, ...]
+
+    def section(self, name: str) -> list[Line]:
+        return [line for line in self.lines if line.section == name]
+
+    @property
+    def empty(self) -> bool:
+        return not self.lines
+
+
+def _name(section: str, key: str, config: Config, catalog: PlaceCatalog, t: Texts) -> str:
+    if section == "municipality":
+        place = catalog.municipality(key)
+        return place.name(t.language) if place else key
+    if section == "theme":
+        theme = config.bot.theme(key)
+        return theme.name(t.language) if theme else key
+    return key or t._("individuals")
+
+
+async def build(db: Database, config: Config, catalog: PlaceCatalog, t: Texts, year: int) -> Report:
+    since, until = year_bounds(year, config.bot.timezone)
+    lines: list[Line] = []
+    for section in SECTIONS:
+        rows = await ops.participation(db, section, since, until)
+        found = [
+            Line(
+                section=section,
+                code=row.key,
+                name=_name(section, row.key, config, catalog, t),
+                events=row.events,
+                answers=row.answers,
+                coming=row.coming,
+                maybe=row.maybe,
+                feedback_answers=row.feedback_answers,
+                average=(
+                    row.rating_sum / row.feedback_answers
+                    if row.feedback_answers >= MIN_GROUP
+                    else None
+                ),
+            )
+            for row in rows
+        ]
+        lines += sorted(found, key=lambda line: (-line.coming, -line.events, line.name))
+    return Report(year, tuple(lines))
+
+
+def report_csv(report: Report) -> bytes:
+    header = [
+        "year",
+        "section",
+        "code",
+        "name",
+        "events",
+        "answers",
+        "coming",
+        "maybe",
+        "feedback_answers",
+        "average_rating",
+    ]
+    return csv_bytes(
+        header,
+        (
+            [
+                report.year,
+                line.section,
+                line.code,
+                line.name,
+                line.events,
+                line.answers,
+                line.coming,
+                line.maybe,
+                line.feedback_answers,
+                "" if line.average is None else f"{line.average:.2f}",
+            ]
+            for line in report.lines
+        ),
+    )
+
+
+def _plain(text: str) -> str:
+    # t._ escapes placeholder values for Telegram HTML; the chart is not HTML.
+    return drawable(html.unescape(text))
+
+
+def chart_png(report: Report, t: Texts) -> bytes:
+    """Three horizontal bar charts of the people coming (most first, at most 15 rows each).
+
+    CPU-bound: run it in a thread from async code. matplotlib is imported here so that starting
+    the bot stays fast; the Figure API with the Agg canvas never touches pyplot or a display."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    titles = {
+        "municipality": t._("People coming, by municipality of the event"),
+        "theme": t._("People coming, by theme of the event"),
+        "association": t._("People coming, by association"),
+    }
+    sections = [(s, report.section(s)[:_CHART_ROWS]) for s in SECTIONS]
+    heights = [max(len(rows), 1) for _s, rows in sections]
+    figure = Figure(figsize=(8.0, 2.0 + 0.32 * sum(heights) + 1.2 * len(sections)), dpi=100)
+    FigureCanvasAgg(figure)
+    grid = figure.add_gridspec(len(sections), 1, height_ratios=[h + 2 for h in heights])
+    for index, (section, rows) in enumerate(sections):
+        axes = figure.add_subplot(grid[index])
+        axes.set_title(_plain(titles[section]), loc="left", parse_math=False)
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if not rows:
+            axes.set_yticks([])
+            axes.text(0.5, 0.5, _plain(t._("No events")), ha="center", transform=axes.transAxes)
+            continue
+        labels = [_plain(shorten(row.name, 32)) or row.code or "?" for row in rows]
+        values = [row.coming for row in rows]
+        positions = list(range(len(rows)))
+        bars = axes.barh(positions, values, color="#2a7ab0", height=0.6)
+        axes.bar_label(bars, labels=[t.number(v) for v in values], padding=2)
+        axes.set_yticks(positions, labels=labels)
+        axes.invert_yaxis()
+        axes.set_xlim(0, max(max(values), 1) * 1.15)
+    figure.suptitle(_plain(t._("Participation in {year}", year=report.year)), fontsize=14)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

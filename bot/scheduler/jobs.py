@@ -1,0 +1,39 @@
+"""Which function does which kind of scheduled job."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.events.digest import run_digest
+from bot.events.reminders import run_feedback, run_invitation, run_nudge, run_reminder
+from bot.events.service import EventEnv
+from bot.polls.service import run_close as run_poll_close
+from bot.polls.service import run_reminder as run_poll_reminder
+from bot.privacy.service import run_retention
+from bot.scheduler.engine import Runner
+from storage.db import Writer
+from storage.schedule import Job, JobKind
+
+__all__ = ["runners"]
+
+EnvRunner = Callable[[EventEnv, Writer, Job, int], Awaitable[str | None]]
+
+
+def _bind(env: EventEnv, run: EnvRunner) -> Runner:
+    async def runner(tx: Writer, job: Job, now: int) -> str | None:
+        return await run(env, tx, job, now)
+
+    return runner
+
+
+def runners(env: EventEnv) -> dict[JobKind, Runner]:
+    return {
+        "reminder": _bind(env, run_reminder),
+        "nudge": _bind(env, run_nudge),
+        "invitation": _bind(env, run_invitation),
+        "digest": _bind(env, run_digest),
+        "feedback": _bind(env, run_feedback),
+        "retention": _bind(env, run_retention),
+        "poll_reminder": _bind(env, run_poll_reminder),
+        "poll_close": _bind(env, run_poll_close),
+    }

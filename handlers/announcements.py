@@ -1,0 +1,376 @@
+"""/announce for coordinators and admins: content → audience → preview → send now or later;
+/announcements lists them with cancel buttons.
+
+The draft lives in the coordinator's user_data (a few minutes of work; a restart asks them to
+start again). Steps are answered in the coordinator's private chat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from telegram import Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.announcements import service as announcements
+from bot.announcements.service import AudienceChoice, Content
+from bot.audience.access import audience_problem
+from bot.audience.recipients import AudienceSpec, count
+from bot.context import AppContext
+from bot.core.dates import DateError, parse_datetime
+from bot.core.i18n import Texts
+from bot.roles.access import role_of
+from handlers import drafts
+from handlers.audience import read_audience
+from handlers.common import edit_in_place, texts_for
+from handlers.keyboards import button, decode, keyboard, pattern
+from storage import outbox
+
+__all__ = ["handlers", "on_step"]
+
+AREA = "ann"
+_DRAFT = "announce_draft"
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    user_id: int
+    step: str  # content, audience, confirm, when
+    content: Content | None = None
+    choice: AudienceChoice | None = None
+    audience_size: int = 0
+
+
+def _draft(context: AppContext) -> Draft | None:
+    return drafts.load(context, _DRAFT, Draft)
+
+
+def _store(context: AppContext, draft: Draft | None) -> None:
+    drafts.keep(context, _DRAFT, draft)
+
+
+async def _may_announce(update: Update, context: AppContext) -> bool:
+    user = update.effective_user
+    if user is None:
+        return False
+    services = context.services
+    return await role_of(services.config, services.db, user.id) != "participant"
+
+
+async def announce_command(update: Update, context: AppContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    t = await texts_for(context, update)
+    if not await _may_announce(update, context):
+        await message.reply_text(t._("Only coordinators can send announcements."))
+        return
+    if update.effective_chat is None or update.effective_chat.type != "private":
+        await message.reply_text(t._("Prepare announcements in a private chat with me."))
+        return
+    assert update.effective_user is not None
+    _store(context, Draft(update.effective_user.id, "content"))
+    await message.reply_text(
+        t._(
+            "Send the announcement: a text (bold, italics and links are kept), or a photo or a "
+            "document with a caption. /cancel stops."
+        )
+    )
+
+
+def _content(message: Message) -> Content | None:
+    if message.photo:
+        caption = message.caption_html or ""
+        return Content(caption, len(message.caption or ""), photo=message.photo[-1].file_id)
+    if message.document is not None:
+        caption = message.caption_html or ""
+        return Content(caption, len(message.caption or ""), document=message.document.file_id)
+    if message.text is not None:
+        return Content(message.text_html, len(message.text))
+    return None
+
+
+async def on_step(update: Update, context: AppContext) -> bool:
+    """A free-text answer to the step the coordinator is on; False when none is open."""
+    draft = _draft(context)
+    message = update.effective_message
+    if draft is None or message is None:
+        return False
+    t = await texts_for(context, update)
+    if draft.step == "content":
+        await _take_content(message, context, t, draft)
+    elif draft.step == "audience" and message.text:
+        await _take_audience(message, context, t, draft, message.text)
+    elif draft.step == "when" and message.text:
+        await _take_time(message, context, t, draft, message.text)
+    else:
+        await message.reply_text(t._("Please answer with the buttons above, or /cancel."))
+    return True
+
+
+async def _take_content(message: Message, context: AppContext, t: Texts, draft: Draft) -> None:
+    content = _content(message)
+    if content is None:
+        await message.reply_text(
+            t._("I can send texts, photos and documents. Send one of those, or /cancel.")
+        )
+        return
+    problem = announcements.check_content(content)
+    if problem is not None:
+        await message.reply_text(
+            {
+                "empty": t._("The announcement is empty. Send the text, or /cancel."),
+                "too_long": t._(
+                    "The text is {length} characters; Telegram allows {limit}. "
+                    "Shorten it and send again.",
+                    length=content.plain_length,
+                    limit=announcements.MAX_TEXT,
+                ),
+                "caption_too_long": t._(
+                    "The caption is {length} characters; Telegram allows {limit} under a file. "
+                    "Shorten it and send again.",
+                    length=content.plain_length,
+                    limit=announcements.MAX_CAPTION,
+                ),
+            }[problem]
+        )
+        return
+    _store(context, replace(draft, step="audience", content=content))
+    await message.reply_text(
+        t._(
+            "Who should get it? Send municipalities, regions, wellbeing counties and/or themes, "
+            "for example “Joensuu, Outokumpu, health”, or “event 12” for everyone who answered "
+            "event 12, or tap below."
+        ),
+        reply_markup=keyboard([[button(t._("Everyone subscribed"), AREA, "everyone")]]),
+    )
+
+
+async def _take_audience(
+    message: Message, context: AppContext, t: Texts, draft: Draft, text: str
+) -> None:
+    choice = await read_audience(message, context, t, text)
+    if choice is not None:
+        await _preview(message, context, t, replace(draft, choice=choice))
+
+
+async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft) -> None:
+    services = context.services
+    user = draft.user_id
+    assert draft.choice is not None
+    assert draft.content is not None
+    problem = await audience_problem(services.events, user, draft.choice.spec)
+    if problem == "event":
+        await message.reply_text(
+            t._(
+                "You can write to the people who answered your own events only. "
+                "Send another audience."
+            )
+        )
+        return
+    if problem == "scope":
+        await message.reply_text(
+            t._("That audience is outside the areas you coordinate. Send another audience.")
+        )
+        return
+    size = await count(services.db, services.places, draft.choice.spec)
+    if size == 0:
+        await message.reply_text(
+            t._(
+                "No chat follows that audience, so nothing would be sent. Send another audience, "
+                "or /cancel."
+            )
+        )
+        return
+    _store(context, replace(draft, step="confirm", audience_size=size))
+    await message.reply_text(t._("Preview — recipients will see exactly this:"))
+    content = draft.content
+    if content.photo is not None:
+        await context.bot.send_photo(message.chat.id, content.photo, caption=content.html)
+    elif content.document is not None:
+        await context.bot.send_document(message.chat.id, content.document, caption=content.html)
+    else:
+        await context.bot.send_message(message.chat.id, content.html)
+    await message.reply_text(
+        t.n_("It will reach {n} chat.", "It will reach {n} chats.", size),
+        reply_markup=keyboard(
+            [
+                [button(t._("📣 Send now"), AREA, "send")],
+                [button(t._("🕒 Send later…"), AREA, "later")],
+                [button(t._("✖ Cancel"), AREA, "cancel")],
+            ]
+        ),
+    )
+
+
+async def _take_time(
+    message: Message, context: AppContext, t: Texts, draft: Draft, text: str
+) -> None:
+    services = context.services
+    try:
+        moment = parse_datetime(text, services.clock.now(), services.config.bot.timezone)
+    except DateError as exc:
+        await message.reply_text(
+            t._("That time is already past. Send a future time like 26.11.2026 18.00.")
+            if exc.reason == "past"
+            else t._("Send the time like 26.11.2026 18.00 or 26.11. klo 18.")
+        )
+        return
+    await _queue(message, context, t, draft, moment)
+
+
+async def _queue(
+    message: Message, context: AppContext, t: Texts, draft: Draft, at: datetime | None
+) -> None:
+    services = context.services
+    assert draft.choice is not None
+    assert draft.content is not None
+    broadcast_id, size = await announcements.queue(
+        services.db,
+        services.places,
+        draft.choice.spec,
+        draft.content,
+        created_by=draft.user_id,
+        report_chat_id=message.chat.id,
+        at=at.timestamp() if at else None,
+    )
+    _store(context, None)
+    if at is None:
+        status = await message.reply_text(
+            t.n_(
+                "📣 Sending announcement {id} to {n} chat…",
+                "📣 Sending announcement {id} to {n} chats…",
+                size,
+                id=broadcast_id,
+            )
+        )
+        await outbox.set_progress_message(services.db, broadcast_id, status.message_id)
+        services.delivery.wake()
+    else:
+        await message.reply_text(
+            t._(
+                "🕒 Announcement {id} will go out {when}. /announcements lists it with a cancel "
+                "button.",
+                id=broadcast_id,
+                when=t.when(at),
+            )
+        )
+
+
+async def on_tap(update: Update, context: AppContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    t = await texts_for(context, update)
+    data = decode(query.data)
+    action = data.part(0) if data else None
+    if action == "x" and data is not None:
+        await _cancel_broadcast(update, context, t, data.int_part(1))
+        return
+    draft = _draft(context)
+    message = query.message
+    if (
+        draft is None
+        or not isinstance(message, Message)
+        or not await _may_announce(update, context)
+    ):
+        await query.answer(
+            t._("This announcement is no longer being prepared. Start again with /announce."),
+            show_alert=True,
+        )
+        return
+    await query.answer()
+    if action == "everyone" and draft.step == "audience":
+        choice = AudienceChoice(AudienceSpec(everyone=True), ())
+        await _preview(message, context, t, replace(draft, choice=choice))
+    elif action == "send" and draft.step == "confirm":
+        await edit_in_place(
+            message,
+            t.n_("It will reach {n} chat.", "It will reach {n} chats.", draft.audience_size),
+            None,
+        )
+        await _queue(message, context, t, draft, None)
+    elif action == "later" and draft.step == "confirm":
+        _store(context, replace(draft, step="when"))
+        await message.reply_text(t._("When? For example 26.11.2026 18.00 or 26.11. klo 18."))
+    elif action == "cancel":
+        _store(context, None)
+        await edit_in_place(message, t._("The announcement was discarded."), None)
+
+
+async def _cancel_broadcast(
+    update: Update, context: AppContext, t: Texts, broadcast_id: int | None
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    services = context.services
+    found = await outbox.broadcast(services.db, broadcast_id) if broadcast_id else None
+    user = update.effective_user.id if update.effective_user else None
+    allowed = found is not None and (found.created_by == user or user in services.config.bot.admins)
+    if found is None or not allowed or found.state not in ("scheduled", "sending"):
+        await query.answer(t._("That announcement can no longer be cancelled."), show_alert=True)
+        return
+    skipped = await outbox.cancel_broadcast(services.db, found.id)
+    await query.answer(
+        t.n_(
+            "Cancelled; {n} message was not sent.",
+            "Cancelled; {n} messages were not sent.",
+            skipped,
+        )
+    )
+
+
+async def announcements_command(update: Update, context: AppContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    t = await texts_for(context, update)
+    if not await _may_announce(update, context):
+        await message.reply_text(t._("Only coordinators can send announcements."))
+        return
+    services = context.services
+    assert update.effective_user is not None
+    mine = await outbox.broadcasts_by(services.db, update.effective_user.id, open_only=False)
+    if not mine:
+        await message.reply_text(t._("You have not sent announcements yet. /announce starts one."))
+        return
+    lines = [t._("<b>Your announcements</b>")]
+    rows = []
+    states = {
+        "scheduled": t._("scheduled"),
+        "sending": t._("sending"),
+        "done": t._("delivered"),
+        "cancelled": t._("cancelled"),
+    }
+    for broadcast in mine:
+        progress = await outbox.progress(services.db, broadcast.id)
+        lines.append(
+            t._(
+                "{id}: {state}, {sent}/{total} sent",
+                id=broadcast.id,
+                state=states[broadcast.state],
+                sent=progress.sent,
+                total=progress.total,
+            )
+        )
+        if broadcast.state in ("scheduled", "sending"):
+            rows.append([button(t._("✖ Cancel {id}", id=broadcast.id), AREA, "x", broadcast.id)])
+    await message.reply_text("\n".join(lines), reply_markup=keyboard(rows) if rows else None)
+
+
+async def cancel_command(update: Update, context: AppContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    t = await texts_for(context, update)
+    had = _draft(context) is not None
+    _store(context, None)
+    await message.reply_text(
+        t._("Stopped; nothing was sent.") if had else t._("There is nothing to cancel.")
+    )
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, None]]:
+    return [
+        CommandHandler("announce", announce_command),
+        CommandHandler("announcements", announcements_command),
+        CommandHandler("cancel", cancel_command),
+        CallbackQueryHandler(on_tap, pattern=pattern(AREA)),
+    ]

@@ -1,0 +1,29 @@
+"""The audience step that /announce and /poll share: the coordinator types municipalities,
+regions, counties, themes or "event N"; names that are not recognised are said back."""
+
+from __future__ import annotations
+
+from telegram import Message
+
+from bot.announcements.service import AudienceChoice, parse_audience
+from bot.context import AppContext
+from bot.core.i18n import Texts
+
+__all__ = ["read_audience"]
+
+
+async def read_audience(
+    message: Message, context: AppContext, t: Texts, text: str
+) -> AudienceChoice | None:
+    """The audience in `text`; None (after asking for it again) when a name is not known."""
+    services = context.services
+    choice = parse_audience(text, services.place_index, services.config.bot.themes)
+    if choice.unknown:
+        await message.reply_text(
+            t._(
+                "I did not recognise: {names}. Send the audience again.",
+                names=", ".join(choice.unknown),
+            )
+        )
+        return None
+    return choice

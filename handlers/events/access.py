@@ -1,0 +1,75 @@
+"""The guards an event's buttons pass: a coordinator button (decode, find the event, re-check
+that the tapper may manage it now; the event view and the feedback results) and a participant's
+signed button (decode, check the signature against the chat the card is in; RSVP and feedback)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import Message, Update
+
+from bot.context import AppContext
+from bot.core.i18n import Texts
+from bot.events import service as events
+from bot.events.cards import verify
+from handlers.keyboards import Callback, decode
+from storage import events as stored_events
+from storage.events import Event
+
+__all__ = ["ManagedTap", "SignedTap", "managed_tap", "signed_tap"]
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedTap:
+    action: str | None
+    event: Event
+    message: Message
+
+
+async def managed_tap(update: Update, context: AppContext, t: Texts) -> ManagedTap | None:
+    """The tap's action and event when the tapper may manage it; otherwise the tap is answered
+    with a refusal and None is returned. Callback data: `<area>:<action>:<event id>`."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    data: Callback | None = decode(query.data)
+    event_id = data.int_part(1) if data else None
+    env = context.services.events
+    event = await stored_events.get(env.db, event_id) if event_id is not None else None
+    message = query.message
+    if (
+        data is None
+        or event is None
+        or not isinstance(message, Message)
+        or not await events.may_manage(env, user.id, event)
+    ):
+        await query.answer(t._("Only the event's coordinators can do that."), show_alert=True)
+        return None
+    return ManagedTap(data.part(0), event, message)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedTap:
+    event_id: int
+    action: str
+    message: Message
+
+
+def signed_tap(update: Update, context: AppContext, actions: frozenset[str]) -> SignedTap | None:
+    """A participant's tap on `<area>:<event id>:<action>:<sig>`, when the action is one of
+    `actions` and the signature matches the event and the chat the card is in; None otherwise
+    (a forged, rewritten or copied button)."""
+    query = update.callback_query
+    assert query is not None
+    data = decode(query.data)
+    message = query.message
+    event_id = data.int_part(0) if data else None
+    action = data.part(1) if data else None
+    if (
+        data is None
+        or event_id is None
+        or action not in actions
+        or not isinstance(message, Message)
+        or not verify(context.services.callback_key, event_id, message.chat.id, data.part(2))
+    ):
+        return None
+    return SignedTap(event_id, action, message)

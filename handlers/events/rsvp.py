@@ -1,0 +1,178 @@
+"""RSVP buttons on event cards: one tap answers, the card is edited in place."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.context import AppContext
+from bot.core.i18n import Texts
+from bot.events import rsvp
+from bot.events.calendar import event_ics, ics_filename
+from bot.events.cards import (
+    AREA,
+    Answer,
+    card_keyboard,
+    card_text,
+    location_line,
+    your_answer,
+)
+from handlers.common import edit_in_place, texts_for
+from handlers.events.access import signed_tap
+from handlers.keyboards import pattern
+from storage import events, profiles, rsvps
+from storage.events import Event
+
+__all__ = ["handlers", "render_card"]
+
+# The answers (bot/events/rsvp.py), then "i": the calendar file, "c": the closed-answers button.
+_ACTIONS = rsvp.ACTIONS | {"i", "c"}
+
+
+async def render_card(
+    context: AppContext,
+    t: Texts,
+    event: Event,
+    chat_id: int,
+    user_id: int | None,
+    private: bool,
+    *,
+    tapped: rsvp.Outcome | None = None,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Card text and keyboard for one chat; the reader's own answer only in private chats.
+    `tapped`: the reader's stored tap, whose counts and answer need no second read."""
+    services = context.services
+    now = services.db.now()
+    answer = None
+    if tapped is not None and tapped.counts is not None and tapped.rsvp is not None:
+        counts = tapped.counts
+        if private:
+            answer = Answer(tapped.rsvp, tapped.waitlist_position)
+    else:
+        counts = await rsvps.counts(services.db, event.id)
+        if private and user_id is not None:
+            mine = await rsvps.get(services.db, event.id, user_id)
+            if mine is not None:
+                position = await rsvps.waitlist_position(services.db, mine)
+                answer = Answer(mine, position)
+    text = card_text(
+        event,
+        t,
+        services.places,
+        services.config.bot.themes,
+        counts=counts,
+        answer=answer,
+        now=now,
+    )
+    association = not private and await profiles.get(services.db, chat_id) is not None
+    markup = card_keyboard(
+        event, t, services.callback_key, chat_id, association=association, now=now
+    )
+    return text, markup
+
+
+async def on_tap(update: Update, context: AppContext) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    t = await texts_for(context, update)
+    tapped = signed_tap(update, context, _ACTIONS)
+    if tapped is None:
+        await query.answer(t._("This button is not valid."), show_alert=True)
+        return
+    event_id, action, message = tapped.event_id, tapped.action, tapped.message
+    if event_id == 0:
+        await query.answer(
+            t._("This is the preview: the buttons work once the event is published."),
+            show_alert=True,
+        )
+        return
+    if action == "i":
+        await _send_calendar(update, context, t, event_id)
+        return
+    if action == "c":
+        event = await events.get(context.services.db, event_id)
+        await query.answer(t._("Answers to this event are closed."), show_alert=True)
+        if event is not None:
+            await _refresh(update, context, t, event, message)
+        return
+    association = None
+    if message.chat.type != ChatType.PRIVATE:
+        profile = await profiles.get(context.services.db, message.chat.id)
+        if profile is not None:
+            association = (profile.name, profile.municipality_code)
+    tap = rsvp.Tap(event_id, user.id, message.chat.id, action, association)  # type: ignore[arg-type]
+    outcome = await rsvp.answer(context.services.events, tap)
+    if outcome.problem is not None:
+        await query.answer(_problem_text(t, outcome.problem), show_alert=True)
+    else:
+        assert outcome.rsvp is not None
+        await query.answer(your_answer(Answer(outcome.rsvp, outcome.waitlist_position), t))
+    if outcome.promoted:
+        context.services.delivery.wake()
+    if outcome.event is not None:
+        await _refresh(update, context, t, outcome.event, message, outcome)
+
+
+def _problem_text(t: Texts, problem: str) -> str:
+    return {
+        "gone": t._("This event no longer exists."),
+        "cancelled": t._("This event was cancelled."),
+        "closed": t._("Answers to this event are closed."),
+        "not_answered": t._("Answer Coming or Maybe first."),
+        "no_association": t._("This group has no association profile; /profile sets one."),
+        "full_for_more": t._("The event is full: there is no room for one more person."),
+        "max_people": t._("That is as many people as one answer can bring."),
+    }[problem]
+
+
+async def _refresh(
+    update: Update,
+    context: AppContext,
+    t: Texts,
+    event: Event,
+    message: Message,
+    tapped: rsvp.Outcome | None = None,
+) -> None:
+    """Edit the tapped card. An answer never changes the event row itself, so the event read
+    for the tap is current."""
+    user_id = update.effective_user.id if update.effective_user else None
+    private = message.chat.type == ChatType.PRIVATE
+    text, markup = await render_card(
+        context, t, event, message.chat.id, user_id, private, tapped=tapped
+    )
+    await edit_in_place(message, text, markup)
+
+
+async def _send_calendar(update: Update, context: AppContext, t: Texts, event_id: int) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    event = await events.get(context.services.db, event_id)
+    if event is None:
+        await query.answer(t._("This event no longer exists."), show_alert=True)
+        return
+    data = event_ics(event, location=location_line(event))
+    try:
+        # In a group the file goes to the person's private chat, not to everyone.
+        await context.bot.send_document(
+            user.id,
+            InputFile(data, filename=ics_filename(event)),
+            caption=t._(
+                "📅 {title} — open the file to add it to your calendar.", title=event.title
+            ),
+        )
+    except (Forbidden, BadRequest):
+        await query.answer(
+            t._(
+                "Start a private chat with me first (@{bot}), then tap again.",
+                bot=context.bot.username,
+            ),
+            show_alert=True,
+        )
+        return
+    await query.answer(t._("I sent you the calendar file in our private chat."))
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, None]]:
+    return [CallbackQueryHandler(on_tap, pattern=pattern(AREA))]

@@ -1,0 +1,263 @@
+"""/mysubscriptions, /unsubscribe, /pause and /resume: looking after an existing subscription."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from telegram import Chat, InlineKeyboardMarkup, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.context import AppContext, Services
+from bot.core.dates import DateError, parse_date
+from bot.core.i18n import Texts
+from bot.subscriptions.rules import area_name, resolve_names, sort_areas
+from handlers.common import (
+    edit_in_place,
+    may_change_chat,
+    refuse_non_admin,
+    subscription_summary,
+    texts_for,
+)
+from handlers.keyboards import button, decode, keyboard, pattern
+from handlers.subscriptions.menu_render import AREA
+from storage import subscriptions
+from storage.subscriptions import Area
+
+__all__ = ["AREA_UNSUB", "FOREVER", "handlers"]
+
+AREA_UNSUB = "uns"
+# A pause "until further notice" is stored as a far-future moment so one column covers both.
+FOREVER = 32503680000  # 3000-01-01
+_LETTER_KIND = {"m": "municipality", "r": "region", "c": "county"}
+
+
+async def _overview(
+    update: Update, context: AppContext, t: Texts
+) -> tuple[str, InlineKeyboardMarkup]:
+    services = context.services
+    chat = update.effective_chat
+    assert chat is not None
+    current = await subscriptions.get(services.db, chat.id)
+    if current.empty:
+        return (
+            t._("This chat has no subscriptions yet. Send /subscribe to choose areas and themes."),
+            keyboard([[button(t._("➕ Subscribe"), AREA, "edit", "areas")]]),
+        )
+    lines = [t._("<b>Subscriptions of this chat</b>")]
+    now = services.db.now()
+    lines += subscription_summary(context, t, current)
+    paused = current.paused_at(now)
+    if paused and current.paused_until is not None and current.paused_until < FOREVER:
+        until = datetime.fromtimestamp(current.paused_until, services.config.bot.timezone)
+        lines.append(t._("Paused until {day}.", day=t.day(until)))
+    pause = (
+        button(t._("▶ Resume deliveries"), AREA_UNSUB, "resume")
+        if paused
+        else button(t._("⏸ Pause deliveries"), AREA_UNSUB, "pause")
+    )
+    rows = [
+        [
+            button(t._("✏️ Edit"), AREA, "edit", "areas"),
+            button(t._("➖ Remove…"), AREA_UNSUB, "menu"),
+        ],
+        [pause],
+    ]
+    return "\n".join(lines), keyboard(rows)
+
+
+async def _changing(update: Update, context: AppContext) -> tuple[Message, Chat, Texts] | None:
+    """Message, chat and texts of a command that changes the chat's subscription, or None
+    after refusing a group member who is not an administrator."""
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None
+    assert chat is not None
+    t = await texts_for(context, update)
+    if not await may_change_chat(update, context):
+        await refuse_non_admin(update, t)
+        return None
+    return message, chat, t
+
+
+async def mysubscriptions_command(update: Update, context: AppContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    t = await texts_for(context, update)
+    text, markup = await _overview(update, context, t)
+    await message.reply_text(text, reply_markup=markup)
+
+
+def _unsubscribe_menu(
+    current: subscriptions.Subscription, services: Services, t: Texts
+) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [
+        [
+            button(
+                "✖ " + area_name(a, services.places, t),
+                AREA_UNSUB,
+                {"all": "a", "region": "r", "county": "c", "municipality": "m"}[a.kind],
+                a.code or "-",
+            )
+        ]
+        for a in sort_areas(current.areas, services.places, t)
+    ]
+    if not current.all_themes:
+        for theme_id in current.themes:
+            theme = services.config.bot.theme(theme_id)
+            if theme is not None:
+                rows.append([button("✖ " + theme.name(t.language), AREA_UNSUB, "t", theme_id)])
+    rows.append([button(t._("✖ Unsubscribe from everything"), AREA_UNSUB, "all")])
+    return t._("Tap what to remove:"), keyboard(rows)
+
+
+async def unsubscribe_command(update: Update, context: AppContext) -> None:
+    allowed = await _changing(update, context)
+    if allowed is None:
+        return
+    message, chat, t = allowed
+    services = context.services
+    current = await subscriptions.get(services.db, chat.id)
+    if current.empty:
+        await message.reply_text(t._("This chat has no subscriptions."))
+        return
+    if not context.args:
+        text, markup = _unsubscribe_menu(current, services, t)
+        await message.reply_text(text, reply_markup=markup)
+        return
+    typed = " ".join(context.args)
+    if typed.casefold() in ("all", "kaikki", "allt", "alla"):
+        await subscriptions.clear(services.db, chat.id)
+        await message.reply_text(t._("Unsubscribed from everything. /subscribe starts again."))
+        return
+    resolution = resolve_names(services.place_index, typed)
+    removed = [
+        a for a in resolution.found if await subscriptions.remove_area(services.db, chat.id, a)
+    ]
+    if removed:
+        names = ", ".join(area_name(a, services.places, t) for a in removed)
+        await message.reply_text(t._("Removed: {names}", names=names))
+    else:
+        text, markup = _unsubscribe_menu(current, services, t)
+        await message.reply_text(
+            t._("“{name}” is not among this chat's subscriptions.", name=typed) + "\n\n" + text,
+            reply_markup=markup,
+        )
+
+
+async def unsubscribe_tap(update: Update, context: AppContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    assert isinstance(query.message, Message)
+    services = context.services
+    t = await texts_for(context, update)
+    data = decode(query.data)
+    if not await may_change_chat(update, context):
+        await refuse_non_admin(update, t)
+        return
+    chat_id = query.message.chat.id
+    action = data.part(0) if data else None
+    if action in ("pause", "resume"):
+        await subscriptions.set_paused(services.db, chat_id, FOREVER if action == "pause" else None)
+        await query.answer(
+            t._("Deliveries paused.") if action == "pause" else t._("Deliveries resumed.")
+        )
+    elif action == "menu":
+        current = await subscriptions.get(services.db, chat_id)
+        await query.answer()
+        if current.empty:
+            await edit_in_place(query.message, t._("This chat has no subscriptions."), None)
+            return
+        text, markup = _unsubscribe_menu(current, services, t)
+        await edit_in_place(query.message, text, markup)
+        return
+    elif action == "all" and data is not None and data.part(1) == "yes":
+        await subscriptions.clear(services.db, chat_id)
+        await query.answer()
+        await edit_in_place(
+            query.message, t._("Unsubscribed from everything. /subscribe starts again."), None
+        )
+        return
+    elif action == "all":
+        await query.answer()
+        await edit_in_place(
+            query.message,
+            t._("Remove all of this chat's subscriptions?"),
+            keyboard(
+                [
+                    [
+                        button(t._("Yes, remove all"), AREA_UNSUB, "all", "yes"),
+                        button(t._("No"), AREA_UNSUB, "menu"),
+                    ]
+                ]
+            ),
+        )
+        return
+    elif action == "t" and data is not None and services.config.bot.theme(data.part(1) or ""):
+        await subscriptions.remove_theme(services.db, chat_id, data.part(1) or "")
+        await query.answer(t._("Removed."))
+    elif action in ("m", "r", "c", "a") and data is not None:
+        kind = _LETTER_KIND.get(action, "all")
+        code = "" if action == "a" else data.part(1) or ""
+        area = Area(kind, code)  # type: ignore[arg-type]
+        if not await subscriptions.remove_area(services.db, chat_id, area):
+            await query.answer(t._("This menu has expired; here is a fresh one."))
+        else:
+            await query.answer(t._("Removed."))
+    else:
+        await query.answer(t._("This menu has expired; here is a fresh one."))
+    text, markup = await _overview(update, context, t)
+    await edit_in_place(query.message, text, markup)
+
+
+async def pause_command(update: Update, context: AppContext) -> None:
+    allowed = await _changing(update, context)
+    if allowed is None:
+        return
+    message, chat, t = allowed
+    services = context.services
+    if not context.args:
+        await subscriptions.set_paused(services.db, chat.id, FOREVER)
+        await message.reply_text(
+            t._("⏸ Deliveries paused. Your subscriptions are kept; /resume turns them back on.")
+        )
+        return
+    tz = services.config.bot.timezone
+    today = services.clock.now().astimezone(tz).date()
+    try:
+        if len(context.args) != 1:
+            raise DateError("format")
+        day = parse_date(context.args[0], today)
+    except DateError as exc:
+        hint = {
+            "past": t._("That date is already past."),
+            "invalid": t._("That date does not exist."),
+        }.get(exc.reason, "")
+        usage = t._("Usage: /pause, or /pause 31.12.2026 to resume automatically on that day.")
+        await message.reply_text(f"{hint}\n{usage}".strip())
+        return
+    # Deliveries come back at the start of the given day, in local time.
+    resume = datetime.combine(day, time(0, 0), tz)
+    if resume <= services.clock.now():
+        resume = resume + timedelta(days=1)
+    await subscriptions.set_paused(services.db, chat.id, int(resume.timestamp()))
+    await message.reply_text(
+        t._("⏸ Deliveries paused until {day}. /resume turns them back on earlier.", day=t.day(day))
+    )
+
+
+async def resume_command(update: Update, context: AppContext) -> None:
+    allowed = await _changing(update, context)
+    if allowed is None:
+        return
+    message, chat, t = allowed
+    await subscriptions.set_paused(context.services.db, chat.id, None)
+    await message.reply_text(t._("▶ Deliveries resumed."))
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, None]]:
+    return [
+        CommandHandler("mysubscriptions", mysubscriptions_command),
+        CommandHandler("unsubscribe", unsubscribe_command),
+        CommandHandler("pause", pause_command),
+        CommandHandler("resume", resume_command),
+        CallbackQueryHandler(unsubscribe_tap, pattern=pattern(AREA_UNSUB)),
+    ]
