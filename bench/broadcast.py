@@ -187,7 +187,7 @@ async def product_run(
             assert services is not None
 
             async def broadcast(people: list[int]) -> None:
-                db = services.db
+                db = services.env.db
                 for chat_id in people:
                     await chats.upsert(db, chat_id, "private", None)
                 async with db.transaction() as tx:

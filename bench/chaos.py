@@ -85,7 +85,7 @@ async def chaos_run(recipients: int, stall: float, errors: float, tmp: Path) -> 
                 [[InlineKeyboardButton("Tap", callback_data="bench:tap")]]
             )
             button = await application.bot.send_message(tap_chat.id, "Tap", reply_markup=markup)
-            db = services.db
+            db = services.env.db
             for chat_id in people:
                 await chats.upsert(db, chat_id, "private", None)
             await asyncio.sleep(1.1)

@@ -206,12 +206,12 @@ async def run(
             made = await control(session, stand_in, "POST", "/users", {"first_name": f"P{i}"})
             chat_id = int(made["chat_id"])
             chat_ids.append(chat_id)
-            await chats.upsert(services.db, chat_id, "private", None)
+            await chats.upsert(services.env.db, chat_id, "private", None)
             await subscriptions.replace(
-                services.db, chat_id, [Area("municipality", JOENSUU)], ["health"]
+                services.env.db, chat_id, [Area("municipality", JOENSUU)], ["health"]
             )
         start = datetime.now(UTC) + timedelta(days=10)
-        await events.publish(services.events, forum_fields(start), None)
+        await events.publish(services.env, forum_fields(start), None)
         services.delivery.wake()
         await services.delivery.wait_idle(timeout=120)
         cards = []

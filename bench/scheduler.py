@@ -83,7 +83,7 @@ import bot.app  # everything the bot imports
 from bot.core.clock import SystemClock
 from bot.core.config import Config
 from bot.events.cards import callback_key
-from bot.events.service import EventEnv
+from bot.environment import Environment
 from bot.core.i18n import Translator
 from bot.core.places import load_catalog
 from bot.scheduler.jobs import runners
@@ -94,7 +94,7 @@ async def main():
     imported = time.perf_counter()
     config = Config()
     db = await Database.open(sys.argv[1])
-    env = EventEnv(config, db, load_catalog(), Translator("fi", config.bot.timezone),
+    env = Environment(config, db, load_catalog(), Translator("fi", config.bot.timezone),
                    callback_key("1:x"))
     scheduler = Scheduler(db, SystemClock(), runners(env))
     t0 = time.perf_counter()

@@ -15,18 +15,13 @@ from telegram.ext import ApplicationBuilder, BaseHandler, ContextTypes, Defaults
 from bot.context import AppContext, AppState, BotApplication, Services
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Config
-from bot.core.i18n import Translator
 from bot.core.logs import CONTEXT_GROUP, context_handlers
-from bot.core.place_search import PlaceIndex
-from bot.core.places import load_catalog
-from bot.core.regions_sync import sync_places
 from bot.delivery.http_client import AiohttpRequest
 from bot.delivery.quiet_hours import QuietHoursPolicy
 from bot.delivery.ratelimit import SharedRateLimiter
 from bot.delivery.reports import BroadcastReporter
 from bot.delivery.worker import DeliveryWorker
-from bot.events.cards import callback_key
-from bot.events.service import EventEnv
+from bot.environment import open_environment
 from bot.polls.service import record_sent as record_poll_message
 from bot.privacy.service import ensure_retention_job
 from bot.roles.permissions import GroupAdminCache
@@ -43,7 +38,6 @@ from handlers.polls import wizard as polls
 from handlers.subscriptions import links as sublinks
 from handlers.subscriptions import menu as subscriptions
 from handlers.subscriptions import mine as my_subscriptions
-from storage.db import Database
 
 __all__ = ["build_application", "handler_groups"]
 
@@ -106,11 +100,9 @@ async def _post_init(application: BotApplication, *, backoff: Callable[[], Backo
     state = application.bot_data
     assert state.config is not None and state.clock is not None
     config, clock = state.config, state.clock
-    db = await Database.open(config.storage.path, clock=clock.timestamp)
+    env = await open_environment(config, clock=clock)
+    db = env.db
     await db.checkpoint_in_background()
-    translator = Translator(config.bot.default_language, config.bot.timezone)
-    places = load_catalog()
-    await sync_places(db, places)
     limiter = application.bot.rate_limiter
     if not isinstance(limiter, SharedRateLimiter):
         # Only a builder customised with another limiter (the broadcast benchmark's baseline)
@@ -126,19 +118,12 @@ async def _post_init(application: BotApplication, *, backoff: Callable[[], Backo
         quiet_hours=quiet_hours,
         on_sent=record_poll_message,
     )
-    key = callback_key(config.telegram.token)
-    env = EventEnv(config, db, places, translator, key)
     scheduler = Scheduler(db, clock, runners(env), on_queued=delivery.wake)
+    env.schedule.listen(scheduler.changed)
     state.services = Services(
-        config=config,
-        db=db,
-        translator=translator,
-        clock=clock,
+        env=env,
         group_admins=GroupAdminCache(clock.timestamp),
-        places=places,
-        place_index=PlaceIndex(places),
         delivery=delivery,
-        callback_key=key,
         scheduler=scheduler,
         quiet_hours=quiet_hours,
     )
@@ -147,12 +132,12 @@ async def _post_init(application: BotApplication, *, backoff: Callable[[], Backo
     jobs = await scheduler.start()
     log.info("scheduler started with %d pending jobs", jobs)
     state.reporter = BroadcastReporter(
-        db, application.bot, translator, rate=config.delivery.global_rate
+        db, application.bot, env.translator, rate=config.delivery.global_rate
     )
     await state.reporter.start()
     # The command lists are cosmetic: Telegram having a bad minute must not keep the bot down,
     # so they are published in the background, retried until all are taken.
-    publisher = CommandPublisher(application.bot, command_lists(translator, config.bot.admins))
+    publisher = CommandPublisher(application.bot, command_lists(env.translator, config.bot.admins))
     state.commands = asyncio.get_running_loop().create_task(
         keep_trying(
             publisher.publish,
@@ -196,7 +181,7 @@ async def _post_shutdown(application: BotApplication) -> None:
     await _stop_workers(application)  # post_stop does not run when start-up failed half-way
     services = application.bot_data.services
     if services is not None:
-        await services.db.close()
+        await services.env.db.close()
         application.bot_data.services = None
     gc.unfreeze()  # what start-up froze may be garbage now (a test's bot, a restart)
 

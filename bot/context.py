@@ -10,46 +10,26 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.core.clock import Clock
 from bot.core.config import Config
-from bot.core.i18n import Translator
-from bot.core.place_search import PlaceIndex
-from bot.core.places import PlaceCatalog
 from bot.delivery.quiet_hours import QuietHoursPolicy
 from bot.delivery.reports import BroadcastReporter
 from bot.delivery.worker import DeliveryWorker
-from bot.events.service import EventEnv
+from bot.environment import Environment
 from bot.roles.permissions import GroupAdminCache
 from bot.scheduler.engine import Scheduler
-from storage.db import Database
 
 __all__ = ["AppContext", "AppState", "BotApplication", "RecordedLanguage", "Services"]
 
 
 @dataclass(slots=True)
 class Services:
-    """Everything a handler may need, opened in post_init and closed in post_shutdown."""
+    """The running bot: its environment and the workers around it, opened in post_init and
+    closed in post_shutdown."""
 
-    config: Config
-    db: Database
-    translator: Translator
-    clock: Clock
+    env: Environment
     group_admins: GroupAdminCache
-    places: PlaceCatalog
-    place_index: PlaceIndex
     delivery: DeliveryWorker
-    callback_key: bytes
     scheduler: Scheduler
     quiet_hours: QuietHoursPolicy
-
-    @property
-    def events(self) -> EventEnv:
-        return EventEnv(
-            self.config,
-            self.db,
-            self.places,
-            self.translator,
-            self.callback_key,
-            on_change=self.scheduler.changed,
-        )
 
 
 class AppState:
@@ -87,6 +67,10 @@ class AppContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], Ap
         if services is None:
             raise RuntimeError("services are used before post_init opened them")
         return services
+
+    @property
+    def env(self) -> Environment:
+        return self.services.env
 
 
 # The JobQueue (conversation timeouts) is typed by the builder with PTB's default context.

@@ -55,7 +55,7 @@ async def _may_announce(update: Update, context: AppContext) -> bool:
     if user is None:
         return False
     services = context.services
-    return await role_of(services.config, services.db, user.id) != "participant"
+    return await role_of(services.env.config, services.env.db, user.id) != "participant"
 
 
 async def announce_command(update: Update, context: AppContext) -> None:
@@ -159,7 +159,7 @@ async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft
     user = draft.user_id
     assert draft.choice is not None
     assert draft.content is not None
-    problem = await audience_problem(services.events, user, draft.choice.spec)
+    problem = await audience_problem(services.env, user, draft.choice.spec)
     if problem == "event":
         await message.reply_text(
             t._(
@@ -173,7 +173,7 @@ async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft
             t._("That audience is outside the areas you coordinate. Send another audience.")
         )
         return
-    size = await count(services.db, services.places, draft.choice.spec)
+    size = await count(services.env.db, services.env.catalog, draft.choice.spec)
     if size == 0:
         await message.reply_text(
             t._(
@@ -208,7 +208,7 @@ async def _take_time(
 ) -> None:
     services = context.services
     try:
-        moment = parse_datetime(text, services.clock.now(), services.config.bot.timezone)
+        moment = parse_datetime(text, services.env.clock.now(), services.env.config.bot.timezone)
     except DateError as exc:
         await message.reply_text(
             t._("That time is already past. Send a future time like 26.11.2026 18.00.")
@@ -226,8 +226,8 @@ async def _queue(
     assert draft.choice is not None
     assert draft.content is not None
     broadcast_id, size = await announcements.queue(
-        services.db,
-        services.places,
+        services.env.db,
+        services.env.catalog,
         draft.choice.spec,
         draft.content,
         created_by=draft.user_id,
@@ -244,7 +244,7 @@ async def _queue(
                 id=broadcast_id,
             )
         )
-        await outbox.set_progress_message(services.db, broadcast_id, status.message_id)
+        await outbox.set_progress_message(services.env.db, broadcast_id, status.message_id)
         services.delivery.wake()
     else:
         await message.reply_text(
@@ -303,13 +303,15 @@ async def _cancel_broadcast(
     query = update.callback_query
     assert query is not None
     services = context.services
-    found = await outbox.broadcast(services.db, broadcast_id) if broadcast_id else None
+    found = await outbox.broadcast(services.env.db, broadcast_id) if broadcast_id else None
     user = update.effective_user.id if update.effective_user else None
-    allowed = found is not None and (found.created_by == user or user in services.config.bot.admins)
+    allowed = found is not None and (
+        found.created_by == user or user in services.env.config.bot.admins
+    )
     if found is None or not allowed or found.state not in ("scheduled", "sending"):
         await query.answer(t._("That announcement can no longer be cancelled."), show_alert=True)
         return
-    skipped = await outbox.cancel_broadcast(services.db, found.id)
+    skipped = await outbox.cancel_broadcast(services.env.db, found.id)
     await query.answer(
         t.n_(
             "Cancelled; {n} message was not sent.",
@@ -328,7 +330,7 @@ async def announcements_command(update: Update, context: AppContext) -> None:
         return
     services = context.services
     assert update.effective_user is not None
-    mine = await outbox.broadcasts_by(services.db, update.effective_user.id, open_only=False)
+    mine = await outbox.broadcasts_by(services.env.db, update.effective_user.id, open_only=False)
     if not mine:
         await message.reply_text(t._("You have not sent announcements yet. /announce starts one."))
         return
@@ -341,7 +343,7 @@ async def announcements_command(update: Update, context: AppContext) -> None:
         "cancelled": t._("cancelled"),
     }
     for broadcast in mine:
-        progress = await outbox.progress(services.db, broadcast.id)
+        progress = await outbox.progress(services.env.db, broadcast.id)
         lines.append(
             t._(
                 "{id}: {state}, {sent}/{total} sent",

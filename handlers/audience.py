@@ -16,8 +16,8 @@ async def read_audience(
     message: Message, context: AppContext, t: Texts, text: str
 ) -> AudienceChoice | None:
     """The audience in `text`; None (after asking for it again) when a name is not known."""
-    services = context.services
-    choice = parse_audience(text, services.place_index, services.config.bot.themes)
+    env = context.env
+    choice = parse_audience(text, env.place_index, env.config.bot.themes)
     if choice.unknown:
         await message.reply_text(
             t._(

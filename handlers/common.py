@@ -34,7 +34,7 @@ async def texts_for(context: AppContext, update: Update) -> Texts:
     The stored choice is the one tracking recorded for this update's chat when there is one
     (`AppContext.recorded_language`: no second read of the row on every update), else read.
     """
-    services = context.services
+    env = context.env
     stored = None
     chat = update.effective_chat
     if chat is not None:
@@ -42,11 +42,11 @@ async def texts_for(context: AppContext, update: Update) -> Texts:
         if recorded is not None and recorded.chat_id == chat.id:
             stored = recorded.language
         else:
-            row = await chats.get(services.db, chat.id)
+            row = await chats.get(env.db, chat.id)
             stored = row.language if row else None
     code = update.effective_user.language_code if update.effective_user else None
-    language = pick_language(stored, code, services.config.bot.default_language)
-    return services.translator.texts(language)
+    language = pick_language(stored, code, env.config.bot.default_language)
+    return env.translator.texts(language)
 
 
 async def set_chat_language(context: AppContext, chat_id: int, language: str) -> None:
@@ -54,7 +54,7 @@ async def set_chat_language(context: AppContext, chat_id: int, language: str) ->
     first, so that nothing later in the update (a reply, a later handler group) answers in the
     old one: texts_for reads the row again."""
     context.recorded_language = None
-    await chats.set_language(context.services.db, chat_id, language)
+    await chats.set_language(context.env.db, chat_id, language)
 
 
 async def may_change_chat(update: Update, context: AppContext) -> bool:
@@ -101,13 +101,13 @@ def subscription_summary(
     context: AppContext, t: Texts, subscription: subscriptions.Subscription
 ) -> list[str]:
     """The "areas / themes / paused" lines for a chat's saved subscription."""
-    services = context.services
+    env = context.env
     return summary_lines(
         subscription,
         subscription.areas,
         subscription.themes,
-        services.places,
-        services.config.bot.themes,
+        env.catalog,
+        env.config.bot.themes,
         t,
-        now=services.db.now(),
+        now=env.db.now(),
     )

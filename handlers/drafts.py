@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import AppContext
-from bot.events.service import EventEnv
+from bot.environment import Environment
 
 __all__ = ["drop_on_command", "keep", "load", "start_link"]
 
@@ -41,7 +41,7 @@ def keep(context: AppContext, key: str, draft: object | None) -> None:
 
 
 def drop_on_command(
-    drop: Callable[[EventEnv, int], Awaitable[object]],
+    drop: Callable[[Environment, int], Awaitable[object]],
 ) -> list[BaseHandler[Update, AppContext, None]]:
     """A guard for the private chat: any command but /cancel (which answers itself) ends the
     sender's answer draft with `drop(env, user_id)`."""
@@ -52,7 +52,7 @@ def drop_on_command(
         command = words[0].split("@")[0] if words else ""
         if user is None or command == "/cancel":
             return
-        await drop(context.services.events, user.id)
+        await drop(context.env, user.id)
 
     return [MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, guard)]
 

@@ -84,7 +84,7 @@ async def _follow_up(
         )
     markup = service.follow_up_keyboard(
         t,
-        context.services.callback_key,
+        context.env.key,
         event.id,
         message.chat.id,
         private=private,
@@ -102,7 +102,7 @@ async def on_tap(update: Update, context: AppContext) -> None:
         await query.answer(t._("This button is not valid."), show_alert=True)
         return
     event_id, action, message = tapped.event_id, tapped.action, tapped.message
-    env = context.services.events
+    env = context.env
     if action == "c":
         outcome = await service.start_comment(env, event_id, user.id)
         if outcome.problem is None:
@@ -150,7 +150,7 @@ async def deep_link(update: Update, context: AppContext) -> None:
     if not value.isdigit() or len(value) > 12:
         await message.reply_text(t._("This link is not valid any more."))
         return
-    outcome = await service.start_comment(context.services.events, int(value), user.id)
+    outcome = await service.start_comment(context.env, int(value), user.id)
     if outcome.problem is not None:
         await message.reply_text(_problem_text(t, outcome.problem))
         return
@@ -165,7 +165,7 @@ async def on_step(update: Update, context: AppContext) -> bool:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return False
-    env = context.services.events
+    env = context.env
     outcome = await service.save_comment(env, user.id, message.text)
     if outcome.problem == "no_draft":
         return False
@@ -192,7 +192,7 @@ async def cancel_command(update: Update, context: AppContext) -> None:
     """/cancel ends a comment draft; without one it is the announcement's /cancel."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    if await service.drop_comment(context.services.events, user.id):
+    if await service.drop_comment(context.env, user.id):
         t = await texts_for(context, update)
         await message.reply_text(t._("Stopped; no comment was saved."))
         return
@@ -207,7 +207,7 @@ async def feedback_command(update: Update, context: AppContext) -> None:
     if len(args) != 1 or not args[0].isdigit() or len(args[0]) > 12:
         await message.reply_text(t._("Usage: /feedback 12 — the event's number is in /myevents."))
         return
-    env = context.services.events
+    env = context.env
     event_id = int(args[0])
     event = await stored_events.get(env.db, event_id)
     manager = event is not None and await events.may_manage(env, user.id, event)
@@ -238,12 +238,10 @@ async def feedback_command(update: Update, context: AppContext) -> None:
 
 
 async def _results_text(context: AppContext, t: Texts, event: Event) -> str:
-    services = context.services
-    results = await feedback_report.build(services.db, event)
-    due = feedback_due(event, services.config) if event.state == "published" else None
-    return feedback_report.render(
-        event, results, t, services.places, now=services.db.now(), due_at=due
-    )
+    env = context.env
+    results = await feedback_report.build(env.db, event)
+    due = feedback_due(event, env.config) if event.state == "published" else None
+    return feedback_report.render(event, results, t, env.catalog, now=env.db.now(), due_at=due)
 
 
 async def results_tap(update: Update, context: AppContext) -> None:
@@ -253,7 +251,7 @@ async def results_tap(update: Update, context: AppContext) -> None:
     tap = await managed_tap(update, context, t)
     if tap is None:
         return
-    env = context.services.events
+    env = context.env
     action, event, message = tap.action, tap.event, tap.message
     if action == "r":
         await query.answer()

@@ -49,11 +49,11 @@ async def membership_changed(update: Update, context: AppContext) -> None:
             else ("kicked" if change.new_chat_member.status == ChatMemberStatus.BANNED else "left")
         )
         await chats.upsert(
-            services.db, chat.id, chats.chat_type(chat.type), chat.title, reactivate=False
+            services.env.db, chat.id, chats.chat_type(chat.type), chat.title, reactivate=False
         )
-        await chats.deactivate(services.db, chat.id, reason, services.db.now())
+        await chats.deactivate(services.env.db, chat.id, reason, services.env.db.now())
         return
-    await chats.upsert(services.db, chat.id, chats.chat_type(chat.type), chat.title)
+    await chats.upsert(services.env.db, chat.id, chats.chat_type(chat.type), chat.title)
     if chat.type == ChatType.PRIVATE:
         return
     t = await texts_for(context, update)
@@ -75,14 +75,14 @@ def _profile_text(profile: profiles.Profile | None, context: AppContext, t: Text
     if profile is None:
         return t._("This group has no association profile yet.")
     municipality = (
-        services.places.municipality(profile.municipality_code)
+        services.env.catalog.municipality(profile.municipality_code)
         if profile.municipality_code
         else None
     )
     themes = [
         theme.name(t.language)
         for theme_id in profile.themes
-        if (theme := services.config.bot.theme(theme_id)) is not None
+        if (theme := services.env.config.bot.theme(theme_id)) is not None
     ]
     dash = "—"
     return "\n".join(
@@ -124,7 +124,7 @@ async def profile_command(update: Update, context: AppContext) -> None:
             )
         )
         return
-    current = await profiles.get(services.db, chat.id)
+    current = await profiles.get(services.env.db, chat.id)
     if not context.args:
         await message.reply_text(_profile_text(current, context, t) + "\n\n" + _usage(t))
         return
@@ -133,7 +133,7 @@ async def profile_command(update: Update, context: AppContext) -> None:
         return
     field, value = context.args[0].lower(), " ".join(context.args[1:]).strip()
     if field == "clear":
-        await profiles.delete(services.db, chat.id)
+        await profiles.delete(services.env.db, chat.id)
         await message.reply_text(t._("The association profile was removed."))
         return
     base = current or profiles.Profile(chat.id, chat.title or "", None, (), None)
@@ -141,7 +141,7 @@ async def profile_command(update: Update, context: AppContext) -> None:
     if isinstance(updated, str):
         await message.reply_text(updated + "\n\n" + _usage(t))
         return
-    await profiles.save(services.db, updated)
+    await profiles.save(services.env.db, updated)
     await message.reply_text(t._("Saved.") + "\n\n" + _profile_text(updated, context, t))
 
 
@@ -159,7 +159,7 @@ def _with_field(
             base.chat_id, value, base.municipality_code, base.themes, base.contact
         )
     if field == "municipality":
-        result = services.place_index.search(value)
+        result = services.env.place_index.search(value)
         if result.exact is None or result.exact.kind != "municipality":
             return t._("I could not find the municipality “{name}”.", name=value)
         return profiles.Profile(
@@ -168,7 +168,7 @@ def _with_field(
     if field == "themes":
         chosen: list[str] = []
         for part in value.replace(";", ",").split(","):
-            theme = match_theme(part, services.config.bot.themes)
+            theme = match_theme(part, services.env.config.bot.themes)
             if theme is None:
                 return t._("I do not know the theme “{name}”.", name=part.strip())
             if theme.id not in chosen:

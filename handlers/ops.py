@@ -29,9 +29,9 @@ async def _admin_message(update: Update, context: AppContext) -> tuple[Message, 
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return None
-    services = context.services
+    env = context.env
     t = await texts_for(context, update)
-    if await role_of(services.config, services.db, user.id) != "admin":
+    if await role_of(env.config, env.db, user.id) != "admin":
         await message.reply_text(t._("Only administrators can see the network's figures."))
         return None
     if message.chat.type != ChatType.PRIVATE:
@@ -45,11 +45,9 @@ async def stats_command(update: Update, context: AppContext) -> None:
     if found is None:
         return
     message, t = found
-    services = context.services
-    year = ops.current_year(services.db.now(), services.config.bot.timezone)
-    result = await ops.collect(
-        services.db, services.config, services.places, year=year, language=t.language
-    )
+    env = context.env
+    year = ops.current_year(env.db.now(), env.config.bot.timezone)
+    result = await ops.collect(env.db, env.config, env.catalog, year=year, language=t.language)
     await message.reply_text(ops.render(result, t))
 
 
@@ -58,16 +56,16 @@ async def report_command(update: Update, context: AppContext) -> None:
     if found is None:
         return
     message, t = found
-    services = context.services
+    env = context.env
     args = context.args or []
     if not args:
-        year = ops.current_year(services.db.now(), services.config.bot.timezone)
+        year = ops.current_year(env.db.now(), env.config.bot.timezone)
     elif len(args) == 1 and re.fullmatch(r"20\d\d", args[0]):
         year = int(args[0])
     else:
         await message.reply_text(t._("Give the year as four digits, e.g. /report 2026"))
         return
-    result = await year_report.build(services.db, services.config, services.places, t, year)
+    result = await year_report.build(env.db, env.config, env.catalog, t, year)
     if result.empty:
         await message.reply_text(t._("No published events in {year}.", year=year))
         return

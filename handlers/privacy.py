@@ -28,7 +28,7 @@ async def privacy_command(update: Update, context: AppContext) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None
     t = await texts_for(context, update)
-    config = context.services.config
+    config = context.env.config
     admin = user is not None and user.id in config.bot.admins
     await message.reply_text(
         service.privacy_text(t, config.privacy.retention_months, admin_by_config=admin)
@@ -36,8 +36,8 @@ async def privacy_command(update: Update, context: AppContext) -> None:
 
 
 async def _send_my_data(context: AppContext, t: Texts, user_id: int) -> None:
-    services = context.services
-    data = await service.export_my_data(services.db, services.config, user_id, services.db.now())
+    env = context.env
+    data = await service.export_my_data(env.db, env.config, user_id, env.db.now())
     await context.bot.send_document(
         user_id,
         InputFile(data.data, filename=data.filename),
@@ -74,7 +74,7 @@ async def mydata_command(update: Update, context: AppContext) -> None:
 def _confirm_keyboard(
     context: AppContext, t: Texts, user_id: int, chat_id: int
 ) -> InlineKeyboardMarkup:
-    key, now = context.services.callback_key, context.services.db.now()
+    key, now = context.env.key, context.env.db.now()
     yes = service.confirmation_data(key, "yes", user_id, chat_id, now)
     no = service.confirmation_data(key, "no", user_id, chat_id, now)
     return keyboard(
@@ -120,13 +120,13 @@ async def confirm_tap(update: Update, context: AppContext) -> None:
     if data is None or message is None:
         await query.answer(t._("This button is not valid."), show_alert=True)
         return
-    services = context.services
+    env = context.env
     action, problem = service.check_confirmation(
-        services.callback_key,
+        env.key,
         data.parts,
         tapper=user.id,
         chat_id=message.chat.id,
-        now=services.db.now(),
+        now=env.db.now(),
     )
     if problem is None and message.chat.id != user.id:
         problem = "not_yours"  # only ever offered in the person's own private chat
@@ -148,7 +148,7 @@ async def confirm_tap(update: Update, context: AppContext) -> None:
     # The private chat's row (and its language choice) goes too: whatever answers after this
     # reads the row again instead of the language tracking recorded (see AppContext).
     context.recorded_language = None
-    done = await service.forget_user(services.db, services.config, user.id)
+    done = await service.forget_user(env.db, env.config, user.id)
     lines = [t._("<b>Done: I deleted your data.</b>")]
     if done.answers_kept:
         lines.append(

@@ -26,14 +26,14 @@ AREA = "coord"
 
 
 def _scope_text(context: AppContext, t: Texts, scope: tuple[ScopeArea, ...]) -> str:
-    places = context.services.places
+    places = context.env.catalog
     return ", ".join(area_name(Area(a.kind, a.code), places, t) for a in scope) or "–"
 
 
 async def _is_admin(update: Update, context: AppContext) -> bool:
     user = update.effective_user
-    services = context.services
-    return user is not None and await role_of(services.config, services.db, user.id) == "admin"
+    env = context.env
+    return user is not None and await role_of(env.config, env.db, user.id) == "admin"
 
 
 async def coordinators_command(update: Update, context: AppContext) -> None:
@@ -48,12 +48,12 @@ async def coordinators_command(update: Update, context: AppContext) -> None:
 
 
 async def _listing(context: AppContext, t: Texts) -> tuple[str, InlineKeyboardMarkup | None]:
-    services = context.services
-    granted = [r for r in await roles.active_roles(services.db) if r.role == "coordinator"]
+    env = context.env
+    granted = [r for r in await roles.active_roles(env.db) if r.role == "coordinator"]
     lines = [t._("<b>Coordinators</b>")]
     rows = []
     for role in granted:
-        user = await users.get(services.db, role.user_id)
+        user = await users.get(env.db, role.user_id)
         name = user.display_name if user else str(role.user_id)
         since = t.day(datetime.fromtimestamp(role.created_at, UTC))
         lines.append(
@@ -84,8 +84,8 @@ async def link_command(update: Update, context: AppContext) -> None:
     if not await _is_admin(update, context):
         await message.reply_text(t._("Only administrators can manage coordinators."))
         return
-    services = context.services
-    scope, unknown = parse_scope(" ".join(context.args or []), services.place_index)
+    env = context.env
+    scope, unknown = parse_scope(" ".join(context.args or []), env.place_index)
     if unknown or not scope:
         problem = (
             t._("I did not recognise: {names}.", names=", ".join(unknown)) + "\n" if unknown else ""
@@ -98,8 +98,8 @@ async def link_command(update: Update, context: AppContext) -> None:
             )
         )
         return
-    now = services.db.now()
-    token = await new_link_token(services.db, scope, user.id, now)
+    now = env.db.now()
+    token = await new_link_token(env.db, scope, user.id, now)
     link = f"https://t.me/{context.bot.username}?start={LINK_PREFIX}{token}"
     expires = datetime.fromtimestamp(now + LINK_TTL.total_seconds(), UTC)
     await message.reply_text(
@@ -121,7 +121,7 @@ async def open_link(update: Update, context: AppContext) -> None:
         await message.reply_text(t._("Open the coordinator link in a private chat with me."))
         return
     token = context.args[0][len(LINK_PREFIX) :]
-    redeemed = await invites.redeem(context.services.db, hash_token(token), user.id)
+    redeemed = await invites.redeem(context.env.db, hash_token(token), user.id)
     if redeemed.outcome != "ok" or redeemed.role is None:
         await message.reply_text(
             {
@@ -149,7 +149,7 @@ async def on_tap(update: Update, context: AppContext) -> None:
     if role_id is None or not await _is_admin(update, context):
         await query.answer(t._("Only administrators can manage coordinators."), show_alert=True)
         return
-    revoked = await roles.revoke(context.services.db, role_id)
+    revoked = await roles.revoke(context.env.db, role_id)
     await query.answer(t._("Revoked.") if revoked else t._("That coordinator was already revoked."))
     if isinstance(query.message, Message):
         text, markup = await _listing(context, t)

@@ -31,7 +31,7 @@ async def _view(update: Update, context: AppContext, t: Texts) -> tuple[str, Inl
     chat = update.effective_chat
     assert chat is not None
     services = context.services
-    prefs = await preferences(services.db, services.config, services.quiet_hours, chat.id)
+    prefs = await preferences(services.env.db, services.env.config, services.quiet_hours, chat.id)
     lines = [t._("<b>Settings of this chat</b>"), ""]
     start = prefs.quiet.start.strftime("%H:%M") if prefs.quiet else ""
     end = prefs.quiet.end.strftime("%H:%M") if prefs.quiet else ""
@@ -120,7 +120,7 @@ async def _apply(update: Update, context: AppContext, t: Texts, args: list[str])
                 "Quiet hours are a window like 21:00-08:00 (hours 00–23, minutes 00–59), "
                 "or “off”, or “default”."
             )
-        await change_quiet_hours(services.db, services.quiet_hours, chat.id, quiet)
+        await change_quiet_hours(services.env.db, services.quiet_hours, chat.id, quiet)
         return None
     if what in _DIGEST_WORDS:
         try:
@@ -131,7 +131,7 @@ async def _apply(update: Update, context: AppContext, t: Texts, args: list[str])
                 "(hours 0–23), or “/settings digest off”."
             )
         await change_digest(
-            services.db, services.config, chat.id, digest, services.scheduler.changed
+            services.env.db, services.env.config, chat.id, digest, services.scheduler.changed
         )
         return None
     return t._("I know the settings “quiet” and “digest”. Send /settings to see them.")
@@ -152,7 +152,7 @@ async def settings_tap(update: Update, context: AppContext) -> None:
     services = context.services
     if callback.part(0) == "q":
         choice = QuietChoice(None if callback.part(1) == "d" else "")
-        await change_quiet_hours(services.db, services.quiet_hours, chat.id, choice)
+        await change_quiet_hours(services.env.db, services.quiet_hours, chat.id, choice)
     else:
         weekday, hour = callback.int_part(1), callback.int_part(2)
         digest = (
@@ -161,7 +161,7 @@ async def settings_tap(update: Update, context: AppContext) -> None:
             else DigestChoice(None)
         )
         await change_digest(
-            services.db, services.config, chat.id, digest, services.scheduler.changed
+            services.env.db, services.env.config, chat.id, digest, services.scheduler.changed
         )
     await query.answer(t._("Saved."))
     text, markup = await _view(update, context, t)

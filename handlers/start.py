@@ -54,8 +54,8 @@ async def start(update: Update, context: AppContext) -> None:
 
 async def _help_text(update: Update, context: AppContext, t: Texts) -> str:
     user = update.effective_user
-    services = context.services
-    role = await role_of(services.config, services.db, user.id) if user else "participant"
+    env = context.env
+    role = await role_of(env.config, env.db, user.id) if user else "participant"
     lines = [t._("<b>Commands</b>")]
     lines += [f"/{c.name} — {t._(c.description)}" for c in commands_for(role)]
     if role == "admin":
@@ -96,7 +96,7 @@ async def language_command(update: Update, context: AppContext) -> None:
 
 async def _set_language(update: Update, context: AppContext, language: str) -> Texts | None:
     """Store the chat's language if the user may change it; reply in the new language."""
-    services = context.services
+    env = context.env
     chat, message = update.effective_chat, update.effective_message
     assert chat is not None and message is not None
     if not await may_change_chat(update, context):
@@ -104,8 +104,8 @@ async def _set_language(update: Update, context: AppContext, language: str) -> T
         return None
     await set_chat_language(context, chat.id, language)
     if chat.type == ChatType.PRIVATE and update.effective_user:
-        await users.set_language(services.db, update.effective_user.id, language)
-    t = services.translator.texts(language)
+        await users.set_language(env.db, update.effective_user.id, language)
+    t = env.translator.texts(language)
     confirmation = t._(
         "Language changed: I now speak {language} in this chat.", language=LANGUAGE_NAMES[language]
     )

@@ -30,7 +30,7 @@ async def record(update: Update, context: AppContext) -> None:
         if chat is not None and update.my_chat_member is None
         else None
     )
-    stored = await seen.record(context.services.db, sender, where)
+    stored = await seen.record(context.env.db, sender, where)
     if stored is not None:
         context.recorded_language = RecordedLanguage(stored.id, stored.language)
 

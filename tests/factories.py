@@ -46,7 +46,7 @@ async def subscriber(h: BotHarness, name: str, themes: list[str]) -> ChatUser:
     """A person who has started the bot and follows Joensuu with these themes ("*": all)."""
     person = h.user(name, language_code="en")
     await person.send("/start")
-    await subscriptions.replace(h.services.db, person.id, [Area("municipality", JOENSUU)], themes)
+    await subscriptions.replace(h.env.db, person.id, [Area("municipality", JOENSUU)], themes)
     return person
 
 
@@ -102,6 +102,6 @@ async def delivered(h: BotHarness) -> None:
 
 async def publish_delivered(h: BotHarness, fields: EventFields, created_by: int | None) -> int:
     """Publish the event through the service (no conversation) and deliver its invitations."""
-    event_id, _queued = await publish(h.services.events, fields, created_by)
+    event_id, _queued = await publish(h.env, fields, created_by)
     await delivered(h)
     return event_id

@@ -33,6 +33,7 @@ from bot.core.config import (
     StorageSettings,
     TelegramSettings,
 )
+from bot.environment import Environment
 from bot.runtime.runner import ProcessedUpdates, running
 from bot.sandbox import Sandbox, SentMessage, SimChat, SimUser
 
@@ -103,6 +104,10 @@ class BotHarness:
         services = self.application.bot_data.services
         assert services is not None
         return services
+
+    @property
+    def env(self) -> Environment:
+        return self.services.env
 
     async def processed(self, update_id: int, timeout: float = WAIT) -> None:
         await self.tracker.wait(update_id, timeout)

@@ -75,9 +75,7 @@ async def test_publish_sends_invitations_through_the_running_bot(
     async with BotHarness.start(tmp_path) as h:
         person = h.user("Liisa", language_code="en")
         await person.send("/start")
-        await subscriptions.replace(
-            h.services.db, person.id, [Area("municipality", "167")], ["health"]
-        )
+        await subscriptions.replace(h.env.db, person.id, [Area("municipality", "167")], ["health"])
         sheet = tmp_path / "kevät.csv"
         sheet.write_text(
             "\ufeff" + HEADER + "\nKevätfoorumi,forum,2027-02-03 17:00,2 h,"

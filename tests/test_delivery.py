@@ -19,7 +19,7 @@ async def _people(h: BotHarness, count: int) -> list[int]:
     for i in range(count):
         user = h.sandbox.add_user(f"Jäsen {i}")
         h.sandbox.private_chat(user)
-        await chats.upsert(h.services.db, user.id, "private", None)
+        await chats.upsert(h.env.db, user.id, "private", None)
         ids.append(user.id)
     return ids
 
@@ -31,7 +31,7 @@ async def _enqueue(
     text: str = "Tiedote",
     broadcast: bool = True,
 ) -> int | None:
-    db = h.services.db
+    db = h.env.db
     async with db.transaction() as tx:
         broadcast_id = None
         if broadcast:
@@ -67,9 +67,9 @@ async def test_every_recipient_gets_exactly_one_message(tmp_path: Path) -> None:
             [message] = h.sandbox.messages(chat_id)
             assert message.text == "Järjestöilta torstaina"
         assert broadcast_id is not None
-        progress = await outbox.progress(h.services.db, broadcast_id)
+        progress = await outbox.progress(h.env.db, broadcast_id)
         assert (progress.sent, progress.failed, progress.pending) == (60, 0, 0)
-        row = await h.services.db.fetchone("SELECT message_id FROM outbox LIMIT 1")
+        row = await h.env.db.fetchone("SELECT message_id FROM outbox LIMIT 1")
         assert row is not None
         assert row[0] == 1  # Telegram's message id is recorded
 
@@ -102,13 +102,13 @@ async def test_blocked_deactivated_and_unknown_chats(tmp_path: Path) -> None:
             (gone, "deactivated"),
             (unknown, "not_found"),
         ):
-            chat = await chats.get(h.services.db, chat_id)
+            chat = await chats.get(h.env.db, chat_id)
             assert chat is not None
             assert (chat.active, chat.inactive_reason) == (False, reason)
         assert broadcast_id is not None
-        progress = await outbox.progress(h.services.db, broadcast_id)
+        progress = await outbox.progress(h.env.db, broadcast_id)
         assert (progress.sent, progress.blocked, progress.not_found) == (1, 2, 1)
-        states = await h.services.db.fetchall(
+        states = await h.env.db.fetchall(
             "SELECT state FROM outbox WHERE chat_id = ? ORDER BY id", (blocked,)
         )
         assert [r[0] for r in states] == ["failed", "skipped"]
@@ -131,15 +131,15 @@ async def test_group_migration_moves_chat_and_subscriptions(tmp_path: Path) -> N
     async with BotHarness.start(tmp_path) as h:
         pekka = h.sandbox.add_user("Pekka")
         group = h.sandbox.add_group("Kylä", members=[pekka], admins=[pekka], bot_present=True)
-        await chats.upsert(h.services.db, group.id, "group", "Kylä")
-        await subscriptions.replace(h.services.db, group.id, [Area("municipality", "167")], [])
+        await chats.upsert(h.env.db, group.id, "group", "Kylä")
+        await subscriptions.replace(h.env.db, group.id, [Area("municipality", "167")], [])
         supergroup = h.sandbox.migrate_to_supergroup(group)
         await _enqueue(h, [group.id], text="Kutsu")
         await h.services.delivery.wait_idle()
         assert [m.text for m in h.sandbox.messages(supergroup)] == ["Kutsu"]
-        moved = await subscriptions.get(h.services.db, supergroup.id)
+        moved = await subscriptions.get(h.env.db, supergroup.id)
         assert moved.areas == (Area("municipality", "167"),)
-        assert await chats.get(h.services.db, group.id) is None
+        assert await chats.get(h.env.db, group.id) is None
 
 
 async def test_network_errors_back_off_then_deliver(tmp_path: Path) -> None:
@@ -160,7 +160,7 @@ async def test_network_errors_back_off_then_deliver(tmp_path: Path) -> None:
         await _enqueue(h, [person], text="Sinnikäs")
         row = await _wait_state(h, "pending", attempts=1)
         assert row["error"]
-        await h.services.db.execute("UPDATE outbox SET not_before = 0")  # skip the back-off wait
+        await h.env.db.execute("UPDATE outbox SET not_before = 0")  # skip the back-off wait
         h.services.delivery.wake()
         await h.services.delivery.wait_idle()
         assert [m.text for m in h.sandbox.messages(real)] == ["Sinnikäs"]
@@ -169,7 +169,7 @@ async def test_network_errors_back_off_then_deliver(tmp_path: Path) -> None:
 async def _wait_state(h: BotHarness, state: str, attempts: int) -> dict[str, object]:
     deadline = asyncio.get_running_loop().time() + WAIT
     while asyncio.get_running_loop().time() < deadline:
-        row = await h.services.db.fetchone("SELECT state, attempts, error FROM outbox")
+        row = await h.env.db.fetchone("SELECT state, attempts, error FROM outbox")
         if row is not None and row["state"] == state and row["attempts"] == attempts:
             return dict(row)
         await asyncio.sleep(0.01)
@@ -179,7 +179,7 @@ async def _wait_state(h: BotHarness, state: str, attempts: int) -> dict[str, obj
 async def test_file_is_uploaded_once_then_reused(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path) as h:
         people = await _people(h, 5)
-        db = h.services.db
+        db = h.env.db
         async with db.transaction() as tx:
             file_id = await outbox.add_file(tx, NewFile("ohjelma.pdf", "application/pdf", b"%PDF"))
             await outbox.enqueue(
@@ -220,12 +220,12 @@ async def test_crash_mid_broadcast_loses_nothing(tmp_path: Path) -> None:
         for task in inflight:
             task.cancel()
         await asyncio.gather(worker._task, *inflight, return_exceptions=True)
-        stuck = await h.services.db.fetchval("SELECT count(*) FROM outbox WHERE state = 'sending'")
+        stuck = await h.env.db.fetchval("SELECT count(*) FROM outbox WHERE state = 'sending'")
         assert stuck <= 32
         limiter = h.application.bot.rate_limiter
         assert isinstance(limiter, SharedRateLimiter)
         restarted = DeliveryWorker(
-            h.services.db, h.application.bot, limiter, settings, clock=h.clock.timestamp
+            h.env.db, h.application.bot, limiter, settings, clock=h.clock.timestamp
         )
         await restarted.start()
         await restarted.wait_idle()
@@ -233,7 +233,7 @@ async def test_crash_mid_broadcast_loses_nothing(tmp_path: Path) -> None:
         counts = [len(h.sandbox.messages(c)) for c in people]
         assert min(counts) == 1  # nothing lost
         assert sum(counts) - len(people) <= stuck  # duplicates only from rows in flight
-        sent = await h.services.db.fetchval("SELECT count(*) FROM outbox WHERE state = 'sent'")
+        sent = await h.env.db.fetchval("SELECT count(*) FROM outbox WHERE state = 'sent'")
         assert sent == 150
 
 
@@ -249,14 +249,14 @@ async def test_quiet_hours_hook_defers_all_but_urgent(tmp_path: Path) -> None:
         limiter = h.application.bot.rate_limiter
         assert isinstance(limiter, SharedRateLimiter)
         worker = DeliveryWorker(
-            h.services.db,
+            h.env.db,
             h.application.bot,
             limiter,
             h.config.delivery,
             clock=h.clock.timestamp,
             quiet_hours=quiet,
         )
-        db = h.services.db
+        db = h.env.db
         async with db.transaction() as tx:
             await outbox.enqueue(
                 tx,

@@ -58,7 +58,7 @@ async def test_a_stall_shorter_than_the_read_timeout_duplicates_nothing(tmp_path
         h.sandbox.faults.stall(1.5)
         await h.services.delivery.wait_idle(timeout=60)
         assert _copies(h, people) == {1: 60}
-        progress = await outbox.progress(h.services.db, broadcast_id)
+        progress = await outbox.progress(h.env.db, broadcast_id)
         assert (progress.sent, progress.maybe_twice, progress.failed) == (60, 0, 0)
         assert h.sandbox.faults.stats["stalled"] > 0  # the stall did hold answers
 
@@ -77,10 +77,10 @@ async def test_a_longer_stall_sends_the_rows_in_flight_once_more(
         twice = copies[2]
         assert set(copies) <= {1, 2}  # nobody lost, nobody got three
         assert 1 <= twice <= 32  # only rows in flight when the stall began, each once more
-        progress = await outbox.progress(h.services.db, broadcast_id)
+        progress = await outbox.progress(h.env.db, broadcast_id)
         # The stand-in carried every stalled request out, so each resent row did arrive twice.
         assert (progress.sent, progress.maybe_twice) == (80, twice)
-        rows = await h.services.db.fetchall("SELECT id FROM outbox WHERE uncertain > 0 ORDER BY id")
+        rows = await h.env.db.fetchall("SELECT id FROM outbox WHERE uncertain > 0 ORDER BY id")
         assert len(rows) == twice
         warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
         for row in rows:
@@ -90,7 +90,7 @@ async def test_a_longer_stall_sends_the_rows_in_flight_once_more(
         h.sandbox.faults.clear()
         report = await status(broadcast_id, h.config)
         assert f"may have arrived twice {twice}" in report
-        csv_rows = await outbox.failures(h.services.db, broadcast_id)
+        csv_rows = await outbox.failures(h.env.db, broadcast_id)
         assert [kind for _, kind, _ in csv_rows] == [outbox.MAYBE_TWICE] * twice
         assert b"may_have_arrived_twice" in failures_csv(csv_rows)
 
@@ -107,7 +107,7 @@ async def test_a_send_whose_answer_is_lost_twice_is_not_sent_a_third_time(
         await h.services.delivery.wait_idle(timeout=30)
         h.sandbox.faults.clear()
         assert len(h.sandbox.messages(person)) == 2
-        row = await h.services.db.fetchone("SELECT state, error_kind, uncertain FROM outbox")
+        row = await h.env.db.fetchone("SELECT state, error_kind, uncertain FROM outbox")
         assert row is not None
         assert (row["state"], row["error_kind"]) == ("failed", "uncertain")
         report = await status(broadcast_id, h.config)
@@ -124,11 +124,11 @@ async def test_server_errors_pause_all_sending_and_keep_priorities(tmp_path: Pat
         await _sent(h, 5)
         h.sandbox.faults.errors(500, 1.0, 1.5)
         # During the outage a reminder is queued: it must go before the waiting announcements.
-        async with h.services.db.transaction() as tx:
+        async with h.env.db.transaction() as tx:
             await outbox.enqueue(
                 tx,
                 [NewMessage(urgent, "reminder", "sendMessage", {"text": "Muistutus"})],
-                now=h.services.db.now(),
+                now=h.env.db.now(),
             )
         await h.services.delivery.wait_idle(timeout=60)
         assert _copies(h, people) == {1: 40}
@@ -148,7 +148,7 @@ async def test_server_errors_pause_all_sending_and_keep_priorities(tmp_path: Pat
             if r.method == "sendMessage" and r.time > last_failure and r.status_code == 200
         ]
         assert resumed[0].params["chat_id"] == urgent
-        states = await h.services.db.fetchall("SELECT DISTINCT state FROM outbox")
+        states = await h.env.db.fetchall("SELECT DISTINCT state FROM outbox")
         assert [r["state"] for r in states] == ["sent"]
 
 
@@ -165,7 +165,7 @@ async def test_a_refused_token_keeps_every_row(
         await h.sandbox.wait_for(
             lambda: h.sandbox.faults.stats["errored"] >= 3, timeout=30
         )  # a row and at least two probes
-        pending = await h.services.db.fetchval(
+        pending = await h.env.db.fetchval(
             "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')"
         )
         assert pending == 10  # nothing failed, nothing lost
@@ -174,7 +174,7 @@ async def test_a_refused_token_keeps_every_row(
         h.sandbox.faults.clear()
         await worker.wait_idle(timeout=30)
         assert _copies(h, people) == {1: 10}
-        progress = await outbox.progress(h.services.db, broadcast_id)
+        progress = await outbox.progress(h.env.db, broadcast_id)
         assert (progress.sent, progress.failed) == (10, 0)
 
 
@@ -188,7 +188,7 @@ async def test_502_from_a_proxy_is_sent_again_once(tmp_path: Path) -> None:
         # A 502 from the stand-in was not carried out: everyone has exactly one copy; the rows
         # that met it are counted as "may have arrived twice", which is all the bot can know.
         assert _copies(h, people) == {1: 30}
-        progress = await outbox.progress(h.services.db, broadcast_id)
+        progress = await outbox.progress(h.env.db, broadcast_id)
         assert progress.sent + progress.failed == 30
         assert progress.maybe_twice >= 1
 
@@ -202,7 +202,7 @@ async def test_odd_answers_are_sent_rows_not_failures(tmp_path: Path) -> None:
         await h.services.delivery.wait_idle(timeout=30)
         # The answer python-telegram-bot could not read was still a sent message: not resent.
         assert _copies(h, people) == {1: 5}
-        rows = await h.services.db.fetchall("SELECT state, message_id FROM outbox")
+        rows = await h.env.db.fetchall("SELECT state, message_id FROM outbox")
         assert {r["state"] for r in rows} == {"sent"}
         assert sum(r["message_id"] is not None for r in rows) >= 4
         # The bot still answers people while Telegram adds fields to every object.

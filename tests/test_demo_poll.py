@@ -26,14 +26,14 @@ async def _script(t: Transcript, sandbox: Sandbox, application: BotApplication) 
         chat = sandbox.private_chat(user)
         t.names[chat.id] = f"{name}'s chat"
         await t.send(user, chat, "/start")
-        await subscriptions.replace(services.db, chat.id, [Area("municipality", "167")], ["*"])
+        await subscriptions.replace(services.env.db, chat.id, [Area("municipality", "167")], ["*"])
         respondents.append((user, chat))
     pekka = sandbox.add_user("Pekka", language_code="fi")
     group = sandbox.add_group("Kyläyhdistys", members=[], admins=[pekka])
     t.names[group.id] = "the group"
     await t.event("Pekka adds the bot", group, lambda: sandbox.bot_added_to_group(group, pekka))
-    await subscriptions.replace(services.db, group.id, [Area("region", "12")], ["*"])
-    await profiles.save(services.db, Profile(group.id, "Kyläyhdistys", "167", (), None))
+    await subscriptions.replace(services.env.db, group.id, [Area("region", "12")], ["*"])
+    await profiles.save(services.env.db, Profile(group.id, "Kyläyhdistys", "167", (), None))
     respondents.append((pekka, group))
     await demo_poll(t, sandbox, application, riikka, riikka_chat, respondents)
 

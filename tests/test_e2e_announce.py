@@ -24,8 +24,8 @@ async def _subscribers(h: BotHarness, areas: dict[str, int]) -> dict[str, list[i
         for i in range(n):
             user = h.sandbox.add_user(f"Tilaaja {code}-{i}")
             h.sandbox.private_chat(user)
-            await chats.upsert(h.services.db, user.id, "private", None)
-            await subscriptions.replace(h.services.db, user.id, [Area("municipality", code)], [])
+            await chats.upsert(h.env.db, user.id, "private", None)
+            await subscriptions.replace(h.env.db, user.id, [Area("municipality", code)], [])
             made.setdefault(code, []).append(user.id)
     return made
 
@@ -92,7 +92,7 @@ async def test_bad_content_and_empty_audience(tmp_path: Path) -> None:
         assert "No chat follows that audience" in admin.last_message().text
         await admin.send("/cancel")
         assert admin.last_message().text == "Stopped; nothing was sent."
-        assert await h.services.db.fetchval("SELECT count(*) FROM outbox") == 0
+        assert await h.env.db.fetchval("SELECT count(*) FROM outbox") == 0
 
 
 async def test_participants_and_out_of_scope_coordinators_are_refused(tmp_path: Path) -> None:
@@ -104,7 +104,7 @@ async def test_participants_and_out_of_scope_coordinators_are_refused(tmp_path: 
         coordinator = h.user("Kaisa", language_code="en")
         await coordinator.send("/start")
         await roles.grant(
-            h.services.db,
+            h.env.db,
             coordinator.id,
             "coordinator",
             (roles.ScopeArea("region", "12"),),
@@ -118,7 +118,7 @@ async def test_participants_and_out_of_scope_coordinators_are_refused(tmp_path: 
         assert "outside the areas you coordinate" in coordinator.last_message().text
         await coordinator.send("Joensuu")
         assert coordinator.last_message().text == "It will reach 1 chat."
-        assert await h.services.db.fetchval("SELECT count(*) FROM outbox") == 0
+        assert await h.env.db.fetchval("SELECT count(*) FROM outbox") == 0
 
 
 async def test_schedule_list_and_cancel(tmp_path: Path) -> None:
@@ -145,7 +145,7 @@ async def test_schedule_list_and_cancel(tmp_path: Path) -> None:
         assert "1: scheduled, 0/3 sent" in admin.last_message().text
         await admin.tap("✖ Cancel 1")
         assert admin.last_answer() == "Cancelled; 3 messages were not sent."
-        found = await outbox.broadcast(h.services.db, 1)
+        found = await outbox.broadcast(h.env.db, 1)
         assert found is not None
         assert found.state == "cancelled"
         await admin.tap_data(admin.last_message().message_id, "ann:x:1")

@@ -27,7 +27,7 @@ async def test_announce_to_those_who_answered(
             person = h.user(name, language_code="en")
             await person.send("/start")
             await subscriptions.replace(
-                h.services.db, person.id, [Area("municipality", "167")], ["health"]
+                h.env.db, person.id, [Area("municipality", "167")], ["health"]
             )
             people.append(person)
         await publish_forum(admin, capacity="40")

@@ -26,12 +26,10 @@ async def test_coordinator_publishes_and_people_rsvp(tmp_path: Path) -> None:
         other = await subscriber(h, "Olli", ["culture"])  # not invited: theme does not meet
         pekka = h.sandbox.add_user("Pekka", language_code="en")
         group = h.sandbox.add_group("Kylä", members=[pekka], admins=[pekka], bot_present=True)
-        await chats.upsert(h.services.db, group.id, "group", "Kylä")
-        await chats.set_language(h.services.db, group.id, "en")
-        await subscriptions.replace(h.services.db, group.id, [Area("region", "12")], ["health"])
-        await profiles.save(
-            h.services.db, Profile(group.id, "Joensuun Kyläyhdistys", JOENSUU, (), None)
-        )
+        await chats.upsert(h.env.db, group.id, "group", "Kylä")
+        await chats.set_language(h.env.db, group.id, "en")
+        await subscriptions.replace(h.env.db, group.id, [Area("region", "12")], ["health"])
+        await profiles.save(h.env.db, Profile(group.id, "Joensuun Kyläyhdistys", JOENSUU, (), None))
         coordinator = await appoint(h, admin, "Kaisa", "Joensuu")
 
         await publish_forum(coordinator)
@@ -72,7 +70,7 @@ async def test_coordinator_publishes_and_people_rsvp(tmp_path: Path) -> None:
         assert matti.last_answer() == "Your answer: ⏳ on the waiting list, number 1"
 
         await liisa.tap("❌ Can't")  # a place frees up: Matti is promoted and told
-        stored = await rsvps.get(h.services.db, 1, matti.id)
+        stored = await rsvps.get(h.env.db, 1, matti.id)
         assert stored is not None and stored.status == "yes"
         await h.services.delivery.wait_idle()
         assert "A place freed up" in matti.last_message().text
@@ -135,7 +133,7 @@ async def test_edit_sends_new_ics_and_cancel_tells_everyone(tmp_path: Path) -> N
         card = next(m for m in liisa.messages() if m.button("❔ Maybe") is not None)
         await liisa.tap("❔ Maybe", message_id=card.message_id)
         assert liisa.last_answer() == "This event was cancelled."
-        assert (await rsvps.get(h.services.db, 1, liisa.id)).status == "yes"  # type: ignore[union-attr]
+        assert (await rsvps.get(h.env.db, 1, liisa.id)).status == "yes"  # type: ignore[union-attr]
         refreshed = h.sandbox.world.message(liisa.chat.id, card.message_id)
         assert refreshed is not None and "CANCELLED" in refreshed.text
         assert refreshed.button("❔ Maybe") is None

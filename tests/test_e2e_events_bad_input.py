@@ -14,7 +14,7 @@ from tests.harness import WAIT, BotHarness, ChatUser
 
 
 async def _count_events(h: BotHarness) -> int:
-    return int(await h.services.db.fetchval("SELECT count(*) FROM events"))
+    return int(await h.env.db.fetchval("SELECT count(*) FROM events"))
 
 
 async def test_participants_cannot_use_coordinator_commands(tmp_path: Path) -> None:
@@ -28,7 +28,7 @@ async def test_participants_cannot_use_coordinator_commands(tmp_path: Path) -> N
         ):
             await liisa.send(command)
             assert liisa.last_message().text == answer
-        assert int(await h.services.db.fetchval("SELECT count(*) FROM coordinator_invites")) == 0
+        assert int(await h.env.db.fetchval("SELECT count(*) FROM coordinator_invites")) == 0
 
 
 async def test_links_work_once_expire_and_revoking_ends_the_role(tmp_path: Path) -> None:
@@ -113,14 +113,12 @@ async def test_forged_stale_and_closed_buttons_change_nothing(tmp_path: Path) ->
         admin = admin_user(h)
         liisa = h.user("Liisa", language_code="en")
         await liisa.send("/start")
-        await subscriptions.replace(
-            h.services.db, liisa.id, [Area("municipality", "167")], ["health"]
-        )
+        await subscriptions.replace(h.env.db, liisa.id, [Area("municipality", "167")], ["health"])
         await publish_forum(admin)
         await publish_forum(admin)
         await h.services.delivery.wait_idle()
         card = next(m for m in liisa.messages() if m.button("✅ Coming") is not None)
-        key = h.services.callback_key
+        key = h.env.key
         good = sign(key, 1, liisa.chat.id)
         for data in (
             f"rsvp:2:y:{good}",  # another event with this card's signature
@@ -131,13 +129,13 @@ async def test_forged_stale_and_closed_buttons_change_nothing(tmp_path: Path) ->
         ):
             await liisa.tap_data(card.message_id, data)
             assert liisa.last_answer() == "This button is not valid."
-        assert await rsvps.counts(h.services.db, 1) == rsvps.Counts()
-        assert await rsvps.counts(h.services.db, 2) == rsvps.Counts()
+        assert await rsvps.counts(h.env.db, 1) == rsvps.Counts()
+        assert await rsvps.counts(h.env.db, 2) == rsvps.Counts()
 
         # Someone else's coordinator tools, forged: refused.
         await liisa.tap_data(card.message_id, "evm:cxy:1")
         assert liisa.last_answer() == "Only the event's coordinators can do that."
-        state = await h.services.db.fetchval("SELECT state FROM events WHERE id = 1")
+        state = await h.env.db.fetchval("SELECT state FROM events WHERE id = 1")
         assert state == "published"
 
         await liisa.tap_data(card.message_id, f"rsvp:1:q:{good}")
@@ -148,7 +146,7 @@ async def test_forged_stale_and_closed_buttons_change_nothing(tmp_path: Path) ->
         h.clock.advance(timedelta(days=7))  # past the start: answers are closed
         await liisa.tap("✅ Coming", message_id=card.message_id)
         assert liisa.last_answer() == "Answers to this event are closed."
-        assert await rsvps.get(h.services.db, 1, liisa.id) is None
+        assert await rsvps.get(h.env.db, 1, liisa.id) is None
         closed = h.sandbox.world.message(liisa.chat.id, card.message_id)
         assert closed is not None and closed.button("🔒 Answers closed") is not None
 
@@ -168,7 +166,7 @@ async def test_an_abandoned_draft_times_out(tmp_path: Path) -> None:
 async def _stored(h: BotHarness) -> dict[str, list[tuple[object, ...]]]:
     """Every row the event's life touches: what must stay as it was after a refusal."""
     return {
-        table: [tuple(r) for r in await h.services.db.fetchall(f"SELECT * FROM {table} ORDER BY 1")]
+        table: [tuple(r) for r in await h.env.db.fetchall(f"SELECT * FROM {table} ORDER BY 1")]
         for table in ("events", "event_municipalities", "rsvps", "outbox", "schedule")
     }
 
@@ -252,11 +250,11 @@ async def test_other_coordinators_revoked_scopes_and_deadlines_change_nothing(
         assert await _stored(h) == before
 
         # An event that no longer exists (removed by retention, say): a clear answer.
-        await h.services.db.execute("DELETE FROM events WHERE id = 1")
+        await h.env.db.execute("DELETE FROM events WHERE id = 1")
         gone = await _stored(h)
         await matti.tap_data(
             matti.last_message().message_id,
-            f"rsvp:1:n:{sign(h.services.callback_key, 1, matti.chat.id)}",
+            f"rsvp:1:n:{sign(h.env.key, 1, matti.chat.id)}",
         )
         assert matti.last_answer() == "This event no longer exists."
         assert await _stored(h) == gone

@@ -35,10 +35,10 @@ async def _publish(h: BotHarness, coordinator: ChatUser) -> int:
 
 async def _open_round(h: BotHarness, event_id: int) -> int:
     """What the scheduler does when the round is due."""
-    event = await events.get(h.services.db, event_id)
+    event = await events.get(h.env.db, event_id)
     assert event is not None
-    async with h.services.db.transaction() as tx:
-        queued = await service.open_round(h.services.events, tx, event, h.services.db.now())
+    async with h.env.db.transaction() as tx:
+        queued = await service.open_round(h.env, tx, event, h.env.db.now())
     await delivered(h)
     return queued
 
@@ -58,7 +58,7 @@ async def _setup(h: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser, ChatUser,
 
 
 async def _answer(h: BotHarness, event_id: int, person: ChatUser) -> feedback.Answer | None:
-    return await feedback.get_answer(h.services.db, event_id, person.id)
+    return await feedback.get_answer(h.env.db, event_id, person.id)
 
 
 async def test_rate_attend_and_comment_in_private(tmp_path: Path) -> None:
@@ -88,7 +88,7 @@ async def test_rate_attend_and_comment_in_private(tmp_path: Path) -> None:
         await liisa.tap("2")  # a second rating replaces the first
         assert liisa.last_answer() == "Thanks! Your rating: 2/5"
         assert (await _answer(h, event_id, liisa)).rating == 2  # type: ignore[union-attr]
-        count = await h.services.db.fetchval("SELECT count(*) FROM feedback")
+        count = await h.env.db.fetchval("SELECT count(*) FROM feedback")
         assert count == 1
 
         await liisa.tap("✅ I attended")
@@ -134,7 +134,7 @@ async def test_refusals(tmp_path: Path) -> None:
         _coordinator, liisa, matti, pekka, event_id = await _setup(h)
         # Before the round opens, a (correctly signed) rating button is refused.
         card = pekka.last_message()
-        forged = encode("fb", event_id, "r5", sign(h.services.callback_key, event_id, pekka.id))
+        forged = encode("fb", event_id, "r5", sign(h.env.key, event_id, pekka.id))
         await pekka.tap_data(card.message_id, forged)
         assert pekka.last_answer() == "This questionnaire is closed."
         await _open_round(h, event_id)
@@ -183,9 +183,9 @@ async def test_group_questionnaire_and_comment_link(tmp_path: Path) -> None:
         group = h.sandbox.add_group(
             "Kylä", members=[ville, outsider], admins=[ville], bot_present=True
         )
-        await chats.upsert(h.services.db, group.id, "group", "Kylä")
-        await chats.set_language(h.services.db, group.id, "en")
-        await subscriptions.replace(h.services.db, group.id, [Area("region", "12")], ["health"])
+        await chats.upsert(h.env.db, group.id, "group", "Kylä")
+        await chats.set_language(h.env.db, group.id, "en")
+        await subscriptions.replace(h.env.db, group.id, [Area("region", "12")], ["health"])
         event_id = await _publish(h, admin)
         in_group = ChatUser(h, ville, group)
         await in_group.tap("✅ Coming")
@@ -210,7 +210,7 @@ async def test_group_questionnaire_and_comment_link(tmp_path: Path) -> None:
         )
         assert await _answer(h, event_id, other) is None
         # The private-chat comment button does not work in a group even if correctly signed.
-        data = encode("fb", event_id, "c", sign(h.services.callback_key, event_id, group.id))
+        data = encode("fb", event_id, "c", sign(h.env.key, event_id, group.id))
         await in_group.tap_data(question.message_id, data)
         assert in_group.last_answer() == "This button is not valid."
 

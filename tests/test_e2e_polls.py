@@ -75,7 +75,7 @@ async def _setup(h: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser, ChatUser]
 
 
 async def _answers(h: BotHarness, poll_id: int = 1) -> list[tuple[object, ...]]:
-    rows = await h.services.db.fetchall(
+    rows = await h.env.db.fetchall(
         "SELECT question, chat_id, respondent, choice, text FROM poll_answers WHERE poll_id = ? "
         "ORDER BY question, chat_id, respondent, choice",
         (poll_id,),
@@ -102,7 +102,7 @@ async def test_single_choice_native_poll_in_private_chats(tmp_path: Path) -> Non
         assert question.poll.question == QUESTION
         assert question.poll.options == ["Tuesday", "Wednesday", "Thursday"]
         assert not question.poll.is_anonymous  # answers must reach the bot
-        assert await schedule.get(h.services.db, "poll_close:1") is not None
+        assert await schedule.get(h.env.db, "poll_close:1") is not None
 
         await _vote(h, liisa, [0])
         await _vote(h, matti, [1])
@@ -133,10 +133,10 @@ async def _group(
     admin = h.sandbox.add_user(admin_name, language_code="en")
     member = h.sandbox.add_user(member_name, language_code="en")
     group = h.sandbox.add_group(title, members=[member], admins=[admin], bot_present=True)
-    await chats.upsert(h.services.db, group.id, "group", title)
-    await chats.set_language(h.services.db, group.id, "en")
-    await subscriptions.replace(h.services.db, group.id, [Area("municipality", JOENSUU)], ["*"])
-    await profiles.save(h.services.db, Profile(group.id, association, JOENSUU, (), None))
+    await chats.upsert(h.env.db, group.id, "group", title)
+    await chats.set_language(h.env.db, group.id, "en")
+    await subscriptions.replace(h.env.db, group.id, [Area("municipality", JOENSUU)], ["*"])
+    await profiles.save(h.env.db, Profile(group.id, association, JOENSUU, (), None))
     return ChatUser(h, admin, group), ChatUser(h, member, group)
 
 
@@ -272,7 +272,7 @@ async def test_survey_with_scale_and_free_text(tmp_path: Path) -> None:
 async def _resident(h: BotHarness, name: str, code: str) -> ChatUser:
     person = h.user(name, language_code="en")
     await person.send("/start")
-    await subscriptions.replace(h.services.db, person.id, [Area("municipality", code)], ["*"])
+    await subscriptions.replace(h.env.db, person.id, [Area("municipality", code)], ["*"])
     return person
 
 
@@ -385,7 +385,7 @@ async def test_reminder_to_non_answerers_closing_and_late_answers(tmp_path: Path
         )
         await coordinator.tap("📣 Send the poll")
         await delivered(h)
-        job = await schedule.get(h.services.db, "poll_reminder:1")
+        job = await schedule.get(h.env.db, "poll_reminder:1")
         assert (
             job is not None and job.due_at == datetime(2026, 12, 1, 20, 0, tzinfo=UTC).timestamp()
         )
@@ -400,7 +400,7 @@ async def test_reminder_to_non_answerers_closing_and_late_answers(tmp_path: Path
         intro = _message_with(matti, "A question from the network's coordinators")
         assert reminder.reply_to_message_id == intro.message_id
         assert _reminders(liisa) == [] and _reminders(ville) == []  # they answered
-        assert (await schedule.get(h.services.db, "poll_reminder:1")).state == "done"  # type: ignore[union-attr]
+        assert (await schedule.get(h.env.db, "poll_reminder:1")).state == "done"  # type: ignore[union-attr]
 
         # Closed by time but not yet by the scheduler: a late vote is refused and not stored.
         h.clock.set(CLOSES_AT + timedelta(seconds=1))
@@ -413,7 +413,7 @@ async def test_reminder_to_non_answerers_closing_and_late_answers(tmp_path: Path
         assert len(await _answers(h)) == 2
 
         await _at(h, CLOSES_AT + timedelta(seconds=2))
-        assert (await polls.get(h.services.db, 1)).state == "closed"  # type: ignore[union-attr]
+        assert (await polls.get(h.env.db, 1)).state == "closed"  # type: ignore[union-attr]
         assert h.sandbox.count("stopPoll") == 3
         assert all(p.closed for p in h.sandbox.world.polls.values())
         card = _message_with(ville, QUESTION)
@@ -438,7 +438,7 @@ async def test_close_now_from_the_results(tmp_path: Path) -> None:
         await coordinator.tap("🔒 Yes, close it")
         assert coordinator.last_answer() == "Poll 1 is closed."
         await delivered(h)
-        job = await schedule.get(h.services.db, "poll_close:1")
+        job = await schedule.get(h.env.db, "poll_close:1")
         assert job is not None and job.state == "cancelled"
         await liisa.tap("5")
         assert liisa.last_answer() == "This poll is closed; answers are no longer taken."
@@ -484,7 +484,7 @@ async def test_bad_input_is_refused_and_nothing_is_stored(tmp_path: Path) -> Non
         assert coordinator.last_message().text.startswith("That time is already past.")
         await coordinator.send("/cancel")
         assert coordinator.last_message().text == "Stopped; the poll was not sent."
-        assert await h.services.db.fetchval("SELECT count(*) FROM polls") == 0
+        assert await h.env.db.fetchval("SELECT count(*) FROM polls") == 0
 
         await _create(coordinator, [(QUESTION, "🔢 Scale 1–5", "")])
         await delivered(h)
@@ -496,9 +496,7 @@ async def test_bad_input_is_refused_and_nothing_is_stored(tmp_path: Path) -> Non
         stranger = h.user("Sanna", language_code="en")
         await stranger.send("/start")
         stranger_msg = stranger.last_message()
-        signed = encode(
-            "pl", 1, 0, "s4", service.signature(h.services.callback_key, 1, stranger.id)
-        )
+        signed = encode("pl", 1, 0, "s4", service.signature(h.env.key, 1, stranger.id))
         await stranger.tap_data(stranger_msg.message_id, signed)
         assert stranger.last_answer() == (
             "This poll was not sent to this chat, so it cannot be answered here."

@@ -146,7 +146,7 @@ async def test_mydata_and_forget_in_a_group_go_private(tmp_path: Path) -> None:
         answer = h.sandbox.last_message(group)
         assert answer is not None and "Open it and send /forget there." in answer.text
         assert answer.button(YES) is None
-        assert await users.get(h.services.db, liisa.id) is not None
+        assert await users.get(h.env.db, liisa.id) is not None
 
         # The link opens the private chat with the confirmation.
         await liisa.send("/start forget")
@@ -163,7 +163,7 @@ async def test_forget_keeps_counts_and_drops_names(tmp_path: Path) -> None:
         await liisa.send("Olipa hyvä, t. Liisa")
         await matti.tap("2")
         await liisa.send("/settings quiet 22:00-07:00")
-        db = h.services.db
+        db = h.env.db
 
         counts = await rsvps.counts(db, event_id)
         totals = await feedback.totals(db, event_id)
@@ -246,7 +246,7 @@ async def service_reminder(h: BotHarness, tx: Any, event_id: int) -> None:
     job = Job(
         f"reminder:{event_id}:7200", "reminder", event_id, None, None, 0, "pending", None, "", 0
     )
-    note = await run_reminder(h.services.events, tx, job, h.services.db.now())
+    note = await run_reminder(h.env, tx, job, h.env.db.now())
     assert note is None
 
 
@@ -256,8 +256,8 @@ async def test_cancel_keeps_everything(tmp_path: Path) -> None:
         await liisa.send("/forget")
         await liisa.tap("Cancel")
         assert liisa.last_message().text == "Cancelled: nothing was deleted."
-        assert await users.get(h.services.db, liisa.id) is not None
-        assert (await subscriptions.get(h.services.db, liisa.id)).themes == ("health",)
+        assert await users.get(h.env.db, liisa.id) is not None
+        assert (await subscriptions.get(h.env.db, liisa.id)).themes == ("health",)
 
 
 async def test_nobody_else_can_confirm(tmp_path: Path) -> None:
@@ -284,13 +284,13 @@ async def test_nobody_else_can_confirm(tmp_path: Path) -> None:
         await matti.tap_data(matti.last_message().message_id, "prv:yes")
         assert matti.last_answer() == "This button is not valid."
         for person in (liisa, matti):
-            assert await users.get(h.services.db, person.id) is not None
+            assert await users.get(h.env.db, person.id) is not None
 
         # Too late: the button works for 15 minutes.
         h.clock.advance(timedelta(minutes=16))
         await liisa.tap(YES, message_id=confirm.message_id)
         assert liisa.last_answer() == "This confirmation has expired. Send /forget again."
-        assert await users.get(h.services.db, liisa.id) is not None
+        assert await users.get(h.env.db, liisa.id) is not None
 
 
 async def test_coordinator_and_configured_admin_forget_themselves(tmp_path: Path) -> None:
@@ -303,7 +303,7 @@ async def test_coordinator_and_configured_admin_forget_themselves(tmp_path: Path
         fields = forum_fields(start, title="Foorumi", place="Joensuu")
         event_id = await publish_delivered(h, fields, kaisa.id)
         await liisa.tap("✅ Coming")
-        db = h.services.db
+        db = h.env.db
         await admin.send("/coordinatorlink Joensuu")  # an open link made by the admin
 
         await kaisa.send("/forget")
@@ -344,7 +344,7 @@ async def _at(h: BotHarness, moment: datetime) -> None:
 
 async def test_retention_anonymises_only_old_events_daily_once(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path) as h:
-        db = h.services.db
+        db = h.env.db
         job = await schedule.get(db, service.RETENTION_KEY)
         assert job is not None and job.kind == "retention" and job.state == "pending"
         assert job.due_at == datetime(2026, 11, 26, 3, 30, tzinfo=HELSINKI).timestamp()
@@ -388,22 +388,20 @@ async def test_retention_anonymises_only_old_events_daily_once(tmp_path: Path) -
         # Restart at the same moment: nothing runs again, the row keeps its time.
         await h.restart()
         await h.services.scheduler.run_due()
-        again = await schedule.get(h.services.db, service.RETENTION_KEY)
+        again = await schedule.get(h.env.db, service.RETENTION_KEY)
         assert again == job
         assert [
             tuple(r)
-            for r in await h.services.db.fetchall(
-                "SELECT user_id FROM rsvps WHERE event_id = ?", (old,)
-            )
+            for r in await h.env.db.fetchall("SELECT user_id FROM rsvps WHERE event_id = ?", (old,))
         ] == [tuple(r) for r in anonymised]
 
         # Idempotent: a second run changes nothing.
-        async with h.services.db.transaction() as tx:
+        async with h.env.db.transaction() as tx:
             result = await privacy.retain(
                 tx,
                 privacy.Retention(
-                    cutoff=service.retention_cutoff(h.services.db.now(), 24, HELSINKI),
-                    now=h.services.db.now(),
+                    cutoff=service.retention_cutoff(h.env.db.now(), 24, HELSINKI),
+                    now=h.env.db.now(),
                 ),
             )
         assert result.changed == 0 and not result.more
@@ -411,19 +409,19 @@ async def test_retention_anonymises_only_old_events_daily_once(tmp_path: Path) -
         # The next day the newer event is still young: untouched.
         await _at(h, datetime(2028, 12, 3, 3, 30, tzinfo=HELSINKI))
         assert (
-            await h.services.db.fetchval(
+            await h.env.db.fetchval(
                 "SELECT count(*) FROM rsvps WHERE event_id = ? AND user_id = ?", (new, liisa.id)
             )
             == 1
         )
         # ... until its own 24 months are over.
         await _at(h, datetime(2029, 3, 2, 3, 30, tzinfo=HELSINKI))
-        assert await h.services.db.fetchval("SELECT count(*) FROM rsvps WHERE user_id > 0") == 0
+        assert await h.env.db.fetchval("SELECT count(*) FROM rsvps WHERE user_id > 0") == 0
 
 
 async def test_retention_job_comes_back_after_a_failed_run(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path) as h:
-        db = h.services.db
+        db = h.env.db
         async with db.transaction() as tx:
             await schedule.claim(tx, service.RETENTION_KEY, "skipped", db.now(), "failed: X")
         due = await service.ensure_retention_job(db, db.now(), HELSINKI)
@@ -444,9 +442,11 @@ async def test_demo_scene(capsys: pytest.CaptureFixture[str]) -> None:
         chat = sandbox.private_chat(liisa)
         t.names[chat.id] = "Liisa's chat"
         await t.send(liisa, chat, "/start")
-        await subscriptions.replace(services.db, liisa.id, [Area("municipality", JOENSUU)], ["*"])
+        await subscriptions.replace(
+            services.env.db, liisa.id, [Area("municipality", JOENSUU)], ["*"]
+        )
         start = datetime(2026, 12, 1, 17, 30, tzinfo=HELSINKI)
-        await publish(services.events, _event("Järjestöfoorumi", start), None)
+        await publish(services.env, _event("Järjestöfoorumi", start), None)
         await services.delivery.wait_idle(timeout=30)
         await t.tap(liisa, chat, "✅ Tulen")
         await demo_privacy(t, sandbox, application, liisa, chat)

@@ -31,7 +31,7 @@ def _forum(start: datetime, *, reminders: tuple[int, ...] = (7 * DAY, DAY, 7200)
 
 
 async def _publish(h: BotHarness, fields: EventFields) -> int:
-    event_id, _ = await event_service.publish(h.services.events, fields, created_by=None)
+    event_id, _ = await event_service.publish(h.env, fields, created_by=None)
     await h.services.scheduler.settle()
     await h.services.delivery.wait_idle()
     return event_id
@@ -59,11 +59,11 @@ async def test_reminders_come_once_at_their_offsets_with_the_answer(tmp_path: Pa
         await liisa.tap("✅ Coming")
         await olli.tap("❌ Can't")
 
-        day = await schedule.get(h.services.db, f"reminder:{event_id}:86400")
+        day = await schedule.get(h.env.db, f"reminder:{event_id}:86400")
         assert (
             day is not None and day.due_at == datetime(2026, 12, 9, 16, 0, tzinfo=UTC).timestamp()
         )
-        assert await schedule.get(h.services.db, f"feedback:{event_id}") is not None
+        assert await schedule.get(h.env.db, f"feedback:{event_id}") is not None
         # APScheduler holds only the next hours' jobs; the hourly extension takes in the rest.
         assert f"reminder:{event_id}:604800" not in h.services.scheduler.job_ids()
         h.clock.set(datetime(2026, 12, 3, 8, 0, tzinfo=HELSINKI))
@@ -83,7 +83,7 @@ async def test_reminders_come_once_at_their_offsets_with_the_answer(tmp_path: Pa
 
         await _at(h, datetime(2026, 12, 3, 18, 30, tzinfo=HELSINKI))
         assert len(_reminders(liisa)) == 1  # once
-        job = await schedule.get(h.services.db, f"reminder:{event_id}:604800")
+        job = await schedule.get(h.env.db, f"reminder:{event_id}:604800")
         assert job is not None and job.state == "done"
         assert f"reminder:{event_id}:604800" not in h.services.scheduler.job_ids()
 
@@ -113,8 +113,8 @@ async def test_restart_sends_a_missed_reminder_once_and_skips_the_overtaken(
         await h.services.delivery.wait_idle()
         sent = _reminders(liisa)
         assert len(sent) == 1  # the 1-day reminder only
-        week = await schedule.get(h.services.db, f"reminder:{event_id}:604800")
-        day = await schedule.get(h.services.db, f"reminder:{event_id}:86400")
+        week = await schedule.get(h.env.db, f"reminder:{event_id}:604800")
+        day = await schedule.get(h.env.db, f"reminder:{event_id}:86400")
         assert week is not None and week.state == "skipped" and "overtaken" in week.note
         assert day is not None and day.state == "done"
         # A restart within the horizon rebuilds the next job with its deterministic id.
@@ -145,38 +145,38 @@ async def test_past_reminders_are_skipped_at_publish_and_edits_move_the_rest(
         start = h.clock.now() + timedelta(days=1, hours=5)
         event_id = await _publish(h, _forum(start))
         await liisa.tap("✅ Coming")
-        week = await schedule.get(h.services.db, f"reminder:{event_id}:604800")
+        week = await schedule.get(h.env.db, f"reminder:{event_id}:604800")
         assert week is not None and week.state == "skipped" and week.note == "past when planned"
         await _at(h, h.clock.now() + timedelta(hours=1))
         assert _reminders(liisa) == []
 
-        event = await stored_events.get(h.services.db, event_id)
+        event = await stored_events.get(h.env.db, event_id)
         assert event is not None
         later = start + timedelta(days=14)
-        await event_service.edit(h.services.events, event, replace(_forum(later)))
+        await event_service.edit(h.env, event, replace(_forum(later)))
         await h.services.scheduler.settle()
-        day = await schedule.get(h.services.db, f"reminder:{event_id}:86400")
+        day = await schedule.get(h.env.db, f"reminder:{event_id}:86400")
         assert day is not None and day.due_at == int((later - timedelta(days=1)).timestamp())
-        week = await schedule.get(h.services.db, f"reminder:{event_id}:604800")
+        week = await schedule.get(h.env.db, f"reminder:{event_id}:604800")
         assert week is not None and week.state == "pending"  # ahead again after the move
         assert week.due_at == int((later - timedelta(days=7)).timestamp())
         # Within the horizon, an edit moves the APScheduler job itself.
         h.clock.set(later - timedelta(days=7, hours=2))
         await h.services.scheduler.extend()
-        event = await stored_events.get(h.services.db, event_id)
+        event = await stored_events.get(h.env.db, event_id)
         assert event is not None
         later += timedelta(hours=1)
-        await event_service.edit(h.services.events, event, replace(_forum(later)))
+        await event_service.edit(h.env, event, replace(_forum(later)))
         await h.services.scheduler.settle()
         run = h.services.scheduler.run_date(f"reminder:{event_id}:604800")
         assert run is not None and run.timestamp() == (later - timedelta(days=7)).timestamp()
 
-        event = await stored_events.get(h.services.db, event_id)
+        event = await stored_events.get(h.env.db, event_id)
         assert event is not None
-        await event_service.cancel(h.services.events, event)
+        await event_service.cancel(h.env, event)
         await h.services.scheduler.settle()
         assert h.services.scheduler.job_ids() == []
-        jobs = await schedule.for_event(h.services.db, event_id)
+        jobs = await schedule.for_event(h.env.db, event_id)
         assert {j.state for j in jobs if j.kind != "reminder" or j.note != "past when planned"} <= {
             "cancelled",
             "skipped",
@@ -196,7 +196,7 @@ async def test_quiet_hours_hold_reminders_but_not_cancellations(tmp_path: Path) 
         await liisa.tap("✅ Coming")
         await _at(h, datetime(2026, 12, 10, 6, 30, tzinfo=HELSINKI))
         assert _reminders(liisa) == []
-        waiting = await h.services.db.fetchone(
+        waiting = await h.env.db.fetchone(
             "SELECT not_before FROM outbox WHERE chat_id = ? AND kind = 'reminder'", (liisa.id,)
         )
         assert waiting is not None
@@ -214,15 +214,15 @@ async def test_quiet_hours_hold_reminders_but_not_cancellations(tmp_path: Path) 
         assert len(liisa.messages()) == count
         # A cancellation at 23:00 comes at once.
         h.clock.set(datetime(2026, 12, 10, 23, 0, tzinfo=HELSINKI))
-        event = await stored_events.get(h.services.db, other)
+        event = await stored_events.get(h.env.db, other)
         assert event is not None
-        await event_service.cancel(h.services.events, event)
+        await event_service.cancel(h.env, event)
         await h.services.delivery.wait_idle()
         assert "Cancelled:" in (liisa.last_message().caption or "")
         assert len(liisa.messages()) == count + 1
         await _at(h, datetime(2026, 12, 11, 8, 0, tzinfo=HELSINKI))
         assert len(liisa.messages()) == count + 2  # the held invitation, in the morning
-        assert (await schedule.get(h.services.db, f"reminder:{event_id}:7200")) is not None
+        assert (await schedule.get(h.env.db, f"reminder:{event_id}:7200")) is not None
 
 
 async def test_settings_quiet_hours_and_digest(tmp_path: Path) -> None:
@@ -230,12 +230,12 @@ async def test_settings_quiet_hours_and_digest(tmp_path: Path) -> None:
         liisa = await subscriber(h, "Liisa", ["*"])
         await liisa.send("/settings quiet 25:00-08:00")
         assert "like 21:00-08:00" in liisa.last_message().text
-        stored = await chat_settings.get(h.services.db, liisa.id)
+        stored = await chat_settings.get(h.env.db, liisa.id)
         assert stored.quiet_hours is None  # nothing stored
         await liisa.send("/settings quiet 22:00-07:00")
         assert "Quiet hours: 22:00–07:00." in liisa.last_message().text
         await liisa.tap("🔔 No quiet hours")
-        assert (await chat_settings.get(h.services.db, liisa.id)).quiet_hours == ""
+        assert (await chat_settings.get(h.env.db, liisa.id)).quiet_hours == ""
         assert "Quiet hours: none" in liisa.last_message().text
 
         await liisa.send("/settings digest someday 9")
@@ -244,7 +244,7 @@ async def test_settings_quiet_hours_and_digest(tmp_path: Path) -> None:
         text = liisa.last_message().text
         assert "Weekly digest: every Tuesday at 18:00." in text
         assert "Next digest: Tue 1 Dec 2026 at 18:00." in text
-        digest_job = await schedule.get(h.services.db, f"digest:{liisa.id}")
+        digest_job = await schedule.get(h.env.db, f"digest:{liisa.id}")
         assert digest_job is not None and digest_job.state == "pending"
 
         await _publish(h, _forum(datetime(2026, 12, 10, 18, 0, tzinfo=HELSINKI)))
@@ -253,7 +253,7 @@ async def test_settings_quiet_hours_and_digest(tmp_path: Path) -> None:
         digest = liisa.last_message().text
         assert digest.startswith("📰 Coming up in your areas")
         assert digest.count("Järjestöfoorumi") == 1  # January is beyond two weeks
-        job = await schedule.get(h.services.db, f"digest:{liisa.id}")
+        job = await schedule.get(h.env.db, f"digest:{liisa.id}")
         assert job is not None and job.state == "pending"
         assert job.due_at == int(datetime(2026, 12, 8, 18, 0, tzinfo=HELSINKI).timestamp())
 
@@ -280,7 +280,7 @@ async def test_nudge_reaches_only_the_invited_who_did_not_answer(tmp_path: Path)
         assert liisa.last_message().text.startswith("❔ Will you come?")
         assert liisa.last_message().button("✅ Coming") is not None
         assert not olli.last_message().text.startswith("❔ Will you come?")
-        sent = await outbox.due(h.services.db, h.clock.timestamp(), 10)
+        sent = await outbox.due(h.env.db, h.clock.timestamp(), 10)
         assert sent == []
 
 
@@ -304,7 +304,7 @@ async def test_feedback_round_opens_after_the_event_once(tmp_path: Path) -> None
         await _at(h, datetime(2026, 12, 10, 21, 0, tzinfo=HELSINKI))
         asked = [m for m in liisa.messages() if m.text.startswith("📝 How useful")]
         assert len(asked) == 1
-        job = await schedule.get(h.services.db, f"feedback:{event_id}")
+        job = await schedule.get(h.env.db, f"feedback:{event_id}")
         assert job is not None and job.state == "done"
 
 
@@ -316,7 +316,7 @@ async def test_feedback_is_not_sent_when_the_bot_was_down_all_week(tmp_path: Pat
         await liisa.tap("✅ Coming")
         await _at(h, datetime(2026, 12, 18, 12, 0, tzinfo=HELSINKI))
         assert not any(m.text.startswith("📝") for m in liisa.messages())
-        job = await schedule.get(h.services.db, f"feedback:{event_id}")
+        job = await schedule.get(h.env.db, f"feedback:{event_id}")
         assert job is not None and job.state == "skipped" and job.note.startswith("too late")
 
 
@@ -325,25 +325,25 @@ async def test_a_series_date_is_invited_thirty_days_before_it(tmp_path: Path) ->
         liisa = await subscriber(h, "Liisa", ["*"])
         first = datetime(2026, 12, 1, 18, 0, tzinfo=HELSINKI)
         rule = parse_rule("FREQ=MONTHLY;BYDAY=1TU;COUNT=3")
-        ids, invited = await publish_series(h.services.events, _forum(first), rule, None)
+        ids, invited = await publish_series(h.env, _forum(first), rule, None)
         await h.services.scheduler.settle()
         await h.services.delivery.wait_idle()
         assert invited == 1
         cards = [m for m in liisa.messages() if m.button("✅ Coming") is not None]
         assert len(cards) == 1 and "Tue 1 Dec 2026" in cards[0].text
-        january = await schedule.get(h.services.db, f"invitation:{ids[1]}")
+        january = await schedule.get(h.env.db, f"invitation:{ids[1]}")
         assert january is not None
         assert january.due_at == int(datetime(2026, 12, 6, 18, 0, tzinfo=HELSINKI).timestamp())
 
         await _at(h, datetime(2026, 12, 6, 18, 0, tzinfo=HELSINKI))
         cards = [m for m in liisa.messages() if m.button("✅ Coming") is not None]
         assert len(cards) == 2 and "Tue 5 Jan 2027" in cards[-1].text
-        stored = await stored_events.get(h.services.db, ids[1])
+        stored = await stored_events.get(h.env.db, ids[1])
         assert stored is not None and stored.broadcast_id is not None
         # Each date has its own answers and reminders.
         await liisa.tap("✅ Coming", message_id=cards[-1].message_id)
-        assert (await schedule.get(h.services.db, f"reminder:{ids[1]}:86400")) is not None
-        assert (await schedule.get(h.services.db, f"invitation:{ids[2]}")) is not None
+        assert (await schedule.get(h.env.db, f"reminder:{ids[1]}:86400")) is not None
+        assert (await schedule.get(h.env.db, f"invitation:{ids[2]}")) is not None
 
 
 async def test_digest_follows_a_group_upgraded_to_a_supergroup(tmp_path: Path) -> None:
@@ -356,13 +356,13 @@ async def test_digest_follows_a_group_upgraded_to_a_supergroup(tmp_path: Path) -
         )
         in_group = pekka.in_chat(group)
         await in_group.send("/start")
-        await subscriptions.replace(h.services.db, group.id, [Area("municipality", JOENSUU)], [])
+        await subscriptions.replace(h.env.db, group.id, [Area("municipality", JOENSUU)], [])
         await in_group.send("/settings digest tue 18")
         assert "every Tuesday at 18:00" in in_group.last_message().text
 
         supergroup = h.sandbox.migrate_to_supergroup(group)
         await _publish(h, _forum(datetime(2026, 12, 10, 18, 0, tzinfo=HELSINKI)))
-        assert await chats.get(h.services.db, supergroup.id) is not None
+        assert await chats.get(h.env.db, supergroup.id) is not None
         in_super = pekka.in_chat(supergroup)
         await in_super.send("/settings digest thu 18")
         assert "every Thursday at 18:00" in in_super.last_message().text
@@ -382,7 +382,7 @@ async def test_digest_resumes_when_a_blocked_chat_comes_back(tmp_path: Path) -> 
         liisa = await subscriber(h, "Liisa", ["*"])
         await liisa.send("/settings digest tue 18")
         await _publish(h, _forum(datetime(2026, 12, 10, 18, 0, tzinfo=HELSINKI)))
-        await chats.deactivate(h.services.db, liisa.id, "blocked", h.services.db.now())
+        await chats.deactivate(h.env.db, liisa.id, "blocked", h.env.db.now())
 
         def digests() -> int:
             return sum(m.text.startswith("📰") for m in liisa.messages())
@@ -390,6 +390,6 @@ async def test_digest_resumes_when_a_blocked_chat_comes_back(tmp_path: Path) -> 
         await _at(h, datetime(2026, 12, 1, 18, 0, tzinfo=HELSINKI))
         assert digests() == 0  # blocked: nothing sent
         await liisa.send("/start")  # unblocked and back
-        assert (c := await chats.get(h.services.db, liisa.id)) is not None and c.active
+        assert (c := await chats.get(h.env.db, liisa.id)) is not None and c.active
         await _at(h, datetime(2026, 12, 8, 18, 0, tzinfo=HELSINKI))
         assert digests() == 1  # the weekly digest still comes

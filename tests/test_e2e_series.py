@@ -38,7 +38,7 @@ async def _to_preview(coordinator: ChatUser, start: str, title: str = "Yhdistysi
 
 
 async def _series_count(h: BotHarness) -> int:
-    return int(await h.services.db.fetchval("SELECT count(*) FROM event_series"))
+    return int(await h.env.db.fetchval("SELECT count(*) FROM event_series"))
 
 
 def _local(timestamp: int) -> datetime:
@@ -86,17 +86,17 @@ async def test_coordinator_publishes_a_series_with_answers_per_date(tmp_path: Pa
         assert "Published 4 dates: events 1–4." in published
         assert "invitation goes to 1 chat now" in published
 
-        found = [await stored_events.get(h.services.db, i) for i in range(1, 5)]
+        found = [await stored_events.get(h.env.db, i) for i in range(1, 5)]
         assert all(e is not None and e.state == "published" for e in found)
         series_ids = {e.series_id for e in found if e}
         assert len(series_ids) == 1 and None not in series_ids
         series_id = series_ids.pop()
         assert series_id is not None
-        stored = await stored_series.get(h.services.db, series_id)
+        stored = await stored_series.get(h.env.db, series_id)
         assert stored is not None
         assert stored.rule == "FREQ=MONTHLY;BYMONTH=3,10;BYDAY=1TU;COUNT=4"
         assert stored.created_by == kaisa.id
-        dates_in_db = await stored_series.occurrences(h.services.db, series_id)
+        dates_in_db = await stored_series.occurrences(h.env.db, series_id)
         assert [_local(e.starts_at).strftime("%d.%m.%Y %H:%M") for e in dates_in_db] == [
             "01.12.2026 17:30",
             "02.03.2027 17:30",
@@ -115,11 +115,11 @@ async def test_coordinator_publishes_a_series_with_answers_per_date(tmp_path: Pa
         await liisa.send("/event 2")
         assert "Tue 2 Mar 2027 at 17:30–19:30" in liisa.last_message().text
         await liisa.tap("❔ Maybe")
-        first = await rsvps.get(h.services.db, 1, liisa.id)
-        second = await rsvps.get(h.services.db, 2, liisa.id)
+        first = await rsvps.get(h.env.db, 1, liisa.id)
+        second = await rsvps.get(h.env.db, 2, liisa.id)
         assert first is not None and first.status == "yes"
         assert second is not None and second.status == "maybe"
-        assert await rsvps.get(h.services.db, 3, liisa.id) is None
+        assert await rsvps.get(h.env.db, 3, liisa.id) is None
 
         # A published date is edited on its own: no repeat step there.
         await kaisa.send("/event 3")
@@ -162,7 +162,7 @@ async def test_rules_that_never_occur_are_refused(tmp_path: Path) -> None:
         await kaisa.tap("📣 Publish")
         assert "Published as event 1" in kaisa.last_message().text
         assert await _series_count(h) == 0
-        event = await stored_events.get(h.services.db, 1)
+        event = await stored_events.get(h.env.db, 1)
         assert event is not None and event.series_id is None
 
 

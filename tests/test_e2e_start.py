@@ -42,7 +42,7 @@ async def test_language_choice_is_stored_and_used(tmp_path: Path) -> None:
         assert liisa.last_message().buttons == ["Suomi", "Svenska", "English"]
         await liisa.tap("English")
         assert liisa.last_message().text == "Language changed: I now speak English in this chat."
-        chat = await h.services.db.fetchval("SELECT language FROM chats WHERE id = ?", (liisa.id,))
+        chat = await h.env.db.fetchval("SELECT language FROM chats WHERE id = ?", (liisa.id,))
         assert chat == "en"
         await liisa.send("/help")
         assert "/subscribe" in liisa.last_message().text

@@ -14,7 +14,7 @@ JOENSUU = Area("municipality", "167")
 
 
 async def _subscription(h: BotHarness, chat_id: int) -> subscriptions.Subscription:
-    return await subscriptions.get(h.services.db, chat_id)
+    return await subscriptions.get(h.env.db, chat_id)
 
 
 async def test_menu_flow_saves_only_on_confirm(tmp_path: Path) -> None:
@@ -98,7 +98,7 @@ async def test_shortcut_keeps_chosen_themes_and_edit_themes_button(tmp_path: Pat
     async with BotHarness.start(tmp_path) as h:
         liisa = h.user("Liisa", language_code="en")
         await liisa.send("/start")  # the bot records the chat on first contact
-        await subscriptions.replace(h.services.db, liisa.id, [JOENSUU], ["health"])
+        await subscriptions.replace(h.env.db, liisa.id, [JOENSUU], ["health"])
         await liisa.send("/subscribe Outokumpu")
         assert (await _subscription(h, liisa.id)).themes == ("health",)
         await liisa.tap("✏️ Edit themes")
@@ -129,7 +129,7 @@ async def test_mysubscriptions_unsubscribe_pause_resume(tmp_path: Path) -> None:
         await liisa.send("/mysubscriptions")
         assert "no subscriptions yet" in liisa.last_message().text
         await subscriptions.replace(
-            h.services.db, liisa.id, [JOENSUU, Area("region", "12")], ["health", "village"]
+            h.env.db, liisa.id, [JOENSUU, Area("region", "12")], ["health", "village"]
         )
         await liisa.send("/mysubscriptions")
         overview = liisa.last_message()
@@ -141,14 +141,16 @@ async def test_mysubscriptions_unsubscribe_pause_resume(tmp_path: Path) -> None:
         assert (await _subscription(h, liisa.id)).areas == (Area("region", "12"),)
         await liisa.send("/unsubscribe Pohjois-Karjala")
         assert liisa.last_message().text == "Removed: Pohjois-Karjala (region)"
-        await subscriptions.replace(h.services.db, liisa.id, [JOENSUU], ["health"])
+        await subscriptions.replace(h.env.db, liisa.id, [JOENSUU], ["health"])
         await liisa.send("/pause 1.1.2020")
         assert "already past" in liisa.last_message().text
         await liisa.send("/pause 31.12.")
         assert "paused until Thu 31 Dec 2026" in liisa.last_message().text
         assert (
             await resolve(
-                h.services.db, h.services.places, AudienceSpec(municipalities=frozenset({"167"}))
+                h.env.db,
+                h.env.catalog,
+                AudienceSpec(municipalities=frozenset({"167"})),
             )
             == []
         )
@@ -158,14 +160,18 @@ async def test_mysubscriptions_unsubscribe_pause_resume(tmp_path: Path) -> None:
         await liisa.send("/mysubscriptions")
         assert "paused" not in liisa.last_message().text.lower()
         assert await resolve(
-            h.services.db, h.services.places, AudienceSpec(municipalities=frozenset({"167"}))
+            h.env.db,
+            h.env.catalog,
+            AudienceSpec(municipalities=frozenset({"167"})),
         ) == [liisa.id]
         await liisa.send("/pause")
         await liisa.send("/resume")
         assert await resolve(
-            h.services.db, h.services.places, AudienceSpec(municipalities=frozenset({"167"}))
+            h.env.db,
+            h.env.catalog,
+            AudienceSpec(municipalities=frozenset({"167"})),
         ) == [liisa.id]
-        await subscriptions.replace(h.services.db, liisa.id, [JOENSUU], ["health", "culture"])
+        await subscriptions.replace(h.env.db, liisa.id, [JOENSUU], ["health", "culture"])
         await liisa.send("/unsubscribe")
         await liisa.tap("✖ Health")
         assert (await _subscription(h, liisa.id)).themes == ("culture",)
@@ -232,14 +238,16 @@ async def test_group_greeting_admin_only_changes_and_removal(tmp_path: Path) -> 
         assert "En tunne profiilin kenttää" in as_pekka.last_message().text
         update = h.sandbox.bot_removed_from_group(group, pekka, status="kicked")
         await h.processed(update["update_id"])
-        chat = await h.services.db.fetchone(
+        chat = await h.env.db.fetchone(
             "SELECT active, inactive_reason FROM chats WHERE id = ?", (group.id,)
         )
         assert chat is not None
         assert (chat[0], chat[1]) == (0, "kicked")
         assert (
             await resolve(
-                h.services.db, h.services.places, AudienceSpec(municipalities=frozenset({"167"}))
+                h.env.db,
+                h.env.catalog,
+                AudienceSpec(municipalities=frozenset({"167"})),
             )
             == []
         )

@@ -19,8 +19,8 @@ import pytest
 from bot.core.config import Config, StorageSettings
 from bot.core.i18n import Translator
 from bot.core.places import load_catalog
+from bot.environment import Environment
 from bot.events.cards import verify
-from bot.events.service import EventEnv
 from bot.feedback import report as feedback_report
 from bot.feedback import service
 from handlers.keyboards import decode
@@ -44,22 +44,22 @@ class Clock:
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[EventEnv]:
+async def env(tmp_path: Path) -> AsyncIterator[Environment]:
     clock = Clock()
     db = await Database.open(tmp_path / "fb.sqlite3", clock=clock)
     config = Config(storage=StorageSettings(path=tmp_path / "fb.sqlite3"))
     translator = Translator("fi", ZoneInfo("Europe/Helsinki"))
-    yield EventEnv(config, db, load_catalog(), translator, KEY)
+    yield Environment(config, db, translator, load_catalog(), KEY)
     await db.close()
 
 
-def _clock(env: EventEnv) -> Clock:
+def _clock(env: Environment) -> Clock:
     clock = env.db._clock
     assert isinstance(clock, Clock)
     return clock
 
 
-async def _event(env: EventEnv, title: str = "Järjestöfoorumi") -> Event:
+async def _event(env: Environment, title: str = "Järjestöfoorumi") -> Event:
     new = NewEvent(
         kind="forum",
         title=title,
@@ -84,7 +84,7 @@ async def _event(env: EventEnv, title: str = "Järjestöfoorumi") -> Event:
 
 
 async def _person(
-    env: EventEnv,
+    env: Environment,
     event: Event,
     user_id: int,
     status: Status,
@@ -104,7 +104,7 @@ async def _person(
     await env.db.write(lambda raw: rsvps.store_tap(raw, event.id, [answer]))
 
 
-async def _open(env: EventEnv, event: Event) -> int:
+async def _open(env: Environment, event: Event) -> int:
     async with env.db.transaction() as tx:
         return await service.open_round(env, tx, event, env.db.now())
 
@@ -112,7 +112,7 @@ async def _open(env: EventEnv, event: Event) -> int:
 # Storage
 
 
-async def test_round_is_created_once(env: EventEnv) -> None:
+async def test_round_is_created_once(env: Environment) -> None:
     event = await _event(env)
     async with env.db.transaction() as tx:
         assert await feedback.create_round(tx, event.id, opened_at=T0, closes_at=T0 + 10, asked=3)
@@ -123,7 +123,7 @@ async def test_round_is_created_once(env: EventEnv) -> None:
     assert await feedback.get_round(env.db, event.id + 1) is None
 
 
-async def test_answers_replace_and_combine(env: EventEnv) -> None:
+async def test_answers_replace_and_combine(env: Environment) -> None:
     event = await _event(env)
     async with env.db.transaction() as tx:
         kw = {"association": "Kyläyhdistys", "municipality_code": JOENSUU, "now": T0}
@@ -141,7 +141,7 @@ async def test_answers_replace_and_combine(env: EventEnv) -> None:
     assert totals == Totals(1, (0, 0, 0, 0, 1), 1, 0)
 
 
-async def test_the_schema_refuses_a_long_comment(env: EventEnv) -> None:
+async def test_the_schema_refuses_a_long_comment(env: Environment) -> None:
     event = await _event(env)
     with pytest.raises(sqlite3.IntegrityError):
         async with env.db.transaction() as tx:
@@ -151,7 +151,7 @@ async def test_the_schema_refuses_a_long_comment(env: EventEnv) -> None:
     assert await feedback.get_answer(env.db, event.id, 1) is None
 
 
-async def test_drafts(env: EventEnv) -> None:
+async def test_drafts(env: Environment) -> None:
     event = await _event(env)
     await feedback.start_draft(env.db, 5, event.id, T0)
     await feedback.start_draft(env.db, 5, event.id, T0 + 1)  # a newer button replaces it
@@ -162,7 +162,7 @@ async def test_drafts(env: EventEnv) -> None:
     assert await feedback.get_draft(env.db, 5) is None
 
 
-async def test_anonymous_answers_have_no_authors_and_follow_content(env: EventEnv) -> None:
+async def test_anonymous_answers_have_no_authors_and_follow_content(env: Environment) -> None:
     event = await _event(env)
     async with env.db.transaction() as tx:
         for user_id, rating, comment in [(9, 4, "b"), (1, 2, "z"), (5, 4, "a")]:
@@ -182,7 +182,7 @@ async def test_anonymous_answers_have_no_authors_and_follow_content(env: EventEn
 # Service
 
 
-async def test_open_round_asks_yes_and_maybe_once_in_their_language(env: EventEnv) -> None:
+async def test_open_round_asks_yes_and_maybe_once_in_their_language(env: Environment) -> None:
     event = await _event(env, "Foorumi <kevät>")
     await _person(env, event, 1, "yes")
     await _person(env, event, 2, "maybe", language="sv")
@@ -215,7 +215,7 @@ async def test_open_round_asks_yes_and_maybe_once_in_their_language(env: EventEn
     assert not verify(KEY, event.id, 1, data.part(2))
 
 
-async def test_rating_rules(env: EventEnv) -> None:
+async def test_rating_rules(env: Environment) -> None:
     event = await _event(env)
     await _person(env, event, 1, "yes", association="Kyläyhdistys", municipality=LIPERI)
     await _person(env, event, 3, "no")
@@ -241,7 +241,7 @@ async def test_rating_rules(env: EventEnv) -> None:
     assert answer is not None and (answer.rating, answer.attended) == (2, False)
 
 
-async def test_comment_rules(env: EventEnv) -> None:
+async def test_comment_rules(env: Environment) -> None:
     event = await _event(env)
     await _person(env, event, 1, "maybe")
     await _open(env, event)
@@ -308,7 +308,7 @@ def _results(answers: list[AnonymousAnswer], asked: int = 10) -> feedback_report
     return feedback_report.Results(Round(1, T0, T0 + 100, asked), totals, tuple(answers))
 
 
-async def test_render_shows_rate_distribution_splits_and_sorted_comments(env: EventEnv) -> None:
+async def test_render_shows_rate_distribution_splits_and_sorted_comments(env: Environment) -> None:
     event = await _event(env)
     answers = [
         AnonymousAnswer(5, True, "Zumba oli paras", "Kyläyhdistys", JOENSUU),
@@ -347,7 +347,7 @@ async def test_render_shows_rate_distribution_splits_and_sorted_comments(env: Ev
     assert "The questionnaire has not been sent yet; it goes out" in waiting
 
 
-async def test_csv_is_anonymous_sorted_and_generalizes_small_groups(env: EventEnv) -> None:
+async def test_csv_is_anonymous_sorted_and_generalizes_small_groups(env: Environment) -> None:
     await users.upsert(env.db, 4242, "Secret", "Name", "secretname", "fi")
     answers = [
         AnonymousAnswer(5, True, "=HYPERLINK(1)", "Kyläyhdistys", JOENSUU),
@@ -399,7 +399,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return width, height
 
 
-async def test_chart_is_a_png(env: EventEnv) -> None:
+async def test_chart_is_a_png(env: Environment) -> None:
     event = await _event(env, "Järjestöfoorumi <hyvinvointi> 🌿 $x$")
     totals = Totals(6, (0, 1, 1, 3, 1), 4, 1)
     for language in ("fi", "sv", "en"):
@@ -412,7 +412,7 @@ async def test_chart_is_a_png(env: EventEnv) -> None:
     assert _png_size(empty) == (640, 400)
 
 
-async def test_a_cancelled_event_gets_no_round(env: EventEnv) -> None:
+async def test_a_cancelled_event_gets_no_round(env: Environment) -> None:
     event = await _event(env)
     await _person(env, event, 1, "yes")
     async with env.db.transaction() as tx:

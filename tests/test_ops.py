@@ -38,7 +38,7 @@ async def _network(h: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser, int]:
     matti = await subscriber(h, "Matti", ["*"])
     pekka = h.sandbox.add_user("Pekka", language_code="en")
     group = h.sandbox.add_group("Kylä", members=[pekka], admins=[pekka], bot_present=True)
-    db = h.services.db
+    db = h.env.db
     await chats.upsert(db, group.id, "group", "Kylä")
     await chats.set_language(db, group.id, "en")
     await subscriptions.replace(db, group.id, [Area("region", "12")], ["health"])
@@ -54,7 +54,7 @@ async def _network(h: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser, int]:
     event = await events.get(db, event_id)
     assert event is not None
     async with db.transaction() as tx:
-        await feedback_service.open_round(h.services.events, tx, event, db.now())
+        await feedback_service.open_round(h.env, tx, event, db.now())
     async with db.transaction() as tx:
         for person, rating in ((liisa, 5), (matti, 4), (in_group, 3)):
             await feedback.save_rating(

@@ -31,12 +31,12 @@ async def test_an_admin_check_without_an_answer_refuses_and_says_why(
         )
         pekka = h.user("Pekka").in_chat(group)
         pekka.user = pekka_user
-        await chats.upsert(h.services.db, group.id, "group", None)
+        await chats.upsert(h.env.db, group.id, "group", None)
         h.sandbox.faults.errors(500, 1.0, 60.0, methods=["getChatMember"])
         await pekka.send("/settings quiet off")
         assert pekka.last_message().text == COULD_NOT_CHECK_FI
         assert "Only the group's administrators" not in pekka.last_message().text
-        settings = await h.services.db.fetchone(
+        settings = await h.env.db.fetchone(
             "SELECT * FROM chat_settings WHERE chat_id = ?", (group.id,)
         )
         assert settings is None  # nothing changed: fail closed
@@ -50,7 +50,7 @@ async def test_an_admin_check_without_an_answer_refuses_and_says_why(
         h.sandbox.faults.clear()
         await pekka.send("/settings quiet off")
         assert pekka.last_message().text != COULD_NOT_CHECK_FI
-        settings = await h.services.db.fetchone(
+        settings = await h.env.db.fetchone(
             "SELECT * FROM chat_settings WHERE chat_id = ?", (group.id,)
         )
         assert settings is not None

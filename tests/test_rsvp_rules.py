@@ -24,7 +24,7 @@ ACTIONS: list[rsvp.Action] = ["y", "y", "y", "m", "n", "p", "p", "q"]
 
 async def test_random_taps_report_what_is_stored_and_keep_the_rules(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path) as h:
-        db = h.services.db
+        db = h.env.db
         users = [h.user(f"P{n}", language_code="en") for n in range(6)]
         for user in users:
             await user.send("/start")
@@ -34,7 +34,7 @@ async def test_random_taps_report_what_is_stored_and_keep_the_rules(tmp_path: Pa
             draw = random.Random(seed)
             capacity = draw.choice([1, 2, 3, 5])
             event_id, _ = await publish(
-                h.services.events,
+                h.env,
                 forum_fields(START + timedelta(days=20), capacity=capacity),
                 None,
             )
@@ -42,9 +42,7 @@ async def test_random_taps_report_what_is_stored_and_keep_the_rules(tmp_path: Pa
                 h.clock.advance(timedelta(seconds=draw.choice([0, 1, 7])))
                 person = draw.choice(people)
                 action = draw.choice(ACTIONS)
-                outcome = await rsvp.answer(
-                    h.services.events, rsvp.Tap(event_id, person, person, action)
-                )
+                outcome = await rsvp.answer(h.env, rsvp.Tap(event_id, person, person, action))
                 stored = await rsvps.get(db, event_id, person)
                 if outcome.problem is not None:
                     refusals += 1
@@ -83,18 +81,18 @@ async def test_one_cancellation_can_promote_several_in_line(tmp_path: Path) -> N
     """Three places held by one yes (+2): when it becomes a no, the first three in line move up
     in order and the fourth keeps waiting, now first in line."""
     async with BotHarness.start(tmp_path) as h:
-        db = h.services.db
+        db = h.env.db
         users = [h.user(f"P{n}", language_code="en") for n in range(5)]
         for user in users:
             await user.send("/start")
         holder, *queue = [user.id for user in users]
         event_id, _ = await publish(
-            h.services.events, forum_fields(START + timedelta(days=20), capacity=3), None
+            h.env, forum_fields(START + timedelta(days=20), capacity=3), None
         )
 
         async def tap(person: int, action: rsvp.Action) -> rsvp.Outcome:
             h.clock.advance(timedelta(seconds=1))
-            return await rsvp.answer(h.services.events, rsvp.Tap(event_id, person, person, action))
+            return await rsvp.answer(h.env, rsvp.Tap(event_id, person, person, action))
 
         await tap(holder, "p")  # yes with 2 people
         await tap(holder, "p")  # 3 people: full

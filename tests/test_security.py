@@ -74,7 +74,7 @@ _GUARDED = (
 
 
 async def _snapshot(h: BotHarness) -> dict[str, list[tuple[Any, ...]]]:
-    db = h.services.db
+    db = h.env.db
     found = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")}
     state = {t: [tuple(r) for r in await db.fetchall(f"SELECT * FROM {t} ORDER BY 1")]
              for t in _GUARDED if t in found}  # fmt: skip
@@ -103,7 +103,7 @@ async def _world(h: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser, ChatUser,
     await admin.send("/start")
     liisa = h.user("Liisa", language_code="en")
     await liisa.send("/start")
-    db = h.services.db
+    db = h.env.db
     await subscriptions.replace(db, liisa.id, [Area("municipality", JOENSUU)], ["*"])
     pekka = h.sandbox.add_user("Pekka", language_code="en")
     aino = h.sandbox.add_user("Aino", language_code="en")
@@ -140,14 +140,14 @@ async def test_forged_replayed_and_oversized_callbacks_change_nothing(tmp_path: 
         areas = _callback_areas(h)
         assert {"rsvp", "nev", "evl", "evm", "coord", "set", "fb", "fbr", "sub", "uns", "ann",
                 "start", "lang"} <= areas, areas  # fmt: skip
-        key = h.services.callback_key
+        key = h.env.key
         private_card = liisa.last_message()
         group_card = h.sandbox.last_message(aino.chat)
         assert group_card is not None
         # The invitations are delivered; the broadcast's 'done' must not land between snapshots
         # whenever the report loop's next pass happens to come.
         await h.services.delivery.wait_idle()
-        await outbox.finish_broadcasts(h.services.db)
+        await outbox.finish_broadcasts(h.env.db)
         before = await _snapshot(h)
 
         good_private = sign(key, event_id, liisa.chat.id)
@@ -182,7 +182,7 @@ async def test_forged_replayed_and_oversized_callbacks_change_nothing(tmp_path: 
         # A valid tap still works, and the same tap again (a replay) changes nothing more.
         await liisa.tap_data(private_card.message_id, f"rsvp:{event_id}:y:{good_private}")
         await liisa.tap_data(private_card.message_id, f"rsvp:{event_id}:y:{good_private}")
-        count = await h.services.db.fetchval(
+        count = await h.env.db.fetchval(
             "SELECT count(*) FROM rsvps WHERE event_id = ?", (event_id,)
         )
         assert count == 1
@@ -222,7 +222,7 @@ async def test_participants_get_refusals_for_every_coordinator_and_admin_command
                 # localized: the Finnish refusal, not the English one
                 assert finnish_text != english, (command.name, finnish_text)
         assert await _snapshot(h) == before
-        assert not await h.services.db.fetchval("SELECT count(*) FROM coordinator_invites")
+        assert not await h.env.db.fetchval("SELECT count(*) FROM coordinator_invites")
         _no_failures(h)
 
 
@@ -281,7 +281,7 @@ async def test_webhook_refuses_wrong_or_missing_secret(tmp_path: Path) -> None:
             hook = [r for r in sandbox.requests if r.method == "setWebhook"]
             assert hook and hook[-1].params["secret_token"] == secret
             assert hook[-1].params["url"] == url
-            db = application.bot_data.services.db  # type: ignore[union-attr]
+            db = application.bot_data.services.env.db  # type: ignore[union-attr]
 
             # Telegram (the stand-in) posts with the right secret: processed.
             liisa = sandbox.add_user("Liisa", language_code="en")
@@ -334,14 +334,14 @@ async def test_webhook_refuses_wrong_or_missing_secret(tmp_path: Path) -> None:
 
 
 async def _tables(h: BotHarness) -> set[str]:
-    rows = await h.services.db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+    rows = await h.env.db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
     return {r[0] for r in rows}
 
 
 async def test_injection_shaped_long_and_rtl_text_is_stored_literally(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
         admin, liisa, pekka, _aino, event_id = await _world(h)
-        db = h.services.db
+        db = h.env.db
         tables = await _tables(h)
         coordinator = await appoint(h, admin, "Kaisa", "Joensuu")
         for injection in (*INJECTIONS, RTL_EMOJI):
@@ -383,10 +383,10 @@ async def test_injection_shaped_long_and_rtl_text_is_stored_literally(tmp_path: 
         assert event is not None
         await liisa.tap_data(
             liisa.messages()[0].message_id,
-            f"rsvp:{event_id}:y:{sign(h.services.callback_key, event_id, liisa.chat.id)}",
+            f"rsvp:{event_id}:y:{sign(h.env.key, event_id, liisa.chat.id)}",
         )
         async with db.transaction() as tx:
-            await feedback_service.open_round(h.services.events, tx, event, db.now())
+            await feedback_service.open_round(h.env, tx, event, db.now())
         await delivered(h)
         await liisa.tap("4")
         await liisa.tap("💬 Add a comment")

@@ -123,7 +123,7 @@ def test_sigterm_stops_the_bot_cleanly(tmp_path: Path) -> None:
 async def test_stopping_lets_sends_in_flight_finish(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path) as h:
         people = [h.user(f"P{n}").user for n in range(600)]  # each with a private chat
-        db = h.services.db
+        db = h.env.db
         async with db.transaction() as tx:
             await tx.executemany(
                 "INSERT INTO chats (id, type, created_at, updated_at) VALUES (?, 'private', 0, 0)",

@@ -7,7 +7,8 @@ from typing import Literal
 
 from bot.announcements.service import in_scope
 from bot.audience.recipients import AudienceSpec
-from bot.events.service import EventEnv, may_manage
+from bot.environment import Environment
+from bot.events.service import may_manage
 from bot.roles.access import is_admin
 from storage import events, roles
 
@@ -17,7 +18,7 @@ AudienceProblem = Literal["scope", "event"]
 
 
 async def audience_problem(
-    env: EventEnv, user_id: int, spec: AudienceSpec
+    env: Environment, user_id: int, spec: AudienceSpec
 ) -> AudienceProblem | None:
     """None when the user may address `spec`; "event": an event that is not theirs (or does not
     exist); "scope": areas outside the ones they coordinate."""

@@ -11,14 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.config import Config
-from bot.core.i18n import Translator
 from bot.core.place_search import PlaceIndex
 from bot.core.places import PlaceCatalog, load_catalog
+from bot.environment import environment
 from bot.events import service as events
-from bot.events.cards import callback_key
 from bot.events.importing import ImportedEvent, read_events
-from bot.events.service import EventEnv
-from storage.db import Database
 
 __all__ = ["ImportError_", "import_events"]
 
@@ -77,15 +74,7 @@ async def _publish(
     found: list[ImportedEvent], summary: list[str], config: Config, catalog: PlaceCatalog
 ) -> None:
     admin = min(config.bot.admins)
-    db = await Database.open(config.storage.path)
-    try:
-        env = EventEnv(
-            config,
-            db,
-            catalog,
-            Translator(config.bot.default_language, config.bot.timezone),
-            callback_key(config.telegram.token),
-        )
+    async with environment(config) as env:
         # One transaction per event, as from the wizard: a file of big audiences in one
         # transaction held the running bot's database for as long as all its invitations took
         # (35 s for 40 events of 5 000). Each id is printed as soon as its event is published,
@@ -101,5 +90,3 @@ async def _publish(
                 ) from exc
             print(f"{line} → event {event_id}, {invited} invitations", file=sys.stderr)
             print(event_id, flush=True)
-    finally:
-        await db.close()

@@ -32,13 +32,13 @@ def vote(sandbox: Sandbox, user: SimUser, poll_id: str, option_ids: list[int]) -
 async def _texts(application: BotApplication, user: SimUser, chat: SimChat) -> Texts:
     services = application.bot_data.services
     assert services is not None
-    stored = await chats.get(services.db, chat.id)
+    stored = await chats.get(services.env.db, chat.id)
     language = pick_language(
         stored.language if stored else None,
         user.language_code,
-        services.config.bot.default_language,
+        services.env.config.bot.default_language,
     )
-    return services.translator.texts(language)
+    return services.env.translator.texts(language)
 
 
 async def demo_poll(
@@ -79,7 +79,7 @@ async def demo_poll(
     await tap(coordinator_user, coordinator_chat, you._("No reminder"))
     await tap(coordinator_user, coordinator_chat, you._("📊 Yes, send the results"))
     await tap(coordinator_user, coordinator_chat, you._("📣 Send the poll"))
-    found = await polls.list_polls(services.db, None, limit=1)
+    found = await polls.list_polls(services.env.db, None, limit=1)
     assert found, "the poll was not created"
     poll = found[0]
     services.delivery.wake()
@@ -117,7 +117,7 @@ async def demo_poll(
     clock = application.bot_data.clock
     if fast_forward and isinstance(clock, FastForwardClock):
         t.say("── ⏩ the poll's closing time comes")
-        clock.jump_to(clock.now() + timedelta(seconds=poll.closes_at - services.db.now() + 60))
+        clock.jump_to(clock.now() + timedelta(seconds=poll.closes_at - services.env.db.now() + 60))
         await services.scheduler.extend()
         await services.scheduler.run_due()
     else:
@@ -129,9 +129,9 @@ async def demo_poll(
     t.report_chats([chat for _user, chat in respondents])
     if fast_forward:
         await send(coordinator_user, coordinator_chat, f"/poll {poll.id}")
-    closed = await polls.get(services.db, poll.id)
+    closed = await polls.get(services.env.db, poll.id)
     assert closed is not None
-    results = await poll_report.build(services.db, closed)
+    results = await poll_report.build(services.env.db, closed)
     counts = "; ".join(f"{o.label} {o.count}" for o in results.questions[0].options)
     t.say(
         f"   aggregated: {counts} ({results.respondents} respondents of {results.asked} "

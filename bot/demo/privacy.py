@@ -60,17 +60,17 @@ async def demo_privacy(
     for line in summary(document):
         t.say(f"      · {line}")
     event_ids = [a["event_id"] for a in document.get("rsvps") or []]
-    before = {e: await rsvps.counts(services.db, e) for e in event_ids}
+    before = {e: await rsvps.counts(services.env.db, e) for e in event_ids}
 
     await t.send(user, chat, "/forget")
     confirm = sandbox.last_message(chat)
     assert confirm is not None and confirm.button_rows, "no confirmation buttons"
     await t.tap(user, chat, confirm.button_rows[0][0].text)  # "Yes, delete my data"
 
-    gone = await users.get(services.db, user.id) is None
+    gone = await users.get(services.env.db, user.id) is None
     t.say(f"   stored about {user.first_name} afterwards: {'nothing' if gone else 'still a row!'}")
     for event_id, counts in before.items():
-        after = await rsvps.counts(services.db, event_id)
+        after = await rsvps.counts(services.env.db, event_id)
         same = "unchanged" if after == counts else "CHANGED"
         t.say(
             f"   event {event_id}: {after.yes} coming, {after.maybe} maybe, {after.no} can't — "

@@ -154,16 +154,16 @@ async def _script(t: Transcript, sandbox: Sandbox, application: BotApplication) 
 
     services = application.bot_data.services
     assert services is not None
-    joensuu = services.place_index.search("Joensuu").exact
+    joensuu = services.env.place_index.search("Joensuu").exact
     assert joensuu is not None
     health = await count(
-        services.db,
-        services.places,
+        services.env.db,
+        services.env.catalog,
         AudienceSpec(municipalities=frozenset({joensuu.code}), themes=frozenset({"health"})),
     )
     village = await count(
-        services.db,
-        services.places,
+        services.env.db,
+        services.env.catalog,
         AudienceSpec(municipalities=frozenset({joensuu.code}), themes=frozenset({"village"})),
     )
     t.heading("Audience check")
@@ -183,7 +183,7 @@ async def _events(
 ) -> None:
     services = application.bot_data.services
     assert services is not None
-    fi, en = services.translator.texts("fi"), services.translator.texts("en")
+    fi, en = services.env.translator.texts("fi"), services.env.translator.texts("en")
     t.heading("5. The administrator appoints a coordinator with a one-time link")
     riikka = sandbox.world.users[9001]
     riikka_chat = sandbox.private_chat(riikka)
@@ -204,8 +204,12 @@ async def _events(
         heart,
         lambda: sandbox.bot_added_to_group(heart, aino),
     )
-    await subscriptions.replace(services.db, heart.id, [Area("municipality", "167")], ["health"])
-    await profiles.save(services.db, Profile(heart.id, "Joensuun Sydänyhdistys", "167", (), None))
+    await subscriptions.replace(
+        services.env.db, heart.id, [Area("municipality", "167")], ["health"]
+    )
+    await profiles.save(
+        services.env.db, Profile(heart.id, "Joensuun Sydänyhdistys", "167", (), None)
+    )
     await t.send(kaisa, kaisa_chat, "/newevent")
     await t.tap(kaisa, kaisa_chat, en._("Association forum"))
     for answer in (
@@ -216,7 +220,7 @@ async def _events(
         "Joensuu",
     ):
         await t.send(kaisa, kaisa_chat, answer)
-    health = services.config.bot.theme("health")
+    health = services.env.config.bot.theme("health")
     assert health is not None
     await t.tap(kaisa, kaisa_chat, health.name("en"))
     await t.tap(kaisa, kaisa_chat, en._("Done ▶"))
@@ -290,7 +294,7 @@ async def _time_passes(
     t.heading("10. After the forum: one-tap feedback, and Kaisa reads the results")
     await _fast_forward(t, application, datetime(2026, 12, 1, 20, 30, tzinfo=HELSINKI))
     t.report_chats([liisa_chat, heart])
-    fi = services.translator.texts("fi")
+    fi = services.env.translator.texts("fi")
     await t.tap(liisa, liisa_chat, "5")
     await t.tap(liisa, liisa_chat, fi._("✅ I attended"))
     await t.send(kaisa, t.sandbox.private_chat(kaisa), "/feedback 1")
@@ -300,7 +304,7 @@ async def _announcement(t: Transcript, sandbox: Sandbox, application: BotApplica
     services = application.bot_data.services
     assert services is not None
     t.heading("4. The regional network announces to 300 more subscribers (6 have blocked the bot)")
-    db = services.db
+    db = services.env.db
     crowd = [sandbox.add_user(f"Jäsen {i}") for i in range(300)]
     for user in crowd:
         sandbox.private_chat(user)

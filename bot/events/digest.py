@@ -7,8 +7,9 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.i18n import N_
+from bot.environment import Environment
 from bot.events.cards import listing_line
-from bot.events.service import EventEnv, texts_for_chat
+from bot.events.service import texts_for_chat
 from storage import chat_settings, chats, events, outbox, schedule
 from storage.db import Writer
 from storage.outbox import NewMessage
@@ -68,7 +69,7 @@ async def set_digest(
     return due
 
 
-async def run_digest(env: EventEnv, tx: Writer, job: Job, now: int) -> str | None:
+async def run_digest(env: Environment, tx: Writer, job: Job, now: int) -> str | None:
     chat_id = job.chat_id
     settings = await chat_settings.get(tx, chat_id) if chat_id is not None else None
     if chat_id is None or settings is None or settings.digest_weekday is None:

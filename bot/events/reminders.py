@@ -8,8 +8,9 @@ queued, or a note saying why nothing was sent.
 from __future__ import annotations
 
 from bot.core.i18n import N_, Texts
+from bot.environment import Environment
 from bot.events.cards import Answer, card_text
-from bot.events.service import EventEnv, card_message, queue_invitations, texts_for_chat
+from bot.events.service import card_message, queue_invitations, texts_for_chat
 from bot.feedback import service as feedback
 from storage import chats, events, outbox, rsvps, schedule
 from storage.db import Writer
@@ -41,7 +42,7 @@ async def _overtaken(tx: Writer, job: Job, now: int) -> bool:
 
 
 async def _cards(
-    env: EventEnv, tx: Writer, event: Event, chat_ids: list[int], header: str, now: int
+    env: Environment, tx: Writer, event: Event, chat_ids: list[int], header: str, now: int
 ) -> list[NewMessage]:
     """The card with a header, the reader's own answer in private chats, and the buttons."""
     info = await chats.recipients(tx, chat_ids)
@@ -62,7 +63,7 @@ async def _cards(
     return rows
 
 
-async def run_reminder(env: EventEnv, tx: Writer, job: Job, now: int) -> str | None:
+async def run_reminder(env: Environment, tx: Writer, job: Job, now: int) -> str | None:
     event = await _event(tx, job)
     if isinstance(event, str):
         return event
@@ -78,7 +79,7 @@ async def run_reminder(env: EventEnv, tx: Writer, job: Job, now: int) -> str | N
     return None
 
 
-async def run_nudge(env: EventEnv, tx: Writer, job: Job, now: int) -> str | None:
+async def run_nudge(env: Environment, tx: Writer, job: Job, now: int) -> str | None:
     event = await _event(tx, job)
     if isinstance(event, str):
         return event
@@ -94,7 +95,7 @@ async def run_nudge(env: EventEnv, tx: Writer, job: Job, now: int) -> str | None
     return None
 
 
-async def run_invitation(env: EventEnv, tx: Writer, job: Job, now: int) -> str | None:
+async def run_invitation(env: Environment, tx: Writer, job: Job, now: int) -> str | None:
     """A series date's invitation, due a while before it (the first date is invited at once)."""
     event = await _event(tx, job)
     if isinstance(event, str):
@@ -107,7 +108,7 @@ async def run_invitation(env: EventEnv, tx: Writer, job: Job, now: int) -> str |
     return None
 
 
-async def run_feedback(env: EventEnv, tx: Writer, job: Job, now: int) -> str | None:
+async def run_feedback(env: Environment, tx: Writer, job: Job, now: int) -> str | None:
     """The feedback questionnaire, after the event; not once it would already have closed."""
     event = await _event(tx, job)
     if isinstance(event, str):

@@ -12,8 +12,9 @@ import sqlite3
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from bot.environment import Environment
 from bot.events.cards import time_line
-from bot.events.service import EventEnv, texts_for_chat
+from bot.events.service import texts_for_chat
 from storage import outbox, rsvps
 from storage.events import Event
 from storage.outbox import NewMessage
@@ -51,7 +52,7 @@ class Tap:
     association: tuple[str, str | None] | None = None
 
 
-async def answer(env: EventEnv, tap: Tap) -> Outcome:
+async def answer(env: Environment, tap: Tap) -> Outcome:
     """The whole tap is one transaction in one block (`Database.write`): under a burst of taps no
     tap waits for the event loop's turns between another's reads and writes. A few indexed
     statements, so it runs inline when the connection is idle."""
@@ -59,7 +60,7 @@ async def answer(env: EventEnv, tap: Tap) -> Outcome:
     return await env.db.write(lambda raw: _answer(raw, env, tap, now), inline=True)
 
 
-def _answer(raw: sqlite3.Connection, env: EventEnv, tap: Tap, now: int) -> Outcome:
+def _answer(raw: sqlite3.Connection, env: Environment, tap: Tap, now: int) -> Outcome:
     """The tap, inside its transaction: read, decide, write, count."""
     event_id, user_id = tap.event_id, tap.user_id
     state = rsvps.read_tap(raw, event_id, user_id)
@@ -168,7 +169,7 @@ def _promotions(event: Event, waiting: list[Rsvp], taken: int, now: int) -> list
 
 
 def _promoted_message(
-    raw: sqlite3.Connection, env: EventEnv, event: Event, promoted: Rsvp
+    raw: sqlite3.Connection, env: Environment, event: Event, promoted: Rsvp
 ) -> NewMessage:
     recipient = rsvps.reach(raw, promoted)
     t = texts_for_chat(env, recipient)

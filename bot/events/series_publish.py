@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
 
+from bot.environment import Environment
 from bot.events import service as events
 from bot.events.fields import EventFields
 from bot.events.series import SeriesRule, occurrences
-from bot.events.service import EventEnv
 from storage import series as stored_series
 
 __all__ = ["occurrence_fields", "publish_series"]
@@ -46,7 +46,7 @@ def occurrence_fields(fields: EventFields, rule: SeriesRule, tz: tzinfo) -> list
 
 
 async def publish_series(
-    env: EventEnv, fields: EventFields, rule: SeriesRule, created_by: int | None
+    env: Environment, fields: EventFields, rule: SeriesRule, created_by: int | None
 ) -> tuple[list[int], int]:
     """Create the series and publish every date; (event ids in date order, invitations queued
     now). SeriesError (before anything is written) when the rule cannot be used."""

@@ -8,17 +8,14 @@ goes out exactly as one made with /newevent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.announcements.service import in_scope
 from bot.audience.recipients import AudienceSpec, count, resolve
-from bot.core.config import Config
-from bot.core.config_values import Theme
-from bot.core.i18n import Texts, Translator, pick_language
-from bot.core.places import PlaceCatalog
+from bot.core.i18n import Texts, pick_language
+from bot.environment import Environment
 from bot.events import schedule as event_schedule
 from bot.events.calendar import event_ics, ics_filename
 from bot.events.cards import card_keyboard, card_text, location_line, time_line
@@ -26,14 +23,13 @@ from bot.events.fields import EventFields
 from bot.roles.access import is_admin
 from storage import chats, events, outbox, roles, rsvps, schedule
 from storage.chats import Recipient
-from storage.db import Database, Writer
+from storage.db import Writer
 from storage.events import Event, NewEvent
 from storage.outbox import Kind as MessageKind
 from storage.outbox import NewFile, NewMessage
 
 __all__ = [
     "EditOutcome",
-    "EventEnv",
     "audience_size",
     "cancel",
     "card_message",
@@ -47,28 +43,6 @@ __all__ = [
     "queue_invitations",
     "texts_for_chat",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class EventEnv:
-    """What event operations need, from the running bot's services or from a CLI config."""
-
-    config: Config
-    db: Database
-    catalog: PlaceCatalog
-    translator: Translator
-    key: bytes  # callback signing key
-    # Called after a change to scheduled jobs is committed (the running bot's scheduler picks
-    # it up at once; the CLI has none, and the bot finds the rows on its next look).
-    on_change: Callable[[], None] | None = None
-
-    def changed(self) -> None:
-        if self.on_change is not None:
-            self.on_change()
-
-    @property
-    def themes(self) -> tuple[Theme, ...]:
-        return self.config.bot.themes
 
 
 def _spec(fields: EventFields) -> AudienceSpec:
@@ -119,11 +93,11 @@ def fields_of(event: Event) -> EventFields:
     )
 
 
-def _timezone(env: EventEnv) -> str:
+def _timezone(env: Environment) -> str:
     return str(env.config.bot.timezone)
 
 
-def preview(env: EventEnv, fields: EventFields, created_by: int | None) -> Event:
+def preview(env: Environment, fields: EventFields, created_by: int | None) -> Event:
     """An unsaved event, rendered exactly as recipients will see the invitation."""
     new = _new(fields, _timezone(env))
     now = env.db.now()
@@ -154,11 +128,11 @@ def preview(env: EventEnv, fields: EventFields, created_by: int | None) -> Event
     )
 
 
-async def audience_size(env: EventEnv, fields: EventFields) -> int:
+async def audience_size(env: Environment, fields: EventFields) -> int:
     return await count(env.db, env.catalog, _spec(fields))
 
 
-def texts_for_chat(env: EventEnv, recipient: Recipient | None) -> Texts:
+def texts_for_chat(env: Environment, recipient: Recipient | None) -> Texts:
     language = pick_language(
         recipient.language if recipient else None,
         recipient.client_language if recipient else None,
@@ -167,7 +141,7 @@ def texts_for_chat(env: EventEnv, recipient: Recipient | None) -> Texts:
     return env.translator.texts(language)
 
 
-async def publish(env: EventEnv, fields: EventFields, created_by: int | None) -> tuple[int, int]:
+async def publish(env: Environment, fields: EventFields, created_by: int | None) -> tuple[int, int]:
     """Create and publish; returns (event id, invitations queued)."""
     async with env.db.transaction() as tx:
         result = await publish_in(env, tx, fields, created_by, now=env.db.now())
@@ -176,7 +150,7 @@ async def publish(env: EventEnv, fields: EventFields, created_by: int | None) ->
 
 
 async def publish_in(
-    env: EventEnv,
+    env: Environment,
     tx: Writer,
     fields: EventFields,
     created_by: int | None,
@@ -202,7 +176,7 @@ async def publish_in(
 
 
 def card_message(
-    env: EventEnv,
+    env: Environment,
     event: Event,
     t: Texts,
     recipient: Recipient | None,
@@ -228,7 +202,7 @@ def card_message(
 
 
 async def queue_invitations(
-    env: EventEnv, tx: Writer, event: Event, *, now: int
+    env: Environment, tx: Writer, event: Event, *, now: int
 ) -> tuple[Event, int]:
     """One invitation row per chat in the event's audience, in each chat's language; the event
     as it now is (with its invitations' broadcast) and how many were queued."""
@@ -275,7 +249,7 @@ class EditOutcome:
 
 
 async def _notices(
-    env: EventEnv,
+    env: Environment,
     tx: Writer,
     event: Event,
     chat_ids: list[int],
@@ -320,7 +294,7 @@ async def _notices(
     return await outbox.enqueue(tx, rows, now=now)
 
 
-async def edit(env: EventEnv, event: Event, fields: EventFields) -> EditOutcome:
+async def edit(env: Environment, event: Event, fields: EventFields) -> EditOutcome:
     """Store the new fields; a change of time or place is announced to those coming (and, for
     a big move, to everyone invited) with a fresh .ics (same UID, SEQUENCE + 1); its reminders
     and feedback move with it."""
@@ -331,7 +305,7 @@ async def edit(env: EventEnv, event: Event, fields: EventFields) -> EditOutcome:
 
 
 async def _edit_in(
-    env: EventEnv, tx: Writer, event: Event, fields: EventFields, now: int
+    env: Environment, tx: Writer, event: Event, fields: EventFields, now: int
 ) -> EditOutcome:
     if not await events.update(tx, event.id, _new(fields, event.timezone), now):
         return EditOutcome(0, False)
@@ -351,7 +325,7 @@ async def _edit_in(
     return EditOutcome(notified, everyone)
 
 
-async def _replan(env: EventEnv, tx: Writer, event: Event, now: int) -> int:
+async def _replan(env: Environment, tx: Writer, event: Event, now: int) -> int:
     """Plan the event's jobs for its current times; a later date of a series whose invitation
     time has passed (it was published or moved that close) is invited now. Returns the
     invitations queued."""
@@ -366,7 +340,7 @@ async def _replan(env: EventEnv, tx: Writer, event: Event, now: int) -> int:
     return queued
 
 
-async def cancel(env: EventEnv, event: Event) -> int:
+async def cancel(env: Environment, event: Event) -> int:
     """Cancel; invitations not yet sent are dropped, everyone reached hears it (urgent: quiet
     hours do not hold a cancellation back); its reminders and feedback are removed."""
     async with env.db.transaction() as tx:
@@ -375,7 +349,7 @@ async def cancel(env: EventEnv, event: Event) -> int:
     return notified
 
 
-async def _cancel_in(env: EventEnv, tx: Writer, event: Event, now: int) -> int:
+async def _cancel_in(env: Environment, tx: Writer, event: Event, now: int) -> int:
     if not await events.cancel(tx, event.id, now):
         return 0
     await schedule.cancel_for_event(tx, event.id, now)
@@ -389,7 +363,7 @@ async def _cancel_in(env: EventEnv, tx: Writer, event: Event, now: int) -> int:
     return await _notices(env, tx, after, sorted(targets), cancelled=True, now=now)
 
 
-async def may_create_in(env: EventEnv, user_id: int, municipalities: tuple[str, ...]) -> bool:
+async def may_create_in(env: Environment, user_id: int, municipalities: tuple[str, ...]) -> bool:
     """Admins anywhere; a coordinator only within their scope, checked at the time of asking."""
     granted = await roles.active_roles(env.db, user_id)
     if is_admin(env.config, user_id, granted):
@@ -398,7 +372,7 @@ async def may_create_in(env: EventEnv, user_id: int, municipalities: tuple[str, 
     return bool(granted) and in_scope(granted, spec, env.catalog)
 
 
-async def may_manage(env: EventEnv, user_id: int, event: Event) -> bool:
+async def may_manage(env: Environment, user_id: int, event: Event) -> bool:
     """The event's coordinators: admins, and its creator while their scope still covers it."""
     granted = await roles.active_roles(env.db, user_id)
     if is_admin(env.config, user_id, granted):

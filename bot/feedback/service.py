@@ -19,8 +19,9 @@ from typing import Literal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.i18n import Texts
+from bot.environment import Environment
 from bot.events.cards import sign
-from bot.events.service import EventEnv, texts_for_chat
+from bot.events.service import texts_for_chat
 from handlers.keyboards import button, keyboard
 from storage import chats, events, outbox, rsvps
 from storage import feedback as stored
@@ -101,7 +102,7 @@ def follow_up_keyboard(
     )
 
 
-async def open_round(env: EventEnv, tx: Writer, event: Event, now: int) -> int:
+async def open_round(env: Environment, tx: Writer, event: Event, now: int) -> int:
     """Open the event's feedback round inside the caller's transaction and queue one
     questionnaire per chat of those who answered yes or maybe; returns the rows queued.
 
@@ -145,7 +146,7 @@ async def _check(
 
 
 async def _answer(
-    env: EventEnv,
+    env: Environment,
     event_id: int,
     user_id: int,
     save: Callable[[Writer, rsvps.Rsvp, int], Awaitable[None]],
@@ -162,7 +163,7 @@ async def _answer(
     return Outcome(event, answer)
 
 
-async def rate(env: EventEnv, event_id: int, user_id: int, rating: int) -> Outcome:
+async def rate(env: Environment, event_id: int, user_id: int, rating: int) -> Outcome:
     """Store a 1–5 rating; a second one replaces the first."""
     if not 1 <= rating <= 5:
         raise ValueError(f"rating out of range: {rating}")
@@ -181,7 +182,7 @@ async def rate(env: EventEnv, event_id: int, user_id: int, rating: int) -> Outco
     return await _answer(env, event_id, user_id, save)
 
 
-async def save_attended(env: EventEnv, event_id: int, user_id: int, attended: bool) -> Outcome:
+async def save_attended(env: Environment, event_id: int, user_id: int, attended: bool) -> Outcome:
     async def save(tx: Writer, rsvp: rsvps.Rsvp, now: int) -> None:
         await stored.save_attended(
             tx,
@@ -196,7 +197,7 @@ async def save_attended(env: EventEnv, event_id: int, user_id: int, attended: bo
     return await _answer(env, event_id, user_id, save)
 
 
-async def start_comment(env: EventEnv, event_id: int, user_id: int) -> Outcome:
+async def start_comment(env: Environment, event_id: int, user_id: int) -> Outcome:
     """After the checks, the person's next private message is their comment."""
 
     async def save(tx: Writer, _rsvp: rsvps.Rsvp, now: int) -> None:
@@ -205,7 +206,7 @@ async def start_comment(env: EventEnv, event_id: int, user_id: int) -> Outcome:
     return await _answer(env, event_id, user_id, save)
 
 
-async def save_comment(env: EventEnv, user_id: int, text: str | None) -> Outcome:
+async def save_comment(env: Environment, user_id: int, text: str | None) -> Outcome:
     """The message that follows "add a comment". A refused comment (too long, empty) keeps the
     draft so that the next message can be the shorter one; anything else ends it."""
     now = env.db.now()
@@ -235,6 +236,6 @@ async def save_comment(env: EventEnv, user_id: int, text: str | None) -> Outcome
     return Outcome(event, answer)
 
 
-async def drop_comment(env: EventEnv, user_id: int) -> bool:
+async def drop_comment(env: Environment, user_id: int) -> bool:
     """End a comment draft (a command was sent instead); True when there was one."""
     return await stored.clear_draft(env.db, user_id)

@@ -34,8 +34,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from bot.announcements.service import describe
 from bot.audience.recipients import AudienceSpec, resolve
 from bot.core.i18n import Texts
+from bot.environment import Environment
 from bot.events.cards import sign, verify
-from bot.events.service import EventEnv, texts_for_chat
+from bot.events.service import texts_for_chat
 from bot.polls import report as poll_report
 from bot.roles.access import is_admin
 from handlers.keyboards import button, keyboard
@@ -172,7 +173,7 @@ def parse_options(text: str) -> Options:
     return Options(options)
 
 
-async def may_manage_poll(env: EventEnv, user_id: int, poll: Poll) -> bool:
+async def may_manage_poll(env: Environment, user_id: int, poll: Poll) -> bool:
     """The poll's coordinators: admins, and its creator while they still hold a role."""
     granted = await roles.active_roles(env.db, user_id)
     if is_admin(env.config, user_id, granted):
@@ -340,7 +341,7 @@ def _native(poll: Poll, question: Question) -> bool:
 
 
 def _messages_for_chat(
-    env: EventEnv, poll: Poll, chat_id: int, t: Texts, *, group: bool, bot_username: str
+    env: Environment, poll: Poll, chat_id: int, t: Texts, *, group: bool, bot_username: str
 ) -> list[NewMessage]:
     rows = [
         NewMessage(
@@ -386,7 +387,9 @@ class Plan:
     spec: AudienceSpec
 
 
-async def send(env: EventEnv, plan: Plan, created_by: int, *, bot_username: str) -> tuple[int, int]:
+async def send(
+    env: Environment, plan: Plan, created_by: int, *, bot_username: str
+) -> tuple[int, int]:
     """Write the poll, the chats asked, one introduction and one message per question per chat,
     and the closing (and reminder) job, in one transaction; (poll id, chats asked)."""
     now = env.db.now()
@@ -461,7 +464,7 @@ class GroupChecks:
 
 
 async def _find(
-    env: EventEnv, poll_id: int, position: int, chat_id: int, now: int
+    env: Environment, poll_id: int, position: int, chat_id: int, now: int
 ) -> tuple[Poll | None, Question | None, stored.Recipient | None, Problem | None]:
     poll = await stored.get(env.db, poll_id)
     question = poll.question(position) if poll is not None else None
@@ -488,7 +491,7 @@ async def _respondent(
 
 
 async def tap(
-    env: EventEnv,
+    env: Environment,
     poll_id: int,
     position: int,
     chat_id: int,
@@ -531,7 +534,7 @@ async def tap(
 
 
 async def answer_native(
-    env: EventEnv, telegram_poll_id: str, user_id: int, option_ids: Sequence[int]
+    env: Environment, telegram_poll_id: str, user_id: int, option_ids: Sequence[int]
 ) -> Outcome:
     """A poll_answer: the person's choices in a native poll in their private chat (none: the
     vote was withdrawn)."""
@@ -570,7 +573,7 @@ async def answer_native(
 
 
 async def start_text(
-    env: EventEnv,
+    env: Environment,
     poll_id: int,
     position: int,
     chat_id: int,
@@ -594,7 +597,7 @@ async def start_text(
 
 
 async def save_text(
-    env: EventEnv, user_id: int, text: str | None, checks: GroupChecks | None
+    env: Environment, user_id: int, text: str | None, checks: GroupChecks | None
 ) -> Outcome:
     """The message that follows "write my answer". A refused answer (too long, empty) keeps the
     draft so that the next message can be the shorter one; anything else ends it. `checks` are
@@ -634,12 +637,12 @@ async def save_text(
     return Outcome(poll, question, None, (), answer, chat_id=draft.chat_id)
 
 
-async def drop_text(env: EventEnv, user_id: int) -> bool:
+async def drop_text(env: Environment, user_id: int) -> bool:
     """End an answer draft (a command was sent instead); True when there was one."""
     return await stored.clear_draft(env.db, user_id)
 
 
-async def draft_chat(env: EventEnv, user_id: int) -> int | None:
+async def draft_chat(env: Environment, user_id: int) -> int | None:
     """The chat the person's open answer draft belongs to (the handler checks group rights)."""
     draft = await stored.get_draft(env.db, user_id)
     return None if draft is None else draft.chat_id
@@ -691,7 +694,7 @@ def _close_row(message: PollMessage) -> NewMessage:
     )
 
 
-async def close_in(env: EventEnv, tx: Writer, poll: Poll, now: int) -> int:
+async def close_in(env: Environment, tx: Writer, poll: Poll, now: int) -> int:
     """Close inside the caller's transaction: questions not yet delivered are not sent, native
     polls are stopped, buttons taken away, and (if chosen) each chat that answered gets the
     summary. Returns the rows queued; 0 when it was closed already."""
@@ -724,7 +727,7 @@ async def close_in(env: EventEnv, tx: Writer, poll: Poll, now: int) -> int:
     return await outbox.enqueue(tx, rows, now=now)
 
 
-async def close_now(env: EventEnv, poll_id: int) -> bool:
+async def close_now(env: Environment, poll_id: int) -> bool:
     """The coordinator's "close now"; False when it was closed already."""
     now = env.db.now()
     async with env.db.transaction() as tx:
@@ -737,7 +740,7 @@ async def close_now(env: EventEnv, poll_id: int) -> bool:
     return True
 
 
-async def run_close(env: EventEnv, tx: Writer, job: Job, now: int) -> str | None:
+async def run_close(env: Environment, tx: Writer, job: Job, now: int) -> str | None:
     poll = await stored.get(tx, job.ref_id) if job.ref_id is not None else None
     if poll is None:
         return "poll gone"
@@ -756,7 +759,7 @@ def reminder_text(poll: Poll, t: Texts) -> str:
     )
 
 
-async def run_reminder(env: EventEnv, tx: Writer, job: Job, now: int) -> str | None:
+async def run_reminder(env: Environment, tx: Writer, job: Job, now: int) -> str | None:
     """One reminder to the chats asked where nobody has answered (held by quiet hours like any
     non-urgent message), as a reply to the poll's introduction."""
     poll = await stored.get(tx, job.ref_id) if job.ref_id is not None else None

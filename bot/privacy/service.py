@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.config import Config
 from bot.core.i18n import Texts
-from bot.events.service import EventEnv
+from bot.environment import Environment
 from storage import privacy, schedule
 from storage.db import Database, Writer
 from storage.schedule import Job, PlannedJob
@@ -260,7 +260,7 @@ async def ensure_retention_job(db: Database, now: int, tz: ZoneInfo) -> int:
         return due
 
 
-async def run_retention(env: EventEnv, tx: Writer, job: Job, now: int) -> str | None:
+async def run_retention(env: Environment, tx: Writer, job: Job, now: int) -> str | None:
     """Anonymise what is older than the retention period, then come back tomorrow at 03:30
     (or in a minute, when a large backlog was left for the next run)."""
     config = env.config

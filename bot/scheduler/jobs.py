@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.environment import Environment
 from bot.events.digest import run_digest
 from bot.events.reminders import run_feedback, run_invitation, run_nudge, run_reminder
-from bot.events.service import EventEnv
 from bot.polls.service import run_close as run_poll_close
 from bot.polls.service import run_reminder as run_poll_reminder
 from bot.privacy.service import run_retention
@@ -16,17 +16,17 @@ from storage.schedule import Job, JobKind
 
 __all__ = ["runners"]
 
-EnvRunner = Callable[[EventEnv, Writer, Job, int], Awaitable[str | None]]
+EnvRunner = Callable[[Environment, Writer, Job, int], Awaitable[str | None]]
 
 
-def _bind(env: EventEnv, run: EnvRunner) -> Runner:
+def _bind(env: Environment, run: EnvRunner) -> Runner:
     async def runner(tx: Writer, job: Job, now: int) -> str | None:
         return await run(env, tx, job, now)
 
     return runner
 
 
-def runners(env: EventEnv) -> dict[JobKind, Runner]:
+def runners(env: Environment) -> dict[JobKind, Runner]:
     return {
         "reminder": _bind(env, run_reminder),
         "nudge": _bind(env, run_nudge),

@@ -33,7 +33,7 @@ async def managed_tap(update: Update, context: AppContext, t: Texts) -> ManagedT
     assert query is not None and user is not None
     data: Callback | None = decode(query.data)
     event_id = data.int_part(1) if data else None
-    env = context.services.events
+    env = context.env
     event = await stored_events.get(env.db, event_id) if event_id is not None else None
     message = query.message
     if (
@@ -69,7 +69,7 @@ def signed_tap(update: Update, context: AppContext, actions: frozenset[str]) -> 
         or event_id is None
         or action not in actions
         or not isinstance(message, Message)
-        or not verify(context.services.callback_key, event_id, message.chat.id, data.part(2))
+        or not verify(context.env.key, event_id, message.chat.id, data.part(2))
     ):
         return None
     return SignedTap(event_id, action, message)

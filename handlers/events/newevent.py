@@ -73,7 +73,7 @@ def _store(context: AppContext, draft: Draft | None) -> None:
 
 
 def _offsets(context: AppContext) -> tuple[int, ...]:
-    offsets = context.services.config.reminders.offsets
+    offsets = context.env.config.reminders.offsets
     return tuple(int(o.total_seconds()) for o in offsets)
 
 
@@ -81,10 +81,10 @@ async def _ask(chat: Message, context: AppContext, t: Texts, draft: Draft, state
     if state == PREVIEW:
         return await _preview(chat, context, t, draft)
     if state == REPEAT:
-        repeat_text, repeat_markup = repeat_prompt(t, draft, context.services.config.bot.timezone)
+        repeat_text, repeat_markup = repeat_prompt(t, draft, context.env.config.bot.timezone)
         await chat.reply_text(repeat_text, reply_markup=repeat_markup)
         return state
-    text, markup = prompt(state, t, draft, context.services.config.bot.themes, _offsets(context))
+    text, markup = prompt(state, t, draft, context.env.config.bot.themes, _offsets(context))
     await chat.reply_text(text, reply_markup=markup)
     return state
 
@@ -100,7 +100,7 @@ async def new_event(update: Update, context: AppContext) -> str | int:
     assert message is not None and user is not None
     t = await texts_for(context, update)
     services = context.services
-    if await role_of(services.config, services.db, user.id) == "participant":
+    if await role_of(services.env.config, services.env.db, user.id) == "participant":
         await message.reply_text(t._("Only coordinators can create events."))
         return ConversationHandler.END
     if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
@@ -118,7 +118,7 @@ async def edit_event(update: Update, context: AppContext) -> str | int:
     t = await texts_for(context, update)
     data = decode(query.data)
     event_id = data.int_part(1) if data else None
-    env = context.services.events
+    env = context.env
     event = await stored_events.get(env.db, event_id) if event_id else None
     if (
         event is None
@@ -144,7 +144,7 @@ def _text_step(state: str) -> Callable[[Update, AppContext], Coroutine[Any, Any,
             await message.reply_text(t._("This draft has expired. /newevent starts again."))
             return state
         services = context.services
-        now, tz = services.clock.now(), services.config.bot.timezone
+        now, tz = services.env.clock.now(), services.env.config.bot.timezone
         text = message.text
         try:
             if state == "title":
@@ -162,7 +162,9 @@ def _text_step(state: str) -> Callable[[Update, AppContext], Coroutine[Any, Any,
             elif state == "deadline":
                 draft = draft.with_deadline(text, now, tz)
             elif state == "municipalities":
-                codes, unknown = parse_municipalities(text, services.place_index, services.places)
+                codes, unknown = parse_municipalities(
+                    text, services.env.place_index, services.env.catalog
+                )
                 if unknown or not codes:
                     names = ", ".join(unknown) or text
                     await message.reply_text(
@@ -172,7 +174,7 @@ def _text_step(state: str) -> Callable[[Update, AppContext], Coroutine[Any, Any,
                         )
                     )
                     return state
-                env = services.events
+                env = services.env
                 if not await events.may_create_in(env, draft.user_id, codes):
                     await message.reply_text(
                         t._("Those municipalities are outside your areas. Send others.")
@@ -204,11 +206,11 @@ async def on_button(update: Update, context: AppContext) -> str | int | None:
     state = "kind"
     if action == "kind" and value in KINDS:
         draft = replace(draft, kind=value)
-    elif action == "theme" and value and context.services.config.bot.theme(value):
+    elif action == "theme" and value and context.env.config.bot.theme(value):
         chosen = set(draft.themes) ^ {value}
         draft = replace(draft, themes=tuple(sorted(chosen)))
         _store(context, draft)
-        text, markup = prompt("themes", t, draft, context.services.config.bot.themes, ())
+        text, markup = prompt("themes", t, draft, context.env.config.bot.themes, ())
         await edit_in_place(message, text, markup)
         return "themes"
     elif action == "rem" and data.int_part(1) in _offsets(context):
@@ -266,7 +268,7 @@ async def _repeat_button(
         return None  # a published event's dates are edited one at a time
     if draft.starts_at is None:
         return await _ask(message, context, t, draft, draft.missing()[0])
-    tz = context.services.config.bot.timezone
+    tz = context.env.config.bot.timezone
     repeat = draft.repeat
     if action == "f":
         return await _ask(message, context, t, draft, REPEAT)
@@ -297,7 +299,7 @@ async def _repeat_checked(
 ) -> str:
     """Go on to `then` if the draft's repeat rule gives dates; otherwise say why and ask the
     repeat step again."""
-    tz = context.services.config.bot.timezone
+    tz = context.env.config.bot.timezone
     rule = draft.series_rule(tz)
     if rule is not None and draft.starts_at is not None:
         try:
@@ -320,9 +322,9 @@ async def _repeat_text(update: Update, context: AppContext) -> str:
     if draft.repeat is None:
         await message.reply_text(t._("Choose how it repeats with the buttons above, or /cancel."))
         return REPEAT
-    tz = context.services.config.bot.timezone
+    tz = context.env.config.bot.timezone
     try:
-        count, until = parse_end(message.text, context.services.clock.now().astimezone(tz).date())
+        count, until = parse_end(message.text, context.env.clock.now().astimezone(tz).date())
     except SeriesError:
         await message.reply_text(
             t._("Send the number of dates like 6, or the last date like 1.6.2027.")
@@ -370,7 +372,7 @@ async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft
     if fields is None:
         missing = draft.missing()[0]
         return await _ask(message, context, t, replace(draft, reviewing=False), missing)
-    env = context.services.events
+    env = context.env
     event = events.preview(env, fields, draft.user_id)
     size = await events.audience_size(env, fields)
     await message.reply_text(t._("Preview — recipients will see exactly this:"))
@@ -378,7 +380,7 @@ async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft
     card = card_text(event, t, env.catalog, env.themes, now=now)
     markup = card_keyboard(event, t, env.key, message.chat.id, association=False, now=now)
     await message.reply_text(card, reply_markup=markup)
-    tz = context.services.config.bot.timezone
+    tz = context.env.config.bot.timezone
     rule = None if draft.editing else draft.series_rule(tz)
     if rule is not None:
         try:
@@ -414,11 +416,11 @@ async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft
 
 async def _publish(message: Message, context: AppContext, t: Texts, draft: Draft) -> str | int:
     services = context.services
-    env = services.events
+    env = services.env
     fields = draft.complete()
     if fields is None:
         return await _preview(message, context, t, draft)
-    if fields.starts_at <= services.clock.now():
+    if fields.starts_at <= services.env.clock.now():
         await message.reply_text(field_error(t, "start", FieldError("past")))
         return await _ask(message, context, t, replace(draft, reviewing=True), "start")
     if not await events.may_create_in(env, draft.user_id, fields.municipalities):
@@ -464,10 +466,10 @@ async def _publish_series(
     message: Message, context: AppContext, t: Texts, draft: Draft
 ) -> str | int:
     services = context.services
-    fields, rule = draft.complete(), draft.series_rule(services.config.bot.timezone)
+    fields, rule = draft.complete(), draft.series_rule(services.env.config.bot.timezone)
     assert fields is not None and rule is not None
     try:
-        ids, invited = await publish_series(services.events, fields, rule, draft.user_id)
+        ids, invited = await publish_series(services.env, fields, rule, draft.user_id)
     except SeriesError as exc:
         await message.reply_text(explain(exc, t))
         return await _ask(message, context, t, draft, REPEAT)

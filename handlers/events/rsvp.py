@@ -43,33 +43,31 @@ async def render_card(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """Card text and keyboard for one chat; the reader's own answer only in private chats.
     `tapped`: the reader's stored tap, whose counts and answer need no second read."""
-    services = context.services
-    now = services.db.now()
+    env = context.env
+    now = env.db.now()
     answer = None
     if tapped is not None and tapped.counts is not None and tapped.rsvp is not None:
         counts = tapped.counts
         if private:
             answer = Answer(tapped.rsvp, tapped.waitlist_position)
     else:
-        counts = await rsvps.counts(services.db, event.id)
+        counts = await rsvps.counts(env.db, event.id)
         if private and user_id is not None:
-            mine = await rsvps.get(services.db, event.id, user_id)
+            mine = await rsvps.get(env.db, event.id, user_id)
             if mine is not None:
-                position = await rsvps.waitlist_position(services.db, mine)
+                position = await rsvps.waitlist_position(env.db, mine)
                 answer = Answer(mine, position)
     text = card_text(
         event,
         t,
-        services.places,
-        services.config.bot.themes,
+        env.catalog,
+        env.config.bot.themes,
         counts=counts,
         answer=answer,
         now=now,
     )
-    association = not private and await profiles.get(services.db, chat_id) is not None
-    markup = card_keyboard(
-        event, t, services.callback_key, chat_id, association=association, now=now
-    )
+    association = not private and await profiles.get(env.db, chat_id) is not None
+    markup = card_keyboard(event, t, env.key, chat_id, association=association, now=now)
     return text, markup
 
 
@@ -92,18 +90,18 @@ async def on_tap(update: Update, context: AppContext) -> None:
         await _send_calendar(update, context, t, event_id)
         return
     if action == "c":
-        event = await events.get(context.services.db, event_id)
+        event = await events.get(context.env.db, event_id)
         await query.answer(t._("Answers to this event are closed."), show_alert=True)
         if event is not None:
             await _refresh(update, context, t, event, message)
         return
     association = None
     if message.chat.type != ChatType.PRIVATE:
-        profile = await profiles.get(context.services.db, message.chat.id)
+        profile = await profiles.get(context.env.db, message.chat.id)
         if profile is not None:
             association = (profile.name, profile.municipality_code)
     tap = rsvp.Tap(event_id, user.id, message.chat.id, action, association)  # type: ignore[arg-type]
-    outcome = await rsvp.answer(context.services.events, tap)
+    outcome = await rsvp.answer(context.env, tap)
     if outcome.problem is not None:
         await query.answer(_problem_text(t, outcome.problem), show_alert=True)
     else:
@@ -148,7 +146,7 @@ async def _refresh(
 async def _send_calendar(update: Update, context: AppContext, t: Texts, event_id: int) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
-    event = await events.get(context.services.db, event_id)
+    event = await events.get(context.env.db, event_id)
     if event is None:
         await query.answer(t._("This event no longer exists."), show_alert=True)
         return

@@ -30,7 +30,7 @@ DEEP_LINK_PREFIX = "ev_"
 
 async def _show(message: Message, update: Update, context: AppContext, event_id: int) -> None:
     t = await texts_for(context, update)
-    env = context.services.events
+    env = context.env
     event = await stored_events.get(env.db, event_id)
     user = update.effective_user
     manager = (
@@ -48,8 +48,8 @@ async def _show(message: Message, update: Update, context: AppContext, event_id:
 
 
 async def _send_report(message: Message, context: AppContext, t: Texts, event: Event) -> None:
-    services = context.services
-    report = await event_report.build(services.db, event)
+    env = context.env
+    report = await event_report.build(env.db, event)
     rows = [
         [
             button(t._("🔄 Refresh"), AREA_MANAGE, "r", event.id),
@@ -64,7 +64,7 @@ async def _send_report(message: Message, context: AppContext, t: Texts, event: E
             ]
         )
     await message.reply_text(
-        event_report.render(event, report, t, services.places), reply_markup=keyboard(rows)
+        event_report.render(event, report, t, env.catalog), reply_markup=keyboard(rows)
     )
 
 
@@ -95,9 +95,9 @@ async def _listing(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     chat = update.effective_chat
     assert chat is not None
-    services = context.services
+    env = context.env
     found, total = await stored_events.upcoming_for_chat(
-        services.db, chat.id, services.db.now(), limit=PAGE, offset=offset
+        env.db, chat.id, env.db.now(), limit=PAGE, offset=offset
     )
     if total == 0:
         return (
@@ -140,13 +140,13 @@ async def myevents_command(update: Update, context: AppContext) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     t = await texts_for(context, update)
-    services = context.services
-    role = await role_of(services.config, services.db, user.id)
+    env = context.env
+    role = await role_of(env.config, env.db, user.id)
     if role == "participant":
         await message.reply_text(t._("Only coordinators have events of their own."))
         return
     mine = await stored_events.by_creator(
-        services.db, None if role == "admin" else user.id, services.db.now(), limit=30
+        env.db, None if role == "admin" else user.id, env.db.now(), limit=30
     )
     if not mine:
         await message.reply_text(t._("No events yet. /newevent creates one."))
@@ -192,7 +192,7 @@ async def manage_tap(update: Update, context: AppContext) -> None:
     tap = await managed_tap(update, context, t)
     if tap is None:
         return
-    env = context.services.events
+    env = context.env
     action, event, message = tap.action, tap.event, tap.message
     if action == "r":
         await query.answer()

@@ -76,9 +76,9 @@ async def vuosikello_command(update: Update, context: AppContext) -> None:
     message, chat = update.effective_message, update.effective_chat
     assert message is not None and chat is not None
     t = await texts_for(context, update)
-    services = context.services
-    tz = services.config.bot.timezone
-    now = services.db.now()
+    env = context.env
+    tz = env.config.bot.timezone
+    now = env.db.now()
     args = list(context.args or [])
     year: int | None = None
     if args and _YEAR.match(args[-1]):
@@ -97,14 +97,14 @@ async def vuosikello_command(update: Update, context: AppContext) -> None:
     typed = " ".join(args).strip()
     place: Place | None = None
     if typed:
-        found = vuosikello.find_place(typed, services.place_index, services.places, t.language)
+        found = vuosikello.find_place(typed, env.place_index, env.catalog, t.language)
         if not isinstance(found, Place):
             await _unknown_place(message, t, typed, found)
             return
         place = found
-        calendar = await vuosikello.for_place(services.db, place, year, now, tz)
+        calendar = await vuosikello.for_place(env.db, place, year, now, tz)
     else:
-        calendar = await vuosikello.for_chat(services.db, chat.id, year, now, tz)
+        calendar = await vuosikello.for_chat(env.db, chat.id, year, now, tz)
     years = _years(calendar)
     if place is not None:
         heading = t._("<b>Annual calendar {years}: {place}</b>", years=years, place=place.name)

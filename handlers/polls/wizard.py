@@ -110,7 +110,7 @@ def _moment(ts: int) -> datetime:
 
 async def _is_coordinator(context: AppContext, user_id: int) -> bool:
     services = context.services
-    return await role_of(services.config, services.db, user_id) != "participant"
+    return await role_of(services.env.config, services.env.db, user_id) != "participant"
 
 
 # /poll and /polls
@@ -156,17 +156,17 @@ async def polls_command(update: Update, context: AppContext) -> None:
         await message.reply_text(t._("Only coordinators can send polls."))
         return
     services = context.services
-    everyone = await role_of(services.config, services.db, user.id) == "admin"
-    found = await stored.list_polls(services.db, None if everyone else user.id)
+    everyone = await role_of(services.env.config, services.env.db, user.id) == "admin"
+    found = await stored.list_polls(services.env.db, None if everyone else user.id)
     if not found:
         await message.reply_text(t._("You have no polls yet. /poll starts one."))
         return
-    now = services.db.now()
+    now = services.env.db.now()
     lines = [t._("<b>Your polls</b>") if not everyone else t._("<b>Polls</b>")]
     rows = []
     for poll in found:
-        asked = await stored.asked_count(services.db, poll.id)
-        answered = await stored.answered_count(services.db, poll.id)
+        asked = await stored.asked_count(services.env.db, poll.id)
+        answered = await stored.answered_count(services.env.db, poll.id)
         state = t._("open") if poll.is_open(now) else t._("closed")
         lines.append(
             t._(
@@ -195,13 +195,13 @@ async def on_step(update: Update, context: AppContext) -> bool:
         t = await texts_for(context, update)
         await _wizard_text(message, context, t, draft, message.text)
         return True
-    chat_id = await service.draft_chat(context.services.events, user.id)
+    chat_id = await service.draft_chat(context.env, user.id)
     if chat_id is None:
         return False
     t = await texts_for(context, update)
     checks = _checks(context, chat_id, user.id, tapped_in_group=False)
     outcome = await service.save_text(
-        context.services.events, user.id, message.text, checks if chat_id != user.id else None
+        context.env, user.id, message.text, checks if chat_id != user.id else None
     )
     if outcome.problem is not None:
         await message.reply_text(_problem_text(t, outcome.problem))
@@ -341,7 +341,7 @@ async def _audience_chosen(
     message: Message, context: AppContext, t: Texts, draft: Draft, choice: AudienceChoice
 ) -> None:
     services = context.services
-    problem = await audience_problem(services.events, draft.user_id, choice.spec)
+    problem = await audience_problem(services.env, draft.user_id, choice.spec)
     if problem == "event":
         await message.reply_text(
             t._("You can ask the people who answered your own events only. Send another audience.")
@@ -352,7 +352,7 @@ async def _audience_chosen(
             t._("That audience is outside the areas you coordinate. Send another audience.")
         )
         return
-    size = await count(services.db, services.places, choice.spec)
+    size = await count(services.env.db, services.env.catalog, choice.spec)
     if size == 0:
         await message.reply_text(
             t._(
@@ -380,7 +380,7 @@ async def _read_time(message: Message, context: AppContext, t: Texts, text: str)
     it cannot be read or is past."""
     services = context.services
     try:
-        moment = parse_datetime(text, services.clock.now(), services.config.bot.timezone)
+        moment = parse_datetime(text, services.env.clock.now(), services.env.config.bot.timezone)
     except DateError as exc:
         await message.reply_text(
             t._("That time is already past. Send a future time like 3.12.2026 18.00.")
@@ -402,7 +402,7 @@ async def _take_closing(
 async def _closing_chosen(
     message: Message, context: AppContext, t: Texts, draft: Draft, closes_at: int
 ) -> None:
-    now = context.services.db.now()
+    now = context.env.db.now()
     if closes_at - now < 3600:
         await message.reply_text(t._("Leave at least an hour for answering. Send a later time."))
         return
@@ -528,7 +528,7 @@ async def wizard_tap(update: Update, context: AppContext) -> None:
             t._("This poll is no longer being prepared. Start again with /poll."), show_alert=True
         )
         return
-    now = context.services.db.now()
+    now = context.env.db.now()
     step = draft.step
     if action == "cancel":
         await query.answer()
@@ -625,13 +625,13 @@ async def _send(message: Message, context: AppContext, t: Texts, draft: Draft) -
     services = context.services
     assert draft.choice is not None
     # Scope is checked again at the moment of sending.
-    if await audience_problem(services.events, draft.user_id, draft.choice.spec):
+    if await audience_problem(services.env, draft.user_id, draft.choice.spec):
         _store(context, None)
         await message.reply_text(
             t._("That audience is outside the areas you coordinate. Nothing was sent.")
         )
         return
-    now = services.db.now()
+    now = services.env.db.now()
     if draft.closes_at <= now or (draft.reminder_at is not None and draft.reminder_at <= now):
         _store(context, replace(draft, step="closes", reminder_at=None))
         await message.reply_text(
@@ -639,7 +639,7 @@ async def _send(message: Message, context: AppContext, t: Texts, draft: Draft) -
         )
         return
     poll_id, size = await service.send(
-        services.events,
+        services.env,
         service.Plan(draft.new_poll(), draft.choice.spec),
         draft.user_id,
         bot_username=context.bot.username,
@@ -715,13 +715,11 @@ async def answer_tap(update: Update, context: AppContext) -> None:
         or position is None
         or not action
         or not isinstance(message, Message)
-        or not service.verify_button(
-            context.services.callback_key, poll_id, message.chat.id, data.part(3)
-        )
+        or not service.verify_button(context.env.key, poll_id, message.chat.id, data.part(3))
     ):
         await query.answer(t._("This button is not valid."), show_alert=True)
         return
-    env = context.services.events
+    env = context.env
     group = message.chat.type != ChatType.PRIVATE
     checks = _checks(context, message.chat.id, user.id, tapped_in_group=True) if group else None
     if action == "w":
@@ -764,7 +762,7 @@ async def answer_tap(update: Update, context: AppContext) -> None:
         outcome.poll,
         outcome.question,
         t,
-        context.services.callback_key,
+        context.env.key,
         message.chat.id,
         group=group,
         bot_username=context.bot.username,
@@ -810,7 +808,7 @@ async def on_poll_answer(update: Update, context: AppContext) -> None:
     answer = update.poll_answer
     if answer is None or answer.user is None:
         return
-    env = context.services.events
+    env = context.env
     outcome = await service.answer_native(
         env, answer.poll_id, answer.user.id, list(answer.option_ids)
     )
@@ -831,8 +829,8 @@ async def deep_link(update: Update, context: AppContext) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None and context.args
     t = await texts_for(context, update)
-    env = context.services.events
-    found = service.parse_deep_link(context.services.callback_key, context.args[0])
+    env = context.env
+    found = service.parse_deep_link(context.env.key, context.args[0])
     if found is None:
         await message.reply_text(t._("This link is not valid any more."))
         return
@@ -859,7 +857,7 @@ async def cancel_command(update: Update, context: AppContext) -> None:
         t = await texts_for(context, update)
         await message.reply_text(t._("Stopped; the poll was not sent."))
         return
-    if await service.drop_text(context.services.events, user.id):
+    if await service.drop_text(context.env, user.id):
         t = await texts_for(context, update)
         await message.reply_text(t._("Stopped; no answer was saved."))
         return
@@ -872,7 +870,7 @@ async def cancel_command(update: Update, context: AppContext) -> None:
 async def _show_results(update: Update, context: AppContext, t: Texts, poll_id: int) -> None:
     message, user, chat = update.effective_message, update.effective_user, update.effective_chat
     assert message is not None and user is not None and chat is not None
-    env = context.services.events
+    env = context.env
     poll = await stored.get(env.db, poll_id)
     if poll is None:
         await message.reply_text(t._("There is no poll {id}.", id=poll_id))
@@ -896,9 +894,11 @@ async def _results_view(
     context: AppContext, t: Texts, poll: Poll
 ) -> tuple[str, InlineKeyboardMarkup]:
     services = context.services
-    results = await poll_report.build(services.db, poll)
-    now = services.db.now()
-    text = poll_report.render(results, t, services.places, services.config.bot.themes, now=now)
+    results = await poll_report.build(services.env.db, poll)
+    now = services.env.db.now()
+    text = poll_report.render(
+        results, t, services.env.catalog, services.env.config.bot.themes, now=now
+    )
     row = [
         button(t._("🔄 Refresh"), AREA_RESULTS, "r", poll.id),
         button(t._("📄 CSV"), AREA_RESULTS, "csv", poll.id),
@@ -918,7 +918,7 @@ async def results_tap(update: Update, context: AppContext) -> None:
     t = await texts_for(context, update)
     data = decode(query.data)
     poll_id = data.int_part(1) if data else None
-    env = context.services.events
+    env = context.env
     poll = await stored.get(env.db, poll_id) if poll_id is not None else None
     message = query.message
     if (
@@ -942,14 +942,12 @@ async def results_tap(update: Update, context: AppContext) -> None:
     elif action == "s":
         await query.answer()
         results = await poll_report.build(env.db, poll)
-        for text in poll_report.splits(results, t, env.catalog, context.services.config.bot.themes):
+        for text in poll_report.splits(results, t, env.catalog, context.env.config.bot.themes):
             await message.reply_text(text)
     elif action == "csv":
         await query.answer()
         results = await poll_report.build(env.db, poll)
-        data_csv = poll_report.answers_csv(
-            results, t, env.catalog, context.services.config.bot.themes
-        )
+        data_csv = poll_report.answers_csv(results, t, env.catalog, context.env.config.bot.themes)
         await context.bot.send_document(
             message.chat.id,
             InputFile(data_csv, filename=f"poll-{poll.id}.csv"),

@@ -19,9 +19,9 @@ async def sublink_command(update: Update, context: AppContext) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None
     assert user is not None
-    services = context.services
+    env = context.env
     t = await texts_for(context, update)
-    if await role_of(services.config, services.db, user.id) == "participant":
+    if await role_of(env.config, env.db, user.id) == "participant":
         await message.reply_text(t._("Only coordinators can create subscription links."))
         return
     usage = t._(
@@ -34,11 +34,11 @@ async def sublink_command(update: Update, context: AppContext) -> None:
     areas: list[Area] = []
     themes: list[str] = []
     for name in split_names(" ".join(context.args)):
-        theme = match_theme(name, services.config.bot.themes)
+        theme = match_theme(name, env.config.bot.themes)
         if theme is not None:
             themes.append(theme.id)
             continue
-        result = services.place_index.search(name)
+        result = env.place_index.search(name)
         if result.exact is None:
             await message.reply_text(t._("I could not find “{name}”.", name=name) + "\n" + usage)
             return
@@ -50,8 +50,8 @@ async def sublink_command(update: Update, context: AppContext) -> None:
         return
     link = f"https://t.me/{context.bot.username}?start={payload}"
     described = ", ".join(
-        [area_name(a, services.places, t) for a in areas]
-        + (theme_names(themes, services.config.bot.themes, t) if themes else [])
+        [area_name(a, env.catalog, t) for a in areas]
+        + (theme_names(themes, env.config.bot.themes, t) if themes else [])
     )
     await message.reply_text(
         t._(

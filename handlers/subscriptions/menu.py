@@ -5,8 +5,9 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import AppContext, Services
+from bot.context import AppContext
 from bot.core.i18n import Texts
+from bot.environment import Environment
 from bot.subscriptions.rules import (
     area_name,
     is_valid_area,
@@ -45,21 +46,21 @@ async def _open_menu(
     extra_themes: frozenset[str] = frozenset(),
 ) -> None:
     """Send a fresh menu seeded with the chat's current subscription (plus any pre-selection)."""
-    services = context.services
+    env = context.env
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None
     assert user is not None
-    current = await subscriptions.get(services.db, chat.id)
+    current = await subscriptions.get(env.db, chat.id)
     themes = set(current.themes) if current.themes else set()
     if extra_themes:
         themes = (themes - {ALL_THEMES}) | set(extra_themes)
     draft = Draft(
         chat.id, 0, user.id, frozenset(current.areas) | extra_areas, frozenset(themes), view, 0
     )
-    text, markup = render(draft, services.places, services.config.bot.themes, t)
+    text, markup = render(draft, env.catalog, env.config.bot.themes, t)
     sent = await context.bot.send_message(chat.id, text, reply_markup=markup)
     await subscription_drafts.save(
-        services.db,
+        env.db,
         Draft(chat.id, sent.message_id, user.id, draft.areas, draft.themes, view, 0),
     )
 
@@ -78,15 +79,15 @@ async def subscribe_command(update: Update, context: AppContext) -> None:
 
 
 async def _subscribe_by_name(update: Update, context: AppContext, t: Texts, text: str) -> None:
-    services = context.services
+    env = context.env
     chat, message = update.effective_chat, update.effective_message
     assert chat is not None
     assert message is not None
-    resolution = resolve_names(services.place_index, text)
+    resolution = resolve_names(env.place_index, text)
     replies: list[str] = []
     if resolution.found:
-        current = await subscriptions.add(services.db, chat.id, resolution.found, None)
-        names = ", ".join(area_name(a, services.places, t) for a in resolution.found)
+        current = await subscriptions.add(env.db, chat.id, resolution.found, None)
+        names = ", ".join(area_name(a, env.catalog, t) for a in resolution.found)
         replies.append(t._("✅ Subscribed: {names}", names=names))
         replies += subscription_summary(context, t, current)
         await message.reply_text(
@@ -106,7 +107,7 @@ async def _subscribe_by_name(update: Update, context: AppContext, t: Texts, text
         rows = [
             [
                 button(
-                    area_name(Area(c.kind, c.code), services.places, t),
+                    area_name(Area(c.kind, c.code), env.catalog, t),
                     AREA,
                     "add",
                     c.kind[0],
@@ -126,9 +127,11 @@ async def deep_link(update: Update, context: AppContext) -> None:
     message = update.effective_message
     assert message is not None
     t = await texts_for(context, update)
-    services = context.services
+    env = context.env
     parsed = parse_payload(
-        context.args[0] if context.args else "", services.places, services.config.bot.themes
+        context.args[0] if context.args else "",
+        env.catalog,
+        env.config.bot.themes,
     )
     if parsed is None:
         await message.reply_text(
@@ -154,9 +157,9 @@ def _toggle(items: frozenset[Area], item: Area) -> frozenset[Area]:
     return items - {item} if item in items else items | {item}
 
 
-def _apply(draft: Draft, data: Callback, services: Services) -> Draft | None:
+def _apply(draft: Draft, data: Callback, env: Environment) -> Draft | None:
     """The draft after one tap, or None when the tap does not fit the catalog or the menu."""
-    action, arg, catalog = data.part(0), data.part(1), services.places
+    action, arg, catalog = data.part(0), data.part(1), env.catalog
     areas, themes, view = draft.areas, draft.themes, draft.view
     if action == "v" and arg in ("regions", "themes", "sum"):
         view = arg
@@ -176,7 +179,7 @@ def _apply(draft: Draft, data: Callback, services: Services) -> Draft | None:
     elif action == "T":
         themes = frozenset() if not themes or ALL_THEMES in themes else frozenset({ALL_THEMES})
     elif action == "t" and arg is not None:
-        if services.config.bot.theme(arg) is None:
+        if env.config.bot.theme(arg) is None:
             return None
         base = frozenset() if ALL_THEMES in themes else themes
         themes = base - {arg} if arg in base else base | {arg}
@@ -189,7 +192,7 @@ async def menu_tap(update: Update, context: AppContext) -> None:
     query = update.callback_query
     assert query is not None
     assert query.message is not None
-    services = context.services
+    env = context.env
     t = await texts_for(context, update)
     data = decode(query.data)
     if data is None or data.area != AREA:
@@ -208,41 +211,41 @@ async def menu_tap(update: Update, context: AppContext) -> None:
             update, context, t, view="themes" if data.part(1) == "themes" else "regions"
         )
         return
-    draft = await subscription_drafts.get(services.db, query.message.chat.id)
+    draft = await subscription_drafts.get(env.db, query.message.chat.id)
     if draft is None or draft.message_id != query.message.message_id:
         await _stale(update, context, t)
         return
     message = query.message
     assert isinstance(message, Message)
     if action == "x":
-        await subscription_drafts.delete(services.db, draft.chat_id)
+        await subscription_drafts.delete(env.db, draft.chat_id)
         await query.answer()
         await edit_in_place(message, t._("Nothing was changed."), None)
         return
     if action == "ok":
         await _confirm(update, context, t, draft, message)
         return
-    updated = _apply(draft, data, services)
+    updated = _apply(draft, data, context.env)
     if updated is None:
         await _stale(update, context, t)
         return
-    await subscription_drafts.save(services.db, updated)
+    await subscription_drafts.save(env.db, updated)
     await query.answer()
-    text, markup = render(updated, services.places, services.config.bot.themes, t)
+    text, markup = render(updated, env.catalog, env.config.bot.themes, t)
     await edit_in_place(message, text, markup)
 
 
 async def _confirm(
     update: Update, context: AppContext, t: Texts, draft: Draft, message: Message
 ) -> None:
-    services = context.services
+    env = context.env
     query = update.callback_query
     assert query is not None
     if not draft.areas:
         await query.answer(t._("Choose at least one area before saving."), show_alert=True)
         return
-    saved = await subscriptions.replace(services.db, draft.chat_id, draft.areas, draft.themes)
-    await subscription_drafts.delete(services.db, draft.chat_id)
+    saved = await subscriptions.replace(env.db, draft.chat_id, draft.areas, draft.themes)
+    await subscription_drafts.delete(env.db, draft.chat_id)
     await query.answer(t._("Saved."))
     lines = [t._("✅ <b>Subscription saved.</b> You will get invitations and news for:")]
     lines += subscription_summary(context, t, saved)
@@ -254,15 +257,15 @@ async def _add_suggestion(update: Update, context: AppContext, t: Texts, data: C
     query = update.callback_query
     assert query is not None
     assert query.message is not None
-    services = context.services
+    env = context.env
     kind = _LETTER_KIND.get(data.part(1) or "")
     area = Area(kind, data.part(2) or "") if kind else None  # type: ignore[arg-type]
-    if area is None or not is_valid_area(area, services.places):
+    if area is None or not is_valid_area(area, env.catalog):
         await _stale(update, context, t)
         return
-    current = await subscriptions.add(services.db, query.message.chat.id, [area], None)
+    current = await subscriptions.add(env.db, query.message.chat.id, [area], None)
     await query.answer(t._("Saved."))
-    lines = [t._("✅ Subscribed: {names}", names=area_name(area, services.places, t))]
+    lines = [t._("✅ Subscribed: {names}", names=area_name(area, env.catalog, t))]
     lines += subscription_summary(context, t, current)
     assert isinstance(query.message, Message)
     await edit_in_place(

@@ -7,9 +7,10 @@ from datetime import datetime, time, timedelta
 from telegram import Chat, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.context import AppContext, Services
+from bot.context import AppContext
 from bot.core.dates import DateError, parse_date
 from bot.core.i18n import Texts
+from bot.environment import Environment
 from bot.subscriptions.rules import area_name, resolve_names, sort_areas
 from handlers.common import (
     edit_in_place,
@@ -34,21 +35,21 @@ _LETTER_KIND = {"m": "municipality", "r": "region", "c": "county"}
 async def _overview(
     update: Update, context: AppContext, t: Texts
 ) -> tuple[str, InlineKeyboardMarkup]:
-    services = context.services
+    env = context.env
     chat = update.effective_chat
     assert chat is not None
-    current = await subscriptions.get(services.db, chat.id)
+    current = await subscriptions.get(env.db, chat.id)
     if current.empty:
         return (
             t._("This chat has no subscriptions yet. Send /subscribe to choose areas and themes."),
             keyboard([[button(t._("➕ Subscribe"), AREA, "edit", "areas")]]),
         )
     lines = [t._("<b>Subscriptions of this chat</b>")]
-    now = services.db.now()
+    now = env.db.now()
     lines += subscription_summary(context, t, current)
     paused = current.paused_at(now)
     if paused and current.paused_until is not None and current.paused_until < FOREVER:
-        until = datetime.fromtimestamp(current.paused_until, services.config.bot.timezone)
+        until = datetime.fromtimestamp(current.paused_until, env.config.bot.timezone)
         lines.append(t._("Paused until {day}.", day=t.day(until)))
     pause = (
         button(t._("▶ Resume deliveries"), AREA_UNSUB, "resume")
@@ -87,22 +88,22 @@ async def mysubscriptions_command(update: Update, context: AppContext) -> None:
 
 
 def _unsubscribe_menu(
-    current: subscriptions.Subscription, services: Services, t: Texts
+    current: subscriptions.Subscription, env: Environment, t: Texts
 ) -> tuple[str, InlineKeyboardMarkup]:
     rows = [
         [
             button(
-                "✖ " + area_name(a, services.places, t),
+                "✖ " + area_name(a, env.catalog, t),
                 AREA_UNSUB,
                 {"all": "a", "region": "r", "county": "c", "municipality": "m"}[a.kind],
                 a.code or "-",
             )
         ]
-        for a in sort_areas(current.areas, services.places, t)
+        for a in sort_areas(current.areas, env.catalog, t)
     ]
     if not current.all_themes:
         for theme_id in current.themes:
-            theme = services.config.bot.theme(theme_id)
+            theme = env.config.bot.theme(theme_id)
             if theme is not None:
                 rows.append([button("✖ " + theme.name(t.language), AREA_UNSUB, "t", theme_id)])
     rows.append([button(t._("✖ Unsubscribe from everything"), AREA_UNSUB, "all")])
@@ -114,29 +115,27 @@ async def unsubscribe_command(update: Update, context: AppContext) -> None:
     if allowed is None:
         return
     message, chat, t = allowed
-    services = context.services
-    current = await subscriptions.get(services.db, chat.id)
+    env = context.env
+    current = await subscriptions.get(env.db, chat.id)
     if current.empty:
         await message.reply_text(t._("This chat has no subscriptions."))
         return
     if not context.args:
-        text, markup = _unsubscribe_menu(current, services, t)
+        text, markup = _unsubscribe_menu(current, env, t)
         await message.reply_text(text, reply_markup=markup)
         return
     typed = " ".join(context.args)
     if typed.casefold() in ("all", "kaikki", "allt", "alla"):
-        await subscriptions.clear(services.db, chat.id)
+        await subscriptions.clear(env.db, chat.id)
         await message.reply_text(t._("Unsubscribed from everything. /subscribe starts again."))
         return
-    resolution = resolve_names(services.place_index, typed)
-    removed = [
-        a for a in resolution.found if await subscriptions.remove_area(services.db, chat.id, a)
-    ]
+    resolution = resolve_names(env.place_index, typed)
+    removed = [a for a in resolution.found if await subscriptions.remove_area(env.db, chat.id, a)]
     if removed:
-        names = ", ".join(area_name(a, services.places, t) for a in removed)
+        names = ", ".join(area_name(a, env.catalog, t) for a in removed)
         await message.reply_text(t._("Removed: {names}", names=names))
     else:
-        text, markup = _unsubscribe_menu(current, services, t)
+        text, markup = _unsubscribe_menu(current, env, t)
         await message.reply_text(
             t._("“{name}” is not among this chat's subscriptions.", name=typed) + "\n\n" + text,
             reply_markup=markup,
@@ -147,7 +146,7 @@ async def unsubscribe_tap(update: Update, context: AppContext) -> None:
     query = update.callback_query
     assert query is not None
     assert isinstance(query.message, Message)
-    services = context.services
+    env = context.env
     t = await texts_for(context, update)
     data = decode(query.data)
     if not await may_change_chat(update, context):
@@ -156,21 +155,21 @@ async def unsubscribe_tap(update: Update, context: AppContext) -> None:
     chat_id = query.message.chat.id
     action = data.part(0) if data else None
     if action in ("pause", "resume"):
-        await subscriptions.set_paused(services.db, chat_id, FOREVER if action == "pause" else None)
+        await subscriptions.set_paused(env.db, chat_id, FOREVER if action == "pause" else None)
         await query.answer(
             t._("Deliveries paused.") if action == "pause" else t._("Deliveries resumed.")
         )
     elif action == "menu":
-        current = await subscriptions.get(services.db, chat_id)
+        current = await subscriptions.get(env.db, chat_id)
         await query.answer()
         if current.empty:
             await edit_in_place(query.message, t._("This chat has no subscriptions."), None)
             return
-        text, markup = _unsubscribe_menu(current, services, t)
+        text, markup = _unsubscribe_menu(current, env, t)
         await edit_in_place(query.message, text, markup)
         return
     elif action == "all" and data is not None and data.part(1) == "yes":
-        await subscriptions.clear(services.db, chat_id)
+        await subscriptions.clear(env.db, chat_id)
         await query.answer()
         await edit_in_place(
             query.message, t._("Unsubscribed from everything. /subscribe starts again."), None
@@ -191,14 +190,14 @@ async def unsubscribe_tap(update: Update, context: AppContext) -> None:
             ),
         )
         return
-    elif action == "t" and data is not None and services.config.bot.theme(data.part(1) or ""):
-        await subscriptions.remove_theme(services.db, chat_id, data.part(1) or "")
+    elif action == "t" and data is not None and env.config.bot.theme(data.part(1) or ""):
+        await subscriptions.remove_theme(env.db, chat_id, data.part(1) or "")
         await query.answer(t._("Removed."))
     elif action in ("m", "r", "c", "a") and data is not None:
         kind = _LETTER_KIND.get(action, "all")
         code = "" if action == "a" else data.part(1) or ""
         area = Area(kind, code)  # type: ignore[arg-type]
-        if not await subscriptions.remove_area(services.db, chat_id, area):
+        if not await subscriptions.remove_area(env.db, chat_id, area):
             await query.answer(t._("This menu has expired; here is a fresh one."))
         else:
             await query.answer(t._("Removed."))
@@ -213,15 +212,15 @@ async def pause_command(update: Update, context: AppContext) -> None:
     if allowed is None:
         return
     message, chat, t = allowed
-    services = context.services
+    env = context.env
     if not context.args:
-        await subscriptions.set_paused(services.db, chat.id, FOREVER)
+        await subscriptions.set_paused(env.db, chat.id, FOREVER)
         await message.reply_text(
             t._("⏸ Deliveries paused. Your subscriptions are kept; /resume turns them back on.")
         )
         return
-    tz = services.config.bot.timezone
-    today = services.clock.now().astimezone(tz).date()
+    tz = env.config.bot.timezone
+    today = env.clock.now().astimezone(tz).date()
     try:
         if len(context.args) != 1:
             raise DateError("format")
@@ -236,9 +235,9 @@ async def pause_command(update: Update, context: AppContext) -> None:
         return
     # Deliveries come back at the start of the given day, in local time.
     resume = datetime.combine(day, time(0, 0), tz)
-    if resume <= services.clock.now():
+    if resume <= env.clock.now():
         resume = resume + timedelta(days=1)
-    await subscriptions.set_paused(services.db, chat.id, int(resume.timestamp()))
+    await subscriptions.set_paused(env.db, chat.id, int(resume.timestamp()))
     await message.reply_text(
         t._("⏸ Deliveries paused until {day}. /resume turns them back on earlier.", day=t.day(day))
     )
@@ -249,7 +248,7 @@ async def resume_command(update: Update, context: AppContext) -> None:
     if allowed is None:
         return
     message, chat, t = allowed
-    await subscriptions.set_paused(context.services.db, chat.id, None)
+    await subscriptions.set_paused(context.env.db, chat.id, None)
     await message.reply_text(t._("▶ Deliveries resumed."))
 
 
