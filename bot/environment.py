@@ -74,8 +74,9 @@ async def open_environment(
 ) -> Environment:
     """Open the database (migrating it unless told not to) and build the environment around it.
 
-    A read-only environment (operators' figures and exports next to a running bot) neither
-    migrates nor writes the packaged places into the database. The caller closes `env.db`."""
+    The packaged places are written into the database only along with a migration: a read-only
+    environment (operators' figures and exports next to a running bot) and one that leaves the
+    schema alone change nothing. The caller closes `env.db`."""
     clock = clock or SystemClock()
     db = await Database.open(
         config.storage.path,
@@ -85,7 +86,7 @@ async def open_environment(
     )
     try:
         catalog = load_catalog()
-        if not readonly:
+        if migrate and not readonly:
             await sync_places(db, catalog)
         translator = Translator(config.bot.default_language, config.bot.timezone)
     except BaseException:

@@ -15,7 +15,7 @@ from aiohttp import web
 from telegram.error import InvalidToken
 
 from bot.__main__ import main
-from bot.cli import core as cli
+from bot.cli import lifecycle as cli
 from bot.core.logs import QuietTelegramErrors
 
 TOKEN = "123456:CHECK-token"

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.announcements.service import Content, check_content, queue
 from bot.audience.recipients import AudienceSpec, count
+from bot.cli.common import CliError, Subcommands, add_command, config_of
 from bot.core.config import Config
 from bot.core.dates import DateError, parse_datetime
 from bot.core.place_search import PlaceIndex
 from bot.core.places import PlaceCatalog, load_catalog
 from bot.sandbox.formatting import ParseError, parse
 from storage import outbox
-from storage.db import Database
+from storage.db import Database, DatabaseError
 
-__all__ = ["AnnounceError", "announce", "status"]
+__all__ = ["AnnounceError", "announce", "register", "run", "status"]
 
 
 class AnnounceError(ValueError):
@@ -135,4 +137,60 @@ async def status(broadcast_id: int, config: Config) -> str:
         f"other failures {p.failed + p.skipped - p.blocked - p.not_found}, "
         f"remaining {p.pending} of {p.total}, "
         f"may have arrived twice {p.maybe_twice}"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_of(args)
+    try:
+        if args.status is not None:
+            print(asyncio.run(status(args.status, config)))
+        else:
+            print(asyncio.run(announce(args, config)))
+    except AnnounceError as exc:
+        raise CliError(str(exc)) from None
+    except DatabaseError as exc:
+        raise CliError(f"database: {exc}") from None
+    return 0
+
+
+def register(sub: Subcommands) -> None:
+    parser = add_command(
+        sub,
+        "announce",
+        run,
+        help="queue an announcement for the running bot (or show a broadcast's progress)",
+        description="Queue an announcement; the running bot's delivery worker sends it "
+        "within a second or two. Text is Telegram HTML (<b>, <i>, <a href>).",
+    )
+    target = parser.add_argument_group("audience (areas and themes combine)")
+    target.add_argument(
+        "--municipality",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="municipality names (Finnish or Swedish) or codes",
+    )
+    target.add_argument(
+        "--region",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="regions (maakunta) or wellbeing services counties",
+    )
+    target.add_argument("--theme", nargs="+", default=[], metavar="ID", help="theme ids")
+    target.add_argument("--all", action="store_true", help="everyone subscribed")
+    target.add_argument(
+        "--event", type=int, metavar="ID", help="everyone who answered event ID (alone)"
+    )
+    text = parser.add_mutually_exclusive_group()
+    text.add_argument("--text", help="the announcement text")
+    text.add_argument("--text-file", type=Path, metavar="PATH", help="read the text from a file")
+    parser.add_argument(
+        "--at",
+        metavar="TIME",
+        help="send later: '2026-12-01 18:00' or '1.12.2026 18.00' (local time)",
+    )
+    parser.add_argument(
+        "--status", type=int, metavar="ID", help="print the progress of broadcast ID instead"
     )

@@ -10,14 +10,16 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.cli.common import CliError, Subcommands, add_command, config_of
 from bot.core.config import Config
 from bot.core.place_search import PlaceIndex
 from bot.core.places import PlaceCatalog, load_catalog
 from bot.environment import environment
 from bot.events import service as events
 from bot.events.importing import ImportedEvent, read_events
+from storage.db import DatabaseError
 
-__all__ = ["ImportError_", "import_events"]
+__all__ = ["ImportError_", "import_events", "register", "run"]
 
 
 class ImportError_(ValueError):
@@ -90,3 +92,36 @@ async def _publish(
                 ) from exc
             print(f"{line} → event {event_id}, {invited} invitations", file=sys.stderr)
             print(event_id, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_of(args)
+    try:
+        output = import_events(args, config)
+        if output:
+            print(output)
+    except ImportError_ as exc:
+        raise CliError(str(exc)) from None
+    except DatabaseError as exc:
+        raise CliError(f"database: {exc}") from None
+    return 0
+
+
+def register(sub: Subcommands) -> None:
+    events = add_command(sub, "events", None, config=False, help="events from the command line")
+    actions = events.add_subparsers(dest="events_command", required=True, metavar="ACTION")
+    importing = add_command(
+        actions,
+        "import",
+        run,
+        help="import an annual calendar (CSV or .ics)",
+        description="Validate every row of a UTF-8 CSV (comma or semicolon) with the header "
+        "title,kind,start,end,place,online_url,municipalities,themes,capacity,rsvp_deadline,"
+        "description, or an .ics file, and print what would be created. With --publish the "
+        "events are created and published as the configured admin (one event id per line on "
+        "stdout) and the running bot sends the invitations.",
+    )
+    importing.add_argument("file", type=Path, metavar="FILE", help="the .csv or .ics file")
+    importing.add_argument(
+        "--publish", action="store_true", help="create and publish (default: only check)"
+    )

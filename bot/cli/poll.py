@@ -13,38 +13,33 @@ import csv
 import html
 import io
 import re
-from collections.abc import Callable
 from pathlib import Path
 
-from bot.cli.core import CliError, _config
+from bot.cli.common import CliError, Subcommands, add_command, config_of, opened
 from bot.core.config import Config
 from bot.core.i18n import LANGUAGES, Translator
 from bot.core.places import load_catalog
 from bot.polls import report as poll_report
 from storage import polls
-from storage.db import Database, DatabaseError
 
-__all__ = ["HANDLERS", "add_parsers", "results"]
+__all__ = ["register", "results", "run"]
 
 _TAG = re.compile(r"</?[a-z]+[^>]*>")
 
 
-def add_parsers(
-    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
-    with_config: Callable[[argparse.ArgumentParser], argparse.ArgumentParser],
-) -> None:
-    poll = sub.add_parser("poll", help="audience polls from the command line")
+def register(sub: Subcommands) -> None:
+    poll = add_command(sub, "poll", None, config=False, help="audience polls from the command line")
     actions = poll.add_subparsers(dest="poll_command", required=True, metavar="ACTION")
-    shown = with_config(
-        actions.add_parser(
-            "results",
-            help="print a poll's results (and write its answers as CSV)",
-            description="Print poll ID's results as its coordinators see them: answers per "
-            "option with percentages, the response rate, splits by municipality, theme and "
-            "association (groups under 3 answers merged on anonymous polls) and free-text "
-            "answers. --csv also writes one row per respondent and question (no names on "
-            "anonymous polls).",
-        )
+    shown = add_command(
+        actions,
+        "results",
+        run,
+        help="print a poll's results (and write its answers as CSV)",
+        description="Print poll ID's results as its coordinators see them: answers per "
+        "option with percentages, the response rate, splits by municipality, theme and "
+        "association (groups under 3 answers merged on anonymous polls) and free-text "
+        "answers. --csv also writes one row per respondent and question (no names on "
+        "anonymous polls).",
     )
     shown.add_argument("id", type=int, metavar="ID", help="the poll's number (/polls lists them)")
     shown.add_argument("--csv", type=Path, metavar="PATH", help="write the answers to this file")
@@ -59,31 +54,19 @@ def _plain(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
-async def _load(poll_id: int, path: Path) -> tuple[poll_report.Results, int]:
-    try:
-        db = await Database.open(path, migrate=False, readonly=True)
-    except DatabaseError as exc:
-        raise CliError(f"database: {exc}") from None
-    try:
-        status = await db.schema_status()
-        if status.pending:
-            raise CliError(
-                f"database {path}: schema version {status.current}, {status.pending} "
-                "migration(s) pending (run `python -m bot migrate`)"
-            )
-        poll = await polls.get(db, poll_id)
+async def _load(poll_id: int, config: Config) -> tuple[poll_report.Results, int]:
+    async with opened(config, readonly=True, current=True) as env:
+        poll = await polls.get(env.db, poll_id)
         if poll is None:
             raise CliError(f"no poll {poll_id}")
-        return await poll_report.build(db, poll), db.now()
-    finally:
-        await db.close()
+        return await poll_report.build(env.db, poll), env.db.now()
 
 
 def results(args: argparse.Namespace, config: Config) -> str:
     """The results as plain text (and the CSV written, when asked)."""
     if not config.storage.path.exists():
         raise CliError(f"database {config.storage.path}: does not exist")
-    built, now = asyncio.run(_load(args.id, config.storage.path))
+    built, now = asyncio.run(_load(args.id, config))
     translator = Translator(config.bot.default_language, config.bot.timezone)
     t = translator.texts(args.language or config.bot.default_language)
     catalog = load_catalog()
@@ -100,8 +83,5 @@ def results(args: argparse.Namespace, config: Config) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    print(results(args, _config(args)))
+    print(results(args, config_of(args)))
     return 0
-
-
-HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {"poll": run}

@@ -1,41 +1,30 @@
-"""What the command-line subcommands do; argument parsing lives in `bot.__main__`."""
+"""The bot's life cycle from the command line: `run`, `demo`, `migrate` and `check`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 from http import HTTPStatus
-from pathlib import Path
 
 from telegram import Bot
 from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 
-from bot.core.config import Config, ConfigError, load_config
+from bot.cli.common import (
+    EXIT_CONFIG,
+    CliError,
+    Subcommands,
+    add_command,
+    config_of,
+    opened,
+)
+from bot.core.config import Config
 from bot.core.logs import configure_logging
 from bot.delivery.ratelimit import retry_seconds
 from storage.db import Database, DatabaseError
 
-__all__ = ["CliError", "check", "demo", "migrate", "run"]
+__all__ = ["check", "demo", "migrate", "register", "run"]
 
-EXIT_CONFIG = 2
 CHECK_TIMEOUT = 10.0
-
-
-class CliError(Exception):
-    """An operator-facing failure: printed as one line, no traceback."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_CONFIG) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-def _config(args: argparse.Namespace) -> Config:
-    path: Path | None = getattr(args, "config", None)
-    try:
-        return load_config(path, os.environ)
-    except ConfigError as exc:
-        raise CliError(str(exc)) from None
 
 
 async def _open_db(config: Config, *, migrate: bool = True) -> Database:
@@ -135,7 +124,7 @@ def _require_token(config: Config) -> None:
 def run(args: argparse.Namespace) -> int:
     from bot.app import build_application
 
-    config = _config(args)
+    config = config_of(args)
     configure_logging(config.bot.log_level, as_json=config.bot.log_json)
     _require_token(config)
     if args.webhook:
@@ -147,8 +136,8 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from None
 
     async def preflight() -> None:
-        db = await _open_db(config)
-        await db.close()
+        async with opened(config):
+            pass
 
     asyncio.run(preflight())
     application = build_application(config)
@@ -170,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def migrate(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = config_of(args)
 
     async def go() -> None:
         db = await _open_db(config, migrate=False)
@@ -189,7 +178,7 @@ def migrate(args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace) -> int:
     """Validate without changing anything: config, database and schema, Bot API reachability."""
-    config = _config(args)
+    config = config_of(args)
     problems: list[str] = []
     print(f"configuration {config.source}: ok")
 
@@ -229,33 +218,24 @@ def demo(args: argparse.Namespace) -> int:
     return asyncio.run(run_demo(keep_running=args.keep_running))
 
 
-def events(args: argparse.Namespace) -> int:
-    from bot.cli.events import ImportError_, import_events
-
-    config = _config(args)
-    try:
-        output = import_events(args, config)
-        if output:
-            print(output)
-    except ImportError_ as exc:
-        raise CliError(str(exc)) from None
-    except DatabaseError as exc:
-        raise CliError(f"database: {exc}") from None
-    return 0
-
-
-def announce(args: argparse.Namespace) -> int:
-    from bot.cli.announce import AnnounceError, status
-    from bot.cli.announce import announce as queue_announcement
-
-    config = _config(args)
-    try:
-        if args.status is not None:
-            print(asyncio.run(status(args.status, config)))
-        else:
-            print(asyncio.run(queue_announcement(args, config)))
-    except AnnounceError as exc:
-        raise CliError(str(exc)) from None
-    except DatabaseError as exc:
-        raise CliError(f"database: {exc}") from None
-    return 0
+def register(sub: Subcommands) -> None:
+    run_p = add_command(sub, "run", run, help="run the bot (long polling)")
+    run_p.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates through a webhook instead (see [webhook])",
+    )
+    demo_p = add_command(
+        sub,
+        "demo",
+        demo,
+        config=False,
+        help="run a scripted conversation against the local stand-in",
+    )
+    demo_p.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="stay up afterwards and print how to talk to the bot",
+    )
+    add_command(sub, "migrate", migrate, help="create or upgrade the database schema")
+    add_command(sub, "check", check, help="validate the configuration and the database")
