@@ -14,9 +14,9 @@ import pytest
 from bot.cli.announce import status
 from bot.core.config import DeliverySettings
 from bot.core.i18n import Translator
+from bot.delivery.health import TelegramHealth
 from bot.delivery.ratelimit import SharedRateLimiter
 from bot.delivery.reports import failures_csv, report_text
-from bot.delivery.worker import TelegramHealth
 from storage import outbox
 from storage.outbox import Broadcast, NewMessage, Progress
 from tests.harness import BotHarness

@@ -36,7 +36,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import random
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -55,13 +54,14 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from bot.core.config import DeliverySettings
+from bot.delivery.health import TelegramHealth, describe
 from bot.delivery.http_client import answer_statuses, is_uncertain
 from bot.delivery.ratelimit import Permit, SharedRateLimiter, retry_seconds, worker_requests
 from storage import chats, outbox
 from storage.db import Database, Writer
 from storage.outbox import OutboxRow
 
-__all__ = ["DeliveryWorker", "QuietHoursHook", "SentHook", "TelegramHealth", "describe"]
+__all__ = ["DeliveryWorker", "QuietHoursHook", "SentHook"]
 
 log = logging.getLogger(__name__)
 
@@ -84,75 +84,6 @@ _ALLOWED_METHODS = frozenset(
     }
 )
 IDLE_POLL = 1.0  # another process (python -m bot announce) may add rows at any time
-TOKEN_PAUSE = 60.0  # a refused token is an operator's problem: look again once a minute
-FIRST_BACKOFF = 0.5
-
-
-class TelegramHealth:
-    """Whether Telegram answers the worker, and the bot-wide pause while it does not.
-
-    One step of back-off per failure seen outside a pause (32 requests failing together are one
-    failure, not 32 doublings), reset by any answer. Times are monotonic: Telegram's own.
-    """
-
-    def __init__(
-        self,
-        cap: float,
-        clock: Callable[[], float] = time.monotonic,
-        *,
-        token_pause: float = TOKEN_PAUSE,
-    ) -> None:
-        self.healthy = True
-        self._cap = cap
-        self._token_pause = token_pause
-        self._clock = clock
-        self._resume_at = -math.inf
-        self._streak = 0
-        self._token_logged = -math.inf
-
-    def wait(self) -> float:
-        return max(0.0, self._resume_at - self._clock())
-
-    def answered(self) -> None:
-        if not self.healthy:
-            log.info("Telegram answers again; sending resumes")
-        self.healthy = True
-        self._streak = 0
-
-    def trouble(self, error: BaseException) -> None:
-        now = self._clock()
-        self.healthy = False
-        if now < self._resume_at:
-            return
-        self._streak += 1
-        delay = min(self._cap, FIRST_BACKOFF * 2.0 ** (self._streak - 1))
-        delay *= random.uniform(0.8, 1.2)
-        self._resume_at = now + delay
-        log.warning(
-            "Telegram not answering (%s); all sending paused, next try in %.1f s",
-            describe(error),
-            delay,
-        )
-
-    def token_refused(self) -> None:
-        now = self._clock()
-        self.healthy = False
-        self._resume_at = max(self._resume_at, now + self._token_pause)
-        if now - self._token_logged >= self._token_pause:
-            self._token_logged = now
-            log.error(
-                "Telegram refuses the bot token (401 Unauthorized): nothing is sent and every "
-                "waiting message is kept; check telegram.token (next try in %.0f s)",
-                self._token_pause,
-            )
-
-
-def describe(error: BaseException) -> str:
-    """The kind of a failure for a log line: its type and, for Telegram's own errors, the text up
-    to the first colon (what follows may quote a message)."""
-    if isinstance(error, TelegramError):
-        return f"{type(error).__name__}: {error.message.split(':')[0]}"
-    return type(error).__name__
 
 
 class DeliveryWorker:
@@ -301,59 +232,72 @@ class DeliveryWorker:
         if not rows:
             next_time = await outbox.next_due_time(self._db)
             return IDLE_POLL if next_time is None else min(IDLE_POLL, max(0.0, next_time - now))
+        chosen, wait = await self._choose(rows, now)
+        if not chosen:
+            return wait
+        await self._launch(chosen)
+        return 0.0 if len(chosen) == len(rows) else min(wait, 0.01)
+
+    async def _choose(
+        self, rows: list[OutboxRow], now: float
+    ) -> tuple[list[tuple[OutboxRow, Permit]], float]:
+        """The rows that may go now, each with its global slot, and how long the others wait."""
         chosen: list[tuple[OutboxRow, Permit]] = []
         wait = IDLE_POLL
         for row in rows:
             if len(self._inflight) + len(chosen) >= self._concurrency:
-                wait = 0.01
-                break
-            if row.id in self._inflight or row.chat_id in self._busy_chats:
+                return chosen, 0.01
+            row_wait = await self._row_wait(row, now)
+            if row_wait is not None:
+                wait = min(wait, row_wait)
                 continue
-            if row.file_id in self._uploading and row.file_id not in self._uploaded:
-                wait = min(wait, 0.02)
-                continue
-            hold = self._resend_after.get(row.id, 0.0) - time.monotonic()
-            if hold > 0:
-                wait = min(wait, hold)
-                continue
-            chat_wait = self._limiter.chat_delay(row.chat_id, bulk=True)
-            if chat_wait > 0:
-                wait = min(wait, chat_wait)
-                continue
-            if self._quiet_hours is not None and not row.urgent:
-                resume = await self._quiet_hours(row.chat_id, now)
-                if resume is not None:
-                    await outbox.defer(self._db, row.id, resume)
-                    continue
             slot = self._limiter.global_delay(bulk=True)
             if slot > 0:
                 # inf: a reply or an answer comes first, and the limiter wakes the worker then.
-                wait = min(slot, IDLE_POLL)
-                break
+                return chosen, min(slot, IDLE_POLL)
             permit = await self._limiter.acquire_bulk()
             permit.bind(row.chat_id)
             chosen.append((row, permit))
             self._busy_chats.add(row.chat_id)
             if row.file_id is not None and row.file_id not in self._uploaded:
                 self._uploading.add(row.file_id)
-        if chosen:
-            claimed: set[int] = set()
-            try:
-                claimed = await outbox.mark_sending(self._db, [r.id for r, _ in chosen])
-            finally:
-                for row, permit in chosen:
-                    if row.id not in claimed:
-                        permit.cancel()
-                        self._busy_chats.discard(row.chat_id)
-                        self._uploading.discard(row.file_id or 0)
+        return chosen, wait
+
+    async def _row_wait(self, row: OutboxRow, now: float) -> float | None:
+        """None when the row may go now; else how long it waits (inf: a later pass decides)."""
+        if row.id in self._inflight or row.chat_id in self._busy_chats:
+            return math.inf
+        if row.file_id in self._uploading and row.file_id not in self._uploaded:
+            return 0.02
+        hold = self._resend_after.get(row.id, 0.0) - time.monotonic()
+        if hold > 0:
+            return hold
+        chat_wait = self._limiter.chat_delay(row.chat_id, bulk=True)
+        if chat_wait > 0:
+            return chat_wait
+        if self._quiet_hours is not None and not row.urgent:
+            resume = await self._quiet_hours(row.chat_id, now)
+            if resume is not None:
+                await outbox.defer(self._db, row.id, resume)
+                return math.inf
+        return None
+
+    async def _launch(self, chosen: list[tuple[OutboxRow, Permit]]) -> None:
+        """Claim the chosen rows (`sending`, committed) and send each claimed one."""
+        claimed: set[int] = set()
+        try:
+            claimed = await outbox.mark_sending(self._db, [r.id for r, _ in chosen])
+        finally:
             for row, permit in chosen:
                 if row.id not in claimed:
-                    continue
+                    permit.cancel()
+                    self._busy_chats.discard(row.chat_id)
+                    self._uploading.discard(row.file_id or 0)
+        for row, permit in chosen:
+            if row.id in claimed:
                 self._resend_after.pop(row.id, None)
                 task = asyncio.get_running_loop().create_task(self._send(row, permit))
                 self._inflight[row.id] = task
-            return 0.0 if len(chosen) == len(rows) else min(wait, 0.01)
-        return wait
 
     async def _send(self, row: OutboxRow, permit: Permit) -> None:
         try:
@@ -394,40 +338,8 @@ class DeliveryWorker:
                     result = await self._call(row.method, params)
             finally:
                 permit.release()
-        except RetryAfter as exc:
-            self.health.answered()
-            seconds = retry_seconds(exc)
-            self._limiter.pause(seconds)
-            log.warning("flood control: pausing all sends for %.0f s", seconds)
-            # The limiter's bot-wide pause holds every send; the row may go first after it.
-            await outbox.requeue(self._db, row.id, now, error="429", count_attempt=False)
-        except ChatMigrated as exc:
-            self.health.answered()
-            async with self._db.transaction() as tx:
-                await chats.migrate_id(tx, row.chat_id, exc.new_chat_id, self._db.now())
-            await outbox.requeue(self._db, row.id, now, error=None, count_attempt=False)
-        except Forbidden as exc:
-            self.health.answered()
-            reason = _forbidden_reason(exc.message)
-            await self._give_up_chat(row, reason, exc.message, "blocked")
-        except BadRequest as exc:
-            self.health.answered()
-            if "chat not found" in exc.message.lower():
-                await self._give_up_chat(row, "not_found", exc.message, "not_found")
-            else:
-                await outbox.mark_failed(self._db, row.id, exc.message, "other")
-        except InvalidToken:
-            # Not this row's fault, and nothing was sent: keep it as it was.
-            self.health.token_refused()
-            await outbox.requeue(self._db, row.id, now, error="401", count_attempt=False)
-        except NetworkError as exc:
-            if is_uncertain(exc):
-                await self._answer_lost(row, exc, now)
-            else:
-                await self._not_carried_out(row, exc, now)
         except TelegramError as exc:
-            self.health.answered()
-            await outbox.mark_failed(self._db, row.id, exc.message, "other")
+            await self._refused(row, exc, now)
         except Exception as exc:
             if not _answered(statuses):
                 raise
@@ -442,22 +354,65 @@ class DeliveryWorker:
             )
             await outbox.mark_sent(self._db, row.id, None, telegram_file=None)
         else:
+            await self._sent(row, result, uploading)
+
+    async def _sent(self, row: OutboxRow, result: object, uploading: int | None) -> None:
+        self.health.answered()
+        self.sent += 1
+        message_id = result.message_id if isinstance(result, Message) else None
+        telegram_file = None
+        if uploading is not None and isinstance(result, Message):
+            file_id = _file_id(result)
+            if file_id:
+                telegram_file = (uploading, file_id)
+                self._uploaded.add(uploading)
+        await outbox.mark_sent(
+            self._db,
+            row.id,
+            message_id,
+            telegram_file=telegram_file,
+            after=self._after_sent(row, result),
+        )
+
+    async def _refused(self, row: OutboxRow, exc: TelegramError, now: float) -> None:
+        """Telegram's error for one row, or no answer at all (a NetworkError that is not one of
+        Telegram's answers: python-telegram-bot derives BadRequest from NetworkError too)."""
+        if isinstance(exc, InvalidToken):
+            # Not this row's fault, and nothing was sent: keep it as it was.
+            self.health.token_refused()
+            await outbox.requeue(self._db, row.id, now, error="401", count_attempt=False)
+        elif isinstance(exc, RetryAfter):
             self.health.answered()
-            self.sent += 1
-            message_id = result.message_id if isinstance(result, Message) else None
-            telegram_file = None
-            if uploading is not None and isinstance(result, Message):
-                file_id = _file_id(result)
-                if file_id:
-                    telegram_file = (uploading, file_id)
-                    self._uploaded.add(uploading)
-            await outbox.mark_sent(
-                self._db,
-                row.id,
-                message_id,
-                telegram_file=telegram_file,
-                after=self._after_sent(row, result),
-            )
+            seconds = retry_seconds(exc)
+            self._limiter.pause(seconds)
+            log.warning("flood control: pausing all sends for %.0f s", seconds)
+            # The limiter's bot-wide pause holds every send; the row may go first after it.
+            await outbox.requeue(self._db, row.id, now, error="429", count_attempt=False)
+        elif isinstance(exc, ChatMigrated):
+            self.health.answered()
+            async with self._db.transaction() as tx:
+                await chats.migrate_id(tx, row.chat_id, exc.new_chat_id, self._db.now())
+            await outbox.requeue(self._db, row.id, now, error=None, count_attempt=False)
+        elif isinstance(exc, Forbidden | BadRequest):
+            self.health.answered()
+            await self._rejected(row, exc)
+        elif isinstance(exc, NetworkError):
+            if is_uncertain(exc):
+                await self._answer_lost(row, exc, now)
+            else:
+                await self._not_carried_out(row, exc, now)
+        else:
+            self.health.answered()
+            await outbox.mark_failed(self._db, row.id, exc.message, "other")
+
+    async def _rejected(self, row: OutboxRow, exc: Forbidden | BadRequest) -> None:
+        if isinstance(exc, Forbidden):
+            reason = _forbidden_reason(exc.message)
+            await self._give_up_chat(row, reason, exc.message, "blocked")
+        elif "chat not found" in exc.message.lower():
+            await self._give_up_chat(row, "not_found", exc.message, "not_found")
+        else:
+            await outbox.mark_failed(self._db, row.id, exc.message, "other")
 
     async def _answer_lost(self, row: OutboxRow, error: NetworkError, now: float) -> None:
         """The request may have been carried out: once more at most, after Telegram answers."""

@@ -30,9 +30,9 @@ from telegram._utils.types import ODVInput
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.delivery.health import describe
 from bot.delivery.http_client import UpdatesRequest
 from bot.delivery.ratelimit import retry_seconds
-from bot.delivery.worker import describe
 
 __all__ = [
     "Backoff",
