@@ -192,19 +192,15 @@ class AiohttpRequest(BaseRequest):
             session, self._session = self._session, None
             await session.close()
 
-    async def do_request(
+    def _prepared(
         self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        session = self._session
-        if session is None or session.closed:
-            raise RuntimeError("This AiohttpRequest is not initialized!")
+        request_data: RequestData | None,
+        read_timeout: ODVInput[float],
+        write_timeout: ODVInput[float],
+        connect_timeout: ODVInput[float],
+        pool_timeout: ODVInput[float],
+    ) -> tuple[aiohttp.ClientTimeout, bytes | aiohttp.FormData | None, dict[str, str]]:
+        """The request's timeouts, body and headers."""
         with_files = request_data is not None and request_data.contains_files
         read = _given(read_timeout, self._read_timeout)
         write = _given(
@@ -219,13 +215,28 @@ class AiohttpRequest(BaseRequest):
             connect=_sum(connect, pool),
             sock_read=read,
         )
-        body: bytes | aiohttp.FormData | None
         if request_data is None:
-            body, headers = None, _FORM_HEADERS
-        elif with_files:
-            body, headers = _form(request_data), _FORM_HEADERS
-        else:
-            body, headers = orjson.dumps(request_data.parameters), _JSON_HEADERS
+            return timeout, None, _FORM_HEADERS
+        if with_files:
+            return timeout, _form(request_data), _FORM_HEADERS
+        return timeout, orjson.dumps(request_data.parameters), _JSON_HEADERS
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        session = self._session
+        if session is None or session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        timeout, body, headers = self._prepared(
+            request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
         try:
             async with session.request(
                 method,
