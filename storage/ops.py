@@ -125,57 +125,64 @@ def _ints(text: str | None) -> tuple[str, ...]:
     return tuple(text.split(",")) if text else ()
 
 
+_CHATS_SQL = """
+    SELECT count(*) AS active,
+           sum(type = 'private') AS private,
+           sum(type IN ('group', 'supergroup')) AS groups,
+           sum(paused_until IS NOT NULL AND paused_until > ?) AS paused,
+           sum(EXISTS (SELECT 1 FROM subscription_areas a WHERE a.chat_id = c.id))
+               AS subscribed,
+           sum(EXISTS (SELECT 1 FROM subscription_areas a WHERE a.chat_id = c.id
+                       AND a.kind = 'all')) AS country,
+           sum(EXISTS (SELECT 1 FROM subscription_areas a WHERE a.chat_id = c.id)
+               AND EXISTS (SELECT 1 FROM subscription_themes t WHERE t.chat_id = c.id
+                           AND t.theme_id = '*')) AS all_themes
+    FROM chats c WHERE c.active = 1
+    """
+
+_EVENTS_SQL = """
+    SELECT sum(state = 'published') AS published, sum(state = 'cancelled') AS cancelled
+    FROM events WHERE starts_at >= ? AND starts_at < ? AND state != 'draft'
+    """
+
+_REACH_SQL = """
+    WITH year_events AS (
+        SELECT id, broadcast_id FROM events
+        WHERE state = 'published' AND starts_at >= ? AND starts_at < ?
+    )
+    SELECT (SELECT count(*) FROM year_events e JOIN outbox o
+            ON o.broadcast_id = e.broadcast_id AND o.state = 'sent') AS invitations,
+           -- (invitation, chat) pairs that were delivered and from which someone answered;
+           -- INTERSECT sorts both sides once instead of probing the outbox per answer.
+           (SELECT count(*) FROM (
+                SELECT e.broadcast_id, r.chat_id FROM rsvps r
+                JOIN year_events e ON e.id = r.event_id
+                INTERSECT
+                SELECT o.broadcast_id, o.chat_id FROM year_events e
+                JOIN outbox o ON o.broadcast_id = e.broadcast_id AND o.state = 'sent'))
+               AS answered_chats,
+           (SELECT count(*) FROM rsvps r JOIN year_events e ON e.id = r.event_id) AS answers,
+           (SELECT coalesce(sum(r.headcount), 0) FROM rsvps r
+            JOIN year_events e ON e.id = r.event_id WHERE r.status = 'yes') AS coming,
+           (SELECT coalesce(sum(f.asked), 0) FROM feedback_rounds f
+            JOIN year_events e ON e.id = f.event_id) AS asked,
+           (SELECT count(*) FROM feedback f JOIN year_events e ON e.id = f.event_id
+            WHERE f.rating IS NOT NULL) AS feedback_answers
+    """
+
+
 async def overview(db: Database, since: int, until: int) -> Overview:
     now = db.now()
     chats = await db.fetchone(
-        """
-        SELECT count(*) AS active,
-               sum(type = 'private') AS private,
-               sum(type IN ('group', 'supergroup')) AS groups,
-               sum(paused_until IS NOT NULL AND paused_until > ?) AS paused,
-               sum(EXISTS (SELECT 1 FROM subscription_areas a WHERE a.chat_id = c.id))
-                   AS subscribed,
-               sum(EXISTS (SELECT 1 FROM subscription_areas a WHERE a.chat_id = c.id
-                           AND a.kind = 'all')) AS country,
-               sum(EXISTS (SELECT 1 FROM subscription_areas a WHERE a.chat_id = c.id)
-                   AND EXISTS (SELECT 1 FROM subscription_themes t WHERE t.chat_id = c.id
-                               AND t.theme_id = '*')) AS all_themes
-        FROM chats c WHERE c.active = 1
-        """,
+        _CHATS_SQL,
         (now,),
     )
     events = await db.fetchone(
-        """
-        SELECT sum(state = 'published') AS published, sum(state = 'cancelled') AS cancelled
-        FROM events WHERE starts_at >= ? AND starts_at < ? AND state != 'draft'
-        """,
+        _EVENTS_SQL,
         (since, until),
     )
     reach = await db.fetchone(
-        """
-        WITH year_events AS (
-            SELECT id, broadcast_id FROM events
-            WHERE state = 'published' AND starts_at >= ? AND starts_at < ?
-        )
-        SELECT (SELECT count(*) FROM year_events e JOIN outbox o
-                ON o.broadcast_id = e.broadcast_id AND o.state = 'sent') AS invitations,
-               -- (invitation, chat) pairs that were delivered and from which someone answered;
-               -- INTERSECT sorts both sides once instead of probing the outbox per answer.
-               (SELECT count(*) FROM (
-                    SELECT e.broadcast_id, r.chat_id FROM rsvps r
-                    JOIN year_events e ON e.id = r.event_id
-                    INTERSECT
-                    SELECT o.broadcast_id, o.chat_id FROM year_events e
-                    JOIN outbox o ON o.broadcast_id = e.broadcast_id AND o.state = 'sent'))
-                   AS answered_chats,
-               (SELECT count(*) FROM rsvps r JOIN year_events e ON e.id = r.event_id) AS answers,
-               (SELECT coalesce(sum(r.headcount), 0) FROM rsvps r
-                JOIN year_events e ON e.id = r.event_id WHERE r.status = 'yes') AS coming,
-               (SELECT coalesce(sum(f.asked), 0) FROM feedback_rounds f
-                JOIN year_events e ON e.id = f.event_id) AS asked,
-               (SELECT count(*) FROM feedback f JOIN year_events e ON e.id = f.event_id
-                WHERE f.rating IS NOT NULL) AS feedback_answers
-        """,
+        _REACH_SQL,
         (since, until),
     )
     assert chats is not None and events is not None and reach is not None
@@ -363,56 +370,61 @@ _PARTICIPATION = {
 }
 
 
+_YEAR_EVENTS = (
+    "SELECT id FROM events WHERE state = 'published' AND starts_at >= ? AND starts_at < ?"
+)
+# One pass over both sources grouped together (joining two per-association aggregates would
+# compare every association with every other).
+_BY_ASSOCIATION_SQL = """
+    WITH y AS (%s)
+    SELECT key,
+           count(DISTINCT CASE WHEN src = 'r' AND status IN ('yes', 'maybe')
+                          THEN event_id END) AS events,
+           sum(src = 'r') AS answers,
+           sum(CASE WHEN status = 'yes' THEN headcount ELSE 0 END) AS coming,
+           sum(CASE WHEN status = 'maybe' THEN headcount ELSE 0 END) AS maybe,
+           sum(src = 'f') AS feedback_answers,
+           coalesce(sum(rating), 0) AS rating_sum
+    FROM (SELECT 'r' AS src, coalesce(association, '') AS key, event_id, status,
+                 headcount, NULL AS rating
+          FROM rsvps WHERE event_id IN (SELECT id FROM y)
+          UNION ALL
+          SELECT 'f', coalesce(association, ''), event_id, NULL, 0, rating
+          FROM feedback WHERE event_id IN (SELECT id FROM y) AND rating IS NOT NULL)
+    GROUP BY key
+"""
+
+_BY_TARGET_SQL = """
+    WITH y AS (%s),
+    e AS (SELECT t.event_id, t.key FROM (%s) t
+          WHERE t.event_id IN (SELECT id FROM y)),
+    ev AS (SELECT key, count(*) AS events FROM e GROUP BY key),
+    ra AS (SELECT e.key, count(*) AS answers,
+                  sum(CASE WHEN r.status = 'yes' THEN r.headcount ELSE 0 END) AS coming,
+                  sum(CASE WHEN r.status = 'maybe' THEN r.headcount ELSE 0 END) AS maybe
+           FROM e JOIN rsvps r ON r.event_id = e.event_id GROUP BY e.key),
+    fa AS (SELECT e.key, count(*) AS n, sum(f.rating) AS total
+           FROM e JOIN feedback f ON f.event_id = e.event_id AND f.rating IS NOT NULL
+           GROUP BY e.key)
+    SELECT ev.key, ev.events, coalesce(ra.answers, 0) AS answers,
+           coalesce(ra.coming, 0) AS coming, coalesce(ra.maybe, 0) AS maybe,
+           coalesce(fa.n, 0) AS feedback_answers, coalesce(fa.total, 0) AS rating_sum
+    FROM ev LEFT JOIN ra ON ra.key = ev.key LEFT JOIN fa ON fa.key = ev.key
+"""
+
+
 async def participation(
     db: Database, dimension: str, since: int, until: int
 ) -> list[ParticipationRow]:
     """Per municipality or theme of the events, or per association of the people who answered,
     for published events starting in [since, until)."""
-    params = (since, until)
-    year = "SELECT id FROM events WHERE state = 'published' AND starts_at >= ? AND starts_at < ?"
     if dimension == "association":
-        # One pass over both sources grouped together (joining two per-association aggregates
-        # would compare every association with every other).
-        sql = f"""
-            WITH y AS ({year})
-            SELECT key,
-                   count(DISTINCT CASE WHEN src = 'r' AND status IN ('yes', 'maybe')
-                                  THEN event_id END) AS events,
-                   sum(src = 'r') AS answers,
-                   sum(CASE WHEN status = 'yes' THEN headcount ELSE 0 END) AS coming,
-                   sum(CASE WHEN status = 'maybe' THEN headcount ELSE 0 END) AS maybe,
-                   sum(src = 'f') AS feedback_answers,
-                   coalesce(sum(rating), 0) AS rating_sum
-            FROM (SELECT 'r' AS src, coalesce(association, '') AS key, event_id, status,
-                         headcount, NULL AS rating
-                  FROM rsvps WHERE event_id IN (SELECT id FROM y)
-                  UNION ALL
-                  SELECT 'f', coalesce(association, ''), event_id, NULL, 0, rating
-                  FROM feedback WHERE event_id IN (SELECT id FROM y) AND rating IS NOT NULL)
-            GROUP BY key
-        """
+        sql = _BY_ASSOCIATION_SQL % _YEAR_EVENTS
     elif dimension in _PARTICIPATION:
-        targets = _PARTICIPATION[dimension]
-        sql = f"""
-            WITH y AS ({year}),
-            e AS (SELECT t.event_id, t.key FROM ({targets}) t
-                  WHERE t.event_id IN (SELECT id FROM y)),
-            ev AS (SELECT key, count(*) AS events FROM e GROUP BY key),
-            ra AS (SELECT e.key, count(*) AS answers,
-                          sum(CASE WHEN r.status = 'yes' THEN r.headcount ELSE 0 END) AS coming,
-                          sum(CASE WHEN r.status = 'maybe' THEN r.headcount ELSE 0 END) AS maybe
-                   FROM e JOIN rsvps r ON r.event_id = e.event_id GROUP BY e.key),
-            fa AS (SELECT e.key, count(*) AS n, sum(f.rating) AS total
-                   FROM e JOIN feedback f ON f.event_id = e.event_id AND f.rating IS NOT NULL
-                   GROUP BY e.key)
-            SELECT ev.key, ev.events, coalesce(ra.answers, 0) AS answers,
-                   coalesce(ra.coming, 0) AS coming, coalesce(ra.maybe, 0) AS maybe,
-                   coalesce(fa.n, 0) AS feedback_answers, coalesce(fa.total, 0) AS rating_sum
-            FROM ev LEFT JOIN ra ON ra.key = ev.key LEFT JOIN fa ON fa.key = ev.key
-        """
+        sql = _BY_TARGET_SQL % (_YEAR_EVENTS, _PARTICIPATION[dimension])
     else:
         raise ValueError(f"unknown dimension {dimension!r}")
-    rows = await db.fetchall(sql, params)
+    rows = await db.fetchall(sql, (since, until))
     return [
         ParticipationRow(
             key=r["key"],

@@ -271,69 +271,69 @@ def _municipality(catalog: PlaceCatalog, code: str | None, language: str) -> str
     return place.name(language) if place else ""
 
 
-def _events_csv(rows: list[ops.EventRow], catalog: PlaceCatalog, tz: tzinfo, lang: str) -> bytes:
-    header = [
-        "event_id",
-        "uid",
-        "kind",
-        "state",
-        "title",
-        "starts",
-        "ends",
-        "place",
-        "online_url",
-        "municipality_codes",
-        "municipalities",
-        "themes",
-        "capacity",
-        "rsvp_deadline",
-        "series_id",
-        "published",
-        "cancelled",
-        "invited",
-        "delivered",
-        "yes",
-        "yes_people",
-        "maybe",
-        "no",
-        "waitlist",
-        "feedback_asked",
-        "feedback_answers",
+_EVENTS_HEADER = [
+    "event_id",
+    "uid",
+    "kind",
+    "state",
+    "title",
+    "starts",
+    "ends",
+    "place",
+    "online_url",
+    "municipality_codes",
+    "municipalities",
+    "themes",
+    "capacity",
+    "rsvp_deadline",
+    "series_id",
+    "published",
+    "cancelled",
+    "invited",
+    "delivered",
+    "yes",
+    "yes_people",
+    "maybe",
+    "no",
+    "waitlist",
+    "feedback_asked",
+    "feedback_answers",
+]
+
+
+def _event_row(e: ops.EventRow, catalog: PlaceCatalog, tz: tzinfo, lang: str) -> list[object]:
+    return [
+        e.id,
+        e.uid,
+        e.kind,
+        e.state,
+        e.title,
+        _local(e.starts_at, tz),
+        _local(e.ends_at, tz),
+        e.place,
+        e.online_url,
+        ";".join(e.municipalities),
+        ";".join(_municipality(catalog, c, lang) for c in e.municipalities),
+        ";".join(e.themes),
+        e.capacity or "",
+        _local(e.rsvp_deadline, tz),
+        e.series_id or "",
+        _local(e.published_at, tz),
+        _local(e.cancelled_at, tz),
+        e.invited,
+        e.delivered,
+        e.yes,
+        e.yes_people,
+        e.maybe,
+        e.no,
+        e.waitlist,
+        e.feedback_asked,
+        e.feedback_answers,
     ]
-    return csv_bytes(
-        header,
-        (
-            [
-                e.id,
-                e.uid,
-                e.kind,
-                e.state,
-                e.title,
-                _local(e.starts_at, tz),
-                _local(e.ends_at, tz),
-                e.place,
-                e.online_url,
-                ";".join(e.municipalities),
-                ";".join(_municipality(catalog, c, lang) for c in e.municipalities),
-                ";".join(e.themes),
-                e.capacity or "",
-                _local(e.rsvp_deadline, tz),
-                e.series_id or "",
-                _local(e.published_at, tz),
-                _local(e.cancelled_at, tz),
-                e.invited,
-                e.delivered,
-                e.yes,
-                e.yes_people,
-                e.maybe,
-                e.no,
-                e.waitlist,
-                e.feedback_asked,
-                e.feedback_answers,
-            ]
-            for e in rows
-        ),
-    )
+
+
+def _events_csv(rows: list[ops.EventRow], catalog: PlaceCatalog, tz: tzinfo, lang: str) -> bytes:
+    return csv_bytes(_EVENTS_HEADER, (_event_row(e, catalog, tz, lang) for e in rows))
 
 
 def _rsvps_csv(
