@@ -105,40 +105,54 @@ async def vuosikello_command(update: Update, context: AppContext) -> None:
         calendar = await vuosikello.for_place(env.db, place, year, now, tz)
     else:
         calendar = await vuosikello.for_chat(env.db, chat.id, year, now, tz)
+    await _send_calendar(context, chat.id, message, t, calendar, place)
+
+
+async def _send_calendar(
+    context: AppContext,
+    chat_id: int,
+    message: Message,
+    t: Texts,
+    calendar: YearCalendar,
+    place: Place | None,
+) -> None:
+    """The year as lines by month and as an .ics file, or why there is nothing to show."""
     years = _years(calendar)
+    if not calendar.events:
+        await message.reply_text(_nothing_text(t, years, place))
+        return
     if place is not None:
         heading = t._("<b>Annual calendar {years}: {place}</b>", years=years, place=place.name)
         name = t._("Annual calendar {years}: {place}", years=years, place=place.name)
     else:
         heading = t._("<b>Annual calendar {years}</b> — this chat's subscriptions", years=years)
         name = t._("Annual calendar {years}", years=years)
-    if not calendar.events:
-        if place is not None:
-            text = t._(
-                "No events in {years} for {place} yet. Coordinators publish them with /newevent.",
-                years=years,
-                place=place.name,
-            )
-        else:
-            text = t._(
-                "No events in {years} in this chat's subscriptions yet. /vuosikello Joensuu "
-                "shows one municipality's year; /subscribe chooses what this chat follows.",
-                years=years,
-            )
-        await message.reply_text(text)
-        return
     for chunk in _chunks(_lines(calendar, t, heading)):
         await message.reply_text(chunk)
     suffix = f"-{place.code}" if place is not None else ""
     filename = f"vuosikello-{calendar.first_year}{suffix}.ics"
     await context.bot.send_document(
-        chat.id,
+        chat_id,
         InputFile(vuosikello.feed(calendar.events, name), filename=filename),
         caption=t.n_(
             "{n} event for your calendar app: open the file to add it.",
             "{n} events for your calendar app: open the file to add them.",
             len(calendar.events),
         ),
+    )
+
+
+def _nothing_text(t: Texts, years: str, place: Place | None) -> str:
+    if place is not None:
+        return t._(
+            "No events in {years} for {place} yet. Coordinators publish them with /newevent.",
+            years=years,
+            place=place.name,
+        )
+    return t._(
+        "No events in {years} in this chat's subscriptions yet. /vuosikello Joensuu "
+        "shows one municipality's year; /subscribe chooses what this chat follows.",
+        years=years,
     )
 
 

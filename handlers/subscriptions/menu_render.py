@@ -7,11 +7,13 @@ toggle areas, `t:<theme>` / `T` toggle themes, `ok` saves, `x` cancels.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.config import Theme
 from bot.core.i18n import Texts
-from bot.core.places import PlaceCatalog
+from bot.core.places import Municipality, PlaceCatalog, Region
 from bot.subscriptions.rules import area_name, summary_lines
 from handlers.keyboards import button, keyboard
 from storage.subscription_drafts import Draft
@@ -68,6 +70,31 @@ def _regions(draft: Draft, catalog: PlaceCatalog, t: Texts) -> tuple[str, Inline
     return text, keyboard(rows)
 
 
+def _whole_areas(
+    draft: Draft, catalog: PlaceCatalog, region: Region, members: Sequence[Municipality], t: Texts
+) -> list[list[InlineKeyboardButton]]:
+    """The region as a whole, then each wellbeing services county it touches."""
+    label = t._("Whole region: {name}", name=region.name(t.language))
+    chosen = Area("region", region.code) in draft.areas
+    rows = [[button(_mark(chosen, label), AREA, "R", region.code)]]
+    for county_id in sorted({m.county_id for m in members}):
+        county = catalog.county(county_id)
+        if county is not None:
+            label = t._("Whole county: {name}", name=county.name(t.language))
+            chosen = Area("county", county_id) in draft.areas
+            rows.append([button(_mark(chosen, label), AREA, "C", county_id)])
+    return rows
+
+
+def _page_buttons(region_code: str, page: int, pages: int) -> list[InlineKeyboardButton]:
+    nav: list[InlineKeyboardButton] = []
+    if page > 0:
+        nav.append(button("◀", AREA, "v", "r", region_code, page - 1))
+    if page + 1 < pages:
+        nav.append(button("▶", AREA, "v", "r", region_code, page + 1))
+    return nav
+
+
 def _municipalities(
     draft: Draft, catalog: PlaceCatalog, region_code: str, page: int, t: Texts
 ) -> tuple[str, InlineKeyboardMarkup] | None:
@@ -78,30 +105,7 @@ def _municipalities(
     pages = max(1, -(-len(members) // PAGE_SIZE))
     if not 0 <= page < pages:
         return None
-    rows = [
-        [
-            button(
-                _mark(
-                    Area("region", region_code) in draft.areas,
-                    t._("Whole region: {name}", name=region.name(t.language)),
-                ),
-                AREA,
-                "R",
-                region_code,
-            )
-        ]
-    ]
-    for county_id in sorted({m.county_id for m in members}):
-        county = catalog.county(county_id)
-        if county is not None:
-            label = t._("Whole county: {name}", name=county.name(t.language))
-            rows.append(
-                [
-                    button(
-                        _mark(Area("county", county_id) in draft.areas, label), AREA, "C", county_id
-                    )
-                ]
-            )
+    rows = _whole_areas(draft, catalog, region, members, t)
     shown = members[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     rows += _pairs(
         [
@@ -114,12 +118,7 @@ def _municipalities(
             for m in shown
         ]
     )
-    nav: list[InlineKeyboardButton] = []
-    if page > 0:
-        nav.append(button("◀", AREA, "v", "r", region_code, page - 1))
-    if page + 1 < pages:
-        nav.append(button("▶", AREA, "v", "r", region_code, page + 1))
-    rows.append(nav)
+    rows.append(_page_buttons(region_code, page, pages))
     rows.append(
         [
             button(t._("« Regions"), AREA, "v", "regions"),
