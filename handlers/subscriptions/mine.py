@@ -19,7 +19,7 @@ from handlers.common import (
     subscription_summary,
     texts_for,
 )
-from handlers.keyboards import button, decode, keyboard, pattern
+from handlers.keyboards import Callback, button, decode, keyboard, pattern
 from handlers.subscriptions.menu_render import AREA
 from storage import subscriptions
 from storage.subscriptions import Area
@@ -146,65 +146,59 @@ async def unsubscribe_tap(update: Update, context: AppContext) -> None:
     query = update.callback_query
     assert query is not None
     assert isinstance(query.message, Message)
-    env = context.env
     t = await texts_for(context, update)
     data = decode(query.data)
     if not await may_change_chat(update, context):
         await refuse_non_admin(update, t)
         return
-    chat_id = query.message.chat.id
+    action = data.part(0) if data else None
+    if action in ("menu", "all"):
+        await query.answer()
+        text, markup = await _whole_chat_step(context, query.message.chat.id, data, t)
+    else:
+        await query.answer(await _remove_one(context, query.message.chat.id, data, t))
+        text, markup = await _overview(update, context, t)
+    await edit_in_place(query.message, text, markup)
+
+
+async def _whole_chat_step(
+    context: AppContext, chat_id: int, data: Callback | None, t: Texts
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The menu of what can be removed, or removing everything (asked first)."""
+    env = context.env
+    action = data.part(0) if data else None
+    if action == "menu":
+        current = await subscriptions.get(env.db, chat_id)
+        if current.empty:
+            return t._("This chat has no subscriptions."), None
+        return _unsubscribe_menu(current, env, t)
+    if data is not None and data.part(1) == "yes":
+        await subscriptions.clear(env.db, chat_id)
+        return t._("Unsubscribed from everything. /subscribe starts again."), None
+    confirm = [
+        button(t._("Yes, remove all"), AREA_UNSUB, "all", "yes"),
+        button(t._("No"), AREA_UNSUB, "menu"),
+    ]
+    return t._("Remove all of this chat's subscriptions?"), keyboard([confirm])
+
+
+async def _remove_one(context: AppContext, chat_id: int, data: Callback | None, t: Texts) -> str:
+    """Pause, resume, or remove one theme or area; what the tap's toast says."""
+    env = context.env
     action = data.part(0) if data else None
     if action in ("pause", "resume"):
         await subscriptions.set_paused(env.db, chat_id, FOREVER if action == "pause" else None)
-        await query.answer(
-            t._("Deliveries paused.") if action == "pause" else t._("Deliveries resumed.")
-        )
-    elif action == "menu":
-        current = await subscriptions.get(env.db, chat_id)
-        await query.answer()
-        if current.empty:
-            await edit_in_place(query.message, t._("This chat has no subscriptions."), None)
-            return
-        text, markup = _unsubscribe_menu(current, env, t)
-        await edit_in_place(query.message, text, markup)
-        return
-    elif action == "all" and data is not None and data.part(1) == "yes":
-        await subscriptions.clear(env.db, chat_id)
-        await query.answer()
-        await edit_in_place(
-            query.message, t._("Unsubscribed from everything. /subscribe starts again."), None
-        )
-        return
-    elif action == "all":
-        await query.answer()
-        await edit_in_place(
-            query.message,
-            t._("Remove all of this chat's subscriptions?"),
-            keyboard(
-                [
-                    [
-                        button(t._("Yes, remove all"), AREA_UNSUB, "all", "yes"),
-                        button(t._("No"), AREA_UNSUB, "menu"),
-                    ]
-                ]
-            ),
-        )
-        return
-    elif action == "t" and data is not None and env.config.bot.theme(data.part(1) or ""):
+        return t._("Deliveries paused.") if action == "pause" else t._("Deliveries resumed.")
+    if action == "t" and data is not None and env.config.bot.theme(data.part(1) or ""):
         await subscriptions.remove_theme(env.db, chat_id, data.part(1) or "")
-        await query.answer(t._("Removed."))
-    elif action in ("m", "r", "c", "a") and data is not None:
+        return t._("Removed.")
+    if action in ("m", "r", "c", "a") and data is not None:
         kind = _LETTER_KIND.get(action, "all")
         code = "" if action == "a" else data.part(1) or ""
         area = Area(kind, code)  # type: ignore[arg-type]
-        if not await subscriptions.remove_area(env.db, chat_id, area):
-            await query.answer(t._("This menu has expired; here is a fresh one."))
-        else:
-            await query.answer(t._("Removed."))
-    else:
-        await query.answer(t._("This menu has expired; here is a fresh one."))
-    text, markup = await _overview(update, context, t)
-    await edit_in_place(query.message, text, markup)
+        if await subscriptions.remove_area(env.db, chat_id, area):
+            return t._("Removed.")
+    return t._("This menu has expired; here is a fresh one.")
 
 
 async def pause_command(update: Update, context: AppContext) -> None:
