@@ -174,16 +174,7 @@ async def _script(t: Transcript, sandbox: Sandbox, application: BotApplication) 
     await _events(t, sandbox, application, liisa, liisa_chat)
 
 
-async def _events(
-    t: Transcript,
-    sandbox: Sandbox,
-    application: BotApplication,
-    liisa: SimUser,
-    liisa_chat: SimChat,
-) -> None:
-    services = application.bot_data.services
-    assert services is not None
-    fi, en = services.env.translator.texts("fi"), services.env.translator.texts("en")
+async def _appoint_coordinator(t: Transcript, sandbox: Sandbox) -> tuple[SimUser, SimChat]:
     t.heading("5. The administrator appoints a coordinator with a one-time link")
     riikka = sandbox.world.users[9001]
     riikka_chat = sandbox.private_chat(riikka)
@@ -195,6 +186,20 @@ async def _events(
     t.names[kaisa_chat.id] = "Kaisa's chat"
     await t.send(kaisa, kaisa_chat, f"/start {link.group(1)}")
 
+    return kaisa, kaisa_chat
+
+
+async def _publish_forum(
+    t: Transcript,
+    sandbox: Sandbox,
+    application: BotApplication,
+    kaisa: SimUser,
+    kaisa_chat: SimChat,
+) -> tuple[SimChat, SimUser]:
+    """Kaisa's /newevent, answered step by step, up to the invitations being delivered."""
+    services = application.bot_data.services
+    assert services is not None
+    en = services.env.translator.texts("en")
     t.heading("6. Kaisa publishes a forum in Joensuu on health with /newevent")
     aino = sandbox.add_user("Aino", language_code="fi")
     heart = sandbox.add_group("Joensuun Sydänyhdistys", members=[aino], admins=[aino])
@@ -230,6 +235,21 @@ async def _events(
     await t.tap(kaisa, kaisa_chat, en._("Done ▶"))
     await t.tap(kaisa, kaisa_chat, en._("📣 Publish"))
     await services.delivery.wait_idle(timeout=60)
+    return heart, aino
+
+
+async def _events(
+    t: Transcript,
+    sandbox: Sandbox,
+    application: BotApplication,
+    liisa: SimUser,
+    liisa_chat: SimChat,
+) -> None:
+    services = application.bot_data.services
+    assert services is not None
+    fi = services.env.translator.texts("fi")
+    kaisa, kaisa_chat = await _appoint_coordinator(t, sandbox)
+    heart, aino = await _publish_forum(t, sandbox, application, kaisa, kaisa_chat)
     t.report_chats([liisa_chat, heart])
 
     t.heading("7. Liisa is coming; Aino answers for her association, with two more (+2)")
