@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.callbacks import button, claim, keyboard
 from bot.core.config import Theme
 from bot.core.i18n import Texts
 from bot.core.places import PlaceCatalog
 from bot.subscriptions.rules import area_name, summary_lines
-from handlers.keyboards import button, keyboard
 from storage.subscription_drafts import Draft
 from storage.subscriptions import ALL_THEMES, Area
 
 __all__ = ["AREA", "PAGE_SIZE", "render", "view_region_page"]
 
-AREA = "sub"
+AREA = claim("sub", __name__)
 PAGE_SIZE = 12
 CHECK = "✓ "
 
