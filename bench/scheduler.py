@@ -80,9 +80,9 @@ import asyncio, json, resource, sys, time
 sys.path.insert(0, sys.argv[2])
 began = time.perf_counter()
 import bot.app  # everything the bot imports
+from bot.core.callbacks import callback_key
 from bot.core.clock import SystemClock
 from bot.core.config import Config
-from bot.events.cards import callback_key
 from bot.environment import Environment
 from bot.core.i18n import Translator
 from bot.core.places import load_catalog

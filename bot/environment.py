@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from bot.core.callbacks import callback_key
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Config
 from bot.core.config_values import Theme
@@ -19,7 +20,6 @@ from bot.core.i18n import Translator
 from bot.core.place_search import PlaceIndex
 from bot.core.places import PlaceCatalog, load_catalog
 from bot.core.regions_sync import sync_places
-from bot.events.cards import callback_key
 from storage.db import Database
 
 __all__ = ["Environment", "ScheduleSignal", "environment", "open_environment"]

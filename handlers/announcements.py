@@ -18,18 +18,18 @@ from bot.announcements.service import AudienceChoice, Content
 from bot.audience.access import audience_problem
 from bot.audience.recipients import AudienceSpec, count
 from bot.context import AppContext
+from bot.core.callbacks import button, claim, decode, keyboard, pattern
 from bot.core.dates import DateError, parse_datetime
 from bot.core.i18n import Texts
 from bot.roles.access import role_of
 from handlers import drafts
 from handlers.audience import read_audience
 from handlers.common import edit_in_place, texts_for
-from handlers.keyboards import button, decode, keyboard, pattern
 from storage import outbox
 
 __all__ = ["handlers", "on_step"]
 
-AREA = "ann"
+AREA = claim("ann", __name__)
 _DRAFT = "announce_draft"
 
 

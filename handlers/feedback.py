@@ -11,6 +11,7 @@ from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import AppContext
+from bot.core.callbacks import button, claim, keyboard, pattern
 from bot.core.i18n import Texts
 from bot.events import service as events
 from bot.events.schedule import feedback_due
@@ -20,7 +21,6 @@ from handlers import announcements as announce
 from handlers import drafts
 from handlers.common import edit_in_place, texts_for
 from handlers.events.access import managed_tap, signed_tap
-from handlers.keyboards import button, keyboard, pattern
 from storage import events as stored_events
 from storage.events import Event
 from storage.feedback import Answer
@@ -33,7 +33,7 @@ __all__ = [
     "on_step",
 ]
 
-AREA_RESULTS = "fbr"
+AREA_RESULTS = claim("fbr", __name__)
 # Runs before every other group: a command sent instead of the awaited comment ends the draft.
 DRAFT_GROUP = -10
 _ACTIONS = frozenset({"r1", "r2", "r3", "r4", "r5", "ay", "an", "c"})

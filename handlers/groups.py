@@ -7,10 +7,10 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler
 
 from bot.context import AppContext
+from bot.core.callbacks import button, keyboard
 from bot.core.i18n import Texts
 from bot.subscriptions.rules import match_theme
 from handlers.common import may_change_chat, refuse_non_admin, texts_for
-from handlers.keyboards import button, keyboard
 from handlers.subscriptions.menu_render import AREA
 from storage import chats, profiles
 

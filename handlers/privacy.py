@@ -9,10 +9,10 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import AppContext
+from bot.core.callbacks import button, decode, keyboard, pattern
 from bot.core.i18n import Texts
 from bot.privacy import service
 from handlers.common import texts_for
-from handlers.keyboards import button, decode, keyboard, pattern
 
 __all__ = ["deep_link_handler", "handlers"]
 

@@ -10,19 +10,19 @@ from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import AppContext
+from bot.core.callbacks import button, claim, decode, keyboard, pattern
 from bot.core.i18n import Texts
 from bot.roles.access import role_of
 from bot.roles.appointments import LINK_PREFIX, LINK_TTL, hash_token, new_link_token, parse_scope
 from bot.subscriptions.rules import area_name
 from handlers.common import edit_in_place, texts_for
-from handlers.keyboards import button, decode, keyboard, pattern
 from storage import invites, roles, users
 from storage.roles import ScopeArea
 from storage.subscriptions import Area
 
 __all__ = ["deep_link_handler", "handlers"]
 
-AREA = "coord"
+AREA = claim("coord", __name__)
 
 
 def _scope_text(context: AppContext, t: Texts, scope: tuple[ScopeArea, ...]) -> str:

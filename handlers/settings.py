@@ -6,6 +6,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import AppContext
+from bot.core.callbacks import button, claim, decode, keyboard, pattern
 from bot.core.i18n import Texts
 from bot.events.digest import WEEKDAY_NAMES
 from bot.settings.chat_preferences import (
@@ -18,11 +19,10 @@ from bot.settings.chat_preferences import (
     preferences,
 )
 from handlers.common import edit_in_place, may_change_chat, refuse_non_admin, texts_for
-from handlers.keyboards import button, decode, keyboard, pattern
 
 __all__ = ["AREA", "handlers"]
 
-AREA = "set"
+AREA = claim("set", __name__)
 _QUIET_WORDS = {"quiet", "hiljaiset", "hiljainen", "tyst", "tysta"}
 _DIGEST_WORDS = {"digest", "kooste", "sammandrag"}
 

@@ -7,17 +7,18 @@ from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import AppContext
+from bot.core.callbacks import button, claim, decode, keyboard, pattern
 from bot.core.i18n import LANGUAGE_NAMES, LANGUAGES, Texts
 from bot.roles.access import role_of
 from bot.runtime.commands import commands_for
 from handlers.common import may_change_chat, refuse_non_admin, set_chat_language, texts_for
-from handlers.keyboards import button, decode, keyboard, pattern
+from handlers.subscriptions.menu_render import AREA as SUBSCRIBE_AREA
 from storage import users
 
 __all__ = ["handlers"]
 
-AREA_START = "start"
-AREA_LANGUAGE = "lang"
+AREA_START = claim("start", __name__)
+AREA_LANGUAGE = claim("lang", __name__)
 
 
 def _welcome(t: Texts) -> str:
@@ -44,7 +45,7 @@ async def start(update: Update, context: AppContext) -> None:
         _welcome(t) + "\n\n" + t._("What would you like to do next?"),
         reply_markup=keyboard(
             [
-                [button(t._("➕ Subscribe"), "sub", "edit", "areas")],
+                [button(t._("➕ Subscribe"), SUBSCRIBE_AREA, "edit", "areas")],
                 [button(t._("❓ What can you do?"), AREA_START, "help")],
                 [button(t._("🌐 Change language"), AREA_START, "lang")],
             ]

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from bot.events.cards import sign
+from bot.core.callbacks import sign
 from storage import rsvps, subscriptions
 from storage.subscriptions import Area
 from tests.factories import ADMIN, admin_user, appoint, publish_forum, subscriber

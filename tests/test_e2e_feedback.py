@@ -9,9 +9,8 @@ import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.events.cards import sign
+from bot.core.callbacks import encode, sign
 from bot.feedback import service
-from handlers.keyboards import encode
 from storage import chats, events, feedback, subscriptions
 from storage.subscriptions import Area
 from tests.factories import (

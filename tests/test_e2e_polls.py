@@ -10,9 +10,9 @@ import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.core.callbacks import encode
 from bot.demo.poll import vote
 from bot.polls import service
-from handlers.keyboards import encode
 from storage import chats, polls, profiles, schedule, subscriptions
 from storage.profiles import Profile
 from storage.subscriptions import Area

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.callbacks import encode
 from bot.events.fields import EventFields
 from bot.events.service import publish
 from bot.privacy import service
-from handlers.keyboards import encode
 from storage import chats, events, feedback, privacy, roles, rsvps, schedule, subscriptions, users
 from storage.subscriptions import Area
 from tests.factories import (

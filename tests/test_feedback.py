@@ -16,14 +16,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.callbacks import decode, verify
 from bot.core.config import Config, StorageSettings
 from bot.core.i18n import Translator
 from bot.core.places import load_catalog
 from bot.environment import Environment
-from bot.events.cards import verify
 from bot.feedback import report as feedback_report
 from bot.feedback import service
-from handlers.keyboards import decode
 from storage import chats, events, feedback, outbox, rsvps, users
 from storage.db import Database
 from storage.events import Event, NewEvent

@@ -32,17 +32,16 @@ from hypothesis import strategies as st
 from telegram.ext import CallbackQueryHandler
 
 from bot.app import build_application
+from bot.core.callbacks import MAX_CALLBACK_BYTES, decode, encode, sign
 from bot.core.clock import ManualClock
 from bot.core.config import Config, ConfigError, WebhookSettings, parse_config
 from bot.core.config_values import parse_duration, parse_quiet_hours
 from bot.core.dates import parse_date, parse_datetime
-from bot.events.cards import sign
 from bot.feedback import service as feedback_service
 from bot.runtime.commands import COMMANDS
 from bot.runtime.runner import ProcessedUpdates
 from bot.runtime.webhook import serving
 from bot.sandbox import Sandbox
-from handlers.keyboards import MAX_CALLBACK_BYTES, decode, encode
 from storage import chats, events, outbox, profiles, subscriptions
 from storage.profiles import Profile
 from storage.subscriptions import Area

@@ -1,27 +1,23 @@
 """The event card: the same text in the invitation, /event, the preview and after every RSVP
 tap, with the RSVP keyboard whose buttons are signed for the chat they are sent to.
 
-Signing: a button carries `rsvp:<event>:<action>:<sig>`, sig = HMAC(key, event|chat) cut to
-10 characters. A client that rewrites the event id (to answer an event it was not shown, or a
-stale one) fails the check, and nothing is stored.
+A button carries `rsvp:<event>:<action>:<sig>`, sig = `bot.core.callbacks.sign(key, event,
+chat)`: a client that rewrites the event id fails the check, and nothing is stored.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from telegram import InlineKeyboardMarkup
 
+from bot.core.callbacks import button, claim, keyboard, sign
 from bot.core.config_values import Theme
 from bot.core.i18n import N_, Html, Texts, escape
 from bot.core.places import PlaceCatalog
 from bot.subscriptions.rules import theme_names
-from handlers.keyboards import button, keyboard
 from storage.events import Event
 from storage.rsvps import Counts, Rsvp
 
@@ -29,18 +25,15 @@ __all__ = [
     "AREA",
     "KIND_NAMES",
     "Answer",
-    "callback_key",
     "card_keyboard",
     "card_text",
     "listing_line",
     "location_line",
-    "sign",
     "time_line",
-    "verify",
     "your_answer",
 ]
 
-AREA = "rsvp"
+AREA = claim("rsvp", __name__)
 KIND_NAMES: dict[str, str] = {
     "forum": N_("Association forum"),
     "association_evening": N_("Association evening"),
@@ -48,20 +41,6 @@ KIND_NAMES: dict[str, str] = {
     "workshop": N_("Theme workshop"),
     "other": N_("Event"),
 }
-
-
-def callback_key(token: str) -> bytes:
-    """Derived from the bot token: stable across restarts, secret like the token."""
-    return hashlib.sha256(b"jarjestobotti-callbacks:" + token.encode()).digest()
-
-
-def sign(key: bytes, event_id: int, chat_id: int) -> str:
-    digest = hmac.new(key, f"{event_id}|{chat_id}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode()[:10].replace("=", "")
-
-
-def verify(key: bytes, event_id: int, chat_id: int, signature: str | None) -> bool:
-    return signature is not None and hmac.compare_digest(sign(key, event_id, chat_id), signature)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,11 +18,10 @@ from typing import Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.callbacks import button, claim, keyboard, sign
 from bot.core.i18n import Texts
 from bot.environment import Environment
-from bot.events.cards import sign
 from bot.events.service import texts_for_chat
-from handlers.keyboards import button, keyboard
 from storage import chats, events, outbox, rsvps
 from storage import feedback as stored
 from storage.db import Writer
@@ -47,7 +46,7 @@ __all__ = [
     "start_comment",
 ]
 
-AREA = "fb"
+AREA = claim("fb", __name__)
 DEEP_LINK_PREFIX = "fbc_"
 COMMENT_LIMIT = 1000  # also a CHECK in the schema
 # not_open: no round yet; closed: the round is over (or the event was cancelled).

@@ -14,7 +14,7 @@ How a question is asked in a chat:
   `start=plt_<poll>_<question>_<chat>_<sig>`); the next private message is the answer.
 
 Buttons: `pl:<poll>:<question>:<action>:<sig>` with actions `o<n>` (option n), `s<n>` (scale
-value n) and `w` (write an answer); sig is `bot.events.cards.sign` with a key of their own for
+value n) and `w` (write an answer); sig is `bot.core.callbacks.sign` with a key of their own for
 (poll, chat), so a button copied to another chat, or rewritten to another poll, is refused.
 """
 
@@ -33,13 +33,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.announcements.service import describe
 from bot.audience.recipients import AudienceSpec, resolve
+from bot.core.callbacks import button, claim, keyboard, sign, verify
 from bot.core.i18n import Texts
 from bot.environment import Environment
-from bot.events.cards import sign, verify
 from bot.events.service import texts_for_chat
 from bot.polls import report as poll_report
 from bot.roles.access import is_admin
-from handlers.keyboards import button, keyboard
 from storage import chats, outbox, roles, schedule
 from storage import polls as stored
 from storage.db import Writer
@@ -90,7 +89,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-AREA = "pl"
+AREA = claim("pl", __name__)
 DEEP_LINK_PREFIX = "plt_"
 MIN_OPTIONS = 2
 MAX_OPTIONS = 10

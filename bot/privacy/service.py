@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from bot.core.callbacks import claim
 from bot.core.config import Config
 from bot.core.i18n import Texts
 from bot.environment import Environment
@@ -44,7 +45,7 @@ __all__ = [
     "run_retention",
 ]
 
-AREA = "prv"  # callback data area of the /forget buttons
+AREA = claim("prv", __name__)  # callback data area of the /forget buttons
 CONFIRM_TTL = 15 * 60  # a confirmation button works this long
 RETENTION_KEY = "retention:daily"
 RETENTION_AT = time(3, 30)  # local time: a quiet hour

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from telegram import Message, Update
 
 from bot.context import AppContext
+from bot.core.callbacks import Callback, decode, verify
 from bot.core.i18n import Texts
 from bot.events import service as events
-from bot.events.cards import verify
-from handlers.keyboards import Callback, decode
 from storage import events as stored_events
 from storage.events import Event
 

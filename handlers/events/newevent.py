@@ -30,6 +30,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.context import AppContext
+from bot.core.callbacks import button, decode, keyboard
 from bot.core.i18n import Texts
 from bot.events import service as events
 from bot.events.cards import card_keyboard, card_text
@@ -42,7 +43,6 @@ from handlers import drafts
 from handlers.common import edit_in_place, texts_for
 from handlers.events.prompts import AREA, field_error, prompt
 from handlers.events.series_prompts import REPEAT, dates_text, repeat_prompt
-from handlers.keyboards import button, decode, keyboard
 from storage import events as stored_events
 
 __all__ = ["conversation"]

@@ -6,16 +6,16 @@ from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup
 
+from bot.core.callbacks import button, claim, keyboard
 from bot.core.config_values import Theme
 from bot.core.i18n import Texts
 from bot.events.cards import KIND_NAMES
 from bot.events.draft import Draft
 from bot.events.fields import KINDS, FieldError
-from handlers.keyboards import button, keyboard
 
 __all__ = ["AREA", "field_error", "offset_label", "prompt"]
 
-AREA = "nev"
+AREA = claim("nev", __name__)
 
 
 def offset_label(t: Texts, seconds: int) -> str:

@@ -8,6 +8,7 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.context import AppContext
+from bot.core.callbacks import pattern
 from bot.core.i18n import Texts
 from bot.events import rsvp
 from bot.events.calendar import event_ics, ics_filename
@@ -21,7 +22,6 @@ from bot.events.cards import (
 )
 from handlers.common import edit_in_place, texts_for
 from handlers.events.access import signed_tap
-from handlers.keyboards import pattern
 from storage import events, profiles, rsvps
 from storage.events import Event
 

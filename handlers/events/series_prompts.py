@@ -7,6 +7,7 @@ from datetime import datetime, tzinfo
 from babel.dates import get_month_names
 from telegram import InlineKeyboardMarkup
 
+from bot.core.callbacks import button, keyboard
 from bot.core.i18n import Texts
 from bot.events.draft import Draft
 from bot.events.series import (
@@ -18,7 +19,6 @@ from bot.events.series import (
     patterns_for,
 )
 from handlers.events.prompts import AREA
-from handlers.keyboards import button, keyboard
 
 __all__ = ["REPEAT", "SHOWN_DATES", "dates_text", "repeat_prompt"]
 

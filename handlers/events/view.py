@@ -8,6 +8,7 @@ from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import AppContext
+from bot.core.callbacks import button, claim, decode, keyboard, pattern
 from bot.core.i18n import Texts
 from bot.events import report as event_report
 from bot.events import service as events
@@ -16,14 +17,13 @@ from bot.roles.access import role_of
 from handlers.common import edit_in_place, texts_for
 from handlers.events.access import managed_tap
 from handlers.events.rsvp import render_card
-from handlers.keyboards import button, decode, keyboard, pattern
 from storage import events as stored_events
 from storage.events import Event
 
 __all__ = ["deep_link_handler", "handlers"]
 
-AREA_LIST = "evl"
-AREA_MANAGE = "evm"
+AREA_LIST = claim("evl", __name__)
+AREA_MANAGE = claim("evm", __name__)
 PAGE = 5
 DEEP_LINK_PREFIX = "ev_"
 

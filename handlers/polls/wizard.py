@@ -34,6 +34,7 @@ from bot.announcements.service import AudienceChoice
 from bot.audience.access import audience_problem
 from bot.audience.recipients import AudienceSpec, count
 from bot.context import AppContext
+from bot.core.callbacks import button, claim, decode, keyboard, pattern
 from bot.core.dates import DateError, parse_datetime
 from bot.core.i18n import Texts, escape, shorten
 from bot.feedback import service as feedback_service
@@ -43,7 +44,6 @@ from bot.roles.access import role_of
 from handlers import drafts, feedback
 from handlers.audience import read_audience
 from handlers.common import edit_in_place, texts_for
-from handlers.keyboards import button, decode, keyboard, pattern
 from storage import polls as stored
 from storage.polls import GroupMode, NewPoll, NewQuestion, Poll, QuestionKind
 
@@ -57,8 +57,8 @@ __all__ = [
 
 # Right after the feedback's guard (-10): a command sent instead of the awaited answer ends it.
 DRAFT_GROUP = -9
-AREA_WIZARD = "plw"
-AREA_RESULTS = "plr"
+AREA_WIZARD = claim("plw", __name__)
+AREA_RESULTS = claim("plr", __name__)
 _DRAFT = "poll_draft"
 _KINDS: dict[str, QuestionKind] = {
     "single": "single",

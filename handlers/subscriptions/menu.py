@@ -6,6 +6,7 @@ from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import AppContext
+from bot.core.callbacks import Callback, button, decode, keyboard, pattern
 from bot.core.i18n import Texts
 from bot.environment import Environment
 from bot.subscriptions.rules import (
@@ -22,7 +23,6 @@ from handlers.common import (
     subscription_summary,
     texts_for,
 )
-from handlers.keyboards import Callback, button, decode, keyboard, pattern
 from handlers.subscriptions.menu_render import AREA, render, view_region_page
 from storage import subscription_drafts, subscriptions
 from storage.subscription_drafts import Draft
@@ -30,7 +30,6 @@ from storage.subscriptions import ALL_THEMES, Area
 
 __all__ = ["handlers", "start_deep_link_handler"]
 
-AREA_UNSUB = "uns"
 # A pause "until further notice" is stored as a far-future moment so one column covers both.
 FOREVER = 32503680000  # 3000-01-01
 _LETTER_KIND = {"m": "municipality", "r": "region", "c": "county"}

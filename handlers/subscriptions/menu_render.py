@@ -11,17 +11,17 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.callbacks import button, claim, keyboard
 from bot.core.config import Theme
 from bot.core.i18n import Texts
 from bot.core.places import Municipality, PlaceCatalog, Region
 from bot.subscriptions.rules import area_name, summary_lines
-from handlers.keyboards import button, keyboard
 from storage.subscription_drafts import Draft
 from storage.subscriptions import ALL_THEMES, Area
 
 __all__ = ["AREA", "PAGE_SIZE", "render", "view_region_page"]
 
-AREA = "sub"
+AREA = claim("sub", __name__)
 PAGE_SIZE = 12
 CHECK = "✓ "
 

@@ -8,6 +8,7 @@ from telegram import Chat, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import AppContext
+from bot.core.callbacks import Callback, button, claim, decode, keyboard, pattern
 from bot.core.dates import DateError, parse_date
 from bot.core.i18n import Texts
 from bot.environment import Environment
@@ -19,14 +20,13 @@ from handlers.common import (
     subscription_summary,
     texts_for,
 )
-from handlers.keyboards import Callback, button, decode, keyboard, pattern
 from handlers.subscriptions.menu_render import AREA
 from storage import subscriptions
 from storage.subscriptions import Area
 
 __all__ = ["AREA_UNSUB", "FOREVER", "handlers"]
 
-AREA_UNSUB = "uns"
+AREA_UNSUB = claim("uns", __name__)
 # A pause "until further notice" is stored as a far-future moment so one column covers both.
 FOREVER = 32503680000  # 3000-01-01
 _LETTER_KIND = {"m": "municipality", "r": "region", "c": "county"}
