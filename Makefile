@@ -11,10 +11,15 @@ COVERAGE_FLOOR ?= 85
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# pip's and the build backend's output goes to $(VENV)/install.log; it is shown only if the install
+# fails, so `make demo` starts with the transcript.
+PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --no-input
+
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@echo "installing the project into $(VENV) (log: $(VENV)/install.log)"
+	@{ $(PIP_INSTALL) --upgrade pip && $(PIP_INSTALL) -e '.[test]'; } > $(VENV)/install.log 2>&1 \
+		|| { tail -n 60 $(VENV)/install.log; echo "pip install failed; the whole log: $(VENV)/install.log" >&2; exit 1; }
+	@touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m bot demo
