@@ -47,7 +47,13 @@ from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
 from bot.app import build_application
-from bot.core.config import Config, DeliverySettings, StorageSettings, TelegramSettings
+from bot.core.config import (
+    Config,
+    DeliverySettings,
+    ReminderSettings,
+    StorageSettings,
+    TelegramSettings,
+)
 from bot.core.logs import CONTEXT_GROUP
 from bot.events import service as events
 from bot.runtime.runner import running
@@ -191,6 +197,8 @@ async def run(
         delivery=DeliverySettings(
             global_rate=5000.0, private_interval=0.0001, group_per_minute=100_000
         ),
+        # Whatever the hour the benchmark runs at: no quiet hours holding the invitations.
+        reminders=ReminderSettings(quiet_hours=None),
     )
     application = build_application(config)
     floor_handler = FloorHandler()
