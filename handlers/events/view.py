@@ -12,6 +12,7 @@ from bot.core.i18n import Texts
 from bot.events import report as event_report
 from bot.events import service as events
 from bot.events.cards import time_line
+from bot.events.reader_cards import Reader
 from bot.roles.access import role_of
 from handlers.common import edit_in_place, texts_for
 from handlers.events.access import managed_tap
@@ -39,10 +40,9 @@ async def _show(message: Message, update: Update, context: AppContext, event_id:
     if event is None or (event.state == "draft" and not manager):
         await message.reply_text(t._("There is no event {id}.", id=event_id))
         return
-    chat = message.chat
-    private = chat.type == ChatType.PRIVATE
-    text, markup = await render_card(context, t, event, chat.id, user.id if user else None, private)
-    await message.reply_text(text, reply_markup=markup)
+    private = message.chat.type == ChatType.PRIVATE
+    card = await render_card(context, t, event, Reader(message.chat.id, private))
+    await message.reply_text(card.text, reply_markup=card.markup)
     if manager and private:
         await _send_report(message, context, t, event)
 
