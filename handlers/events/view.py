@@ -15,7 +15,7 @@ from bot.events.cards import time_line
 from bot.events.reader_cards import Reader
 from bot.roles.access import role_of
 from handlers.common import edit_in_place, texts_for
-from handlers.events.access import managed_tap
+from handlers.events.access import managed_tap, visible_event
 from handlers.events.rsvp import render_card
 from handlers.keyboards import button, decode, keyboard, pattern
 from storage import events as stored_events
@@ -32,12 +32,9 @@ DEEP_LINK_PREFIX = "ev_"
 async def _show(message: Message, update: Update, context: AppContext, event_id: int) -> None:
     t = await texts_for(context, update)
     env = context.env
-    event = await stored_events.get(env.db, event_id)
     user = update.effective_user
-    manager = (
-        event is not None and user is not None and await events.may_manage(env, user.id, event)
-    )
-    if event is None or (event.state == "draft" and not manager):
+    event, manager = await visible_event(env, user.id if user else None, event_id)
+    if event is None:
         await message.reply_text(t._("There is no event {id}.", id=event_id))
         return
     private = message.chat.type == ChatType.PRIVATE
@@ -186,14 +183,11 @@ async def list_tap(update: Update, context: AppContext) -> None:
 
 
 async def manage_tap(update: Update, context: AppContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    t = await texts_for(context, update)
-    tap = await managed_tap(update, context, t)
+    tap = await managed_tap(update, context)
     if tap is None:
         return
     env = context.env
-    action, event, message = tap.action, tap.event, tap.message
+    query, t, action, event, message = tap.query, tap.t, tap.action, tap.event, tap.message
     if action == "r":
         await query.answer()
         report = await event_report.build(env.db, event)
