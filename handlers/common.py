@@ -75,8 +75,8 @@ async def refuse_non_admin(update: Update, t: Texts) -> None:
 
 
 async def edit_in_place(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Edit in place (HTML text); a tap that changes nothing visible is not an error. Every
-    edit of a message the bot sent goes through here.
+    """Edit in place (HTML text); a tap that changes nothing visible is not an error. The one
+    place that edits through `do_api_request`; rare edits use PTB's typed methods.
 
     The call is PTB's public `do_api_request`, under the method's lower-case name (Bot API
     method names are case-insensitive; PTB warns only about its own spellings): PTB then hands
