@@ -94,8 +94,8 @@ async def main():
     imported = time.perf_counter()
     config = Config()
     db = await Database.open(sys.argv[1])
-    env = Environment(config, db, load_catalog(), Translator("fi", config.bot.timezone),
-                   callback_key("1:x"))
+    env = Environment(config, db, translator=Translator("fi", config.bot.timezone),
+                      catalog=load_catalog(), key=callback_key("1:x"))
     scheduler = Scheduler(db, SystemClock(), runners(env))
     t0 = time.perf_counter()
     jobs = await scheduler.start()

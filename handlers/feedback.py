@@ -13,15 +13,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.context import AppContext
 from bot.core.callbacks import button, claim, keyboard, pattern
 from bot.core.i18n import Texts
-from bot.events import service as events
 from bot.events.schedule import feedback_due
 from bot.feedback import report as feedback_report
 from bot.feedback import service
 from handlers import announcements as announce
 from handlers import drafts
 from handlers.common import edit_in_place, texts_for
-from handlers.events.access import managed_tap, signed_tap
-from storage import events as stored_events
+from handlers.events.access import managed_tap, signed_tap, visible_event
 from storage.events import Event
 from storage.feedback import Answer
 
@@ -209,9 +207,8 @@ async def feedback_command(update: Update, context: AppContext) -> None:
         return
     env = context.env
     event_id = int(args[0])
-    event = await stored_events.get(env.db, event_id)
-    manager = event is not None and await events.may_manage(env, user.id, event)
-    if event is None or (event.state == "draft" and not manager):
+    event, manager = await visible_event(env, user.id, event_id)
+    if event is None:
         await message.reply_text(t._("There is no event {id}.", id=event_id))
         return
     if not manager:
@@ -245,14 +242,11 @@ async def _results_text(context: AppContext, t: Texts, event: Event) -> str:
 
 
 async def results_tap(update: Update, context: AppContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    t = await texts_for(context, update)
-    tap = await managed_tap(update, context, t)
+    tap = await managed_tap(update, context)
     if tap is None:
         return
     env = context.env
-    action, event, message = tap.action, tap.event, tap.message
+    query, t, action, event, message = tap.query, tap.t, tap.action, tap.event, tap.message
     if action == "r":
         await query.answer()
         await edit_in_place(message, await _results_text(context, t, event), message.reply_markup)

@@ -34,6 +34,8 @@ EventState = Literal["draft", "published", "cancelled"]
 
 @dataclass(frozen=True, slots=True)
 class NewEvent:
+    """What a coordinator writes: the fields an event is created and edited with."""
+
     kind: str
     title: str
     description: str
@@ -50,21 +52,12 @@ class NewEvent:
     series_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+# The stored event is the written fields plus what the bot keeps about them. Its own fields are
+# keyword-only: they follow the written ones, the last of which has a default.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event(NewEvent):
     id: int
     uid: str
-    kind: str
-    title: str
-    description: str
-    starts_at: int
-    ends_at: int | None
-    timezone: str
-    place: str
-    online_url: str
-    capacity: int | None
-    rsvp_deadline: int | None
-    reminders: tuple[int, ...]
     state: EventState
     sequence: int
     created_by: int | None
@@ -73,9 +66,6 @@ class Event:
     updated_at: int
     published_at: int | None
     cancelled_at: int | None
-    municipalities: tuple[str, ...]
-    themes: tuple[str, ...]
-    series_id: int | None = None
 
     def answers_open(self, now: int) -> bool:
         """RSVPs are taken until the deadline (or the start) of a published event."""

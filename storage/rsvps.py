@@ -14,11 +14,13 @@ from storage.events import Event
 
 __all__ = [
     "Attendee",
+    "CardReads",
     "Counts",
     "Rsvp",
     "Status",
     "TapState",
     "attendees",
+    "card_reads",
     "counts",
     "get",
     "notify_chats",
@@ -224,6 +226,40 @@ def _counts(raw: sqlite3.Connection, event_id: int) -> Counts:
         waitlist=by.get("waitlist", (0, 0))[0],
         waitlist_people=by.get("waitlist", (0, 0))[1],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CardReads:
+    """What an event's cards for a batch of chats show, read together."""
+
+    counts: Counts
+    answers: dict[int, tuple[Rsvp, int | None]]  # by person: their answer, place in line
+    recipients: dict[int, Recipient]  # by chat: language hints, association profile
+
+
+async def card_reads(
+    db: Database | Writer, event_id: int, chat_ids: Sequence[int], people: Sequence[int]
+) -> CardReads:
+    """The event's counts, the answers of `people` (with their place on the waiting list) and
+    what is known of `chat_ids`, in one trip: reminders read this for hundreds of chats inside
+    the scheduler's write transaction, which other writers wait for."""
+    return await db.run(lambda raw: _card_reads(raw, event_id, chat_ids, people))
+
+
+def _card_reads(
+    raw: sqlite3.Connection, event_id: int, chat_ids: Sequence[int], people: Sequence[int]
+) -> CardReads:
+    answers: dict[int, tuple[Rsvp, int | None]] = {}
+    for start in range(0, len(people), 500):
+        chunk = list(people[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        rows = raw.execute(
+            f"SELECT * FROM rsvps WHERE event_id = ? AND user_id IN ({marks})", (event_id, *chunk)
+        ).fetchall()
+        for row in rows:
+            rsvp = _rsvp(row)
+            answers[rsvp.user_id] = (rsvp, position_in_line(raw, rsvp))
+    return CardReads(_counts(raw, event_id), answers, chats.recipients_block(raw, chat_ids))
 
 
 async def attendees(db: Database, event_id: int) -> list[Attendee]:

@@ -9,15 +9,13 @@ arrive far apart under flood control.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+# Re-exported for the announcement and poll wizards, which import them from here.
+from bot.audience.parsing import AudienceChoice, parse_audience
 from bot.audience.recipients import AudienceSpec, expand, resolve
-from bot.core.config import Theme
-from bot.core.place_search import PlaceIndex, split_names
 from bot.core.places import PlaceCatalog
-from bot.subscriptions.rules import area_for, match_theme
 from storage import outbox, roles
 from storage.db import Database
 from storage.outbox import NewMessage
@@ -37,8 +35,6 @@ __all__ = [
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 ContentProblem = Literal["empty", "too_long", "caption_too_long"]
-_EVENT = re.compile(r"^(?:event|tapahtuma|evenemang)\s*#?(\d{1,12})$", re.IGNORECASE)
-_EVERYONE = {"all", "kaikki", "alla", "everyone", "koko suomi", "hela finland"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,54 +64,6 @@ def check_content(content: Content) -> ContentProblem | None:
     if content.plain_length > MAX_TEXT:
         return "too_long"
     return None
-
-
-@dataclass(frozen=True, slots=True)
-class AudienceChoice:
-    spec: AudienceSpec
-    unknown: tuple[str, ...]  # names that are neither a place nor a theme
-
-
-def parse_audience(text: str, index: PlaceIndex, themes: tuple[Theme, ...]) -> AudienceChoice:
-    """ "Joensuu, Outokumpu, health" / "Pohjois-Karjala" / "all" (themes alone: everyone who
-    follows them)."""
-    municipalities: set[str] = set()
-    regions: set[str] = set()
-    counties: set[str] = set()
-    chosen_themes: set[str] = set()
-    unknown: list[str] = []
-    everyone = False
-    event_id: int | None = None
-    for name in split_names(text):
-        if match := _EVENT.match(name.strip()):
-            event_id = int(match.group(1))
-            continue
-        if name.casefold() in _EVERYONE:
-            everyone = True
-            continue
-        theme = match_theme(name, themes)
-        if theme is not None:
-            chosen_themes.add(theme.id)
-            continue
-        found = index.search(name)
-        if found.exact is None:
-            unknown.append(name)
-            continue
-        area = area_for(found.exact)
-        {"municipality": municipalities, "region": regions, "county": counties}[area.kind].add(
-            area.code
-        )
-    if not (municipalities or regions or counties):
-        everyone = everyone or bool(chosen_themes)
-    spec = AudienceSpec(
-        municipalities=frozenset(municipalities),
-        regions=frozenset(regions),
-        counties=frozenset(counties),
-        themes=frozenset(chosen_themes),
-        everyone=everyone,
-        event_id=event_id,
-    )
-    return AudienceChoice(spec, tuple(unknown))
 
 
 def in_scope(granted: list[roles.Role], spec: AudienceSpec, catalog: PlaceCatalog) -> bool:

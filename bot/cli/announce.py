@@ -7,14 +7,15 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.announcements.html_text import HtmlError, plain_text
 from bot.announcements.service import Content, check_content, queue
-from bot.audience.recipients import AudienceSpec, count
+from bot.audience.parsing import UnknownPlace, parse_options
+from bot.audience.recipients import count
 from bot.cli.common import CliError, Subcommands, add_command, config_of
 from bot.core.config import Config
 from bot.core.dates import DateError, parse_datetime
 from bot.core.place_search import PlaceIndex
-from bot.core.places import PlaceCatalog, load_catalog
-from bot.sandbox.formatting import ParseError, parse
+from bot.core.places import load_catalog
 from storage import outbox
 from storage.db import Database, DatabaseError
 
@@ -25,27 +26,10 @@ class AnnounceError(ValueError):
     pass
 
 
-def _areas(args: argparse.Namespace, catalog: PlaceCatalog) -> AudienceSpec:
-    index = PlaceIndex(catalog)
-    municipalities: set[str] = set()
-    regions: set[str] = set()
-    counties: set[str] = set()
-    for name in args.municipality:
-        found = index.search(name).exact
-        if found is None or found.kind != "municipality":
-            raise AnnounceError(f"--municipality: no municipality called {name!r}")
-        municipalities.add(found.code)
-    for name in args.region:
-        found = index.search(name).exact
-        if found is None or found.kind == "municipality":
-            raise AnnounceError(f"--region: no region or wellbeing county called {name!r}")
-        (regions if found.kind == "region" else counties).add(found.code)
-    return AudienceSpec(
-        municipalities=frozenset(municipalities),
-        regions=frozenset(regions),
-        counties=frozenset(counties),
-        everyone=bool(args.all) or not (municipalities or regions or counties),
-    )
+_UNKNOWN_PLACE = {
+    "municipality": "--municipality: no municipality called {name!r}",
+    "region": "--region: no region or wellbeing county called {name!r}",
+}
 
 
 def _content(args: argparse.Namespace) -> Content:
@@ -59,8 +43,8 @@ def _content(args: argparse.Namespace) -> Content:
     else:
         raise AnnounceError("give the text with --text or --text-file")
     try:
-        plain, _ = parse(text.strip(), "HTML")
-    except ParseError as exc:
+        plain = plain_text(text.strip())
+    except HtmlError as exc:
         raise AnnounceError(f"the text is not valid Telegram HTML: {exc}") from None
     content = Content(text.strip(), len(plain.strip()))
     problem = check_content(content)
@@ -81,15 +65,17 @@ async def announce(args: argparse.Namespace, config: Config) -> str:
         known = ", ".join(t.id for t in config.bot.themes)
         raise AnnounceError(f"--theme: unknown theme {unknown[0]!r} (known: {known})")
     catalog = load_catalog()
-    spec = _areas(args, catalog)
-    spec = AudienceSpec(
-        spec.municipalities,
-        spec.regions,
-        spec.counties,
-        frozenset(args.theme),
-        spec.everyone and args.event is None,
-        event_id=args.event,
-    )
+    try:
+        spec = parse_options(
+            PlaceIndex(catalog),
+            municipalities=args.municipality,
+            regions=args.region,
+            themes=args.theme,
+            everyone=bool(args.all),
+            event_id=args.event,
+        )
+    except UnknownPlace as exc:
+        raise AnnounceError(_UNKNOWN_PLACE[exc.kind].format(name=exc.name)) from None
     content = _content(args)
     db = await Database.open(config.storage.path)
     try:

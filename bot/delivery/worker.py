@@ -465,10 +465,11 @@ class DeliveryWorker:
         if name not in _ALLOWED_METHODS:
             raise TelegramError(f"method {method} is not allowed in the outbox")
         if name == "send_poll":
-            # PTB's send_poll adds the default parse_mode, which sendPoll does not take, so the
-            # stored parameters (options as InputPollOption objects) go as they are. Bot API
-            # method names are case-insensitive; the lower-case name is not PTB's own method,
-            # which do_api_request would warn about.
+            # PTB's send_poll adds the bot's default parse_mode, which sendPoll does not take
+            # (PTB 22.8, checked 2026-12-04: explicit None parse modes for the question and
+            # options do not remove it, and the stand-in refuses the unknown parameter), so the
+            # stored parameters go as they are. Bot API method names are case-insensitive; the
+            # lower-case name is not PTB's own method, which do_api_request would warn about.
             with worker_requests():
                 return await self._bot.do_api_request(
                     "sendpoll",

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from bot.core.i18n import N_, Texts
 from bot.environment import Environment
-from bot.events.cards import Answer, card_text
-from bot.events.service import card_message, queue_invitations, texts_for_chat
+from bot.events import reader_cards
+from bot.events.reader_cards import Reader
+from bot.events.service import queue_invitations, texts_for_chat
 from bot.feedback import service as feedback
-from storage import chats, events, outbox, rsvps, schedule
+from storage import events, outbox, rsvps, schedule
 from storage.db import Writer
 from storage.events import Event
 from storage.outbox import NewMessage
@@ -45,21 +46,16 @@ async def _cards(
     env: Environment, tx: Writer, event: Event, chat_ids: list[int], header: str, now: int
 ) -> list[NewMessage]:
     """The card with a header, the reader's own answer in private chats, and the buttons."""
-    info = await chats.recipients(tx, chat_ids)
-    counts = await rsvps.counts(tx, event.id)
+    readers = [Reader(chat_id, private=chat_id > 0) for chat_id in chat_ids]
+    reads = await reader_cards.read(tx, event.id, readers)
     rows = []
-    for chat_id in chat_ids:
-        recipient = info.get(chat_id)
-        t: Texts = texts_for_chat(env, recipient)
-        answer = None
-        if chat_id > 0:  # a private chat: its id is the person's id
-            rsvp = await rsvps.get(tx, event.id, chat_id)
-            if rsvp is not None:
-                position = await rsvps.waitlist_position(tx, rsvp)
-                answer = Answer(rsvp, position)
-        body = card_text(event, t, env.catalog, env.themes, counts=counts, answer=answer, now=now)
-        text = f"{t._(header)}\n\n{body}"
-        rows.append(card_message(env, event, t, recipient, chat_id, text, now=now, kind="reminder"))
+    for reader in readers:
+        t: Texts = texts_for_chat(env, reads.recipients.get(reader.chat_id))
+        card = reader_cards.render_read(env, event, t, reader, reads, now=now)
+        params: dict[str, object] = {"text": f"{t._(header)}\n\n{card.text}", "parse_mode": "HTML"}
+        if card.markup is not None:
+            params["reply_markup"] = card.markup.to_dict()
+        rows.append(NewMessage(reader.chat_id, "reminder", "sendMessage", params))
     return rows
 
 

@@ -1,4 +1,5 @@
-"""The guards an event's buttons pass: a coordinator button (decode, find the event, re-check
+"""The guards an event's buttons and numbers pass: an event opened by number (a draft only for
+its coordinators), a coordinator button (decode, find the event, re-check
 that the tapper may manage it now; the event view and the feedback results) and a participant's
 signed button (decode, check the signature against the chat the card is in; RSVP and feedback)."""
 
@@ -6,30 +7,51 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 
 from bot.context import AppContext
 from bot.core.callbacks import Callback, decode, verify
 from bot.core.i18n import Texts
+from bot.environment import Environment
 from bot.events import service as events
+from handlers.common import texts_for
 from storage import events as stored_events
 from storage.events import Event
 
-__all__ = ["ManagedTap", "SignedTap", "managed_tap", "signed_tap"]
+__all__ = ["ManagedTap", "SignedTap", "managed_tap", "signed_tap", "visible_event"]
+
+
+async def visible_event(
+    env: Environment, user_id: int | None, event_id: int
+) -> tuple[Event | None, bool]:
+    """An event as a person may open it by number (/event, /feedback): None when there is no
+    such event or it is a draft they may not manage; and whether they may manage it."""
+    event = await stored_events.get(env.db, event_id)
+    manager = (
+        event is not None and user_id is not None and await events.may_manage(env, user_id, event)
+    )
+    if event is None or (event.state == "draft" and not manager):
+        return None, False
+    return event, manager
 
 
 @dataclass(frozen=True, slots=True)
 class ManagedTap:
+    query: CallbackQuery
+    t: Texts  # the tapper's language
     action: str | None
     event: Event
     message: Message
 
 
-async def managed_tap(update: Update, context: AppContext, t: Texts) -> ManagedTap | None:
-    """The tap's action and event when the tapper may manage it; otherwise the tap is answered
-    with a refusal and None is returned. Callback data: `<area>:<action>:<event id>`."""
+async def managed_tap(update: Update, context: AppContext) -> ManagedTap | None:
+    """The opening of every coordinator button's handler: the tap's action and event when the
+    tapper may manage the event now (a role can be withdrawn after the buttons were sent);
+    otherwise the tap is answered with a refusal and None is returned.
+    Callback data: `<area>:<action>:<event id>`."""
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
+    t = await texts_for(context, update)
     data: Callback | None = decode(query.data)
     event_id = data.int_part(1) if data else None
     env = context.env
@@ -43,7 +65,7 @@ async def managed_tap(update: Update, context: AppContext, t: Texts) -> ManagedT
     ):
         await query.answer(t._("Only the event's coordinators can do that."), show_alert=True)
         return None
-    return ManagedTap(data.part(0), event, message)
+    return ManagedTap(query, t, data.part(0), event, message)
 
 
 @dataclass(frozen=True, slots=True)

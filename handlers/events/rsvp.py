@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import InputFile, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler
@@ -10,19 +10,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.context import AppContext
 from bot.core.callbacks import pattern
 from bot.core.i18n import Texts
-from bot.events import rsvp
+from bot.events import reader_cards, rsvp
 from bot.events.calendar import event_ics, ics_filename
-from bot.events.cards import (
-    AREA,
-    Answer,
-    card_keyboard,
-    card_text,
-    location_line,
-    your_answer,
-)
+from bot.events.cards import AREA, Answer, location_line, your_answer
+from bot.events.reader_cards import Reader, ReaderCard
 from handlers.common import edit_in_place, texts_for
 from handlers.events.access import signed_tap
-from storage import events, profiles, rsvps
+from storage import events, profiles
 from storage.events import Event
 
 __all__ = ["handlers", "render_card"]
@@ -35,40 +29,22 @@ async def render_card(
     context: AppContext,
     t: Texts,
     event: Event,
-    chat_id: int,
-    user_id: int | None,
-    private: bool,
+    reader: Reader,
     *,
     tapped: rsvp.Outcome | None = None,
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Card text and keyboard for one chat; the reader's own answer only in private chats.
-    `tapped`: the reader's stored tap, whose counts and answer need no second read."""
+    association: bool | None = None,
+) -> ReaderCard:
+    """The card for one chat. `tapped`: the reader's stored tap, whose counts and answer need no
+    read; `association`: whether the chat has an association profile, when already known."""
     env = context.env
     now = env.db.now()
-    answer = None
-    if tapped is not None and tapped.counts is not None and tapped.rsvp is not None:
-        counts = tapped.counts
-        if private:
-            answer = Answer(tapped.rsvp, tapped.waitlist_position)
-    else:
-        counts = await rsvps.counts(env.db, event.id)
-        if private and user_id is not None:
-            mine = await rsvps.get(env.db, event.id, user_id)
-            if mine is not None:
-                position = await rsvps.waitlist_position(env.db, mine)
-                answer = Answer(mine, position)
-    text = card_text(
-        event,
-        t,
-        env.catalog,
-        env.config.bot.themes,
-        counts=counts,
-        answer=answer,
-        now=now,
+    if tapped is None or tapped.counts is None or tapped.rsvp is None or association is None:
+        reads = await reader_cards.read(env.db, event.id, [reader])
+        return reader_cards.render_read(env, event, t, reader, reads, now=now)
+    answer = Answer(tapped.rsvp, tapped.waitlist_position)
+    return reader_cards.render(
+        env, event, t, reader, counts=tapped.counts, answer=answer, association=association, now=now
     )
-    association = not private and await profiles.get(env.db, chat_id) is not None
-    markup = card_keyboard(event, t, env.key, chat_id, association=association, now=now)
-    return text, markup
 
 
 async def on_tap(update: Update, context: AppContext) -> None:
@@ -93,7 +69,7 @@ async def on_tap(update: Update, context: AppContext) -> None:
         event = await events.get(context.env.db, event_id)
         await query.answer(t._("Answers to this event are closed."), show_alert=True)
         if event is not None:
-            await _refresh(update, context, t, event, message)
+            await _refresh(context, t, event, message)
         return
     association = None
     if message.chat.type != ChatType.PRIVATE:
@@ -110,7 +86,9 @@ async def on_tap(update: Update, context: AppContext) -> None:
     if outcome.promoted:
         context.services.delivery.wake()
     if outcome.event is not None:
-        await _refresh(update, context, t, outcome.event, message, outcome)
+        # The profile was read for the tap (private chats have none): no second read.
+        has_profile = association is not None
+        await _refresh(context, t, outcome.event, message, outcome, has_profile)
 
 
 def _problem_text(t: Texts, problem: str) -> str:
@@ -126,21 +104,18 @@ def _problem_text(t: Texts, problem: str) -> str:
 
 
 async def _refresh(
-    update: Update,
     context: AppContext,
     t: Texts,
     event: Event,
     message: Message,
     tapped: rsvp.Outcome | None = None,
+    association: bool | None = None,
 ) -> None:
     """Edit the tapped card. An answer never changes the event row itself, so the event read
     for the tap is current."""
-    user_id = update.effective_user.id if update.effective_user else None
-    private = message.chat.type == ChatType.PRIVATE
-    text, markup = await render_card(
-        context, t, event, message.chat.id, user_id, private, tapped=tapped
-    )
-    await edit_in_place(message, text, markup)
+    reader = Reader(message.chat.id, private=message.chat.type == ChatType.PRIVATE)
+    card = await render_card(context, t, event, reader, tapped=tapped, association=association)
+    await edit_in_place(message, card.text, card.markup)
 
 
 async def _send_calendar(update: Update, context: AppContext, t: Texts, event_id: int) -> None:

@@ -13,9 +13,10 @@ from bot.core.i18n import Texts
 from bot.events import report as event_report
 from bot.events import service as events
 from bot.events.cards import time_line
+from bot.events.reader_cards import Reader
 from bot.roles.access import role_of
 from handlers.common import edit_in_place, texts_for
-from handlers.events.access import managed_tap
+from handlers.events.access import managed_tap, visible_event
 from handlers.events.rsvp import render_card
 from storage import events as stored_events
 from storage.events import Event
@@ -31,18 +32,14 @@ DEEP_LINK_PREFIX = "ev_"
 async def _show(message: Message, update: Update, context: AppContext, event_id: int) -> None:
     t = await texts_for(context, update)
     env = context.env
-    event = await stored_events.get(env.db, event_id)
     user = update.effective_user
-    manager = (
-        event is not None and user is not None and await events.may_manage(env, user.id, event)
-    )
-    if event is None or (event.state == "draft" and not manager):
+    event, manager = await visible_event(env, user.id if user else None, event_id)
+    if event is None:
         await message.reply_text(t._("There is no event {id}.", id=event_id))
         return
-    chat = message.chat
-    private = chat.type == ChatType.PRIVATE
-    text, markup = await render_card(context, t, event, chat.id, user.id if user else None, private)
-    await message.reply_text(text, reply_markup=markup)
+    private = message.chat.type == ChatType.PRIVATE
+    card = await render_card(context, t, event, Reader(message.chat.id, private))
+    await message.reply_text(card.text, reply_markup=card.markup)
     if manager and private:
         await _send_report(message, context, t, event)
 
@@ -186,14 +183,11 @@ async def list_tap(update: Update, context: AppContext) -> None:
 
 
 async def manage_tap(update: Update, context: AppContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    t = await texts_for(context, update)
-    tap = await managed_tap(update, context, t)
+    tap = await managed_tap(update, context)
     if tap is None:
         return
     env = context.env
-    action, event, message = tap.action, tap.event, tap.message
+    query, t, action, event, message = tap.query, tap.t, tap.action, tap.event, tap.message
     if action == "r":
         await query.answer()
         report = await event_report.build(env.db, event)
