@@ -12,15 +12,15 @@ cursor close together; BEGIN IMMEDIATE goes with a transaction's first statement
 is held for as few event-loop turns as possible, and those turns, not SQLite, bound how many
 transactions a busy bot completes per second. `Writer.run`, `Database.write` and `Database.run`
 take a whole block of statements there in one trip. `Database.write(inline=True)` runs a short
-block on the event loop's thread instead, when nothing else is using the connection: every use
-of the connection by this class goes through `_Thread.call` (whose count says when the thread is
-idle) or runs under the write lock, so the two threads never use it at once.
+block on the event loop's thread instead, when nothing else is using the connection. The
+connection and its thread are storage/connection.py's, through whose public calls every use
+goes: they count what the thread has still to run, and a block runs on the event loop's thread
+only while that count is zero, so the two threads never use the connection at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import sqlite3
 import time
@@ -32,9 +32,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-import aiosqlite
-
 from storage.checkpoints import WalCheckpointer
+from storage.connection import Connection
 
 __all__ = [
     "Database",
@@ -51,68 +50,6 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
-
-
-class _Thread:
-    """aiosqlite's thread for one connection, with a count of the calls it has still to finish.
-
-    The count is kept by two single-writer counters (queued: the event loop; finished: the
-    thread), so it needs no lock, and it counts a call until its function has returned on the
-    thread even when the caller was cancelled while waiting: only then is the connection idle.
-    """
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
-        self._queued = 0
-        self._finished = 0
-        self._waiting = False  # someone awaits `until_idle`: the thread then wakes the loop
-        self._wakeup = asyncio.Event()
-
-    @property
-    def idle(self) -> bool:
-        return self._queued == self._finished
-
-    async def call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn` with the raw sqlite3 connection on the thread: one trip, in queue order with
-        every other call on the thread."""
-        raw = self._conn._conn  # raises ValueError once closed, as aiosqlite's own calls do
-        if not self._conn._running:  # what `_execute` checks before it queues anything
-            raise ValueError("Connection closed")
-        loop = asyncio.get_running_loop()
-
-        def counted(raw: sqlite3.Connection) -> T:
-            try:
-                return fn(raw)
-            finally:
-                self._finished += 1
-                if self._waiting:  # read after the count: see `until_idle`
-                    with contextlib.suppress(RuntimeError):  # the loop has closed
-                        loop.call_soon_threadsafe(self._wake)
-
-        self._queued += 1
-        # aiosqlite's own queue, which all its public calls go through.
-        result: T = await self._conn._execute(counted, raw)  # type: ignore[no-untyped-call]
-        return result
-
-    async def until_idle(self) -> None:
-        """Return once the calls queued before this one have finished (at once, without
-        yielding, when there are none). Calls queued later are not waited for: a steady stream
-        of them must not hold a waiter back for ever."""
-        target = self._queued
-        while self._finished < target:
-            wakeup = self._wakeup
-            # Flag first, then look again: a call finishing in between either is seen here or
-            # sees the flag and wakes us.
-            self._waiting = True
-            if self._finished >= target:
-                return
-            await wakeup.wait()
-
-    def _wake(self) -> None:
-        if self._waiting:
-            self._waiting = False
-            self._wakeup.set()  # everyone waiting looks at the count again
-            self._wakeup = asyncio.Event()
 
 
 def _fetchone(raw: sqlite3.Connection, sql: str, params: Params) -> sqlite3.Row | None:
@@ -205,6 +142,15 @@ def _rollback(raw: sqlite3.Connection) -> None:
     raw.rollback()  # nothing to undo when the transaction never began
 
 
+def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    target = f"file:{path}?mode=ro" if readonly else str(path)
+    # check_same_thread: `Database.write(inline=True)` uses the connection from the event
+    # loop's thread while the connection's own thread is idle.
+    raw = sqlite3.connect(target, uri=readonly, isolation_level=None, check_same_thread=False)
+    raw.row_factory = sqlite3.Row
+    return raw
+
+
 class DatabaseError(RuntimeError):
     """The database cannot be used as it is; the message is meant for the operator."""
 
@@ -258,13 +204,13 @@ def _check_file(path: Path) -> None:
 
 
 class Database:
-    """One aiosqlite connection with the project's pragmas and a write lock."""
+    """One SQLite connection (storage/connection.py) with the project's pragmas and a write
+    lock."""
 
     def __init__(
-        self, conn: aiosqlite.Connection, path: Path, clock: Callable[[], float] = time.time
+        self, conn: Connection, path: Path, clock: Callable[[], float] = time.time
     ) -> None:
         self._conn = conn
-        self._thread = _Thread(conn)
         self._lock = asyncio.Lock()
         self._wal = False
         self._clock = clock
@@ -294,15 +240,11 @@ class Database:
             raise DatabaseError(f"{path} does not exist")
         if not readonly:
             path.parent.mkdir(parents=True, exist_ok=True)
-        target = f"file:{path}?mode=ro" if readonly else str(path)
-        # check_same_thread: `Database.write(inline=True)` uses the connection from the event
-        # loop's thread while aiosqlite's thread is idle.
-        conn = await aiosqlite.connect(
-            target, uri=readonly, isolation_level=None, check_same_thread=False
+        conn = await Connection.open(
+            partial(_connect, path, readonly=readonly), name=f"sqlite {path.name}"
         )
         db = cls(conn, path, clock)
         try:
-            conn.row_factory = aiosqlite.Row
             await db._check_version()
             await db.run(lambda raw: _pragma(raw, f"busy_timeout = {BUSY_TIMEOUT_MS}"))
             await db.run(lambda raw: _pragma(raw, "foreign_keys = ON"))
@@ -322,7 +264,7 @@ class Database:
 
     async def close(self) -> None:
         # Without the checkpointer no write runs inline any more (`_may_inline`), so nothing
-        # uses the connection from this thread while aiosqlite's thread closes it.
+        # uses the connection from this thread while its own thread closes it.
         checkpointer, self._checkpointer = self._checkpointer, None
         try:
             if checkpointer is not None:
@@ -365,7 +307,7 @@ class Database:
                     f"PRAGMA user_version = {migration.version};\nCOMMIT;"
                 )
                 try:
-                    await self._thread.call(partial(_apply_script, script=script))
+                    await self._conn.call(partial(_apply_script, script=script))
                 except sqlite3.Error as exc:
                     raise DatabaseError(
                         f"migration {migration.version:04d}_{migration.name} failed: {exc}"
@@ -376,10 +318,10 @@ class Database:
     # --- reads -------------------------------------------------------------------------------
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        return await self._thread.call(lambda raw: _fetchone(raw, sql, params))
+        return await self._conn.call(lambda raw: _fetchone(raw, sql, params))
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return await self._thread.call(lambda raw: _fetchall(raw, sql, params))
+        return await self._conn.call(lambda raw: _fetchall(raw, sql, params))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
@@ -389,7 +331,7 @@ class Database:
         """Run a block of reads (plain sqlite3 calls on the connection it is given) in one trip,
         outside any transaction: the counterpart of `Writer.run`, so storage functions taking
         `Database | Writer` read several tables in one trip either way."""
-        return await self._thread.call(fn)
+        return await self._conn.call(fn)
 
     # --- writes ------------------------------------------------------------------------------
 
@@ -402,15 +344,15 @@ class Database:
         never left inside a half-done transaction.
         """
         async with self._lock:
-            writer = Writer(self._thread, self._clock)
+            writer = Writer(self._conn, self._clock)
             try:
                 yield writer
             except BaseException:
-                await asyncio.shield(self._thread.call(_rollback))
+                await asyncio.shield(self._conn.call(_rollback))
                 raise
             else:
                 if writer.began:
-                    await asyncio.shield(self._thread.call(_commit))
+                    await asyncio.shield(self._conn.call(_commit))
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One statement in its own transaction; returns the affected row count."""
@@ -421,7 +363,7 @@ class Database:
         the connection it is given, which must neither commit nor roll back), COMMIT; rolled back
         when the block raises.
 
-        On aiosqlite's thread it is one trip, and it waits for the write lock only while a
+        On the connection's thread it is one trip, and it waits for the write lock only while a
         `transaction()` holds it. Otherwise it goes straight into the connection's queue: the
         thread runs each queued call to its end in queue order, so the block cannot interleave
         with another transaction, and a `transaction()` begun after it queues its BEGIN behind
@@ -449,18 +391,18 @@ class Database:
         if inline and self._may_inline():
             # Queued calls run first, as they would before a block queued behind them; waiting
             # here rather than queueing keeps a burst of taps from all taking the thread path.
-            await self._thread.until_idle()
+            await self._conn.until_idle()
             if self._idle():
-                done, result = _write_unless_busy(self._conn._conn, fn)
+                done, result = self._conn.call_here(partial(_write_unless_busy, fn=fn))
                 if done:
                     return cast(T, result)
         # `call` queues the block before it first yields, so nothing can take the lock between
         # the check and the queueing. The block is one call on the thread: a caller cancelled
         # while it waits leaves it to run to its end, never half-done.
         if not self._lock.locked():
-            return await self._thread.call(run)
+            return await self._conn.call(run)
         async with self._lock:
-            return await self._thread.call(run)
+            return await self._conn.call(run)
 
     def _may_inline(self) -> bool:
         """Inline blocks need the write-ahead log and the background checkpointer: then neither
@@ -471,7 +413,7 @@ class Database:
     def _idle(self) -> bool:
         """Nothing else can be using the connection: no call queued on or running in its
         thread, no multi-trip transaction between its trips, not closing."""
-        return self._thread.idle and self._may_inline()
+        return self._conn.idle and self._may_inline()
 
 
 class Writer:
@@ -482,8 +424,8 @@ class Writer:
     block from the start is `Database.write`.
     """
 
-    def __init__(self, thread: _Thread, clock: Callable[[], float] = time.time) -> None:
-        self._thread = thread
+    def __init__(self, conn: Connection, clock: Callable[[], float] = time.time) -> None:
+        self._conn = conn
         self._clock = clock
         self.began = False
 
@@ -501,7 +443,7 @@ class Writer:
                 self.began = True
             return fn(raw)
 
-        return await self._thread.call(step)
+        return await self._conn.call(step)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         return await self.run(lambda raw: _rowcount(raw, sql, params))

@@ -1,5 +1,5 @@
-"""Counting the blocks of statements that reach the database: trips to aiosqlite's thread and
-blocks `Database.write(inline=True)` runs on the event loop's thread, alike (an inline attempt
+"""Counting the blocks of statements that reach the database: trips to the connection's thread
+and blocks `Database.write(inline=True)` runs on the event loop's thread, alike (an inline attempt
 that finds another process writing and then takes the thread counts twice)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from storage import db
+from storage.connection import Connection
 
 __all__ = ["count_trips"]
 
@@ -20,19 +20,19 @@ def count_trips(
     """A one-item list whose item counts the blocks from here on (those for which `counts()`
     says so, asked when the block is sent)."""
     counted = [0]
-    real_call = db._Thread.call
-    real_inline = db._write_unless_busy
+    real_call = Connection.call
+    real_here = Connection.call_here
 
-    async def call(thread: Any, fn: Callable[[Any], Any]) -> Any:
+    def call(conn: Connection, fn: Callable[[Any], Any]) -> Any:
         if counts():
             counted[0] += 1
-        return await real_call(thread, fn)
+        return real_call(conn, fn)
 
-    def inline(raw: Any, fn: Callable[[Any], Any]) -> Any:
+    def here(conn: Connection, fn: Callable[[Any], Any]) -> Any:
         if counts():
             counted[0] += 1
-        return real_inline(raw, fn)
+        return real_here(conn, fn)
 
-    monkeypatch.setattr(db._Thread, "call", call)
-    monkeypatch.setattr(db, "_write_unless_busy", inline)
+    monkeypatch.setattr(Connection, "call", call)
+    monkeypatch.setattr(Connection, "call_here", here)
     return counted

@@ -408,8 +408,8 @@ async def test_a_transaction_begun_while_an_inline_write_waits_goes_first(
 async def test_an_inline_write_waiting_while_the_database_closes_never_runs(
     tmp_path: Path,
 ) -> None:
-    """aiosqlite closes the connection on its thread without our count: a write that was
-    waiting must not take the idle-looking thread for a free connection."""
+    """A write that was waiting for the thread while the database closes must not take the
+    thread, idle once the close has run, for a free connection."""
     path = tmp_path / "t.sqlite3"
     db = await _bot_database(path)
     started, release = threading.Event(), threading.Event()
@@ -433,7 +433,7 @@ async def test_an_inline_write_leaves_waiting_for_another_process_to_the_thread(
     tmp_path: Path,
 ) -> None:
     """While another connection (a CLI command, say) holds the write lock, an inline write waits
-    for it on aiosqlite's thread (busy_timeout), and the event loop keeps turning meanwhile."""
+    for it on the connection's thread (busy_timeout), and the event loop keeps turning meanwhile."""
     path = tmp_path / "t.sqlite3"
     db = await _bot_database(path)
     other = sqlite3.connect(path, isolation_level=None)
