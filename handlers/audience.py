@@ -3,13 +3,16 @@ regions, counties, themes or "event N"; names that are not recognised are said b
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Message
 
 from bot.announcements.service import AudienceChoice, parse_audience
+from bot.audience.codec import spec_from_json, spec_to_json
 from bot.context import AppContext
 from bot.core.i18n import Texts
 
-__all__ = ["read_audience"]
+__all__ = ["choice_from_json", "choice_to_json", "read_audience"]
 
 
 async def read_audience(
@@ -27,3 +30,12 @@ async def read_audience(
         )
         return None
     return choice
+
+
+def choice_to_json(choice: AudienceChoice | None) -> dict[str, Any] | None:
+    """The chosen audience for a stored draft (the names not recognised are not kept)."""
+    return None if choice is None else spec_to_json(choice.spec)
+
+
+def choice_from_json(value: dict[str, Any] | None) -> AudienceChoice | None:
+    return None if value is None else AudienceChoice(spec_from_json(value), ())

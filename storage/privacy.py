@@ -299,6 +299,21 @@ async def _forget_subscription_drafts(tx: Writer, person: Person) -> None:
     await tx.execute("DELETE FROM subscription_drafts WHERE user_id = ?", (person.user_id,))
 
 
+async def _export_drafts(db: Database, user_id: int) -> object:
+    found = await rows(
+        db,
+        "SELECT kind, step, payload, updated_at FROM drafts WHERE user_id = ? ORDER BY kind",
+        (user_id,),
+    )
+    for draft in found:
+        draft["payload"] = json.loads(draft["payload"])
+    return found
+
+
+async def _forget_drafts(tx: Writer, person: Person) -> None:
+    await tx.execute("DELETE FROM drafts WHERE user_id = ?", (person.user_id,))
+
+
 async def _export_roles(db: Database, user_id: int) -> object:
     found = await rows(
         db,
@@ -580,6 +595,7 @@ register(
         forget=_forget_subscription_drafts,
     )
 )
+register(Section("drafts", ("drafts",), export=_export_drafts, forget=_forget_drafts))
 register(Section("roles", ("roles",), export=_export_roles, forget=_forget_roles))
 register(
     Section(
