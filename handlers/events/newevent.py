@@ -147,8 +147,8 @@ async def on_button(update: Update, context: AppContext) -> None:
     if isinstance(message, Message):
         draft = await load(context, user.id, message.chat.id)
     if draft is None or data is None or not isinstance(message, Message):
-        # Like any button no feature claims: the draft was finished, cancelled or expired.
-        await query.answer(t._("This button is no longer valid."), show_alert=True)
+        # Finished, cancelled or expired (bot.wizard_timeout, or storage.drafts.TTL).
+        await query.answer(t._("This draft has expired. /newevent starts again."), show_alert=True)
         return
     await query.answer()
     await _tapped(message, context, t, draft, data.part(0), data.part(1), data.int_part(1))

@@ -1,0 +1,120 @@
+"""Wizard drafts against a real SQLite file: save, read, revisions, expiry, /mydata, /forget,
+and every draft dataclass's JSON round trip."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.announcements.service import AudienceChoice, Content
+from bot.audience.recipients import AudienceSpec
+from bot.events.draft import Draft as EventDraft
+from bot.events.draft import Repeat
+from bot.polls.draft import Draft as PollDraft
+from handlers.announcements import Draft as AnnounceDraft
+from storage import drafts, privacy
+from storage.db import Database
+from storage.polls import NewQuestion
+
+NOW = [1_800_000_000]
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    NOW[0] = 1_800_000_000
+    database = await Database.open(tmp_path / "d.sqlite3", clock=lambda: float(NOW[0]))
+    yield database
+    await database.close()
+
+
+async def test_save_get_latest_and_revisions(db: Database) -> None:
+    first = await drafts.save(db, 1, 1, "poll", "question", {"pending": ""})
+    assert first.revision == 1
+    NOW[0] += 5
+    await drafts.save(db, 1, 1, "announce", "content", {})
+    again = await drafts.save(db, 1, 1, "poll", "kind", {"pending": "Which?"})
+    assert again.revision == 2
+    got = await drafts.get(db, 1, 1, "poll")
+    assert got == again and got.payload == {"pending": "Which?"}
+    latest = await drafts.latest(db, 1, 1)
+    assert latest is not None and latest.kind == "poll"
+    assert await drafts.get(db, 1, 2, "poll") is None  # another chat
+    assert not await drafts.delete(db, 1, 1, "poll", revision=1)  # touched since
+    assert await drafts.delete(db, 1, 1, "poll", revision=2)
+    await drafts.delete_all(db, 1, 1)
+    assert await drafts.latest(db, 1, 1) is None
+
+
+async def test_expired_drafts_are_ignored_then_cleared(db: Database) -> None:
+    await drafts.save(db, 1, 1, "poll", "question", {})
+    NOW[0] += drafts.TTL
+    assert await drafts.get(db, 1, 1, "poll") is None
+    assert await drafts.latest(db, 1, 1) is None
+    assert not await drafts.delete(db, 1, 1, "poll")
+    await drafts.save(db, 2, 2, "announce", "content", {})
+    assert await db.fetchval("SELECT count(*) FROM drafts") == 1
+
+
+async def test_mydata_exports_and_forget_deletes_only_ones_drafts(db: Database) -> None:
+    await drafts.save(db, 42, 42, "announce", "audience", {"audience_size": 3})
+    await drafts.save(db, 7, 7, "poll", "question", {})
+    document = await privacy.export(db, 42)
+    assert document["drafts"] == [
+        {
+            "kind": "announce",
+            "step": "audience",
+            "payload": {"audience_size": 3},
+            "updated_at": "2027-01-15T08:00:00Z",
+        }
+    ]
+    async with db.transaction() as tx:
+        await privacy.forget(tx, 42, db.now())
+    assert [r[0] for r in await db.fetchall("SELECT user_id FROM drafts")] == [7]
+
+
+def test_event_draft_round_trips_through_json() -> None:
+    helsinki = timezone(timedelta(hours=2))
+    draft = EventDraft(
+        5,
+        kind="forum",
+        title="Foorumi",
+        starts_at=datetime(2026, 12, 1, 17, 30, tzinfo=helsinki),
+        ends_at=datetime(2026, 12, 1, 19, 30, tzinfo=helsinki),
+        place="Carelicum",
+        online_url="https://meet.example/f",
+        municipalities=("167",),
+        themes=("health",),
+        description="Tervetuloa",
+        capacity=3,
+        rsvp_deadline=datetime(2026, 11, 30, 12, 0, tzinfo=UTC),
+        reminders=(86400, 3600),
+        editing=None,
+        reviewing=True,
+        repeat=Repeat("w2", months=(1, 2), count=None, until=date(2027, 6, 1)),
+    )
+    assert EventDraft.from_json(5, draft.to_json()) == draft
+
+
+def test_poll_and_announcement_drafts_round_trip_through_json() -> None:
+    spec = AudienceSpec(municipalities=frozenset({"167"}), themes=frozenset({"health"}))
+    poll = PollDraft(
+        5,
+        "reminder",
+        questions=(NewQuestion("single", "Which?", ("Tue", "Thu")), NewQuestion("text", "Why?")),
+        pending="Next?",
+        pending_kind="multiple",
+        choice=AudienceChoice(spec, ()),
+        audience_size=4,
+        anonymous=False,
+        group_mode="member",
+        closes_at=1_800_100_000,
+        reminder_at=1_800_050_000,
+        share_results=True,
+    )
+    assert PollDraft.from_json(5, "reminder", poll.to_json()) == poll
+    announce = AnnounceDraft(5, "confirm", Content("<b>Hei</b>", 3, photo="file-1"))
+    announce = AnnounceDraft(5, "confirm", announce.content, AudienceChoice(spec, ()), 9)
+    assert AnnounceDraft.from_json(5, "confirm", announce.to_json()) == announce
