@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from storage import drafts, events, polls
-from tests.factories import admin_user, appoint, subscriber
+from tests.factories import admin_user, appoint, delivered, subscriber
 from tests.harness import BotHarness, ChatUser
 
 ANNOUNCE_STEPS = ["/announce", "Tervetuloa foorumiin!", "Joensuu", "🕒 Send later…"]
@@ -95,9 +95,7 @@ async def test_a_poll_draft_survives_a_restart(tmp_path: Path) -> None:
         await coordinator.tap("📣 Send the poll")
         assert coordinator.last_message().text.startswith("📊 Poll 1 is on its way to 1 chat.")
         poll = await polls.get(h.env.db, 1)
-        assert poll is not None and [q.options for q in poll.questions] == [
-            ("Tuesday", "Thursday")
-        ]
+        assert poll is not None and [q.options for q in poll.questions] == [("Tuesday", "Thursday")]
 
 
 async def test_an_event_draft_survives_a_restart(tmp_path: Path) -> None:
@@ -177,7 +175,7 @@ async def test_answer_drafts_survive_a_restart(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path / "polls", admins=frozenset({7000})) as h:
         coordinator, liisa, _matti, _pekka = await polls_e2e._setup(h)
         await polls_e2e._create(coordinator, [("What next?", "✍️ Free text", "")])
-        await polls_e2e.delivered(h)
+        await delivered(h)
         await liisa.tap("✍️ Write my answer")
         await h.restart()
         await liisa.send("Volunteering")
