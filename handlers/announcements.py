@@ -17,13 +17,18 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.announcements import service as announcements
 from bot.announcements.service import AudienceChoice, Content
-from bot.audience.access import audience_problem
-from bot.audience.recipients import AudienceSpec, count
+from bot.audience.recipients import AudienceSpec
 from bot.context import AppContext
 from bot.core.dates import DateError, parse_datetime
 from bot.core.i18n import Texts
 from bot.roles.access import role_of
-from handlers.audience import choice_from_json, choice_to_json, read_audience
+from handlers.audience import (
+    ask_audience,
+    audience_size,
+    choice_from_json,
+    choice_to_json,
+    read_audience,
+)
 from handlers.common import edit_in_place, texts_for
 from handlers.keyboards import button, decode, keyboard, pattern
 from handlers.wizard import DraftKind, Turn, Wizard
@@ -162,14 +167,12 @@ async def _take_content(message: Message, context: AppContext, t: Texts, draft: 
         )
         return
     await _store(context, t, replace(draft, step="audience", content=content))
-    await message.reply_text(
-        t._(
-            "Who should get it? Send municipalities, regions, wellbeing counties and/or themes, "
-            "for example “Joensuu, Outokumpu, health”, or “event 12” for everyone who answered "
-            "event 12, or tap below."
-        ),
-        reply_markup=keyboard([[button(t._("Everyone subscribed"), AREA, "everyone")]]),
+    question = t._(
+        "Who should get it? Send municipalities, regions, wellbeing counties and/or themes, "
+        "for example “Joensuu, Outokumpu, health”, or “event 12” for everyone who answered "
+        "event 12, or tap below."
     )
+    await ask_audience(message, t, question, AREA)
 
 
 async def _take_audience(
@@ -181,32 +184,23 @@ async def _take_audience(
 
 
 async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft) -> None:
-    services = context.services
-    user = draft.user_id
     assert draft.choice is not None
     assert draft.content is not None
-    problem = await audience_problem(services.env, user, draft.choice.spec)
-    if problem == "event":
-        await message.reply_text(
-            t._(
-                "You can write to the people who answered your own events only. "
-                "Send another audience."
-            )
-        )
-        return
-    if problem == "scope":
-        await message.reply_text(
-            t._("That audience is outside the areas you coordinate. Send another audience.")
-        )
-        return
-    size = await count(services.env.db, services.env.catalog, draft.choice.spec)
-    if size == 0:
-        await message.reply_text(
-            t._(
-                "No chat follows that audience, so nothing would be sent. Send another audience, "
-                "or /cancel."
-            )
-        )
+    size = await audience_size(
+        message,
+        context,
+        t,
+        draft.user_id,
+        draft.choice,
+        not_own_event=t._(
+            "You can write to the people who answered your own events only. Send another audience."
+        ),
+        nobody=t._(
+            "No chat follows that audience, so nothing would be sent. Send another audience, "
+            "or /cancel."
+        ),
+    )
+    if size is None:
         return
     await _store(context, t, replace(draft, step="confirm", audience_size=size))
     await message.reply_text(t._("Preview — recipients will see exactly this:"))

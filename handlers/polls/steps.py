@@ -11,13 +11,14 @@ from telegram import Message
 
 from bot.announcements.service import AudienceChoice
 from bot.audience.access import audience_problem
-from bot.audience.recipients import count
 from bot.context import AppContext
 from bot.core.dates import DateError, parse_datetime
 from bot.core.i18n import Texts, escape
 from bot.polls import report as poll_report
 from bot.polls import service
 from bot.polls.draft import Draft
+from handlers.audience import ask_audience as shared_ask_audience
+from handlers.audience import audience_size
 from handlers.common import edit_in_place
 from handlers.keyboards import button, keyboard
 from handlers.wizard import DraftKind
@@ -80,39 +81,32 @@ async def question_added(
 
 
 async def ask_audience(message: Message, t: Texts) -> None:
-    await message.reply_text(
-        t._(
-            "Who should be asked? Send municipalities, regions, wellbeing counties and/or "
-            "themes, for example “Joensuu, Outokumpu, health”, or “event 12” for everyone who "
-            "answered event 12, or tap below."
-        ),
-        reply_markup=keyboard([[button(t._("Everyone subscribed"), AREA_WIZARD, "everyone")]]),
+    question = t._(
+        "Who should be asked? Send municipalities, regions, wellbeing counties and/or "
+        "themes, for example “Joensuu, Outokumpu, health”, or “event 12” for everyone who "
+        "answered event 12, or tap below."
     )
+    await shared_ask_audience(message, t, question, AREA_WIZARD)
 
 
 async def audience_chosen(
     message: Message, context: AppContext, t: Texts, draft: Draft, choice: AudienceChoice
 ) -> None:
-    services = context.services
-    problem = await audience_problem(services.env, draft.user_id, choice.spec)
-    if problem == "event":
-        await message.reply_text(
-            t._("You can ask the people who answered your own events only. Send another audience.")
-        )
-        return
-    if problem == "scope":
-        await message.reply_text(
-            t._("That audience is outside the areas you coordinate. Send another audience.")
-        )
-        return
-    size = await count(services.env.db, services.env.catalog, choice.spec)
-    if size == 0:
-        await message.reply_text(
-            t._(
-                "No chat follows that audience, so nobody would be asked. Send another "
-                "audience, or /cancel."
-            )
-        )
+    size = await audience_size(
+        message,
+        context,
+        t,
+        draft.user_id,
+        choice,
+        not_own_event=t._(
+            "You can ask the people who answered your own events only. Send another audience."
+        ),
+        nobody=t._(
+            "No chat follows that audience, so nobody would be asked. Send another "
+            "audience, or /cancel."
+        ),
+    )
+    if size is None:
         return
     await store(context, t, replace(draft, step="privacy", choice=choice, audience_size=size))
     await message.reply_text(
