@@ -56,6 +56,8 @@ __all__ = [
 
 # Before every other group: a command sent instead of an awaited answer ends that answer draft.
 GUARD_GROUP = -10
+# Every DraftKind's name: one conversation at a time among them.
+_KINDS: set[str] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,11 @@ class DraftKind:
     timeout: Callable[[Config], timedelta] | None = None
     expired: Callable[[Texts], str] | None = None
 
+    def __post_init__(self) -> None:
+        if self.name in _KINDS:
+            raise ValueError(f"two wizards keep drafts of kind {self.name!r}")
+        _KINDS.add(self.name)
+
     async def load(self, context: AppContext, user_id: int, chat_id: int) -> Draft | None:
         return await drafts.get(context.env.db, user_id, chat_id, self.name)
 
@@ -99,7 +106,7 @@ class DraftKind:
         payload: dict[str, Any],
     ) -> Draft:
         """A new draft; whatever else the person was preparing in the chat is dropped."""
-        await drafts.delete_all(context.env.db, user_id, chat_id)
+        await drafts.delete_all(context.env.db, user_id, chat_id, _KINDS)
         return await self.keep(context, t, user_id, chat_id, step, payload)
 
     async def keep(
@@ -165,7 +172,7 @@ class _Router:
         user, chat, message = update.effective_user, update.effective_chat, update.effective_message
         if user is None or chat is None or message is None:
             return None
-        stored = await drafts.latest(context.env.db, user.id, chat.id)
+        stored = await drafts.latest(context.env.db, user.id, chat.id, self.wizards.keys())
         wizard = self.wizards.get(stored.kind) if stored is not None else None
         if wizard is None or stored is None:
             return None

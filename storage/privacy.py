@@ -285,20 +285,6 @@ async def _export_private_chat(db: Database, user_id: int) -> object:
     return result
 
 
-async def _export_subscription_drafts(db: Database, user_id: int) -> object:
-    return await rows(
-        db,
-        "SELECT d.chat_id, c.type AS chat_type, c.title AS chat_title, d.areas, d.themes, "
-        "d.updated_at FROM subscription_drafts d LEFT JOIN chats c ON c.id = d.chat_id "
-        "WHERE d.user_id = ?",
-        (user_id,),
-    )
-
-
-async def _forget_subscription_drafts(tx: Writer, person: Person) -> None:
-    await tx.execute("DELETE FROM subscription_drafts WHERE user_id = ?", (person.user_id,))
-
-
 async def _export_drafts(db: Database, user_id: int) -> object:
     found = await rows(
         db,
@@ -585,14 +571,6 @@ register(
             "schedule",
         ),
         export=_export_private_chat,
-    )
-)
-register(
-    Section(
-        "subscription_drafts",
-        ("subscription_drafts",),
-        export=_export_subscription_drafts,
-        forget=_forget_subscription_drafts,
     )
 )
 register(Section("drafts", ("drafts",), export=_export_drafts, forget=_forget_drafts))

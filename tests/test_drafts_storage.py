@@ -39,20 +39,20 @@ async def test_save_get_latest_and_revisions(db: Database) -> None:
     assert again.revision == 2
     got = await drafts.get(db, 1, 1, "poll")
     assert got == again and got.payload == {"pending": "Which?"}
-    latest = await drafts.latest(db, 1, 1)
+    latest = await drafts.latest(db, 1, 1, ("poll", "announce"))
     assert latest is not None and latest.kind == "poll"
     assert await drafts.get(db, 1, 2, "poll") is None  # another chat
     assert not await drafts.delete(db, 1, 1, "poll", revision=1)  # touched since
     assert await drafts.delete(db, 1, 1, "poll", revision=2)
-    await drafts.delete_all(db, 1, 1)
-    assert await drafts.latest(db, 1, 1) is None
+    await drafts.delete_all(db, 1, 1, ("poll", "announce"))
+    assert await drafts.latest(db, 1, 1, ("poll", "announce")) is None
 
 
 async def test_expired_drafts_are_ignored_then_cleared(db: Database) -> None:
     await drafts.save(db, 1, 1, "poll", "question", {})
     NOW[0] += drafts.TTL
     assert await drafts.get(db, 1, 1, "poll") is None
-    assert await drafts.latest(db, 1, 1) is None
+    assert await drafts.latest(db, 1, 1, ("poll", "announce")) is None
     assert not await drafts.delete(db, 1, 1, "poll")
     await drafts.save(db, 2, 2, "announce", "content", {})
     assert await db.fetchval("SELECT count(*) FROM drafts") == 1
@@ -118,3 +118,14 @@ def test_poll_and_announcement_drafts_round_trip_through_json() -> None:
     announce = AnnounceDraft(5, "confirm", Content("<b>Hei</b>", 3, photo="file-1"))
     announce = AnnounceDraft(5, "confirm", announce.content, AudienceChoice(spec, ()), 9)
     assert AnnounceDraft.from_json(5, "confirm", announce.to_json()) == announce
+
+
+async def test_a_shared_draft_is_one_per_chat(db: Database) -> None:
+    await drafts.save(db, 1, -5, "subscribe", "regions", {"message_id": 10}, shared=True)
+    NOW[0] += 1
+    await drafts.save(db, 2, -5, "subscribe", "themes", {"message_id": 11}, shared=True)
+    found = await drafts.shared(db, -5, "subscribe")
+    assert found is not None and (found.user_id, found.step) == (2, "themes")
+    assert await db.fetchval("SELECT count(*) FROM drafts") == 1
+    assert await drafts.delete(db, None, -5, "subscribe")
+    assert await drafts.shared(db, -5, "subscribe") is None

@@ -11,6 +11,7 @@ from storage import drafts, events, polls
 from tests.factories import admin_user, appoint, delivered, subscriber
 from tests.harness import BotHarness, ChatUser
 
+KINDS = ("announce", "poll", "newevent")
 ANNOUNCE_STEPS = ["/announce", "Tervetuloa foorumiin!", "Joensuu", "🕒 Send later…"]
 POLL_STEPS = [
     "/poll",
@@ -126,7 +127,7 @@ async def test_cancel_stops_every_wizard_at_every_step(tmp_path: Path) -> None:
                     await _answer(coordinator, answer)
                 await coordinator.send("/cancel")
                 assert coordinator.last_message().text == stopped[kind], (kind, answers[upto - 1])
-                assert await drafts.latest(h.env.db, coordinator.id, coordinator.id) is None
+                assert await drafts.latest(h.env.db, coordinator.id, coordinator.id, KINDS) is None
         await coordinator.send("/cancel")
         assert coordinator.last_message().text == "There is nothing to cancel."
         assert await events.get(h.env.db, 1) is None and await polls.get(h.env.db, 1) is None
@@ -139,7 +140,7 @@ async def test_a_new_wizard_replaces_the_draft_in_progress(tmp_path: Path) -> No
         await coordinator.send("/poll")
         await coordinator.send("Which evening suits?")
         assert coordinator.last_message().text == "How is it answered?"
-        stored = await drafts.latest(h.env.db, coordinator.id, coordinator.id)
+        stored = await drafts.latest(h.env.db, coordinator.id, coordinator.id, KINDS)
         assert stored is not None and (stored.kind, stored.step) == ("poll", "kind")
         assert await drafts.get(h.env.db, coordinator.id, coordinator.id, "announce") is None
 

@@ -13,3 +13,12 @@ CREATE TABLE drafts (
     PRIMARY KEY (user_id, chat_id, kind)
 ) WITHOUT ROWID;
 CREATE INDEX drafts_by_age ON drafts (updated_at);
+
+-- The /subscribe menu's working copy was a table of its own; it is a shared draft of kind
+-- 'subscribe' now (one per chat, step = the menu's view), read and written through
+-- storage/subscription_drafts.py.
+INSERT INTO drafts (user_id, chat_id, kind, step, payload, revision, updated_at)
+SELECT user_id, chat_id, 'subscribe', view,
+       json_object('message_id', message_id, 'areas', areas, 'themes', themes), 1, updated_at
+FROM subscription_drafts;
+DROP TABLE subscription_drafts;
