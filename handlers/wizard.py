@@ -121,8 +121,11 @@ class DraftKind:
         """Save the draft at `step`; with a timeout, (re)start its timer."""
         stored = await drafts.save(context.env.db, user_id, chat_id, self.name, step, payload)
         if self.timeout is not None and context.job_queue is not None:
+            name = f"draft:{self.name}:{user_id}:{chat_id}"
+            for earlier in context.job_queue.get_jobs_by_name(name):
+                earlier.schedule_removal()  # it would find a newer revision and do nothing
             seconds = self.timeout(context.env.config).total_seconds()
-            context.job_queue.run_once(self._expire, seconds, data=(stored, t))
+            context.job_queue.run_once(self._expire, seconds, data=(stored, t), name=name)
         return stored
 
     async def end(self, context: AppContext, user_id: int, chat_id: int) -> bool:

@@ -185,3 +185,21 @@ async def test_answer_drafts_survive_a_restart(tmp_path: Path) -> None:
         await h.restart()
         await liisa.send("/cancel")
         assert liisa.last_message().text == "Stopped; no answer was saved."
+
+
+async def test_a_subscription_menu_survives_a_restart(tmp_path: Path) -> None:
+    from storage import subscriptions
+
+    async with BotHarness.start(tmp_path) as h:
+        liisa = h.user("Liisa", language_code="fi")
+        await liisa.send("/subscribe")
+        await liisa.tap("Pohjois-Karjala")
+        await liisa.tap("Joensuu")
+        await h.restart()
+        await liisa.tap("Seuraavaksi: teemat »")
+        await liisa.tap("Terveys")
+        await h.restart()
+        await liisa.tap("Seuraavaksi: yhteenveto »")
+        await liisa.tap("✅ Tallenna")
+        saved = await subscriptions.get(h.env.db, liisa.id)
+        assert [a.code for a in saved.areas] == ["167"] and saved.themes == ("health",)
