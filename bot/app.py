@@ -30,10 +30,12 @@ from bot.runtime.startup import Backoff, PollingRequest, keep_trying
 from bot.scheduler.engine import Scheduler
 from bot.scheduler.jobs import runners
 from handlers import announcements as announce
-from handlers import errors, feedback, free_text, groups, ops, privacy, settings, start, tracking
+from handlers import errors, feedback, groups, ops, privacy, settings, start, tracking, wizard
 from handlers import roles as coordinators
 from handlers.events import newevent, rsvp, vuosikello
 from handlers.events import view as events
+from handlers.polls import answers as poll_answers
+from handlers.polls import results as poll_results
 from handlers.polls import wizard as polls
 from handlers.subscriptions import links as sublinks
 from handlers.subscriptions import menu as subscriptions
@@ -45,7 +47,7 @@ log = logging.getLogger("jarjestobotti")
 
 Handlers = Sequence[BaseHandler[Update, AppContext, None]]
 # Updates are handled side by side (a burst of RSVP taps must not queue behind each other);
-# each handler's writes are one transaction, and per-user state (the /newevent draft) is only
+# each handler's writes are one transaction, and per-user state (a wizard's draft) is only
 # touched by that user's own, sequential, taps and answers.
 UPDATE_CONCURRENCY = 64
 # Connections to the Bot API: every update handled side by side may be waiting on one, and the
@@ -57,12 +59,15 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
     """Every handler, in the order python-telegram-bot tries them.
 
     Group -1 records the sender for everything; group 0 holds the features, where the first
-    matching handler wins, so deep links and specific patterns come before generic ones.
+    matching handler wins, so deep links and specific patterns come before generic ones. The
+    wizards' /cancel and free-text dispatch are shared (handlers/wizard.py).
     """
+    drafts = wizard.handlers(
+        [newevent.WIZARD, announce.WIZARD, polls.WIZARD], [poll_answers.ANSWER, feedback.COMMENT]
+    )
     return [
         (CONTEXT_GROUP, context_handlers()),  # update and chat id on every log line
-        (feedback.DRAFT_GROUP, feedback.draft_guard_handlers()),
-        (polls.DRAFT_GROUP, polls.draft_guard_handlers()),
+        (wizard.GUARD_GROUP, drafts.guard),  # another command ends an answer draft
         (tracking.GROUP, tracking.handlers()),
         (
             0,
@@ -71,11 +76,14 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 coordinators.deep_link_handler(),
                 events.deep_link_handler(),
                 feedback.deep_link_handler(),
-                polls.deep_link_handler(),
+                poll_answers.deep_link_handler(),
                 privacy.deep_link_handler(),
-                newevent.conversation(config.bot.wizard_timeout.total_seconds()),
-                *polls.handlers(),  # its /cancel (poll drafts) passes on to the feedback's
-                *feedback.handlers(),  # its /cancel (comment drafts) before the announcements'
+                *newevent.handlers(),
+                *drafts.cancel,  # every wizard's and answer draft's /cancel
+                *polls.handlers(),
+                *poll_answers.handlers(),
+                *poll_results.handlers(),
+                *feedback.handlers(),
                 *start.handlers(),
                 *subscriptions.handlers(),
                 *my_subscriptions.handlers(),
@@ -90,7 +98,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *ops.handlers(),  # /stats, /report (admins)
                 *rsvp.handlers(),
                 *start.fallback_handlers(),
-                free_text.handler([announce.on_step, feedback.on_step, polls.on_step]),
+                *drafts.text,  # the answer to the sender's draft, else a hint
             ],
         ),
     ]

@@ -73,5 +73,5 @@ class AppContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], Ap
         return self.services.env
 
 
-# The JobQueue (conversation timeouts) is typed by the builder with PTB's default context.
+# The JobQueue (the wizards' draft timeouts) is typed by the builder with PTB's default context.
 BotApplication = Application[ExtBot[int], AppContext, dict[Any, Any], dict[Any, Any], AppState, Any]

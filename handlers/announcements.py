@@ -1,36 +1,43 @@
 """/announce for coordinators and admins: content → audience → preview → send now or later;
 /announcements lists them with cancel buttons.
 
-The draft lives in the coordinator's user_data (a few minutes of work; a restart asks them to
-start again). Steps are answered in the coordinator's private chat.
+A wizard (handlers/wizard.py): the draft is a database row, so it survives a restart. Steps are
+answered in the coordinator's private chat, where the chat id is the coordinator's id.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.announcements import service as announcements
 from bot.announcements.service import AudienceChoice, Content
-from bot.audience.access import audience_problem
-from bot.audience.recipients import AudienceSpec, count
+from bot.audience.recipients import AudienceSpec
 from bot.context import AppContext
 from bot.core.callbacks import button, claim, decode, keyboard, pattern
 from bot.core.dates import DateError, parse_datetime
 from bot.core.i18n import Texts
 from bot.roles.access import role_of
-from handlers import drafts
-from handlers.audience import read_audience
+from handlers.audience import (
+    ask_audience,
+    audience_size,
+    choice_from_json,
+    choice_to_json,
+    read_audience,
+)
 from handlers.common import edit_in_place, texts_for
+from handlers.wizard import DraftKind, Turn, Wizard
 from storage import outbox
 
-__all__ = ["handlers", "on_step"]
+__all__ = ["WIZARD", "handlers"]
 
 AREA = claim("ann", __name__)
-_DRAFT = "announce_draft"
+KIND = DraftKind("announce")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +48,32 @@ class Draft:
     choice: AudienceChoice | None = None
     audience_size: int = 0
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "content": None if self.content is None else asdict(self.content),
+            "choice": choice_to_json(self.choice),
+            "audience_size": self.audience_size,
+        }
 
-def _draft(context: AppContext) -> Draft | None:
-    return drafts.load(context, _DRAFT, Draft)
+    @classmethod
+    def from_json(cls, user_id: int, step: str, value: dict[str, Any]) -> Draft:
+        content = value.get("content")
+        return cls(
+            user_id,
+            step,
+            content=None if content is None else Content(**content),
+            choice=choice_from_json(value.get("choice")),
+            audience_size=int(value.get("audience_size", 0)),
+        )
 
 
-def _store(context: AppContext, draft: Draft | None) -> None:
-    drafts.keep(context, _DRAFT, draft)
+async def _draft(context: AppContext, user_id: int) -> Draft | None:
+    stored = await KIND.load(context, user_id, user_id)
+    return None if stored is None else Draft.from_json(user_id, stored.step, stored.payload)
+
+
+async def _store(context: AppContext, t: Texts, draft: Draft) -> None:
+    await KIND.keep(context, t, draft.user_id, draft.user_id, draft.step, draft.to_json())
 
 
 async def _may_announce(update: Update, context: AppContext) -> bool:
@@ -69,7 +95,8 @@ async def announce_command(update: Update, context: AppContext) -> None:
         await message.reply_text(t._("Prepare announcements in a private chat with me."))
         return
     assert update.effective_user is not None
-    _store(context, Draft(update.effective_user.id, "content"))
+    user_id = update.effective_user.id
+    await KIND.begin(context, t, user_id, user_id, "content", Draft(user_id, "content").to_json())
     await message.reply_text(
         t._(
             "Send the announcement: a text (bold, italics and links are kept), or a photo or a "
@@ -90,22 +117,26 @@ def _content(message: Message) -> Content | None:
     return None
 
 
-async def on_step(update: Update, context: AppContext) -> bool:
-    """A free-text answer to the step the coordinator is on; False when none is open."""
-    draft = _draft(context)
-    message = update.effective_message
-    if draft is None or message is None:
-        return False
-    t = await texts_for(context, update)
-    if draft.step == "content":
-        await _take_content(message, context, t, draft)
-    elif draft.step == "audience" and message.text:
-        await _take_audience(message, context, t, draft, message.text)
-    elif draft.step == "when" and message.text:
-        await _take_time(message, context, t, draft, message.text)
-    else:
-        await message.reply_text(t._("Please answer with the buttons above, or /cancel."))
-    return True
+def _typed(
+    take: Callable[[Message, AppContext, Texts, Draft, str], Awaitable[None]],
+) -> Callable[[Turn], Awaitable[None]]:
+    """A step answered by typing text: anything else gets the usual hint."""
+
+    async def step(turn: Turn) -> None:
+        draft = Draft.from_json(turn.draft.user_id, turn.draft.step, turn.draft.payload)
+        if not turn.text:
+            await turn.message.reply_text(
+                turn.t._("Please answer with the buttons above, or /cancel.")
+            )
+            return
+        await take(turn.message, turn.context, turn.t, draft, turn.text)
+
+    return step
+
+
+async def _on_content(turn: Turn) -> None:
+    draft = Draft.from_json(turn.draft.user_id, turn.draft.step, turn.draft.payload)
+    await _take_content(turn.message, turn.context, turn.t, draft)
 
 
 async def _take_content(message: Message, context: AppContext, t: Texts, draft: Draft) -> None:
@@ -135,15 +166,13 @@ async def _take_content(message: Message, context: AppContext, t: Texts, draft: 
             }[problem]
         )
         return
-    _store(context, replace(draft, step="audience", content=content))
-    await message.reply_text(
-        t._(
-            "Who should get it? Send municipalities, regions, wellbeing counties and/or themes, "
-            "for example “Joensuu, Outokumpu, health”, or “event 12” for everyone who answered "
-            "event 12, or tap below."
-        ),
-        reply_markup=keyboard([[button(t._("Everyone subscribed"), AREA, "everyone")]]),
+    await _store(context, t, replace(draft, step="audience", content=content))
+    question = t._(
+        "Who should get it? Send municipalities, regions, wellbeing counties and/or themes, "
+        "for example “Joensuu, Outokumpu, health”, or “event 12” for everyone who answered "
+        "event 12, or tap below."
     )
+    await ask_audience(message, t, question, AREA)
 
 
 async def _take_audience(
@@ -155,34 +184,25 @@ async def _take_audience(
 
 
 async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft) -> None:
-    services = context.services
-    user = draft.user_id
     assert draft.choice is not None
     assert draft.content is not None
-    problem = await audience_problem(services.env, user, draft.choice.spec)
-    if problem == "event":
-        await message.reply_text(
-            t._(
-                "You can write to the people who answered your own events only. "
-                "Send another audience."
-            )
-        )
+    size = await audience_size(
+        message,
+        context,
+        t,
+        draft.user_id,
+        draft.choice,
+        not_own_event=t._(
+            "You can write to the people who answered your own events only. Send another audience."
+        ),
+        nobody=t._(
+            "No chat follows that audience, so nothing would be sent. Send another audience, "
+            "or /cancel."
+        ),
+    )
+    if size is None:
         return
-    if problem == "scope":
-        await message.reply_text(
-            t._("That audience is outside the areas you coordinate. Send another audience.")
-        )
-        return
-    size = await count(services.env.db, services.env.catalog, draft.choice.spec)
-    if size == 0:
-        await message.reply_text(
-            t._(
-                "No chat follows that audience, so nothing would be sent. Send another audience, "
-                "or /cancel."
-            )
-        )
-        return
-    _store(context, replace(draft, step="confirm", audience_size=size))
+    await _store(context, t, replace(draft, step="confirm", audience_size=size))
     await message.reply_text(t._("Preview — recipients will see exactly this:"))
     content = draft.content
     if content.photo is not None:
@@ -234,7 +254,7 @@ async def _queue(
         report_chat_id=message.chat.id,
         at=at.timestamp() if at else None,
     )
-    _store(context, None)
+    await KIND.end(context, draft.user_id, draft.user_id)
     if at is None:
         status = await message.reply_text(
             t.n_(
@@ -266,7 +286,8 @@ async def on_tap(update: Update, context: AppContext) -> None:
     if action == "x" and data is not None:
         await _cancel_broadcast(update, context, t, data.int_part(1))
         return
-    draft = _draft(context)
+    user_id = update.effective_user.id if update.effective_user else 0
+    draft = await _draft(context, user_id)
     message = query.message
     if (
         draft is None
@@ -290,10 +311,10 @@ async def on_tap(update: Update, context: AppContext) -> None:
         )
         await _queue(message, context, t, draft, None)
     elif action == "later" and draft.step == "confirm":
-        _store(context, replace(draft, step="when"))
+        await _store(context, t, replace(draft, step="when"))
         await message.reply_text(t._("When? For example 26.11.2026 18.00 or 26.11. klo 18."))
     elif action == "cancel":
-        _store(context, None)
+        await KIND.end(context, draft.user_id, draft.user_id)
         await edit_in_place(message, t._("The announcement was discarded."), None)
 
 
@@ -358,21 +379,25 @@ async def announcements_command(update: Update, context: AppContext) -> None:
     await message.reply_text("\n".join(lines), reply_markup=keyboard(rows) if rows else None)
 
 
-async def cancel_command(update: Update, context: AppContext) -> None:
-    message = update.effective_message
-    assert message is not None
-    t = await texts_for(context, update)
-    had = _draft(context) is not None
-    _store(context, None)
-    await message.reply_text(
-        t._("Stopped; nothing was sent.") if had else t._("There is nothing to cancel.")
-    )
+async def _on_cancel(turn: Turn) -> None:
+    await KIND.end(turn.context, turn.draft.user_id, turn.draft.chat_id)
+    await turn.message.reply_text(turn.t._("Stopped; nothing was sent."))
+
+
+WIZARD = Wizard(
+    KIND,
+    steps={
+        "content": _on_content,
+        "audience": _typed(_take_audience),
+        "when": _typed(_take_time),
+    },
+    cancel=_on_cancel,
+)
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, None]]:
     return [
         CommandHandler("announce", announce_command),
         CommandHandler("announcements", announcements_command),
-        CommandHandler("cancel", cancel_command),
         CallbackQueryHandler(on_tap, pattern=pattern(AREA)),
     ]

@@ -8,7 +8,7 @@ import asyncio
 
 from telegram import InputFile, Message, Update
 from telegram.constants import ChatType
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import AppContext
 from bot.core.callbacks import button, claim, keyboard, pattern
@@ -16,24 +16,16 @@ from bot.core.i18n import Texts
 from bot.events.schedule import feedback_due
 from bot.feedback import report as feedback_report
 from bot.feedback import service
-from handlers import announcements as announce
 from handlers import drafts
 from handlers.common import edit_in_place, texts_for
 from handlers.events.access import managed_tap, signed_tap, visible_event
+from handlers.wizard import AnswerDraft
 from storage.events import Event
 from storage.feedback import Answer
 
-__all__ = [
-    "DRAFT_GROUP",
-    "deep_link_handler",
-    "draft_guard_handlers",
-    "handlers",
-    "on_step",
-]
+__all__ = ["COMMENT", "deep_link_handler", "handlers"]
 
 AREA_RESULTS = claim("fbr", __name__)
-# Runs before every other group: a command sent instead of the awaited comment ends the draft.
-DRAFT_GROUP = -10
 _ACTIONS = frozenset({"r1", "r2", "r3", "r4", "r5", "ay", "an", "c"})
 
 
@@ -158,8 +150,8 @@ async def deep_link(update: Update, context: AppContext) -> None:
     )
 
 
-async def on_step(update: Update, context: AppContext) -> bool:
-    """The private message after "add a comment" (free_text's chain); False: no draft."""
+async def take_comment(update: Update, context: AppContext) -> bool:
+    """The private message after "add a comment"; False: no comment draft is open."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return False
@@ -186,15 +178,20 @@ async def on_step(update: Update, context: AppContext) -> bool:
     return True
 
 
-async def cancel_command(update: Update, context: AppContext) -> None:
-    """/cancel ends a comment draft; without one it is the announcement's /cancel."""
+async def cancel_comment(update: Update, context: AppContext) -> bool:
+    """/cancel while a comment draft is open; False when none is."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    if await service.drop_comment(context.env, user.id):
-        t = await texts_for(context, update)
-        await message.reply_text(t._("Stopped; no comment was saved."))
-        return
-    await announce.cancel_command(update, context)
+    if not await service.drop_comment(context.env, user.id):
+        return False
+    t = await texts_for(context, update)
+    await message.reply_text(t._("Stopped; no comment was saved."))
+    return True
+
+
+# A comment is an answer draft (handlers/wizard.py): `start=fbc_` starts a new one right after
+# the command guard dropped the old one.
+COMMENT = AnswerDraft(take=take_comment, cancel=cancel_comment, drop=service.drop_comment)
 
 
 async def feedback_command(update: Update, context: AppContext) -> None:
@@ -278,18 +275,9 @@ def deep_link_handler() -> BaseHandler[Update, AppContext, None]:
     return drafts.start_link(service.DEEP_LINK_PREFIX, deep_link)
 
 
-def draft_guard_handlers() -> list[BaseHandler[Update, AppContext, None]]:
-    """Any other command in the private chat ends the comment draft (/cancel answers itself;
-    `start=fbc_` starts a new draft right after)."""
-    return drafts.drop_on_command(service.drop_comment)
-
-
 def handlers() -> list[BaseHandler[Update, AppContext, None]]:
-    """After the /newevent conversation (whose own /cancel must win while it runs) and before
-    the announcements' /cancel."""
     return [
         CommandHandler("feedback", feedback_command),
-        CommandHandler("cancel", cancel_command, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(on_tap, pattern=pattern(service.AREA)),
         CallbackQueryHandler(results_tap, pattern=pattern(AREA_RESULTS)),
     ]

@@ -285,18 +285,19 @@ async def _export_private_chat(db: Database, user_id: int) -> object:
     return result
 
 
-async def _export_subscription_drafts(db: Database, user_id: int) -> object:
-    return await rows(
+async def _export_drafts(db: Database, user_id: int) -> object:
+    found = await rows(
         db,
-        "SELECT d.chat_id, c.type AS chat_type, c.title AS chat_title, d.areas, d.themes, "
-        "d.updated_at FROM subscription_drafts d LEFT JOIN chats c ON c.id = d.chat_id "
-        "WHERE d.user_id = ?",
+        "SELECT kind, step, payload, updated_at FROM drafts WHERE user_id = ? ORDER BY kind",
         (user_id,),
     )
+    for draft in found:
+        draft["payload"] = json.loads(draft["payload"])
+    return found
 
 
-async def _forget_subscription_drafts(tx: Writer, person: Person) -> None:
-    await tx.execute("DELETE FROM subscription_drafts WHERE user_id = ?", (person.user_id,))
+async def _forget_drafts(tx: Writer, person: Person) -> None:
+    await tx.execute("DELETE FROM drafts WHERE user_id = ?", (person.user_id,))
 
 
 async def _export_roles(db: Database, user_id: int) -> object:
@@ -572,14 +573,7 @@ register(
         export=_export_private_chat,
     )
 )
-register(
-    Section(
-        "subscription_drafts",
-        ("subscription_drafts",),
-        export=_export_subscription_drafts,
-        forget=_forget_subscription_drafts,
-    )
-)
+register(Section("drafts", ("drafts",), export=_export_drafts, forget=_forget_drafts))
 register(Section("roles", ("roles",), export=_export_roles, forget=_forget_roles))
 register(
     Section(

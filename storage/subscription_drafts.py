@@ -1,14 +1,21 @@
-"""The /subscribe menu's working copy, one per chat, saved for real only on confirm."""
+"""The /subscribe menu's working copy, one per chat, saved for real only on confirm.
+
+A shared draft (storage/drafts.py, kind "subscribe"): any administrator of a group continues the
+menu another one opened, and a tap on any other message than the menu's is stale. The menu's
+view is the draft's step.
+"""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
+from storage import drafts
 from storage.db import Database
 from storage.subscriptions import Area
 
-__all__ = ["Draft", "delete", "get", "save"]
+__all__ = ["KIND", "Draft", "delete", "get", "save"]
+
+KIND = "subscribe"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,43 +38,35 @@ def _areas(text: str) -> frozenset[Area]:
     return frozenset(found)
 
 
-def _draft(row: sqlite3.Row) -> Draft:
+def _draft(stored: drafts.Draft) -> Draft:
+    payload = stored.payload
     return Draft(
-        chat_id=row["chat_id"],
-        message_id=row["message_id"],
-        user_id=row["user_id"],
-        areas=_areas(row["areas"]),
-        themes=frozenset(row["themes"].split()),
-        view=row["view"],
-        updated_at=row["updated_at"],
+        chat_id=stored.chat_id,
+        message_id=int(payload["message_id"]),
+        user_id=stored.user_id,
+        areas=_areas(payload.get("areas", "")),
+        themes=frozenset(payload.get("themes", "").split()),
+        view=stored.step,
+        updated_at=stored.updated_at,
     )
 
 
 async def get(db: Database, chat_id: int) -> Draft | None:
-    row = await db.fetchone("SELECT * FROM subscription_drafts WHERE chat_id = ?", (chat_id,))
-    return None if row is None else _draft(row)
+    stored = await drafts.shared(db, chat_id, KIND)
+    return None if stored is None else _draft(stored)
 
 
 async def save(db: Database, draft: Draft) -> Draft:
-    areas = " ".join(sorted(f"{a.kind}:{a.code}" for a in draft.areas))
-    themes = " ".join(sorted(draft.themes))
-    now = db.now()
-    await db.execute(
-        """
-        INSERT INTO subscription_drafts (chat_id, message_id, user_id, areas, themes, view,
-                                         updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (chat_id) DO UPDATE SET
-            message_id = excluded.message_id, user_id = excluded.user_id,
-            areas = excluded.areas, themes = excluded.themes, view = excluded.view,
-            updated_at = excluded.updated_at
-        """,
-        (draft.chat_id, draft.message_id, draft.user_id, areas, themes, draft.view, now),
+    payload = {
+        "message_id": draft.message_id,
+        "areas": " ".join(sorted(f"{a.kind}:{a.code}" for a in draft.areas)),
+        "themes": " ".join(sorted(draft.themes)),
+    }
+    stored = await drafts.save(
+        db, draft.user_id, draft.chat_id, KIND, draft.view, payload, shared=True
     )
-    return Draft(
-        draft.chat_id, draft.message_id, draft.user_id, draft.areas, draft.themes, draft.view, now
-    )
+    return _draft(stored)
 
 
 async def delete(db: Database, chat_id: int) -> None:
-    await db.execute("DELETE FROM subscription_drafts WHERE chat_id = ?", (chat_id,))
+    await drafts.delete(db, None, chat_id, KIND)

@@ -1,10 +1,12 @@
 """The /newevent draft: fields filled one answer at a time, each through the same checkers as
-the import, until it becomes EventFields."""
+the import, until it becomes EventFields. Between answers it is stored as JSON (`to_json`,
+`from_json`; handlers/wizard.py), so it survives a restart."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
+from typing import Any, cast
 
 from bot.core.dates import DateError, parse_datetime
 from bot.core.place_search import PlaceIndex, split_names
@@ -41,6 +43,24 @@ class Repeat:
         if self.count is None and self.until is None:
             return with_default_end(rule, first_start)
         return rule.ending(count=self.count, until=self.until)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pattern": self.pattern,
+            "months": list(self.months),
+            "count": self.count,
+            "until": _day(self.until),
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Repeat:
+        until = value.get("until")
+        return cls(
+            pattern=cast(Pattern, value["pattern"]),
+            months=tuple(value.get("months", ())),
+            count=value.get("count"),
+            until=None if until is None else date.fromisoformat(until),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +135,48 @@ class Draft:
             editing=editing,
         )
 
+    def to_json(self) -> dict[str, Any]:
+        """Everything but the user, whom the stored draft keeps beside it."""
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "starts_at": _moment(self.starts_at),
+            "ends_at": _moment(self.ends_at),
+            "place": self.place,
+            "online_url": self.online_url,
+            "municipalities": list(self.municipalities),
+            "themes": list(self.themes),
+            "description": self.description,
+            "capacity": self.capacity,
+            "rsvp_deadline": _moment(self.rsvp_deadline),
+            "reminders": list(self.reminders),
+            "editing": self.editing,
+            "reviewing": self.reviewing,
+            "repeat": None if self.repeat is None else self.repeat.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, user_id: int, value: dict[str, Any]) -> Draft:
+        repeat = value.get("repeat")
+        return cls(
+            user_id=user_id,
+            kind=cast(EventKind | None, value.get("kind")),
+            title=value.get("title", ""),
+            starts_at=_parse_moment(value.get("starts_at")),
+            ends_at=_parse_moment(value.get("ends_at")),
+            place=value.get("place", ""),
+            online_url=value.get("online_url", ""),
+            municipalities=tuple(value.get("municipalities", ())),
+            themes=tuple(value.get("themes", ())),
+            description=value.get("description", ""),
+            capacity=value.get("capacity"),
+            rsvp_deadline=_parse_moment(value.get("rsvp_deadline")),
+            reminders=tuple(value.get("reminders", ())),
+            editing=value.get("editing"),
+            reviewing=bool(value.get("reviewing", False)),
+            repeat=None if repeat is None else Repeat.from_json(repeat),
+        )
+
     def with_title(self, text: str) -> Draft:
         return replace(self, title=check_title(text))
 
@@ -144,6 +206,18 @@ class Draft:
         assert self.starts_at is not None
         deadline = parse_start(text, now, tz)
         return replace(self, rsvp_deadline=check_deadline(deadline, self.starts_at))
+
+
+def _moment(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()  # with its offset: an aware datetime
+
+
+def _parse_moment(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def parse_start(text: str, now: datetime, tz: tzinfo) -> datetime:

@@ -65,17 +65,7 @@ def prompt(
             None,
         )
     if state == "themes":
-        rows = []
-        for theme in themes:
-            mark = "✅ " if theme.id in draft.themes else ""
-            rows.append([button(mark + theme.name(t.language), AREA, "theme", theme.id)])
-        rows.append(
-            [
-                button(t._("All themes"), AREA, "allthemes"),
-                button(t._("Done ▶"), AREA, "done", "themes"),
-            ]
-        )
-        return t._("Which themes? Tap to choose; none chosen means every theme."), keyboard(rows)
+        return _themes_prompt(t, draft, themes)
     if state == "description":
         return (
             t._("A description: programme, who it is for, how to sign up. Or skip."),
@@ -92,13 +82,35 @@ def prompt(
             keyboard([[button(t._("No deadline"), AREA, "skip", "deadline")]]),
         )
     if state == "reminders":
-        rows = []
-        for offset in offsets:
-            mark = "✅ " if offset in draft.reminders else "▫️ "
-            rows.append([button(mark + offset_label(t, offset), AREA, "rem", offset)])
-        rows.append([button(t._("Done ▶"), AREA, "done", "reminders")])
-        return t._("Which reminders go to those coming? Tap to switch."), keyboard(rows)
+        return _reminders_prompt(t, draft, offsets)
     raise ValueError(state)
+
+
+def _themes_prompt(
+    t: Texts, draft: Draft, themes: tuple[Theme, ...]
+) -> tuple[str, InlineKeyboardMarkup]:
+    rows = []
+    for theme in themes:
+        mark = "✅ " if theme.id in draft.themes else ""
+        rows.append([button(mark + theme.name(t.language), AREA, "theme", theme.id)])
+    rows.append(
+        [
+            button(t._("All themes"), AREA, "allthemes"),
+            button(t._("Done ▶"), AREA, "done", "themes"),
+        ]
+    )
+    return t._("Which themes? Tap to choose; none chosen means every theme."), keyboard(rows)
+
+
+def _reminders_prompt(
+    t: Texts, draft: Draft, offsets: tuple[int, ...]
+) -> tuple[str, InlineKeyboardMarkup]:
+    rows = []
+    for offset in offsets:
+        mark = "✅ " if offset in draft.reminders else "▫️ "
+        rows.append([button(mark + offset_label(t, offset), AREA, "rem", offset)])
+    rows.append([button(t._("Done ▶"), AREA, "done", "reminders")])
+    return t._("Which reminders go to those coming? Tap to switch."), keyboard(rows)
 
 
 def field_error(t: Texts, state: str, exc: FieldError) -> str:

@@ -1,0 +1,31 @@
+"""An audience as JSON, for wizard drafts kept in the database (/announce, /poll)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.audience.recipients import AudienceSpec
+
+__all__ = ["spec_from_json", "spec_to_json"]
+
+
+def spec_to_json(spec: AudienceSpec) -> dict[str, Any]:
+    return {
+        "municipalities": sorted(spec.municipalities),
+        "regions": sorted(spec.regions),
+        "counties": sorted(spec.counties),
+        "themes": sorted(spec.themes),
+        "everyone": spec.everyone,
+        "event_id": spec.event_id,
+    }
+
+
+def spec_from_json(value: dict[str, Any]) -> AudienceSpec:
+    return AudienceSpec(
+        municipalities=frozenset(value["municipalities"]),
+        regions=frozenset(value["regions"]),
+        counties=frozenset(value["counties"]),
+        themes=frozenset(value["themes"]),
+        everyone=bool(value["everyone"]),
+        event_id=value["event_id"],
+    )
