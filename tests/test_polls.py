@@ -8,8 +8,9 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.polls import links as poll_links
 from bot.polls import report as poll_report
-from bot.polls import service
+from bot.polls import rules as poll_rules
 from storage import chats, polls, privacy, subscriptions
 from storage.db import Database
 from storage.polls import AnswerRow, NewPoll, NewQuestion, Poll, Question
@@ -20,36 +21,36 @@ NOW = 1_795_600_800
 
 
 def test_options_rules() -> None:
-    assert service.parse_options("Tue\n\n Wed \n").options == ("Tue", "Wed")
-    assert service.parse_options("Tue").problem == "too_few"
-    assert service.parse_options("\n".join(str(n) for n in range(11))).problem == "too_many"
-    assert service.parse_options("\n".join(str(n) for n in range(10))).problem is None
-    long = service.parse_options("Tue\n" + "é" * 101)
+    assert poll_rules.parse_options("Tue\n\n Wed \n").options == ("Tue", "Wed")
+    assert poll_rules.parse_options("Tue").problem == "too_few"
+    assert poll_rules.parse_options("\n".join(str(n) for n in range(11))).problem == "too_many"
+    assert poll_rules.parse_options("\n".join(str(n) for n in range(10))).problem is None
+    long = poll_rules.parse_options("Tue\n" + "é" * 101)
     assert long.problem == "too_long" and long.detail == "é" * 101
-    assert service.parse_options("Tue\n" + "x" * 100).problem is None
+    assert poll_rules.parse_options("Tue\n" + "x" * 100).problem is None
     # Telegram counts UTF-16 units: 50 emoji are 100 units, 51 are too many.
-    assert service.parse_options("Tue\n" + "🙂" * 51).problem == "too_long"
-    dup = service.parse_options("Tue\nWed\n  tue  ")
+    assert poll_rules.parse_options("Tue\n" + "🙂" * 51).problem == "too_long"
+    dup = poll_rules.parse_options("Tue\nWed\n  tue  ")
     assert dup.problem == "duplicate" and dup.detail == "tue"
-    assert service.check_question(" ") == "empty"
-    assert service.check_question("Q" * 300) is None
-    assert service.check_question("Q" * 301) == "too_long"
+    assert poll_rules.check_question(" ") == "empty"
+    assert poll_rules.check_question("Q" * 300) is None
+    assert poll_rules.check_question("Q" * 301) == "too_long"
 
 
 @given(st.integers(1, 10**9), st.integers(0, 4), st.integers(-(10**13), 10**10))
 def test_deep_link_round_trip(poll_id: int, question: int, chat_id: int) -> None:
-    payload = service.deep_link_payload(KEY, poll_id, question, chat_id)
+    payload = poll_links.deep_link_payload(KEY, poll_id, question, chat_id)
     assert len(payload) <= 64
-    assert service.parse_deep_link(KEY, payload) == (poll_id, question, chat_id)
-    assert service.parse_deep_link(b"x" * 32, payload) is None
-    sig = service.signature(KEY, poll_id, chat_id)
+    assert poll_links.parse_deep_link(KEY, payload) == (poll_id, question, chat_id)
+    assert poll_links.parse_deep_link(b"x" * 32, payload) is None
+    sig = poll_links.signature(KEY, poll_id, chat_id)
     moved = f"plt_{poll_id}_{question}_{chat_id + 1}_{sig}"
-    assert service.parse_deep_link(KEY, moved) is None
+    assert poll_links.parse_deep_link(KEY, moved) is None
 
 
 @given(st.text(max_size=70))
 def test_garbage_deep_links_are_refused(text: str) -> None:
-    assert service.parse_deep_link(KEY, "plt_" + text) is None
+    assert poll_links.parse_deep_link(KEY, "plt_" + text) is None
 
 
 def _poll(anonymous: bool) -> Poll:

@@ -37,8 +37,13 @@ from bot.context import AppContext
 from bot.core.dates import DateError, parse_datetime
 from bot.core.i18n import Texts, escape, shorten
 from bot.feedback import service as feedback_service
+from bot.polls import answers as poll_answers
+from bot.polls import closing as poll_closing
+from bot.polls import links as poll_links
 from bot.polls import report as poll_report
-from bot.polls import service
+from bot.polls import rules as poll_rules
+from bot.polls import sending as poll_sending
+from bot.polls import texts as poll_texts
 from bot.roles.access import role_of
 from handlers import drafts, feedback
 from handlers.audience import read_audience
@@ -142,8 +147,8 @@ async def poll_command(update: Update, context: AppContext) -> None:
         t._(
             "Send the question (at most {limit} characters). A survey can have up to {n} "
             "questions; you can add more after this one. /cancel stops.",
-            limit=service.MAX_QUESTION,
-            n=service.MAX_QUESTIONS,
+            limit=poll_rules.MAX_QUESTION,
+            n=poll_rules.MAX_QUESTIONS,
         )
     )
 
@@ -195,12 +200,12 @@ async def on_step(update: Update, context: AppContext) -> bool:
         t = await texts_for(context, update)
         await _wizard_text(message, context, t, draft, message.text)
         return True
-    chat_id = await service.draft_chat(context.env, user.id)
+    chat_id = await poll_answers.draft_chat(context.env, user.id)
     if chat_id is None:
         return False
     t = await texts_for(context, update)
     checks = _checks(context, chat_id, user.id, tapped_in_group=False)
-    outcome = await service.save_text(
+    outcome = await poll_answers.save_text(
         context.env, user.id, message.text, checks if chat_id != user.id else None
     )
     if outcome.problem is not None:
@@ -210,7 +215,7 @@ async def on_step(update: Update, context: AppContext) -> bool:
     return True
 
 
-def _saved_text(t: Texts, outcome: service.Outcome) -> str:
+def _saved_text(t: Texts, outcome: poll_answers.Outcome) -> str:
     assert outcome.poll is not None
     if outcome.poll.anonymous:
         return t._("Thanks! Your answer is saved; the coordinators see it without your name.")
@@ -227,7 +232,7 @@ async def _wizard_text(
         await message.reply_text(t._("Send it as text, or /cancel."))
         return
     if draft.step == "question":
-        problem = service.check_question(text)
+        problem = poll_rules.check_question(text)
         if problem == "empty":
             await message.reply_text(t._("Send the question as text, or /cancel."))
             return
@@ -237,7 +242,7 @@ async def _wizard_text(
                     "The question is {length} characters; at most {limit} fit. Shorten it and "
                     "send again.",
                     length=len(text.strip()),
-                    limit=service.MAX_QUESTION,
+                    limit=poll_rules.MAX_QUESTION,
                 )
             )
             return
@@ -266,25 +271,25 @@ async def _wizard_text(
 async def _take_options(
     message: Message, context: AppContext, t: Texts, draft: Draft, text: str
 ) -> None:
-    found = service.parse_options(text)
+    found = poll_rules.parse_options(text)
     if found.problem is not None:
         await message.reply_text(
             {
                 "too_few": t._(
                     "A choice question needs at least {min} options, one per line. Send them "
                     "again.",
-                    min=service.MIN_OPTIONS,
+                    min=poll_rules.MIN_OPTIONS,
                 ),
                 "too_many": t._(
                     "That is {n} options; at most {max} fit. Send them again.",
                     n=len(found.options),
-                    max=service.MAX_OPTIONS,
+                    max=poll_rules.MAX_OPTIONS,
                 ),
                 "too_long": t._(
                     "The option “{option}” is over {limit} characters. Shorten it and send the "
                     "options again.",
                     option=shorten(found.detail, 40),
-                    limit=service.MAX_OPTION,
+                    limit=poll_rules.MAX_OPTION,
                 ),
                 "duplicate": t._(
                     "The option “{option}” is there twice. Send the options again, each once.",
@@ -305,14 +310,14 @@ async def _question_added(
     questions = (*draft.questions, question)
     _store(context, replace(draft, step="more", questions=questions, pending="", pending_kind=None))
     row = [button(t._("Continue ▶"), AREA_WIZARD, "next")]
-    if len(questions) < service.MAX_QUESTIONS:
+    if len(questions) < poll_rules.MAX_QUESTIONS:
         row.insert(0, button(t._("➕ Add a question"), AREA_WIZARD, "add"))
     await message.reply_text(
         t._(
             "Question {n} is ready. Add another (a survey has at most {max}), or continue to "
             "the audience.",
             n=len(questions),
-            max=service.MAX_QUESTIONS,
+            max=poll_rules.MAX_QUESTIONS,
         ),
         reply_markup=keyboard([row]),
     )
@@ -458,7 +463,7 @@ async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft
     _store(context, replace(draft, step="confirm"))
     new = draft.new_poll()
     await message.reply_text(t._("Preview — a private chat will get this:"))
-    lines = [service.intro_text(new, t, group=False), ""]
+    lines = [poll_texts.intro_text(new, t, group=False), ""]
     total = len(new.questions)
     kinds = poll_report.KIND_NAMES
     for number, question in enumerate(new.questions, start=1):
@@ -544,14 +549,14 @@ async def wizard_tap(update: Update, context: AppContext) -> None:
                 t._(
                     "Send the options, one per line: {min}–{max} options, each at most {limit} "
                     "characters.",
-                    min=service.MIN_OPTIONS,
-                    max=service.MAX_OPTIONS,
-                    limit=service.MAX_OPTION,
+                    min=poll_rules.MIN_OPTIONS,
+                    max=poll_rules.MAX_OPTIONS,
+                    limit=poll_rules.MAX_OPTION,
                 )
             )
         else:
             await _question_added(message, context, t, draft, NewQuestion(kind, draft.pending))
-    elif action == "add" and step == "more" and len(draft.questions) < service.MAX_QUESTIONS:
+    elif action == "add" and step == "more" and len(draft.questions) < poll_rules.MAX_QUESTIONS:
         await query.answer()
         _store(context, replace(draft, step="question"))
         await message.reply_text(t._("Send question {n}.", n=len(draft.questions) + 1))
@@ -638,9 +643,9 @@ async def _send(message: Message, context: AppContext, t: Texts, draft: Draft) -
             t._("The closing time has passed meanwhile. Send a new closing time.")
         )
         return
-    poll_id, size = await service.send(
+    poll_id, size = await poll_sending.send(
         services.env,
-        service.Plan(draft.new_poll(), draft.choice.spec),
+        poll_sending.Plan(draft.new_poll(), draft.choice.spec),
         draft.user_id,
         bot_username=context.bot.username,
     )
@@ -662,7 +667,7 @@ async def _send(message: Message, context: AppContext, t: Texts, draft: Draft) -
 
 def _checks(
     context: AppContext, chat_id: int, user_id: int, *, tapped_in_group: bool
-) -> service.GroupChecks:
+) -> poll_answers.GroupChecks:
     bot = context.bot
 
     async def is_admin() -> bool:
@@ -677,10 +682,10 @@ def _checks(
             return False
         return member.status not in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
 
-    return service.GroupChecks(is_admin, is_member)
+    return poll_answers.GroupChecks(is_admin, is_member)
 
 
-def _problem_text(t: Texts, problem: service.Problem) -> str:
+def _problem_text(t: Texts, problem: poll_rules.Problem) -> str:
     return {
         "gone": t._("This poll no longer exists."),
         "closed": t._("This poll is closed; answers are no longer taken."),
@@ -693,7 +698,7 @@ def _problem_text(t: Texts, problem: service.Problem) -> str:
         "bad_option": t._("This button is not valid."),
         "too_long": t._(
             "An answer can be at most {limit} characters. Shorten it and send again.",
-            limit=service.TEXT_LIMIT,
+            limit=poll_rules.TEXT_LIMIT,
         ),
         "empty": t._("Write the answer as text, or send /cancel."),
         "no_draft": t._("This poll is closed; answers are no longer taken."),
@@ -715,7 +720,7 @@ async def answer_tap(update: Update, context: AppContext) -> None:
         or position is None
         or not action
         or not isinstance(message, Message)
-        or not service.verify_button(context.env.key, poll_id, message.chat.id, data.part(3))
+        or not poll_links.verify_button(context.env.key, poll_id, message.chat.id, data.part(3))
     ):
         await query.answer(t._("This button is not valid."), show_alert=True)
         return
@@ -726,14 +731,16 @@ async def answer_tap(update: Update, context: AppContext) -> None:
         if group:
             await query.answer(t._("This button is not valid."), show_alert=True)
             return
-        outcome = await service.start_text(env, poll_id, position, message.chat.id, user.id, None)
+        outcome = await poll_answers.start_text(
+            env, poll_id, position, message.chat.id, user.id, None
+        )
         if outcome.problem is None:
             await feedback_service.drop_comment(env, user.id)  # one draft at a time
             await query.answer()
             await message.reply_text(_write_prompt(t, outcome))
             return
     else:
-        outcome = await service.tap(
+        outcome = await poll_answers.tap(
             env, poll_id, position, message.chat.id, user.id, action, checks
         )
     if outcome.problem is not None:
@@ -743,14 +750,14 @@ async def answer_tap(update: Update, context: AppContext) -> None:
             and outcome.poll is not None
             and outcome.question is not None
         ):
-            text = service.question_text(
+            text = poll_texts.question_text(
                 outcome.poll, outcome.question, t, group=group, closed=True
             )
             await edit_in_place(message, text, None)
         return
     assert outcome.poll is not None and outcome.question is not None
     await query.answer(_tap_answer(t, outcome))
-    text = service.question_text(
+    text = poll_texts.question_text(
         outcome.poll,
         outcome.question,
         t,
@@ -758,7 +765,7 @@ async def answer_tap(update: Update, context: AppContext) -> None:
         choices=outcome.choices,
         respondents=outcome.respondents,
     )
-    markup = service.question_keyboard(
+    markup = poll_texts.question_keyboard(
         outcome.poll,
         outcome.question,
         t,
@@ -771,7 +778,7 @@ async def answer_tap(update: Update, context: AppContext) -> None:
     await edit_in_place(message, text, markup)
 
 
-def _tap_answer(t: Texts, outcome: service.Outcome) -> str:
+def _tap_answer(t: Texts, outcome: poll_answers.Outcome) -> str:
     question = outcome.question
     assert question is not None
     if not outcome.choices:
@@ -783,14 +790,14 @@ def _tap_answer(t: Texts, outcome: service.Outcome) -> str:
     return shorten(t._("Saved: {answer}", answer=labels), 190)
 
 
-def _write_prompt(t: Texts, outcome: service.Outcome) -> str:
+def _write_prompt(t: Texts, outcome: poll_answers.Outcome) -> str:
     assert outcome.poll is not None and outcome.question is not None
     lines = [
         t._("✍️ <b>{question}</b>", question=outcome.question.text),
         t._(
             "Write your answer as one message (at most {limit} characters). Sending a command, "
             "e.g. /cancel, drops it.",
-            limit=service.TEXT_LIMIT,
+            limit=poll_rules.TEXT_LIMIT,
         ),
     ]
     if outcome.poll.anonymous:
@@ -809,7 +816,7 @@ async def on_poll_answer(update: Update, context: AppContext) -> None:
     if answer is None or answer.user is None:
         return
     env = context.env
-    outcome = await service.answer_native(
+    outcome = await poll_answers.answer_native(
         env, answer.poll_id, answer.user.id, list(answer.option_ids)
     )
     if outcome.problem == "closed":
@@ -830,13 +837,13 @@ async def deep_link(update: Update, context: AppContext) -> None:
     assert message is not None and user is not None and context.args
     t = await texts_for(context, update)
     env = context.env
-    found = service.parse_deep_link(context.env.key, context.args[0])
+    found = poll_links.parse_deep_link(context.env.key, context.args[0])
     if found is None:
         await message.reply_text(t._("This link is not valid any more."))
         return
     poll_id, position, chat_id = found
     checks = _checks(context, chat_id, user.id, tapped_in_group=False)
-    outcome = await service.start_text(env, poll_id, position, chat_id, user.id, checks)
+    outcome = await poll_answers.start_text(env, poll_id, position, chat_id, user.id, checks)
     if outcome.problem is not None:
         await message.reply_text(_problem_text(t, outcome.problem))
         return
@@ -857,7 +864,7 @@ async def cancel_command(update: Update, context: AppContext) -> None:
         t = await texts_for(context, update)
         await message.reply_text(t._("Stopped; the poll was not sent."))
         return
-    if await service.drop_text(context.env, user.id):
+    if await poll_answers.drop_text(context.env, user.id):
         t = await texts_for(context, update)
         await message.reply_text(t._("Stopped; no answer was saved."))
         return
@@ -875,7 +882,7 @@ async def _show_results(update: Update, context: AppContext, t: Texts, poll_id: 
     if poll is None:
         await message.reply_text(t._("There is no poll {id}.", id=poll_id))
         return
-    if not await service.may_manage_poll(env, user.id, poll):
+    if not await poll_rules.may_manage_poll(env, user.id, poll):
         await message.reply_text(t._("Only the poll's coordinators can see its results."))
         return
     if chat.type != ChatType.PRIVATE:
@@ -925,7 +932,7 @@ async def results_tap(update: Update, context: AppContext) -> None:
         data is None
         or poll is None
         or not isinstance(message, Message)
-        or not await service.may_manage_poll(env, user.id, poll)
+        or not await poll_rules.may_manage_poll(env, user.id, poll)
     ):
         await query.answer(
             t._("Only the poll's coordinators can see its results."), show_alert=True
@@ -974,7 +981,7 @@ async def results_tap(update: Update, context: AppContext) -> None:
             ),
         )
     elif action == "xy":
-        closed = await service.close_now(env, poll.id)
+        closed = await poll_closing.close_now(env, poll.id)
         context.services.delivery.wake()
         await query.answer(
             t._("Poll {id} is closed.", id=poll.id)
@@ -996,12 +1003,12 @@ async def results_tap(update: Update, context: AppContext) -> None:
 
 
 def deep_link_handler() -> BaseHandler[Update, AppContext, None]:
-    return drafts.start_link(service.DEEP_LINK_PREFIX, deep_link)
+    return drafts.start_link(poll_links.DEEP_LINK_PREFIX, deep_link)
 
 
 def draft_guard_handlers() -> list[BaseHandler[Update, AppContext, None]]:
     """Any other command in the private chat ends an answer draft (/cancel answers itself)."""
-    return drafts.drop_on_command(service.drop_text)
+    return drafts.drop_on_command(poll_answers.drop_text)
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, None]]:
@@ -1010,7 +1017,7 @@ def handlers() -> list[BaseHandler[Update, AppContext, None]]:
         CommandHandler("poll", poll_command),
         CommandHandler("polls", polls_command),
         CommandHandler("cancel", cancel_command, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(answer_tap, pattern=pattern(service.AREA)),
+        CallbackQueryHandler(answer_tap, pattern=pattern(poll_links.AREA)),
         CallbackQueryHandler(wizard_tap, pattern=pattern(AREA_WIZARD)),
         CallbackQueryHandler(results_tap, pattern=pattern(AREA_RESULTS)),
         PollAnswerHandler(on_poll_answer),
