@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from bot.polls import links as poll_links
 from bot.polls import report as poll_report
+from bot.polls import report_csv as poll_report_csv
+from bot.polls import report_text as poll_report_text
 from bot.polls import rules as poll_rules
 from storage import chats, polls, privacy, subscriptions
 from storage.db import Database
@@ -240,8 +242,8 @@ async def _figures(db: Database, poll_id: int) -> tuple[object, ...]:
             (q.respondents, q.options, q.average, q.texts, q.by_municipality, q.by_theme)
             for q in results.questions
         ],
-        poll_report.render(results, t, catalog, DEFAULT_THEMES, now=NOW, full=True),
-        poll_report.answers_csv(results, t, catalog, DEFAULT_THEMES),
+        poll_report_text.render(results, t, catalog, DEFAULT_THEMES, now=NOW, full=True),
+        poll_report_csv.answers_csv(results, t, catalog, DEFAULT_THEMES),
         await polls.asked_count(db, poll_id),
         await polls.answered_count(db, poll_id),
     )

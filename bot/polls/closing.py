@@ -7,6 +7,7 @@ from typing import Any
 from bot.environment import Environment
 from bot.events.service import texts_for_chat
 from bot.polls import report as poll_report
+from bot.polls import report_text as poll_report_text
 from bot.polls.texts import reminder_text
 from storage import chats, outbox, schedule
 from storage import polls as stored
@@ -57,7 +58,7 @@ async def close_in(env: Environment, tx: Writer, poll: Poll, now: int) -> int:
         for chat_id in answered:
             t = texts_for_chat(env, info.get(chat_id))
             if t.language not in texts:
-                texts[t.language] = poll_report.summary_text(results, t)
+                texts[t.language] = poll_report_text.summary_text(results, t)
             rows.append(
                 NewMessage(
                     chat_id,

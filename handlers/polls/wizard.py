@@ -41,6 +41,9 @@ from bot.polls import answers as poll_answers
 from bot.polls import closing as poll_closing
 from bot.polls import links as poll_links
 from bot.polls import report as poll_report
+from bot.polls import report_chart as poll_report_chart
+from bot.polls import report_csv as poll_report_csv
+from bot.polls import report_text as poll_report_text
 from bot.polls import rules as poll_rules
 from bot.polls import sending as poll_sending
 from bot.polls import texts as poll_texts
@@ -903,7 +906,7 @@ async def _results_view(
     services = context.services
     results = await poll_report.build(services.env.db, poll)
     now = services.env.db.now()
-    text = poll_report.render(
+    text = poll_report_text.render(
         results, t, services.env.catalog, services.env.config.bot.themes, now=now
     )
     row = [
@@ -912,7 +915,7 @@ async def _results_view(
         button(t._("📊 Chart"), AREA_RESULTS, "png", poll.id),
     ]
     rows = [row]
-    if "🔎" in text and poll_report.has_splits(results):
+    if "🔎" in text and poll_report_text.has_splits(results):
         rows.append([button(t._("🔎 Splits"), AREA_RESULTS, "s", poll.id)])
     if poll.is_open(now):
         rows.append([button(t._("🔒 Close now"), AREA_RESULTS, "x", poll.id)])
@@ -949,12 +952,14 @@ async def results_tap(update: Update, context: AppContext) -> None:
     elif action == "s":
         await query.answer()
         results = await poll_report.build(env.db, poll)
-        for text in poll_report.splits(results, t, env.catalog, context.env.config.bot.themes):
+        for text in poll_report_text.splits(results, t, env.catalog, context.env.config.bot.themes):
             await message.reply_text(text)
     elif action == "csv":
         await query.answer()
         results = await poll_report.build(env.db, poll)
-        data_csv = poll_report.answers_csv(results, t, env.catalog, context.env.config.bot.themes)
+        data_csv = poll_report_csv.answers_csv(
+            results, t, env.catalog, context.env.config.bot.themes
+        )
         await context.bot.send_document(
             message.chat.id,
             InputFile(data_csv, filename=f"poll-{poll.id}.csv"),
@@ -963,7 +968,7 @@ async def results_tap(update: Update, context: AppContext) -> None:
     elif action == "png":
         await query.answer()
         results = await poll_report.build(env.db, poll)
-        png = await asyncio.to_thread(poll_report.chart_png, results, t)
+        png = await asyncio.to_thread(poll_report_chart.chart_png, results, t)
         await context.bot.send_photo(
             message.chat.id,
             InputFile(png, filename=f"poll-{poll.id}.png"),
