@@ -13,9 +13,10 @@ from bot.polls import report as poll_report
 from bot.polls import report_csv as poll_report_csv
 from bot.polls import report_text as poll_report_text
 from bot.polls import rules as poll_rules
-from storage import chats, polls, privacy, subscriptions
+from storage import chats, poll_answers, polls, privacy, subscriptions
 from storage.db import Database
-from storage.polls import AnswerRow, NewPoll, NewQuestion, Poll, Question
+from storage.poll_answers import AnswerRow
+from storage.polls import NewPoll, NewQuestion, Poll, Question
 from storage.subscriptions import Area
 
 KEY = b"k" * 32
@@ -114,10 +115,10 @@ async def test_forget_keeps_the_counts(tmp_path: Path) -> None:
                 now=NOW,
             )
             await polls.add_recipients(tx, poll_id, [42, 43, -5])
-            await polls.save_choices(tx, poll_id, 0, 42, 42, [0], user_id=42, now=NOW)
-            await polls.save_choices(tx, poll_id, 0, -5, 42, [1], user_id=42, now=NOW)
-            await polls.save_choices(tx, poll_id, 0, 43, 43, [1], user_id=43, now=NOW)
-            await polls.start_draft(tx, 42, poll_id, 0, 42, NOW)
+            await poll_answers.save_choices(tx, poll_id, 0, 42, 42, [0], user_id=42, now=NOW)
+            await poll_answers.save_choices(tx, poll_id, 0, -5, 42, [1], user_id=42, now=NOW)
+            await poll_answers.save_choices(tx, poll_id, 0, 43, 43, [1], user_id=43, now=NOW)
+            await poll_answers.start_draft(tx, 42, poll_id, 0, 42, NOW)
         document = await privacy.export(db, 42)
         mine = document["polls"]
         assert isinstance(mine, dict)
@@ -206,17 +207,17 @@ async def _survey(db: Database, *, closes_at: int = NOW + 3600) -> int:
             (GROUP, 47): (0, 5, "Ehkä"),
         }
         for (chat_id, person), (choice, scale, text) in answers.items():
-            await polls.save_choices(
+            await poll_answers.save_choices(
                 tx, poll_id, 0, chat_id, person, [choice], user_id=person, now=NOW
             )
-            await polls.save_choices(
+            await poll_answers.save_choices(
                 tx, poll_id, 1, chat_id, person, [scale], user_id=person, now=NOW
             )
             if text:
-                await polls.save_text(
+                await poll_answers.save_text(
                     tx, poll_id, 2, chat_id, person, text, user_id=person, now=NOW
                 )
-        await polls.start_draft(tx, 42, poll_id, 2, 42, NOW)
+        await poll_answers.start_draft(tx, 42, poll_id, 2, 42, NOW)
     return poll_id
 
 
@@ -308,7 +309,7 @@ async def test_retention_anonymises_old_closed_polls_only(tmp_path: Path) -> Non
 
         retention = privacy.Retention(cutoff=NOW + 86400, now=NOW + 86400, batch=1)
         async with db.transaction() as tx:
-            result = await polls._retain(tx, retention)
+            result = await poll_answers._retain(tx, retention)
         assert result.changed > 0 and not result.more
         assert {p: await _figures(db, p) for p in (old, recent)} == figures
         assert await _rows(db, recent) == untouched
@@ -371,7 +372,7 @@ async def test_retention_of_polls_goes_in_batches(tmp_path: Path) -> None:
         results = []
         for _ in range(3):
             async with db.transaction() as tx:
-                results.append(await polls._retain(tx, retention))
+                results.append(await poll_answers._retain(tx, retention))
         assert [r.more for r in results] == [True, False, False]
         assert results[0].changed > 0 and results[1].changed > 0 and results[2].changed == 0
     finally:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.environment import Environment
 from bot.polls.rules import TEXT_LIMIT, Problem
+from storage import poll_answers
 from storage import polls as stored
 from storage.polls import ASSOCIATION, Poll, Question
 
@@ -96,12 +97,12 @@ async def tap(
         current = await stored.get(tx, poll_id)
         if current is None or not current.is_open(now):
             return Outcome(poll, question, "closed")
-        choices, _text = await stored.answer_of(tx, poll_id, position, chat_id, respondent)
+        choices, _text = await poll_answers.answer_of(tx, poll_id, position, chat_id, respondent)
         wanted = set(choices) ^ {value} if question.kind == "multiple" else {value}
-        await stored.save_choices(
+        await poll_answers.save_choices(
             tx, poll_id, position, chat_id, respondent, sorted(wanted), user_id=user_id, now=now
         )
-        count = await stored.respondents_in_chat(tx, poll_id, chat_id)
+        count = await poll_answers.respondents_in_chat(tx, poll_id, chat_id)
     return Outcome(poll, question, None, tuple(sorted(wanted)), "", count, chat_id)
 
 
@@ -131,7 +132,7 @@ async def answer_native(
         current = await stored.get(tx, found.poll_id)
         if current is None or not current.is_open(now):
             return Outcome(poll, question, "closed", chat_id=found.chat_id)
-        await stored.save_choices(
+        await poll_answers.save_choices(
             tx,
             found.poll_id,
             found.question,
@@ -163,8 +164,8 @@ async def start_text(
     respondent = await _respondent(poll, recipient, user_id, checks)
     if isinstance(respondent, str):
         return Outcome(poll, question, respondent)
-    await stored.start_draft(env.db, user_id, poll_id, position, chat_id, now)
-    _choices, text = await stored.answer_of(env.db, poll_id, position, chat_id, respondent)
+    await poll_answers.start_draft(env.db, user_id, poll_id, position, chat_id, now)
+    _choices, text = await poll_answers.answer_of(env.db, poll_id, position, chat_id, respondent)
     return Outcome(poll, question, None, (), text, chat_id=chat_id)
 
 
@@ -175,7 +176,7 @@ async def save_text(
     draft so that the next message can be the shorter one; anything else ends it. `checks` are
     for the group the question was asked in (None: a private chat)."""
     now = env.db.now()
-    draft = await stored.get_draft(env.db, user_id)
+    draft = await poll_answers.get_draft(env.db, user_id)
     if draft is None:
         return Outcome(None, problem="no_draft")
     answer = (text or "").strip()
@@ -186,7 +187,7 @@ async def save_text(
         return Outcome(poll, question, "empty")
     if problem is None and len(answer) > TEXT_LIMIT:
         return Outcome(poll, question, "too_long", text=answer)
-    await stored.clear_draft(env.db, user_id)
+    await poll_answers.clear_draft(env.db, user_id)
     if problem is not None or poll is None or question is None or recipient is None:
         return Outcome(poll, question, problem)
     respondent = await _respondent(poll, recipient, user_id, checks if recipient.is_group else None)
@@ -196,7 +197,7 @@ async def save_text(
         current = await stored.get(tx, poll.id)
         if current is None or not current.is_open(now):
             return Outcome(poll, question, "closed")
-        await stored.save_text(
+        await poll_answers.save_text(
             tx,
             poll.id,
             question.position,
@@ -211,10 +212,10 @@ async def save_text(
 
 async def drop_text(env: Environment, user_id: int) -> bool:
     """End an answer draft (a command was sent instead); True when there was one."""
-    return await stored.clear_draft(env.db, user_id)
+    return await poll_answers.clear_draft(env.db, user_id)
 
 
 async def draft_chat(env: Environment, user_id: int) -> int | None:
     """The chat the person's open answer draft belongs to (the handler checks group rights)."""
-    draft = await stored.get_draft(env.db, user_id)
+    draft = await poll_answers.get_draft(env.db, user_id)
     return None if draft is None else draft.chat_id

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 
 from bot.core.i18n import N_
 from bot.feedback.report import MIN_GROUP, safe_groups
-from storage import polls
+from storage import poll_answers, polls
 from storage.db import Database, Writer
-from storage.polls import AnswerRow, Poll, Question
+from storage.poll_answers import AnswerRow
+from storage.polls import Poll, Question
 from storage.privacy import ANONYMOUS_CHAT
 
 KIND_NAMES = {
@@ -90,10 +91,10 @@ class Results:
 
 
 async def build(db: Database | Writer, poll: Poll) -> Results:
-    rows = await polls.answers(db, poll.id, with_people=not poll.anonymous)
+    rows = await poll_answers.answers(db, poll.id, with_people=not poll.anonymous)
     names: dict[int, str] = {}
     if not poll.anonymous:
-        names = await polls.people(db, [r.user_id for r in rows if r.user_id is not None])
+        names = await poll_answers.people(db, [r.user_id for r in rows if r.user_id is not None])
     return compute(poll, await polls.asked_count(db, poll.id), rows, names)
 
 

@@ -15,7 +15,8 @@ from bot.core.places import PlaceCatalog
 from bot.feedback.report import generalized
 from bot.polls.report import Results, index_of, person
 from bot.polls.report_text import association_name, municipality_name, theme_name
-from storage.polls import AnswerRow, Question
+from storage.poll_answers import AnswerRow
+from storage.polls import Question
 
 _Entry = tuple[Question, AnswerRow, str]
 
