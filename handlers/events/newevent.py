@@ -35,8 +35,9 @@ from bot.events import service as events
 from bot.events.cards import card_keyboard, card_text
 from bot.events.draft import Draft, Repeat, parse_municipalities
 from bot.events.fields import KINDS, FieldError
-from bot.events.series import PATTERNS, SeriesError, explain, occurrences, parse_end
+from bot.events.series import PATTERNS, SeriesError, occurrences, parse_end
 from bot.events.series_publish import publish_series
+from bot.events.series_text import explain
 from bot.roles.access import role_of
 from handlers import drafts
 from handlers.common import edit_in_place, texts_for
