@@ -30,6 +30,8 @@ from bot.core.i18n import Translator
 from bot.core.places import load_catalog
 from bot.core.regions_sync import sync_places
 from bot.polls import report as poll_report
+from bot.polls import report_csv as poll_report_csv
+from bot.polls import report_text as poll_report_text
 from storage import polls
 from storage.db import Database
 from storage.polls import NewPoll, NewQuestion
@@ -141,11 +143,11 @@ async def main() -> int:
         for _ in range(args.runs):
             started = time.perf_counter()
             results = await poll_report.build(db, poll)
-            text = poll_report.render(results, t, catalog, DEFAULT_THEMES, now=db.now())
-            split_texts = poll_report.splits(results, t, catalog, DEFAULT_THEMES)
+            text = poll_report_text.render(results, t, catalog, DEFAULT_THEMES, now=db.now())
+            split_texts = poll_report_text.splits(results, t, catalog, DEFAULT_THEMES)
             timings.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
-        data = poll_report.answers_csv(results, t, catalog, DEFAULT_THEMES)
+        data = poll_report_csv.answers_csv(results, t, catalog, DEFAULT_THEMES)
         csv_ms = (time.perf_counter() - started) * 1000
         await db.close()
     timings.sort()

@@ -22,7 +22,7 @@ from bot.delivery.ratelimit import SharedRateLimiter
 from bot.delivery.reports import BroadcastReporter
 from bot.delivery.worker import DeliveryWorker
 from bot.environment import open_environment
-from bot.polls.service import record_sent as record_poll_message
+from bot.polls.sending import record_sent as record_poll_message
 from bot.privacy.service import ensure_retention_job
 from bot.roles.permissions import GroupAdminCache
 from bot.runtime.commands import CommandPublisher, command_lists

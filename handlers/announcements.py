@@ -16,7 +16,8 @@ from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.announcements import service as announcements
-from bot.announcements.service import AudienceChoice, Content
+from bot.announcements.service import Content
+from bot.audience.parsing import AudienceChoice
 from bot.audience.recipients import AudienceSpec
 from bot.context import AppContext
 from bot.core.callbacks import button, claim, decode, keyboard, pattern

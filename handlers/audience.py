@@ -9,9 +9,9 @@ from typing import Any
 
 from telegram import Message
 
-from bot.announcements.service import AudienceChoice, parse_audience
 from bot.audience.access import audience_problem
 from bot.audience.codec import spec_from_json, spec_to_json
+from bot.audience.parsing import AudienceChoice, parse_audience
 from bot.audience.recipients import count
 from bot.context import AppContext
 from bot.core.callbacks import button, keyboard

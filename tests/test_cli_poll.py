@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from storage import chats, polls, subscriptions
+from storage import chats, poll_answers, polls, subscriptions
 from storage.db import Database
 from storage.polls import NewPoll, NewQuestion
 from storage.subscriptions import Area
@@ -52,10 +52,12 @@ async def _poll(path: Path) -> None:
             )
             await polls.add_recipients(tx, poll_id, [11, 12, 13, 14])
             for chat_id, choice in ((11, 0), (12, 0), (13, 1)):
-                await polls.save_choices(
+                await poll_answers.save_choices(
                     tx, poll_id, 0, chat_id, chat_id, [choice], user_id=chat_id, now=NOW
                 )
-            await polls.save_text(tx, poll_id, 1, 11, 11, "=Coffee, please", user_id=11, now=NOW)
+            await poll_answers.save_text(
+                tx, poll_id, 1, 11, 11, "=Coffee, please", user_id=11, now=NOW
+            )
     finally:
         await db.close()
 

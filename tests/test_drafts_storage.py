@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.announcements.service import AudienceChoice, Content
+from bot.announcements.service import Content
+from bot.audience.parsing import AudienceChoice
 from bot.audience.recipients import AudienceSpec
 from bot.events.draft import Draft as EventDraft
 from bot.events.draft import Repeat

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.core.callbacks import encode
 from bot.demo.poll import vote
-from bot.polls import service
+from bot.polls import links as poll_links
 from storage import chats, polls, profiles, schedule, subscriptions
 from storage.profiles import Profile
 from storage.subscriptions import Area
@@ -496,7 +496,7 @@ async def test_bad_input_is_refused_and_nothing_is_stored(tmp_path: Path) -> Non
         stranger = h.user("Sanna", language_code="en")
         await stranger.send("/start")
         stranger_msg = stranger.last_message()
-        signed = encode("pl", 1, 0, "s4", service.signature(h.env.key, 1, stranger.id))
+        signed = encode("pl", 1, 0, "s4", poll_links.signature(h.env.key, 1, stranger.id))
         await stranger.tap_data(stranger_msg.message_id, signed)
         assert stranger.last_answer() == (
             "This poll was not sent to this chat, so it cannot be answered here."

@@ -8,11 +8,15 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.polls import links as poll_links
 from bot.polls import report as poll_report
-from bot.polls import service
-from storage import chats, polls, privacy, subscriptions
+from bot.polls import report_csv as poll_report_csv
+from bot.polls import report_text as poll_report_text
+from bot.polls import rules as poll_rules
+from storage import chats, poll_answers, polls, privacy, subscriptions
 from storage.db import Database
-from storage.polls import AnswerRow, NewPoll, NewQuestion, Poll, Question
+from storage.poll_answers import AnswerRow
+from storage.polls import NewPoll, NewQuestion, Poll, Question
 from storage.subscriptions import Area
 
 KEY = b"k" * 32
@@ -20,36 +24,36 @@ NOW = 1_795_600_800
 
 
 def test_options_rules() -> None:
-    assert service.parse_options("Tue\n\n Wed \n").options == ("Tue", "Wed")
-    assert service.parse_options("Tue").problem == "too_few"
-    assert service.parse_options("\n".join(str(n) for n in range(11))).problem == "too_many"
-    assert service.parse_options("\n".join(str(n) for n in range(10))).problem is None
-    long = service.parse_options("Tue\n" + "é" * 101)
+    assert poll_rules.parse_options("Tue\n\n Wed \n").options == ("Tue", "Wed")
+    assert poll_rules.parse_options("Tue").problem == "too_few"
+    assert poll_rules.parse_options("\n".join(str(n) for n in range(11))).problem == "too_many"
+    assert poll_rules.parse_options("\n".join(str(n) for n in range(10))).problem is None
+    long = poll_rules.parse_options("Tue\n" + "é" * 101)
     assert long.problem == "too_long" and long.detail == "é" * 101
-    assert service.parse_options("Tue\n" + "x" * 100).problem is None
+    assert poll_rules.parse_options("Tue\n" + "x" * 100).problem is None
     # Telegram counts UTF-16 units: 50 emoji are 100 units, 51 are too many.
-    assert service.parse_options("Tue\n" + "🙂" * 51).problem == "too_long"
-    dup = service.parse_options("Tue\nWed\n  tue  ")
+    assert poll_rules.parse_options("Tue\n" + "🙂" * 51).problem == "too_long"
+    dup = poll_rules.parse_options("Tue\nWed\n  tue  ")
     assert dup.problem == "duplicate" and dup.detail == "tue"
-    assert service.check_question(" ") == "empty"
-    assert service.check_question("Q" * 300) is None
-    assert service.check_question("Q" * 301) == "too_long"
+    assert poll_rules.check_question(" ") == "empty"
+    assert poll_rules.check_question("Q" * 300) is None
+    assert poll_rules.check_question("Q" * 301) == "too_long"
 
 
 @given(st.integers(1, 10**9), st.integers(0, 4), st.integers(-(10**13), 10**10))
 def test_deep_link_round_trip(poll_id: int, question: int, chat_id: int) -> None:
-    payload = service.deep_link_payload(KEY, poll_id, question, chat_id)
+    payload = poll_links.deep_link_payload(KEY, poll_id, question, chat_id)
     assert len(payload) <= 64
-    assert service.parse_deep_link(KEY, payload) == (poll_id, question, chat_id)
-    assert service.parse_deep_link(b"x" * 32, payload) is None
-    sig = service.signature(KEY, poll_id, chat_id)
+    assert poll_links.parse_deep_link(KEY, payload) == (poll_id, question, chat_id)
+    assert poll_links.parse_deep_link(b"x" * 32, payload) is None
+    sig = poll_links.signature(KEY, poll_id, chat_id)
     moved = f"plt_{poll_id}_{question}_{chat_id + 1}_{sig}"
-    assert service.parse_deep_link(KEY, moved) is None
+    assert poll_links.parse_deep_link(KEY, moved) is None
 
 
 @given(st.text(max_size=70))
 def test_garbage_deep_links_are_refused(text: str) -> None:
-    assert service.parse_deep_link(KEY, "plt_" + text) is None
+    assert poll_links.parse_deep_link(KEY, "plt_" + text) is None
 
 
 def _poll(anonymous: bool) -> Poll:
@@ -111,10 +115,10 @@ async def test_forget_keeps_the_counts(tmp_path: Path) -> None:
                 now=NOW,
             )
             await polls.add_recipients(tx, poll_id, [42, 43, -5])
-            await polls.save_choices(tx, poll_id, 0, 42, 42, [0], user_id=42, now=NOW)
-            await polls.save_choices(tx, poll_id, 0, -5, 42, [1], user_id=42, now=NOW)
-            await polls.save_choices(tx, poll_id, 0, 43, 43, [1], user_id=43, now=NOW)
-            await polls.start_draft(tx, 42, poll_id, 0, 42, NOW)
+            await poll_answers.save_choices(tx, poll_id, 0, 42, 42, [0], user_id=42, now=NOW)
+            await poll_answers.save_choices(tx, poll_id, 0, -5, 42, [1], user_id=42, now=NOW)
+            await poll_answers.save_choices(tx, poll_id, 0, 43, 43, [1], user_id=43, now=NOW)
+            await poll_answers.start_draft(tx, 42, poll_id, 0, 42, NOW)
         document = await privacy.export(db, 42)
         mine = document["polls"]
         assert isinstance(mine, dict)
@@ -203,17 +207,17 @@ async def _survey(db: Database, *, closes_at: int = NOW + 3600) -> int:
             (GROUP, 47): (0, 5, "Ehkä"),
         }
         for (chat_id, person), (choice, scale, text) in answers.items():
-            await polls.save_choices(
+            await poll_answers.save_choices(
                 tx, poll_id, 0, chat_id, person, [choice], user_id=person, now=NOW
             )
-            await polls.save_choices(
+            await poll_answers.save_choices(
                 tx, poll_id, 1, chat_id, person, [scale], user_id=person, now=NOW
             )
             if text:
-                await polls.save_text(
+                await poll_answers.save_text(
                     tx, poll_id, 2, chat_id, person, text, user_id=person, now=NOW
                 )
-        await polls.start_draft(tx, 42, poll_id, 2, 42, NOW)
+        await poll_answers.start_draft(tx, 42, poll_id, 2, 42, NOW)
     return poll_id
 
 
@@ -239,8 +243,8 @@ async def _figures(db: Database, poll_id: int) -> tuple[object, ...]:
             (q.respondents, q.options, q.average, q.texts, q.by_municipality, q.by_theme)
             for q in results.questions
         ],
-        poll_report.render(results, t, catalog, DEFAULT_THEMES, now=NOW, full=True),
-        poll_report.answers_csv(results, t, catalog, DEFAULT_THEMES),
+        poll_report_text.render(results, t, catalog, DEFAULT_THEMES, now=NOW, full=True),
+        poll_report_csv.answers_csv(results, t, catalog, DEFAULT_THEMES),
         await polls.asked_count(db, poll_id),
         await polls.answered_count(db, poll_id),
     )
@@ -305,7 +309,7 @@ async def test_retention_anonymises_old_closed_polls_only(tmp_path: Path) -> Non
 
         retention = privacy.Retention(cutoff=NOW + 86400, now=NOW + 86400, batch=1)
         async with db.transaction() as tx:
-            result = await polls._retain(tx, retention)
+            result = await poll_answers._retain(tx, retention)
         assert result.changed > 0 and not result.more
         assert {p: await _figures(db, p) for p in (old, recent)} == figures
         assert await _rows(db, recent) == untouched
@@ -368,7 +372,7 @@ async def test_retention_of_polls_goes_in_batches(tmp_path: Path) -> None:
         results = []
         for _ in range(3):
             async with db.transaction() as tx:
-                results.append(await polls._retain(tx, retention))
+                results.append(await poll_answers._retain(tx, retention))
         assert [r.more for r in results] == [True, False, False]
         assert results[0].changed > 0 and results[1].changed > 0 and results[2].changed == 0
     finally:

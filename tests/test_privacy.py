@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from bot.core.config import ConfigError, load_config, parse_config
 from bot.privacy import service
-from storage import privacy
+from storage import privacy, privacy_registry
 from storage.db import Database, Writer
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -174,7 +174,7 @@ async def test_a_features_section_is_exported_and_forgotten(
             assert person.pseudonym("stars") == person.pseudonym("stars")
 
         section = privacy.Section("stars", ("stars",), export=export, forget=forget)
-        monkeypatch.setitem(privacy._SECTIONS, "stars", section)  # what register() does
+        monkeypatch.setitem(privacy_registry._SECTIONS, "stars", section)  # what register() does
         document = await privacy.export(db, 42)
         assert document["stars"] == [{"ref": 1, "created_at": "2027-01-15T08:00:00Z"}]
         assert document["user"] == {

@@ -18,8 +18,6 @@ from bot.events.series import (
     PATTERNS,
     SeriesError,
     SeriesRule,
-    describe,
-    explain,
     horizon,
     ics_rrule,
     occurrences,
@@ -30,6 +28,7 @@ from bot.events.series import (
     with_default_end,
 )
 from bot.events.series_publish import occurrence_fields
+from bot.events.series_text import describe, explain
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 TRANSLATOR = Translator("fi", HELSINKI)

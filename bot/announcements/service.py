@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 # Re-exported for the announcement and poll wizards, which import them from here.
-from bot.audience.parsing import AudienceChoice, parse_audience
 from bot.audience.recipients import AudienceSpec, expand, resolve
 from bot.core.places import PlaceCatalog
 from storage import outbox, roles
@@ -23,12 +22,10 @@ from storage.outbox import NewMessage
 __all__ = [
     "MAX_CAPTION",
     "MAX_TEXT",
-    "AudienceChoice",
     "Content",
     "ContentProblem",
     "check_content",
     "in_scope",
-    "parse_audience",
     "queue",
 ]
 

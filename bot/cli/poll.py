@@ -20,6 +20,8 @@ from bot.core.config import Config
 from bot.core.i18n import LANGUAGES, Translator
 from bot.core.places import load_catalog
 from bot.polls import report as poll_report
+from bot.polls import report_csv as poll_report_csv
+from bot.polls import report_text as poll_report_text
 from storage import polls
 
 __all__ = ["register", "results", "run"]
@@ -70,9 +72,9 @@ def results(args: argparse.Namespace, config: Config) -> str:
     translator = Translator(config.bot.default_language, config.bot.timezone)
     t = translator.texts(args.language or config.bot.default_language)
     catalog = load_catalog()
-    text = _plain(poll_report.render(built, t, catalog, config.bot.themes, now=now, full=True))
+    text = _plain(poll_report_text.render(built, t, catalog, config.bot.themes, now=now, full=True))
     if args.csv is not None:
-        data = poll_report.answers_csv(built, t, catalog, config.bot.themes)
+        data = poll_report_csv.answers_csv(built, t, catalog, config.bot.themes)
         try:
             Path(args.csv).write_bytes(data)
         except OSError as exc:

@@ -16,6 +16,7 @@ from bot.core.i18n import N_, Texts, pick_language
 from bot.polls import report as poll_report
 from bot.sandbox import Sandbox, SimChat, SimUser
 from storage import chats, polls
+from storage.polls import Poll
 
 __all__ = ["demo_poll", "vote"]
 
@@ -62,9 +63,52 @@ async def demo_poll(
     services = application.bot_data.services
     assert services is not None
     you = await _texts(application, coordinator_user, coordinator_chat)
+    poll = await _ask(
+        t, sandbox, application, coordinator_user, coordinator_chat, respondents, audience, you
+    )
+    await _answer(t, sandbox, respondents, you)
+    send, tap = t.send, t.tap
+    await send(coordinator_user, coordinator_chat, f"/poll {poll.id}")  # live results
+    clock = application.bot_data.clock
+    if fast_forward and isinstance(clock, FastForwardClock):
+        t.say("── ⏩ the poll's closing time comes")
+        clock.jump_to(clock.now() + timedelta(seconds=poll.closes_at - services.env.db.now() + 60))
+        await services.scheduler.extend()
+        await services.scheduler.run_due()
+    else:
+        await tap(coordinator_user, coordinator_chat, you._("🔒 Close now"))
+        await tap(coordinator_user, coordinator_chat, you._("🔒 Yes, close it"))
+    services.delivery.wake()
+    await services.delivery.wait_idle(timeout=120)
+    t.say("   (closing stops the Telegram polls and takes the group's buttons away)")
+    t.report_chats([chat for _user, chat in respondents])
+    if fast_forward:
+        await send(coordinator_user, coordinator_chat, f"/poll {poll.id}")
+    closed = await polls.get(services.env.db, poll.id)
+    assert closed is not None
+    results = await poll_report.build(services.env.db, closed)
+    counts = "; ".join(f"{o.label} {o.count}" for o in results.questions[0].options)
+    t.say(
+        f"   aggregated: {counts} ({results.respondents} respondents of {results.asked} "
+        "chats asked)"
+    )
+
+
+async def _ask(
+    t: Any,
+    sandbox: Sandbox,
+    application: BotApplication,
+    coordinator_user: SimUser,
+    coordinator_chat: SimChat,
+    respondents: list[tuple[SimUser, SimChat]],
+    audience: str,
+    you: Texts,
+) -> Poll:
+    """The coordinator's /poll, step by step, up to the questions delivered."""
+    services = application.bot_data.services
+    assert services is not None
     t.heading("Polls: one question to the whole network, one answer back")
-    send = t.send
-    tap = t.tap
+    send, tap = t.send, t.tap
     await send(coordinator_user, coordinator_chat, "/poll")
     await send(coordinator_user, coordinator_chat, you._(QUESTION))
     await tap(coordinator_user, coordinator_chat, you._("🔘 One choice"))
@@ -94,6 +138,13 @@ async def demo_poll(
                     f"{message.poll.question}  {options}"
                 )
 
+    return poll
+
+
+async def _answer(
+    t: Any, sandbox: Sandbox, respondents: list[tuple[SimUser, SimChat]], you: Texts
+) -> None:
+    """Each respondent answers: a native poll in a private chat, a button in a group."""
     for number, (user, chat) in enumerate(respondents):
         choice = [0, 1, 0, 2][number % 4]
         native = [m for m in sandbox.messages(chat) if m.poll is not None and not m.poll.closed]
@@ -109,31 +160,6 @@ async def demo_poll(
         # The options are the coordinator's words, in the coordinator's language.
         label = you._(OPTIONS[choice])
         if any(label in m.buttons for m in sandbox.messages(chat)):
-            await tap(user, chat, label)
+            await t.tap(user, chat, label)
         else:
             t.say(f"   ({t.names.get(chat.id, chat.id)} was not asked: not in the audience)")
-
-    await send(coordinator_user, coordinator_chat, f"/poll {poll.id}")  # live results
-    clock = application.bot_data.clock
-    if fast_forward and isinstance(clock, FastForwardClock):
-        t.say("── ⏩ the poll's closing time comes")
-        clock.jump_to(clock.now() + timedelta(seconds=poll.closes_at - services.env.db.now() + 60))
-        await services.scheduler.extend()
-        await services.scheduler.run_due()
-    else:
-        await tap(coordinator_user, coordinator_chat, you._("🔒 Close now"))
-        await tap(coordinator_user, coordinator_chat, you._("🔒 Yes, close it"))
-    services.delivery.wake()
-    await services.delivery.wait_idle(timeout=120)
-    t.say("   (closing stops the Telegram polls and takes the group's buttons away)")
-    t.report_chats([chat for _user, chat in respondents])
-    if fast_forward:
-        await send(coordinator_user, coordinator_chat, f"/poll {poll.id}")
-    closed = await polls.get(services.env.db, poll.id)
-    assert closed is not None
-    results = await poll_report.build(services.env.db, closed)
-    counts = "; ".join(f"{o.label} {o.count}" for o in results.questions[0].options)
-    t.say(
-        f"   aggregated: {counts} ({results.respondents} respondents of {results.asked} "
-        "chats asked)"
-    )

@@ -78,6 +78,13 @@ def render(event: Event, report: Report, t: Texts, catalog: PlaceCatalog) -> str
                 total=report.invited,
             )
         )
+    lines += _group_lines(report, t, catalog)
+    lines += _name_lines(report, t)
+    return "\n".join(lines)
+
+
+def _group_lines(report: Report, t: Texts, catalog: PlaceCatalog) -> list[str]:
+    """People coming or maybe coming, by association and by municipality."""
     associations: Counter[str] = Counter()
     municipalities: Counter[str] = Counter()
     for attendee in report.attendees:
@@ -88,34 +95,36 @@ def render(event: Event, report: Report, t: Texts, catalog: PlaceCatalog) -> str
         code = attendee.municipality_code
         place = catalog.municipality(code) if code else None
         municipalities[place.name(t.language) if place else t._("not known")] += people
-    if associations:
-        lines.append("")
-        lines.append(t._("<b>By association</b> (coming and maybe, people)"))
-        lines += [t._("• {name}: {n}", name=name, n=n) for name, n in associations.most_common()]
-        lines.append(t._("<b>By municipality</b>"))
-        lines += [t._("• {name}: {n}", name=name, n=n) for name, n in municipalities.most_common()]
-    if report.attendees:
-        lines.append("")
-        lines.append(t._("<b>Names</b> (visible to the event's coordinators only)"))
-        marks = {"yes": "✅", "maybe": "❔", "no": "❌", "waitlist": "⏳"}
-        for attendee in report.attendees[:_MAX_NAMES]:
-            extra = (
-                t._(" (+{n})", n=attendee.rsvp.headcount - 1) if attendee.rsvp.headcount > 1 else ""
+    if not associations:
+        return []
+    lines = ["", t._("<b>By association</b> (coming and maybe, people)")]
+    lines += [t._("• {name}: {n}", name=name, n=n) for name, n in associations.most_common()]
+    lines.append(t._("<b>By municipality</b>"))
+    lines += [t._("• {name}: {n}", name=name, n=n) for name, n in municipalities.most_common()]
+    return lines
+
+
+def _name_lines(report: Report, t: Texts) -> list[str]:
+    if not report.attendees:
+        return []
+    lines = ["", t._("<b>Names</b> (visible to the event's coordinators only)")]
+    marks = {"yes": "✅", "maybe": "❔", "no": "❌", "waitlist": "⏳"}
+    for attendee in report.attendees[:_MAX_NAMES]:
+        extra = t._(" (+{n})", n=attendee.rsvp.headcount - 1) if attendee.rsvp.headcount > 1 else ""
+        association = f" — {attendee.rsvp.association}" if attendee.rsvp.association else ""
+        lines.append(
+            t._(
+                "{mark} {name}{extra}{association}",
+                mark=marks[attendee.rsvp.status],
+                name=attendee.name or _unnamed(attendee, t),
+                extra=extra,
+                association=association,
             )
-            association = f" — {attendee.rsvp.association}" if attendee.rsvp.association else ""
-            lines.append(
-                t._(
-                    "{mark} {name}{extra}{association}",
-                    mark=marks[attendee.rsvp.status],
-                    name=attendee.name or _unnamed(attendee, t),
-                    extra=extra,
-                    association=association,
-                )
-            )
-        hidden = len(report.attendees) - _MAX_NAMES
-        if hidden > 0:
-            lines.append(t._("… and {n} more: the CSV has everyone.", n=hidden))
-    return "\n".join(lines)
+        )
+    hidden = len(report.attendees) - _MAX_NAMES
+    if hidden > 0:
+        lines.append(t._("… and {n} more: the CSV has everyone.", n=hidden))
+    return lines
 
 
 def attendees_csv(event: Event, report: Report, t: Texts, catalog: PlaceCatalog) -> bytes:

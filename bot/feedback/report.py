@@ -198,16 +198,33 @@ def render(
                 )
             )
         return "\n".join(lines)
+    lines += _totals_lines(results, round_.asked, t)
+    by_place, by_association = _splits(results, t, catalog)
+    lines.append("")
+    lines += _split_lines(t._("<b>By municipality</b>"), by_place, t)
+    lines += _split_lines(t._("<b>By association</b>"), by_association, t)
+    lines.append("")
+    lines += _comment_lines(results.comments, t)
+    closes = datetime.fromtimestamp(round_.closes_at, UTC)
+    lines.append("")
+    if round_.is_open(now):
+        lines.append(t._("The questionnaire is open until {when}.", when=t.when(closes)))
+    else:
+        lines.append(t._("The questionnaire closed {when}.", when=t.when(closes)))
+    return "\n".join(lines)
+
+
+def _totals_lines(results: Results, asked: int, t: Texts) -> list[str]:
     totals = results.totals
-    rate = round(100 * totals.responses / round_.asked) if round_.asked else 0
-    lines.append(
+    rate = round(100 * totals.responses / asked) if asked else 0
+    lines = [
         t._(
             "Answers: {responses} of {asked} asked ({rate} %)",
             responses=totals.responses,
-            asked=round_.asked,
+            asked=asked,
             rate=rate,
         )
-    )
+    ]
     if totals.average is not None:
         lines.append(t._("Average: {average} / 5", average=_decimal(t, totals.average)))
     lines.append("")
@@ -224,39 +241,31 @@ def render(
             no=totals.attended_no,
         )
     )
-    by_place, by_association = _splits(results, t, catalog)
-    lines.append("")
-    lines += _split_lines(t._("<b>By municipality</b>"), by_place, t)
-    lines += _split_lines(t._("<b>By association</b>"), by_association, t)
-    comments = results.comments
-    lines.append("")
+    return lines
+
+
+def _comment_lines(comments: Sequence[str], t: Texts) -> list[str]:
+    """Comments in alphabetical order, as many as fit the budget (the CSV has them all)."""
     if not comments:
-        lines.append(t._("No comments yet."))
-    else:
-        lines.append(t._("<b>Comments</b> (anonymous, in alphabetical order)"))
-        used = 0
-        shown = 0
-        for comment in comments:
-            if used + len(comment) > _COMMENTS_BUDGET and shown:
-                break
-            lines.append(t._("• “{comment}”", comment=comment))
-            used += len(comment)
-            shown += 1
-        if shown < len(comments):
-            lines.append(
-                t.n_(
-                    "… and {n} more comment: the CSV has them all.",
-                    "… and {n} more comments: the CSV has them all.",
-                    len(comments) - shown,
-                )
+        return [t._("No comments yet.")]
+    lines = [t._("<b>Comments</b> (anonymous, in alphabetical order)")]
+    used = 0
+    shown = 0
+    for comment in comments:
+        if used + len(comment) > _COMMENTS_BUDGET and shown:
+            break
+        lines.append(t._("• “{comment}”", comment=comment))
+        used += len(comment)
+        shown += 1
+    if shown < len(comments):
+        lines.append(
+            t.n_(
+                "… and {n} more comment: the CSV has them all.",
+                "… and {n} more comments: the CSV has them all.",
+                len(comments) - shown,
             )
-    closes = datetime.fromtimestamp(round_.closes_at, UTC)
-    lines.append("")
-    if round_.is_open(now):
-        lines.append(t._("The questionnaire is open until {when}.", when=t.when(closes)))
-    else:
-        lines.append(t._("The questionnaire closed {when}.", when=t.when(closes)))
-    return "\n".join(lines)
+        )
+    return lines
 
 
 def _kept(labels: Sequence[str]) -> set[str]:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from bot.announcements.service import AudienceChoice
 from bot.audience.codec import spec_from_json, spec_to_json
+from bot.audience.parsing import AudienceChoice
 from storage.polls import GroupMode, NewPoll, NewQuestion, QuestionKind
 
 __all__ = ["STEPS", "Draft"]

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 from bot.environment import Environment
 from bot.events.digest import run_digest
 from bot.events.reminders import run_feedback, run_invitation, run_nudge, run_reminder
-from bot.polls.service import run_close as run_poll_close
-from bot.polls.service import run_reminder as run_poll_reminder
+from bot.polls.closing import run_close as run_poll_close
+from bot.polls.closing import run_reminder as run_poll_reminder
 from bot.privacy.service import run_retention
 from bot.scheduler.engine import Runner
 from storage.db import Writer

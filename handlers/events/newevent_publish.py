@@ -12,8 +12,9 @@ from bot.core.i18n import Texts
 from bot.events import service as events
 from bot.events.draft import Draft
 from bot.events.fields import FieldError
-from bot.events.series import SeriesError, explain
+from bot.events.series import SeriesError
 from bot.events.series_publish import publish_series
+from bot.events.series_text import explain
 from handlers.events.newevent_steps import KIND, ask, preview
 from handlers.events.prompts import field_error
 from handlers.events.series_prompts import REPEAT

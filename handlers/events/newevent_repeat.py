@@ -11,7 +11,8 @@ from telegram import Message
 from bot.context import AppContext
 from bot.core.i18n import Texts
 from bot.events.draft import Draft, Repeat
-from bot.events.series import PATTERNS, SeriesError, explain, occurrences, parse_end
+from bot.events.series import PATTERNS, SeriesError, occurrences, parse_end
+from bot.events.series_text import explain
 from handlers.common import edit_in_place
 from handlers.events.newevent_steps import PREVIEW, ask, keep
 from handlers.events.series_prompts import REPEAT, repeat_prompt

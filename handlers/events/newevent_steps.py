@@ -17,7 +17,8 @@ from bot.core.i18n import Texts
 from bot.events import service as events
 from bot.events.cards import card_keyboard, card_text
 from bot.events.draft import Draft
-from bot.events.series import SeriesError, explain
+from bot.events.series import SeriesError
+from bot.events.series_text import explain
 from handlers.events.prompts import AREA, prompt
 from handlers.events.series_prompts import REPEAT, dates_text, repeat_prompt
 from handlers.wizard import DraftKind

@@ -12,12 +12,11 @@ from bot.core.i18n import Texts
 from bot.events.draft import Draft
 from bot.events.series import (
     SeriesRule,
-    describe,
-    describe_pattern,
     occurrences,
     pattern_rule,
     patterns_for,
 )
+from bot.events.series_text import describe, describe_pattern
 from handlers.events.prompts import AREA
 
 __all__ = ["REPEAT", "SHOWN_DATES", "dates_text", "repeat_prompt"]

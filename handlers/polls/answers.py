@@ -13,7 +13,10 @@ from bot.context import AppContext
 from bot.core.callbacks import decode, pattern
 from bot.core.i18n import Texts, shorten
 from bot.feedback import service as feedback_service
-from bot.polls import service
+from bot.polls import answers as poll_answers
+from bot.polls import links as poll_links
+from bot.polls import rules as poll_rules
+from bot.polls import texts as poll_texts
 from handlers import drafts
 from handlers.common import edit_in_place, texts_for
 from handlers.wizard import AnswerDraft
@@ -23,7 +26,7 @@ __all__ = ["ANSWER", "deep_link_handler", "handlers"]
 
 def _checks(
     context: AppContext, chat_id: int, user_id: int, *, tapped_in_group: bool
-) -> service.GroupChecks:
+) -> poll_answers.GroupChecks:
     bot = context.bot
 
     async def is_admin() -> bool:
@@ -38,10 +41,10 @@ def _checks(
             return False
         return member.status not in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
 
-    return service.GroupChecks(is_admin, is_member)
+    return poll_answers.GroupChecks(is_admin, is_member)
 
 
-def _problem_text(t: Texts, problem: service.Problem) -> str:
+def _problem_text(t: Texts, problem: poll_rules.Problem) -> str:
     return {
         "gone": t._("This poll no longer exists."),
         "closed": t._("This poll is closed; answers are no longer taken."),
@@ -54,7 +57,7 @@ def _problem_text(t: Texts, problem: service.Problem) -> str:
         "bad_option": t._("This button is not valid."),
         "too_long": t._(
             "An answer can be at most {limit} characters. Shorten it and send again.",
-            limit=service.TEXT_LIMIT,
+            limit=poll_rules.TEXT_LIMIT,
         ),
         "empty": t._("Write the answer as text, or send /cancel."),
         "no_draft": t._("This poll is closed; answers are no longer taken."),
@@ -76,7 +79,7 @@ async def answer_tap(update: Update, context: AppContext) -> None:
         or position is None
         or not action
         or not isinstance(message, Message)
-        or not service.verify_button(context.env.key, poll_id, message.chat.id, data.part(3))
+        or not poll_links.verify_button(context.env.key, poll_id, message.chat.id, data.part(3))
     ):
         await query.answer(t._("This button is not valid."), show_alert=True)
         return
@@ -85,7 +88,7 @@ async def answer_tap(update: Update, context: AppContext) -> None:
         if group:
             await query.answer(t._("This button is not valid."), show_alert=True)
             return
-        outcome = await service.start_text(
+        outcome = await poll_answers.start_text(
             context.env, poll_id, position, message.chat.id, user.id, None
         )
         if outcome.problem is None:
@@ -95,14 +98,14 @@ async def answer_tap(update: Update, context: AppContext) -> None:
             return
     else:
         checks = _checks(context, message.chat.id, user.id, tapped_in_group=True) if group else None
-        outcome = await service.tap(
+        outcome = await poll_answers.tap(
             context.env, poll_id, position, message.chat.id, user.id, action, checks
         )
     await _tapped(update, context, t, message, outcome)
 
 
 async def _tapped(
-    update: Update, context: AppContext, t: Texts, message: Message, outcome: service.Outcome
+    update: Update, context: AppContext, t: Texts, message: Message, outcome: poll_answers.Outcome
 ) -> None:
     """The question message after a tap: the choices marked, or closed."""
     query = update.callback_query
@@ -115,14 +118,14 @@ async def _tapped(
             and outcome.poll is not None
             and outcome.question is not None
         ):
-            text = service.question_text(
+            text = poll_texts.question_text(
                 outcome.poll, outcome.question, t, group=group, closed=True
             )
             await edit_in_place(message, text, None)
         return
     assert outcome.poll is not None and outcome.question is not None
     await query.answer(_tap_answer(t, outcome))
-    text = service.question_text(
+    text = poll_texts.question_text(
         outcome.poll,
         outcome.question,
         t,
@@ -130,7 +133,7 @@ async def _tapped(
         choices=outcome.choices,
         respondents=outcome.respondents,
     )
-    markup = service.question_keyboard(
+    markup = poll_texts.question_keyboard(
         outcome.poll,
         outcome.question,
         t,
@@ -143,7 +146,7 @@ async def _tapped(
     await edit_in_place(message, text, markup)
 
 
-def _tap_answer(t: Texts, outcome: service.Outcome) -> str:
+def _tap_answer(t: Texts, outcome: poll_answers.Outcome) -> str:
     question = outcome.question
     assert question is not None
     if not outcome.choices:
@@ -155,14 +158,14 @@ def _tap_answer(t: Texts, outcome: service.Outcome) -> str:
     return shorten(t._("Saved: {answer}", answer=labels), 190)
 
 
-def _write_prompt(t: Texts, outcome: service.Outcome) -> str:
+def _write_prompt(t: Texts, outcome: poll_answers.Outcome) -> str:
     assert outcome.poll is not None and outcome.question is not None
     lines = [
         t._("✍️ <b>{question}</b>", question=outcome.question.text),
         t._(
             "Write your answer as one message (at most {limit} characters). Sending a command, "
             "e.g. /cancel, drops it.",
-            limit=service.TEXT_LIMIT,
+            limit=poll_rules.TEXT_LIMIT,
         ),
     ]
     if outcome.poll.anonymous:
@@ -181,7 +184,7 @@ async def on_poll_answer(update: Update, context: AppContext) -> None:
     if answer is None or answer.user is None:
         return
     env = context.env
-    outcome = await service.answer_native(
+    outcome = await poll_answers.answer_native(
         env, answer.poll_id, answer.user.id, list(answer.option_ids)
     )
     if outcome.problem == "closed":
@@ -202,13 +205,13 @@ async def deep_link(update: Update, context: AppContext) -> None:
     assert message is not None and user is not None and context.args
     t = await texts_for(context, update)
     env = context.env
-    found = service.parse_deep_link(context.env.key, context.args[0])
+    found = poll_links.parse_deep_link(context.env.key, context.args[0])
     if found is None:
         await message.reply_text(t._("This link is not valid any more."))
         return
     poll_id, position, chat_id = found
     checks = _checks(context, chat_id, user.id, tapped_in_group=False)
-    outcome = await service.start_text(env, poll_id, position, chat_id, user.id, checks)
+    outcome = await poll_answers.start_text(env, poll_id, position, chat_id, user.id, checks)
     if outcome.problem is not None:
         await message.reply_text(_problem_text(t, outcome.problem))
         return
@@ -221,12 +224,12 @@ async def take_text(update: Update, context: AppContext) -> bool:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return False
-    chat_id = await service.draft_chat(context.env, user.id)
+    chat_id = await poll_answers.draft_chat(context.env, user.id)
     if chat_id is None:
         return False
     t = await texts_for(context, update)
     checks = _checks(context, chat_id, user.id, tapped_in_group=False)
-    outcome = await service.save_text(
+    outcome = await poll_answers.save_text(
         context.env, user.id, message.text, checks if chat_id != user.id else None
     )
     if outcome.problem is not None:
@@ -236,7 +239,7 @@ async def take_text(update: Update, context: AppContext) -> bool:
     return True
 
 
-def _saved_text(t: Texts, outcome: service.Outcome) -> str:
+def _saved_text(t: Texts, outcome: poll_answers.Outcome) -> str:
     assert outcome.poll is not None
     if outcome.poll.anonymous:
         return t._("Thanks! Your answer is saved; the coordinators see it without your name.")
@@ -247,22 +250,22 @@ async def cancel_text(update: Update, context: AppContext) -> bool:
     """/cancel while a written answer is open; False when none is."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    if not await service.drop_text(context.env, user.id):
+    if not await poll_answers.drop_text(context.env, user.id):
         return False
     t = await texts_for(context, update)
     await message.reply_text(t._("Stopped; no answer was saved."))
     return True
 
 
-ANSWER = AnswerDraft(take=take_text, cancel=cancel_text, drop=service.drop_text)
+ANSWER = AnswerDraft(take=take_text, cancel=cancel_text, drop=poll_answers.drop_text)
 
 
 def deep_link_handler() -> BaseHandler[Update, AppContext, None]:
-    return drafts.start_link(service.DEEP_LINK_PREFIX, deep_link)
+    return drafts.start_link(poll_links.DEEP_LINK_PREFIX, deep_link)
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, None]]:
     return [
-        CallbackQueryHandler(answer_tap, pattern=pattern(service.AREA)),
+        CallbackQueryHandler(answer_tap, pattern=pattern(poll_links.AREA)),
         PollAnswerHandler(on_poll_answer),
     ]

@@ -12,8 +12,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.context import AppContext
 from bot.core.callbacks import button, claim, decode, keyboard, pattern
 from bot.core.i18n import Texts, shorten
+from bot.polls import closing as poll_closing
 from bot.polls import report as poll_report
-from bot.polls import service
+from bot.polls import report_chart as poll_report_chart
+from bot.polls import report_csv as poll_report_csv
+from bot.polls import report_text as poll_report_text
+from bot.polls import rules as poll_rules
 from bot.roles.access import role_of
 from handlers.common import edit_in_place, texts_for
 from storage import polls as stored
@@ -71,7 +75,7 @@ async def show_results(update: Update, context: AppContext, t: Texts, poll_id: i
     if poll is None:
         await message.reply_text(t._("There is no poll {id}.", id=poll_id))
         return
-    if not await service.may_manage_poll(env, user.id, poll):
+    if not await poll_rules.may_manage_poll(env, user.id, poll):
         await message.reply_text(t._("Only the poll's coordinators can see its results."))
         return
     if chat.type != ChatType.PRIVATE:
@@ -92,7 +96,7 @@ async def _results_view(
     services = context.services
     results = await poll_report.build(services.env.db, poll)
     now = services.env.db.now()
-    text = poll_report.render(
+    text = poll_report_text.render(
         results, t, services.env.catalog, services.env.config.bot.themes, now=now
     )
     row = [
@@ -101,7 +105,7 @@ async def _results_view(
         button(t._("📊 Chart"), AREA_RESULTS, "png", poll.id),
     ]
     rows = [row]
-    if "🔎" in text and poll_report.has_splits(results):
+    if "🔎" in text and poll_report_text.has_splits(results):
         rows.append([button(t._("🔎 Splits"), AREA_RESULTS, "s", poll.id)])
     if poll.is_open(now):
         rows.append([button(t._("🔒 Close now"), AREA_RESULTS, "x", poll.id)])
@@ -121,7 +125,7 @@ async def results_tap(update: Update, context: AppContext) -> None:
         data is None
         or poll is None
         or not isinstance(message, Message)
-        or not await service.may_manage_poll(env, user.id, poll)
+        or not await poll_rules.may_manage_poll(env, user.id, poll)
     ):
         await query.answer(
             t._("Only the poll's coordinators can see its results."), show_alert=True
@@ -160,14 +164,14 @@ async def results_tap(update: Update, context: AppContext) -> None:
 async def _splits(context: AppContext, t: Texts, message: Message, poll: Poll) -> None:
     env = context.env
     results = await poll_report.build(env.db, poll)
-    for text in poll_report.splits(results, t, env.catalog, env.config.bot.themes):
+    for text in poll_report_text.splits(results, t, env.catalog, env.config.bot.themes):
         await message.reply_text(text)
 
 
 async def _csv(context: AppContext, t: Texts, message: Message, poll: Poll) -> None:
     env = context.env
     results = await poll_report.build(env.db, poll)
-    data_csv = poll_report.answers_csv(results, t, env.catalog, env.config.bot.themes)
+    data_csv = poll_report_csv.answers_csv(results, t, env.catalog, env.config.bot.themes)
     await context.bot.send_document(
         message.chat.id,
         InputFile(data_csv, filename=f"poll-{poll.id}.csv"),
@@ -177,7 +181,7 @@ async def _csv(context: AppContext, t: Texts, message: Message, poll: Poll) -> N
 
 async def _chart(context: AppContext, t: Texts, message: Message, poll: Poll) -> None:
     results = await poll_report.build(context.env.db, poll)
-    png = await asyncio.to_thread(poll_report.chart_png, results, t)
+    png = await asyncio.to_thread(poll_report_chart.chart_png, results, t)
     await context.bot.send_photo(
         message.chat.id,
         InputFile(png, filename=f"poll-{poll.id}.png"),
@@ -195,7 +199,7 @@ async def _close(
     query = update.callback_query
     assert query is not None
     env = context.env
-    closed = await service.close_now(env, poll.id)
+    closed = await poll_closing.close_now(env, poll.id)
     context.services.delivery.wake()
     await query.answer(
         t._("Poll {id} is closed.", id=poll.id)

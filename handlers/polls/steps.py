@@ -9,14 +9,16 @@ from datetime import UTC, datetime
 
 from telegram import Message
 
-from bot.announcements.service import AudienceChoice
 from bot.audience.access import audience_problem
+from bot.audience.parsing import AudienceChoice
 from bot.context import AppContext
 from bot.core.callbacks import button, claim, keyboard
 from bot.core.dates import DateError, parse_datetime
 from bot.core.i18n import Texts, escape
 from bot.polls import report as poll_report
-from bot.polls import service
+from bot.polls import rules as poll_rules
+from bot.polls import sending as poll_sending
+from bot.polls import texts as poll_texts
 from bot.polls.draft import Draft
 from handlers.audience import ask_audience as shared_ask_audience
 from handlers.audience import audience_size
@@ -67,14 +69,14 @@ async def question_added(
         context, t, replace(draft, step="more", questions=questions, pending="", pending_kind=None)
     )
     row = [button(t._("Continue ▶"), AREA_WIZARD, "next")]
-    if len(questions) < service.MAX_QUESTIONS:
+    if len(questions) < poll_rules.MAX_QUESTIONS:
         row.insert(0, button(t._("➕ Add a question"), AREA_WIZARD, "add"))
     await message.reply_text(
         t._(
             "Question {n} is ready. Add another (a survey has at most {max}), or continue to "
             "the audience.",
             n=len(questions),
-            max=service.MAX_QUESTIONS,
+            max=poll_rules.MAX_QUESTIONS,
         ),
         reply_markup=keyboard([row]),
     )
@@ -189,7 +191,7 @@ async def preview(message: Message, context: AppContext, t: Texts, draft: Draft)
     await store(context, t, replace(draft, step="confirm"))
     new = draft.new_poll()
     await message.reply_text(t._("Preview — a private chat will get this:"))
-    lines = [service.intro_text(new, t, group=False), ""]
+    lines = [poll_texts.intro_text(new, t, group=False), ""]
     total = len(new.questions)
     kinds = poll_report.KIND_NAMES
     for number, question in enumerate(new.questions, start=1):
@@ -254,9 +256,9 @@ async def send(message: Message, context: AppContext, t: Texts, draft: Draft) ->
             t._("The closing time has passed meanwhile. Send a new closing time.")
         )
         return
-    poll_id, size = await service.send(
+    poll_id, size = await poll_sending.send(
         services.env,
-        service.Plan(draft.new_poll(), draft.choice.spec),
+        poll_sending.Plan(draft.new_poll(), draft.choice.spec),
         draft.user_id,
         bot_username=context.bot.username,
     )

@@ -20,7 +20,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.context import AppContext
 from bot.core.callbacks import button, keyboard, pattern
 from bot.core.i18n import Texts, shorten
-from bot.polls import service
+from bot.polls import rules as poll_rules
 from bot.polls.draft import Draft
 from bot.roles.access import role_of
 from handlers.audience import read_audience
@@ -66,8 +66,8 @@ async def poll_command(update: Update, context: AppContext) -> None:
         t._(
             "Send the question (at most {limit} characters). A survey can have up to {n} "
             "questions; you can add more after this one. /cancel stops.",
-            limit=service.MAX_QUESTION,
-            n=service.MAX_QUESTIONS,
+            limit=poll_rules.MAX_QUESTION,
+            n=poll_rules.MAX_QUESTIONS,
         )
     )
 
@@ -92,7 +92,7 @@ def _typed(take: TextStep) -> Callable[[Turn], Awaitable[None]]:
 async def _take_question(
     message: Message, context: AppContext, t: Texts, draft: Draft, text: str
 ) -> None:
-    problem = service.check_question(text)
+    problem = poll_rules.check_question(text)
     if problem == "empty":
         await message.reply_text(t._("Send the question as text, or /cancel."))
         return
@@ -102,7 +102,7 @@ async def _take_question(
                 "The question is {length} characters; at most {limit} fit. Shorten it and "
                 "send again.",
                 length=len(text.strip()),
-                limit=service.MAX_QUESTION,
+                limit=poll_rules.MAX_QUESTION,
             )
         )
         return
@@ -123,25 +123,25 @@ async def _take_question(
 async def _take_options(
     message: Message, context: AppContext, t: Texts, draft: Draft, text: str
 ) -> None:
-    found = service.parse_options(text)
+    found = poll_rules.parse_options(text)
     if found.problem is not None:
         await message.reply_text(
             {
                 "too_few": t._(
                     "A choice question needs at least {min} options, one per line. Send them "
                     "again.",
-                    min=service.MIN_OPTIONS,
+                    min=poll_rules.MIN_OPTIONS,
                 ),
                 "too_many": t._(
                     "That is {n} options; at most {max} fit. Send them again.",
                     n=len(found.options),
-                    max=service.MAX_OPTIONS,
+                    max=poll_rules.MAX_OPTIONS,
                 ),
                 "too_long": t._(
                     "The option “{option}” is over {limit} characters. Shorten it and send the "
                     "options again.",
                     option=shorten(found.detail, 40),
-                    limit=service.MAX_OPTION,
+                    limit=poll_rules.MAX_OPTION,
                 ),
                 "duplicate": t._(
                     "The option “{option}” is there twice. Send the options again, each once.",

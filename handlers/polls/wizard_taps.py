@@ -8,12 +8,12 @@ from dataclasses import dataclass, replace
 
 from telegram import Message, Update
 
-from bot.announcements.service import AudienceChoice
+from bot.audience.parsing import AudienceChoice
 from bot.audience.recipients import AudienceSpec
 from bot.context import AppContext
 from bot.core.callbacks import button, decode, keyboard
 from bot.core.i18n import Texts
-from bot.polls import service
+from bot.polls import rules as poll_rules
 from bot.polls.draft import Draft
 from bot.roles.access import role_of
 from handlers.common import edit_in_place, texts_for
@@ -65,7 +65,7 @@ async def wizard_tap(update: Update, context: AppContext) -> None:
     if found.values is not None and value not in found.values:
         await query.answer(t._("This menu has expired."), show_alert=True)
         return
-    if action == "add" and len(draft.questions) >= service.MAX_QUESTIONS:
+    if action == "add" and len(draft.questions) >= poll_rules.MAX_QUESTIONS:
         await query.answer(t._("This menu has expired."), show_alert=True)
         return
     await query.answer()
@@ -90,9 +90,9 @@ async def _kind(tap: _Tap) -> None:
     await tap.message.reply_text(
         t._(
             "Send the options, one per line: {min}–{max} options, each at most {limit} characters.",
-            min=service.MIN_OPTIONS,
-            max=service.MAX_OPTIONS,
-            limit=service.MAX_OPTION,
+            min=poll_rules.MIN_OPTIONS,
+            max=poll_rules.MAX_OPTIONS,
+            limit=poll_rules.MAX_OPTION,
         )
     )
 
