@@ -19,10 +19,10 @@ __all__ = [
     "language_hints",
     "migrate_id",
     "recipients",
-    "recipients_block",
+    "recipients_sync",
     "set_language",
     "upsert",
-    "upsert_block",
+    "upsert_sync",
 ]
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
@@ -91,11 +91,11 @@ async def upsert(
     """Record a chat we heard from; hearing from it again means the bot is usable there again."""
     now = db.now()
     return await db.write(
-        lambda raw: upsert_block(raw, chat_id, chat_type, title, now, reactivate=reactivate)
+        lambda raw: upsert_sync(raw, chat_id, chat_type, title, now, reactivate=reactivate)
     )
 
 
-def upsert_block(
+def upsert_sync(
     raw: sqlite3.Connection,
     chat_id: int,
     chat_type: ChatType,
@@ -173,10 +173,10 @@ class Recipient:
 
 
 async def recipients(db: Database | Writer, chat_ids: Sequence[int]) -> dict[int, Recipient]:
-    return await db.run(lambda raw: recipients_block(raw, chat_ids))
+    return await db.run(lambda raw: recipients_sync(raw, chat_ids))
 
 
-def recipients_block(raw: sqlite3.Connection, chat_ids: Sequence[int]) -> dict[int, Recipient]:
+def recipients_sync(raw: sqlite3.Connection, chat_ids: Sequence[int]) -> dict[int, Recipient]:
     """`recipients` as a block on the raw connection."""
     found: dict[int, Recipient] = {}
     for start in range(0, len(chat_ids), 500):

@@ -5,8 +5,9 @@ module: a block of plain sqlite3 calls run in one trip to the connection's threa
 transaction without an event-loop turn between its statements), and knowing when that thread is
 idle, so that a short write may run on the event loop's own thread instead (the RSVP tap's path).
 aiosqlite's public API offers neither: only its private `_execute`, `_conn` and `_running` did.
-So the connection and its thread are this module's, and everything that uses the connection goes
-through `Connection`:
+So the connection and its thread are this module's (storage/db.py keeps aiosqlite for plain
+reads, on a second connection), and everything that uses this connection goes through
+`Connection`:
 
 - `call(fn)` runs `fn(raw)` on the thread, after every call made before it: one trip.
 - `call_here(fn)` runs `fn(raw)` at once on the calling thread, and only while the connection is

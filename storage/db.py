@@ -1,21 +1,43 @@
-"""The application's single SQLite connection: pragmas, serialised writes and migrations.
+"""The application's SQLite database: pragmas, serialised writes, migrations, and two connections.
 
 Writes open their transaction with BEGIN IMMEDIATE so a second process (for example `python -m
 bot announce`) waits on `busy_timeout` instead of failing half-way. A transaction of several trips,
 `Database.transaction()`, holds one asyncio lock; a transaction of one trip, `Database.write()`,
 needs it only while such a transaction holds it (the thread runs queued calls one by one, so the
-two cannot interleave). Reads use the same connection without the lock; every transaction is short
-and never awaits anything but SQLite, so a reader sees at worst a write that is about to commit.
+two cannot interleave). Every transaction is short and never awaits anything but SQLite, so a
+reader sees at worst a write that is about to commit.
 
-Every call but an inline write is one trip to the connection's thread (statement, fetch and
-cursor close together; BEGIN IMMEDIATE goes with a transaction's first statement): the write lock
-is held for as few event-loop turns as possible, and those turns, not SQLite, bound how many
+Two connections to the one file, for two reasons:
+
+- The plain reads, `fetchone`, `fetchall` and `fetchval` outside any transaction, go through
+  aiosqlite, the async SQLite library the project's design fixes, and only through its public
+  API (`aiosqlite.connect`, `execute_fetchall`, `close`). They take it only when no write is in
+  progress (the write lock free and nothing queued on the writing connection) and the file is in
+  write-ahead-log mode, where a reader neither waits for the writer nor makes it wait and sees
+  every committed row at its next statement. Otherwise, and for PRAGMA statements (settings of
+  the writing connection), they go to the writing connection, behind what is queued there: a
+  read during a transaction still sees its uncommitted rows, as code may rely on.
+- Everything else (transactions, `Writer`, `run`, `write`, `execute`, migrations, checkpoints) is
+  the fast path this module owns, on storage/connection.py's `Connection`: a block of plain
+  sqlite3 statements in one trip to its thread, and a short write run on the event loop's thread
+  when that thread is idle. aiosqlite's public API offers neither a raw block on its thread nor
+  knowing when it is idle. Reads on the aiosqlite connection never hold the write lock under the
+  write-ahead log, so the inline path's rule that nothing else uses the connection concerns
+  `Connection` alone.
+
+Every call but an inline write is one trip to a connection's thread (statement, fetch and cursor
+close together; BEGIN IMMEDIATE goes with a transaction's first statement): the write lock is
+held for as few event-loop turns as possible, and those turns, not SQLite, bound how many
 transactions a busy bot completes per second. `Writer.run`, `Database.write` and `Database.run`
 take a whole block of statements there in one trip. `Database.write(inline=True)` runs a short
-block on the event loop's thread instead, when nothing else is using the connection. The
-connection and its thread are storage/connection.py's, through whose public calls every use
-goes: they count what the thread has still to run, and a block runs on the event loop's thread
-only while that count is zero, so the two threads never use the connection at once.
+block on the event loop's thread instead, when nothing else is using the connection: a block
+runs there only while `Connection` counts no call still to run on its thread, so the two threads
+never use the connection at once.
+
+Naming: a storage function `x(db, ...)` that is one block on the raw connection has a
+synchronous twin `x_sync(raw, ...)` (a plain sqlite3.Connection, inside the caller's
+transaction when there is one), which other blocks call to read or write several tables in one
+trip. A block with no async twin of its own is still named `..._sync`.
 """
 
 from __future__ import annotations
@@ -31,6 +53,8 @@ from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar, cast
+
+import aiosqlite
 
 from storage.checkpoints import WalCheckpointer
 from storage.connection import Connection
@@ -151,6 +175,21 @@ def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     return raw
 
 
+async def _connect_reader(path: Path, *, readonly: bool) -> aiosqlite.Connection:
+    """The aiosqlite connection for plain reads (see the module's docstring). Its reads never
+    begin a transaction of their own; busy_timeout for the moments the log is reset."""
+    target = f"file:{path}?mode=ro" if readonly else str(path)
+    reader = await aiosqlite.connect(
+        target, uri=readonly, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+    )
+    reader.row_factory = sqlite3.Row
+    return reader
+
+
+def _is_pragma(sql: str) -> bool:
+    return sql.lstrip()[:6].upper() == "PRAGMA"
+
+
 class DatabaseError(RuntimeError):
     """The database cannot be used as it is; the message is meant for the operator."""
 
@@ -211,6 +250,7 @@ class Database:
         self, conn: Connection, path: Path, clock: Callable[[], float] = time.time
     ) -> None:
         self._conn = conn
+        self._reader: aiosqlite.Connection | None = None  # plain reads, under the log only
         self._lock = asyncio.Lock()
         self._wal = False
         self._clock = clock
@@ -254,11 +294,14 @@ class Database:
                 await db.run(lambda raw: _pragma(raw, "synchronous = NORMAL"))
             if migrate and not readonly:
                 await db.migrate()
+            # A readonly database's file may be in the log's mode without this process setting it.
+            if db._wal or (readonly and await db.fetchval("PRAGMA journal_mode") == "wal"):
+                db._reader = await _connect_reader(path, readonly=readonly)
         except sqlite3.DatabaseError as exc:
-            await conn.close()
+            await db.close()
             raise DatabaseError(f"{path}: {exc}") from None
         except BaseException:
-            await conn.close()
+            await db.close()
             raise
         return db
 
@@ -266,11 +309,16 @@ class Database:
         # Without the checkpointer no write runs inline any more (`_may_inline`), so nothing
         # uses the connection from this thread while its own thread closes it.
         checkpointer, self._checkpointer = self._checkpointer, None
+        reader, self._reader = self._reader, None
         try:
             if checkpointer is not None:
                 await checkpointer.stop()
         finally:
-            await self._conn.close()
+            try:
+                if reader is not None:
+                    await reader.close()
+            finally:
+                await self._conn.close()
 
     async def checkpoint_in_background(self, interval: float = 1.0) -> WalCheckpointer:
         """Leave copying the write-ahead log into the file to a connection and thread of its own
@@ -318,10 +366,18 @@ class Database:
     # --- reads -------------------------------------------------------------------------------
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        return await self._conn.call(lambda raw: _fetchone(raw, sql, params))
+        reader = self._reader_for(sql)
+        if reader is None:
+            return await self._conn.call(lambda raw: _fetchone(raw, sql, params))
+        # aiosqlite has no one-trip fetchone; the statements given here select one row.
+        rows = await reader.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return await self._conn.call(lambda raw: _fetchall(raw, sql, params))
+        reader = self._reader_for(sql)
+        if reader is None:
+            return await self._conn.call(lambda raw: _fetchall(raw, sql, params))
+        return list(await reader.execute_fetchall(sql, params))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
@@ -403,6 +459,15 @@ class Database:
             return await self._conn.call(run)
         async with self._lock:
             return await self._conn.call(run)
+
+    def _reader_for(self, sql: str) -> aiosqlite.Connection | None:
+        """The aiosqlite connection when a plain read may take it: no write in progress, neither
+        a transaction (holding the lock) nor a block queued on `Connection`, whose uncommitted
+        rows or queue order the read would otherwise miss; and not a PRAGMA, which concerns the
+        writing connection. None: the read goes to `Connection`."""
+        if self._reader is None or self._lock.locked() or not self._conn.idle:
+            return None
+        return None if _is_pragma(sql) else self._reader
 
     def _may_inline(self) -> bool:
         """Inline blocks need the write-ahead log and the background checkpointer: then neither

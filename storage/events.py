@@ -20,9 +20,9 @@ __all__ = [
     "cancel",
     "create",
     "get",
-    "get_row",
+    "get_sync",
     "load",
-    "load_rows",
+    "load_sync",
     "mark_published",
     "set_invitations",
     "upcoming_for_chat",
@@ -211,10 +211,10 @@ async def load(db: Database | Writer, rows: Sequence[sqlite3.Row]) -> list[Event
     """Events from `events` rows (SELECT e.* …), with their municipalities and themes."""
     if not rows:
         return []
-    return await db.run(lambda raw: load_rows(raw, rows))
+    return await db.run(lambda raw: load_sync(raw, rows))
 
 
-def load_rows(raw: sqlite3.Connection, rows: Sequence[sqlite3.Row]) -> list[Event]:
+def load_sync(raw: sqlite3.Connection, rows: Sequence[sqlite3.Row]) -> list[Event]:
     """`load` as a block on the raw connection, for callers that read more in the same trip."""
     if not rows:
         return []
@@ -241,13 +241,13 @@ def load_rows(raw: sqlite3.Connection, rows: Sequence[sqlite3.Row]) -> list[Even
 
 
 async def get(db: Database | Writer, event_id: int) -> Event | None:
-    return await db.run(lambda raw: get_row(raw, event_id))
+    return await db.run(lambda raw: get_sync(raw, event_id))
 
 
-def get_row(raw: sqlite3.Connection, event_id: int) -> Event | None:
+def get_sync(raw: sqlite3.Connection, event_id: int) -> Event | None:
     """`get` as a block on the raw connection."""
     row = raw.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
-    return None if row is None else load_rows(raw, [row])[0]
+    return None if row is None else load_sync(raw, [row])[0]
 
 
 async def upcoming_for_chat(

@@ -28,7 +28,7 @@ __all__ = [
     "defer",
     "due",
     "enqueue",
-    "enqueue_rows",
+    "enqueue_sync",
     "failures",
     "finish_broadcasts",
     "mark_failed",
@@ -161,10 +161,10 @@ async def enqueue(
     tx: Writer, rows: Sequence[NewMessage], *, now: float, broadcast_id: int | None = None
 ) -> int:
     """Write rows inside the caller's transaction, so they exist exactly when the change does."""
-    return await tx.run(lambda raw: enqueue_rows(raw, rows, now=now, broadcast_id=broadcast_id))
+    return await tx.run(lambda raw: enqueue_sync(raw, rows, now=now, broadcast_id=broadcast_id))
 
 
-def enqueue_rows(
+def enqueue_sync(
     raw: sqlite3.Connection,
     rows: Sequence[NewMessage],
     *,

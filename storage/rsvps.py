@@ -24,14 +24,14 @@ __all__ = [
     "counts",
     "get",
     "notify_chats",
-    "position_in_line",
-    "reach",
-    "read_tap",
-    "store_tap",
+    "reach_sync",
+    "read_tap_sync",
+    "store_tap_sync",
     "unanswered_chats",
-    "waitlist_head",
+    "waitlist_head_sync",
     "waitlist_key",
     "waitlist_position",
+    "waitlist_position_sync",
 ]
 
 Status = Literal["yes", "maybe", "no", "waitlist"]
@@ -93,10 +93,10 @@ def _rsvp(row: sqlite3.Row) -> Rsvp:
 
 
 async def get(db: Database | Writer, event_id: int, user_id: int) -> Rsvp | None:
-    return await db.run(lambda raw: _get(raw, event_id, user_id))
+    return await db.run(lambda raw: _get_sync(raw, event_id, user_id))
 
 
-def _get(raw: sqlite3.Connection, event_id: int, user_id: int) -> Rsvp | None:
+def _get_sync(raw: sqlite3.Connection, event_id: int, user_id: int) -> Rsvp | None:
     row = raw.execute(
         "SELECT * FROM rsvps WHERE event_id = ? AND user_id = ?", (event_id, user_id)
     ).fetchone()
@@ -138,33 +138,33 @@ class TapState:
     taken_by_others: int  # places held by everyone else's yes
 
 
-def read_tap(raw: sqlite3.Connection, event_id: int, user_id: int) -> TapState:
+def read_tap_sync(raw: sqlite3.Connection, event_id: int, user_id: int) -> TapState:
     """Everything the rules for one tap decide on (a block for `Database.write`)."""
-    event = events.get_row(raw, event_id)
+    event = events.get_sync(raw, event_id)
     if event is None:
         return TapState(None, None, 0)
-    return TapState(event, _get(raw, event_id, user_id), _taken(raw, event_id, user_id))
+    return TapState(event, _get_sync(raw, event_id, user_id), _taken_sync(raw, event_id, user_id))
 
 
-def reach(raw: sqlite3.Connection, rsvp: Rsvp) -> Recipient:
+def reach_sync(raw: sqlite3.Connection, rsvp: Rsvp) -> Recipient:
     """Where to tell one person about their answer (a block): their private chat with the bot
     when it is usable, else the chat they answered in; with the language hints for the text."""
     private = raw.execute(
         "SELECT 1 FROM chats WHERE id = ? AND type = 'private' AND active = 1", (rsvp.user_id,)
     ).fetchone()
     target = rsvp.user_id if private is not None else rsvp.chat_id
-    found = chats.recipients_block(raw, [target])
+    found = chats.recipients_sync(raw, [target])
     return found.get(target) or Recipient(target, None, None, False)
 
 
-def store_tap(raw: sqlite3.Connection, event_id: int, changed: Sequence[Rsvp]) -> Counts:
+def store_tap_sync(raw: sqlite3.Connection, event_id: int, changed: Sequence[Rsvp]) -> Counts:
     """Store a tap's changed answers and return the event's counts with them (a block for
     `Database.write`)."""
     raw.executemany(_SAVE, [_values(rsvp) for rsvp in changed]).close()
-    return _counts(raw, event_id)
+    return _counts_sync(raw, event_id)
 
 
-def _taken(raw: sqlite3.Connection, event_id: int, except_user: int | None) -> int:
+def _taken_sync(raw: sqlite3.Connection, event_id: int, except_user: int | None) -> int:
     row = raw.execute(
         "SELECT coalesce(sum(headcount), 0) FROM rsvps WHERE event_id = ? AND status = 'yes' "
         "AND user_id IS NOT ?",
@@ -178,7 +178,7 @@ def waitlist_key(rsvp: Rsvp) -> tuple[int, int, int]:
     return (rsvp.queued_at or 0, rsvp.created_at, rsvp.user_id)
 
 
-def waitlist_head(raw: sqlite3.Connection, event_id: int, limit: int | None) -> list[Rsvp]:
+def waitlist_head_sync(raw: sqlite3.Connection, event_id: int, limit: int | None) -> list[Rsvp]:
     """The first `limit` on the waiting list (all when None), first in line first (a block):
     a tap reads only as far as the places it may free, not a big event's whole list."""
     rows = raw.execute(
@@ -191,10 +191,10 @@ def waitlist_head(raw: sqlite3.Connection, event_id: int, limit: int | None) -> 
 
 async def waitlist_position(db: Database | Writer, rsvp: Rsvp) -> int | None:
     """Where a waiting answer stands in line (None when it is not waiting)."""
-    return await db.run(lambda raw: position_in_line(raw, rsvp))
+    return await db.run(lambda raw: waitlist_position_sync(raw, rsvp))
 
 
-def position_in_line(raw: sqlite3.Connection, rsvp: Rsvp) -> int | None:
+def waitlist_position_sync(raw: sqlite3.Connection, rsvp: Rsvp) -> int | None:
     """`waitlist_position` as a block."""
     if rsvp.status != "waitlist":
         return None
@@ -207,10 +207,10 @@ def position_in_line(raw: sqlite3.Connection, rsvp: Rsvp) -> int | None:
 
 
 async def counts(db: Database | Writer, event_id: int) -> Counts:
-    return await db.run(lambda raw: _counts(raw, event_id))
+    return await db.run(lambda raw: _counts_sync(raw, event_id))
 
 
-def _counts(raw: sqlite3.Connection, event_id: int) -> Counts:
+def _counts_sync(raw: sqlite3.Connection, event_id: int) -> Counts:
     rows = raw.execute(
         "SELECT status, count(*) AS n, sum(headcount) AS people FROM rsvps WHERE event_id = ? "
         "GROUP BY status",
@@ -243,10 +243,10 @@ async def card_reads(
     """The event's counts, the answers of `people` (with their place on the waiting list) and
     what is known of `chat_ids`, in one trip: reminders read this for hundreds of chats inside
     the scheduler's write transaction, which other writers wait for."""
-    return await db.run(lambda raw: _card_reads(raw, event_id, chat_ids, people))
+    return await db.run(lambda raw: _card_reads_sync(raw, event_id, chat_ids, people))
 
 
-def _card_reads(
+def _card_reads_sync(
     raw: sqlite3.Connection, event_id: int, chat_ids: Sequence[int], people: Sequence[int]
 ) -> CardReads:
     answers: dict[int, tuple[Rsvp, int | None]] = {}
@@ -258,8 +258,8 @@ def _card_reads(
         ).fetchall()
         for row in rows:
             rsvp = _rsvp(row)
-            answers[rsvp.user_id] = (rsvp, position_in_line(raw, rsvp))
-    return CardReads(_counts(raw, event_id), answers, chats.recipients_block(raw, chat_ids))
+            answers[rsvp.user_id] = (rsvp, waitlist_position_sync(raw, rsvp))
+    return CardReads(_counts_sync(raw, event_id), answers, chats.recipients_sync(raw, chat_ids))
 
 
 async def attendees(db: Database, event_id: int) -> list[Attendee]:

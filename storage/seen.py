@@ -48,7 +48,7 @@ async def record(db: Database, user: SeenUser | None, chat: SeenChat | None) -> 
 
     def block(raw: sqlite3.Connection) -> Chat | None:
         if user is not None:
-            users.upsert_block(
+            users.upsert_sync(
                 raw,
                 user.id,
                 user.first_name,
@@ -59,7 +59,7 @@ async def record(db: Database, user: SeenUser | None, chat: SeenChat | None) -> 
             )
         if chat is None:
             return None
-        return chats.upsert_block(raw, chat.id, chat.type, chat.title, now)
+        return chats.upsert_sync(raw, chat.id, chat.type, chat.title, now)
 
     # Two upserts by primary key on every update: short enough to run inline (Database.write).
     return await db.write(block, inline=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from storage.db import Database
 
-__all__ = ["User", "get", "set_language", "upsert", "upsert_block"]
+__all__ = ["User", "get", "set_language", "upsert", "upsert_sync"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +66,11 @@ async def upsert(
     through storage/seen.py, with the chat in the same trip.)"""
     now = db.now()
     await db.write(
-        lambda raw: upsert_block(raw, user_id, first_name, last_name, username, language_code, now)
+        lambda raw: upsert_sync(raw, user_id, first_name, last_name, username, language_code, now)
     )
 
 
-def upsert_block(
+def upsert_sync(
     raw: sqlite3.Connection,
     user_id: int,
     first_name: str,

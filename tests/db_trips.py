@@ -1,12 +1,14 @@
-"""Counting the blocks of statements that reach the database: trips to the connection's thread
-and blocks `Database.write(inline=True)` runs on the event loop's thread, alike (an inline attempt
-that finds another process writing and then takes the thread counts twice)."""
+"""Counting the blocks of statements that reach the database: trips to the writing connection's
+thread, blocks `Database.write(inline=True)` runs on the event loop's thread, and plain reads on
+the aiosqlite connection, alike (an inline attempt that finds another process writing and then
+takes the thread counts twice)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+import aiosqlite
 import pytest
 
 from storage.connection import Connection
@@ -22,6 +24,7 @@ def count_trips(
     counted = [0]
     real_call = Connection.call
     real_here = Connection.call_here
+    real_read = aiosqlite.Connection.execute_fetchall
 
     def call(conn: Connection, fn: Callable[[Any], Any]) -> Any:
         if counts():
@@ -33,6 +36,12 @@ def count_trips(
             counted[0] += 1
         return real_here(conn, fn)
 
+    async def read(reader: aiosqlite.Connection, sql: str, params: Any = None) -> Any:
+        if counts():
+            counted[0] += 1
+        return await real_read(reader, sql, params)
+
     monkeypatch.setattr(Connection, "call", call)
     monkeypatch.setattr(Connection, "call_here", here)
+    monkeypatch.setattr(aiosqlite.Connection, "execute_fetchall", read)
     return counted

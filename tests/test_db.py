@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
+import aiosqlite
 import pytest
 
 from storage import chats, roles, users
@@ -568,3 +569,97 @@ async def test_chats_users_roles_round_trip(tmp_path: Path) -> None:
         assert await roles.active_roles(db, 7) == []
     finally:
         await db.close()
+
+
+def _aiosqlite_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements read through the aiosqlite connection from here on."""
+    seen: list[str] = []
+    real = aiosqlite.Connection.execute_fetchall
+
+    async def read(reader: aiosqlite.Connection, sql: str, params: object = None) -> object:
+        seen.append(sql)
+        return await real(reader, sql, params)
+
+    monkeypatch.setattr(aiosqlite.Connection, "execute_fetchall", read)
+    return seen
+
+
+async def test_plain_reads_take_aiosqlite_and_see_what_was_committed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = await Database.open(tmp_path / "a.sqlite3", clock=lambda: 1_800_000_000.0)
+    try:
+        reads = _aiosqlite_reads(monkeypatch)
+        await users.upsert(db, 1, "Aino", None, None, "fi")
+        assert await db.fetchval("SELECT first_name FROM users WHERE id = 1") == "Aino"
+        await db.write(lambda raw: raw.execute("UPDATE users SET first_name = 'Eino'").close())
+        [row] = await db.fetchall("SELECT first_name FROM users")
+        assert row["first_name"] == "Eino"  # sqlite3.Row, as on the writing connection
+        assert await db.fetchone("SELECT * FROM users WHERE id = 2") is None
+        # A PRAGMA describes the writing connection, so it is read there.
+        assert await db.fetchval("PRAGMA foreign_keys") == 1
+        assert len(reads) == 3
+    finally:
+        await db.close()
+
+
+async def test_reads_during_a_write_see_it_on_the_writing_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = await Database.open(tmp_path / "a.sqlite3", clock=lambda: 1_800_000_000.0)
+    try:
+        reads = _aiosqlite_reads(monkeypatch)
+        async with db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO users (id, first_name, created_at, updated_at) "
+                "VALUES (1, 'Aino', 0, 0)"
+            )
+            # Not committed yet, and still visible to a plain read, as before aiosqlite.
+            assert await db.fetchval("SELECT first_name FROM users WHERE id = 1") == "Aino"
+        # A one-trip write queued but not yet run: the read waits behind it.
+        write = asyncio.ensure_future(
+            db.write(lambda raw: raw.execute("UPDATE users SET first_name = 'Eino'").close())
+        )
+        await asyncio.sleep(0)
+        assert await db.fetchval("SELECT first_name FROM users WHERE id = 1") == "Eino"
+        await write
+        assert reads == []
+    finally:
+        await db.close()
+
+
+async def test_without_the_log_every_read_stays_on_the_writing_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "a.sqlite3"
+    await (await Database.open(path)).close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = DELETE").close()
+    conn.close()
+    reads = _aiosqlite_reads(monkeypatch)
+    db = await Database.open(path, readonly=True)
+    try:
+        assert await db.fetchval("SELECT count(*) FROM users") == 0
+        assert reads == []
+    finally:
+        await db.close()
+    # A readonly database whose file is in the log's mode reads through aiosqlite, read-only.
+    await (await Database.open(path)).close()
+    db = await Database.open(path, readonly=True)
+    try:
+        assert await db.fetchval("SELECT count(*) FROM users") == 0
+        assert len(reads) == 1
+    finally:
+        await db.close()
+
+
+async def test_closing_ends_both_connections_threads(tmp_path: Path) -> None:
+    before = set(threading.enumerate())
+    db = await Database.open(tmp_path / "a.sqlite3")
+    assert await db.fetchval("SELECT count(*) FROM users") == 0
+    await db.close()
+    for thread in set(threading.enumerate()) - before:
+        thread.join(timeout=5)
+        assert not thread.is_alive()
+    with pytest.raises(ValueError, match="closed"):
+        await db.fetchval("SELECT count(*) FROM users")

@@ -100,7 +100,7 @@ async def _person(
     answer = Rsvp(
         event.id, user_id, chat_id or user_id, status, 1, association, municipality, None, T0, T0
     )
-    await env.db.write(lambda raw: rsvps.store_tap(raw, event.id, [answer]))
+    await env.db.write(lambda raw: rsvps.store_tap_sync(raw, event.id, [answer]))
 
 
 async def _open(env: Environment, event: Event) -> int:

@@ -57,13 +57,13 @@ async def answer(env: Environment, tap: Tap) -> Outcome:
     tap waits for the event loop's turns between another's reads and writes. A few indexed
     statements, so it runs inline when the connection is idle."""
     now = env.db.now()
-    return await env.db.write(lambda raw: _answer(raw, env, tap, now), inline=True)
+    return await env.db.write(lambda raw: _answer_sync(raw, env, tap, now), inline=True)
 
 
-def _answer(raw: sqlite3.Connection, env: Environment, tap: Tap, now: int) -> Outcome:
+def _answer_sync(raw: sqlite3.Connection, env: Environment, tap: Tap, now: int) -> Outcome:
     """The tap, inside its transaction: read, decide, write, count."""
     event_id, user_id = tap.event_id, tap.user_id
-    state = rsvps.read_tap(raw, event_id, user_id)
+    state = rsvps.read_tap_sync(raw, event_id, user_id)
     event, current = state.event, state.current
     if event is None:
         return Outcome(None, problem="gone")
@@ -84,18 +84,18 @@ def _answer(raw: sqlite3.Connection, env: Environment, tap: Tap, now: int) -> Ou
     # that the next does not fit, and one for the tapper's own row, left out here.
     head = None if event.capacity is None else max(event.capacity - taken, 0) + 2
     waiting = sorted(
-        [r for r in rsvps.waitlist_head(raw, event_id, head) if r.user_id != user_id]
+        [r for r in rsvps.waitlist_head_sync(raw, event_id, head) if r.user_id != user_id]
         + ([wanted] if wanted.status == "waitlist" else []),
         key=rsvps.waitlist_key,
     )
     promoted = _promotions(event, waiting, taken, now)
     if promoted:
-        told = [_promoted_message(raw, env, event, r) for r in promoted]
-        outbox.enqueue_rows(raw, told, now=now)
+        told = [_promoted_message_sync(raw, env, event, r) for r in promoted]
+        outbox.enqueue_sync(raw, told, now=now)
     stored = next((r for r in promoted if r.user_id == user_id), wanted)
     changed = promoted if stored is not wanted else [wanted, *promoted]
-    counts = rsvps.store_tap(raw, event_id, changed)
-    position = rsvps.position_in_line(raw, stored)
+    counts = rsvps.store_tap_sync(raw, event_id, changed)
+    position = rsvps.waitlist_position_sync(raw, stored)
     return Outcome(event, stored, waitlist_position=position, promoted=len(promoted), counts=counts)
 
 
@@ -168,10 +168,10 @@ def _promotions(event: Event, waiting: list[Rsvp], taken: int, now: int) -> list
     return promoted
 
 
-def _promoted_message(
+def _promoted_message_sync(
     raw: sqlite3.Connection, env: Environment, event: Event, promoted: Rsvp
 ) -> NewMessage:
-    recipient = rsvps.reach(raw, promoted)
+    recipient = rsvps.reach_sync(raw, promoted)
     t = texts_for_chat(env, recipient)
     text = t._(
         "🎉 A place freed up: you are now coming to <b>{title}</b>, {when}.",
