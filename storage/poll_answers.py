@@ -285,7 +285,9 @@ async def _export(db: Database, user_id: int) -> object:
     return {"answers": answers, "asked": asked, "created": created, "answer_drafts": drafts}
 
 
-def _anonymise_chat(raw: sqlite3.Connection, poll_id: int, chat_id: int, pseudonym: int) -> int:
+def _anonymise_chat_sync(
+    raw: sqlite3.Connection, poll_id: int, chat_id: int, pseudonym: int
+) -> int:
     """A private chat's part of a poll without the chat: its answers move to the placeholder chat
     under `pseudonym`, its recipient row becomes a poll_anonymised_recipients row (with what the
     splits need only when it answered), its messages go. Returns the rows changed (answers
@@ -323,9 +325,9 @@ def _anonymise_chat(raw: sqlite3.Connection, poll_id: int, chat_id: int, pseudon
     return moved + 1
 
 
-def _anonymise_chats(raw: sqlite3.Connection, chats: Sequence[tuple[int, int, int]]) -> int:
-    """`_anonymise_chat` for each (poll, chat, pseudonym); the answers moved."""
-    return sum(_anonymise_chat(raw, *item) - 1 for item in chats)
+def _anonymise_chats_sync(raw: sqlite3.Connection, chats: Sequence[tuple[int, int, int]]) -> int:
+    """`_anonymise_chat_sync` for each (poll, chat, pseudonym); the answers moved."""
+    return sum(_anonymise_chat_sync(raw, *item) - 1 for item in chats)
 
 
 async def _forget(tx: Writer, person: privacy.Person) -> None:
@@ -343,7 +345,7 @@ async def _forget(tx: Writer, person: privacy.Person) -> None:
     if asked:
         await privacy.ensure_anonymous_chat(tx, person.now)
         moving = [(poll_id, uid, person.pseudonym(f"poll:{poll_id}")) for (poll_id,) in asked]
-        kept += await tx.run(lambda raw: _anonymise_chats(raw, moving))
+        kept += await tx.run(lambda raw: _anonymise_chats_sync(raw, moving))
     # Answers as a member of a group stay in the group; an association's answer stays the
     # association's, without who gave it.
     for (poll_id,) in await tx.fetchall(
@@ -364,8 +366,8 @@ async def _forget(tx: Writer, person: privacy.Person) -> None:
 _PRIVATE_CHATS = "SELECT id FROM chats WHERE type = 'private'"
 
 
-def _retain_poll(raw: sqlite3.Connection, poll_id: int) -> int:
-    """One old closed poll anonymised (see `_retain_polls`); the rows changed."""
+def _retain_poll_sync(raw: sqlite3.Connection, poll_id: int) -> int:
+    """One old closed poll anonymised (see `_retain_polls_sync`); the rows changed."""
     changed = 0
     aliases: dict[int, int] = {}
 
@@ -380,7 +382,7 @@ def _retain_poll(raw: sqlite3.Connection, poll_id: int) -> int:
         (poll_id, privacy.ANONYMOUS_CHAT),
     ).fetchall():
         # A private chat's id is its person's: their answers in groups get the same alias.
-        changed += _anonymise_chat(raw, poll_id, chat_id, alias(chat_id))
+        changed += _anonymise_chat_sync(raw, poll_id, chat_id, alias(chat_id))
     for (respondent,) in raw.execute(
         "SELECT DISTINCT respondent FROM poll_answers WHERE poll_id = ? AND respondent > ? "
         "ORDER BY respondent",
@@ -403,7 +405,7 @@ def _retain_poll(raw: sqlite3.Connection, poll_id: int) -> int:
     return changed
 
 
-def _retain_polls(raw: sqlite3.Connection, cutoff: int, batch: int) -> privacy.RetainResult:
+def _retain_polls_sync(raw: sqlite3.Connection, cutoff: int, batch: int) -> privacy.RetainResult:
     """Polls closed before `cutoff`: who answered (user ids, respondents that are people) goes
     to pseudonyms, private chats to the anonymous chat as /forget does it, drafts and the
     messages sent to private chats are deleted. Counts, splits and free-text answers stay."""
@@ -425,13 +427,13 @@ def _retain_polls(raw: sqlite3.Connection, cutoff: int, batch: int) -> privacy.R
             (cutoff, ASSOCIATION, privacy.ANONYMOUS_CHAT, batch + 1),
         ).fetchall()
     ]
-    changed = sum(_retain_poll(raw, poll_id) for poll_id in found[:batch])
+    changed = sum(_retain_poll_sync(raw, poll_id) for poll_id in found[:batch])
     return privacy.RetainResult(changed, len(found) > batch)
 
 
 async def _retain(tx: Writer, retention: privacy.Retention) -> privacy.RetainResult:
     await privacy.ensure_anonymous_chat(tx, retention.now)
-    return await tx.run(lambda raw: _retain_polls(raw, retention.cutoff, retention.batch))
+    return await tx.run(lambda raw: _retain_polls_sync(raw, retention.cutoff, retention.batch))
 
 
 privacy.register(

@@ -171,7 +171,9 @@ async def _export_rsvps(db: Database, user_id: int) -> object:
     )
 
 
-def _anonymise_answers(raw: sqlite3.Connection, event_id: int, user_id: int, alias: int) -> int:
+def _anonymise_answers_sync(
+    raw: sqlite3.Connection, event_id: int, user_id: int, alias: int
+) -> int:
     """One person's RSVP and feedback of one event under `alias`; returns rows changed.
 
     The answer keeps its status, headcount, association and municipality (counts and splits
@@ -199,7 +201,7 @@ async def _forget_answers(tx: Writer, person: Person) -> None:
     aliases = [(event_id, person.pseudonym(f"event:{event_id}")) for (event_id,) in found]
 
     def block(raw: sqlite3.Connection) -> int:
-        return sum(_anonymise_answers(raw, e, person.user_id, a) for e, a in aliases)
+        return sum(_anonymise_answers_sync(raw, e, person.user_id, a) for e, a in aliases)
 
     kept = await tx.run(block)
     person.counts["answers"] = person.counts.get("answers", 0) + kept
@@ -326,7 +328,7 @@ async def _forget_messages(tx: Writer, person: Person) -> None:
 # --- retention ------------------------------------------------------------------------------
 
 
-def _retain_events(raw: sqlite3.Connection, cutoff: int, batch: int) -> RetainResult:
+def _retain_events_sync(raw: sqlite3.Connection, cutoff: int, batch: int) -> RetainResult:
     events = [
         r[0]
         for r in raw.execute(
@@ -352,7 +354,7 @@ def _retain_events(raw: sqlite3.Connection, cutoff: int, batch: int) -> RetainRe
             (event_id, PSEUDONYM_FLOOR),
         ).fetchall()
         for (user_id,) in people:
-            changed += _anonymise_answers(raw, event_id, user_id, new_pseudonym())
+            changed += _anonymise_answers_sync(raw, event_id, user_id, new_pseudonym())
         # Rows anonymised earlier by /forget are already under a pseudonym: only their chat
         # and comment may be left.
         changed += raw.execute(
@@ -370,7 +372,7 @@ def _retain_events(raw: sqlite3.Connection, cutoff: int, batch: int) -> RetainRe
 
 async def _retain_answers(tx: Writer, retention: Retention) -> RetainResult:
     await ensure_anonymous_chat(tx, retention.now)
-    return await tx.run(lambda raw: _retain_events(raw, retention.cutoff, retention.batch))
+    return await tx.run(lambda raw: _retain_events_sync(raw, retention.cutoff, retention.batch))
 
 
 async def _retain_messages(tx: Writer, retention: Retention) -> RetainResult:
