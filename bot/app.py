@@ -21,7 +21,7 @@ from bot.delivery.quiet_hours import QuietHoursPolicy
 from bot.delivery.ratelimit import SharedRateLimiter
 from bot.delivery.reports import BroadcastReporter
 from bot.delivery.worker import DeliveryWorker
-from bot.environment import open_environment
+from bot.environment import Environment, open_environment
 from bot.polls.sending import record_sent as record_poll_message
 from bot.privacy.service import ensure_retention_job
 from bot.roles.permissions import GroupAdminCache
@@ -109,7 +109,22 @@ async def _post_init(application: BotApplication, *, backoff: Callable[[], Backo
     assert state.config is not None and state.clock is not None
     config, clock = state.config, state.clock
     env = await open_environment(config, clock=clock)
-    db = env.db
+    try:
+        await _start_services(application, env, backoff=backoff)
+    except BaseException:
+        # post_shutdown closes only what start-up finished; a database left open would keep
+        # aiosqlite's (non-daemon) thread and the process alive.
+        await _stop_workers(application)
+        application.bot_data.services = None
+        await env.db.close()
+        raise
+
+
+async def _start_services(
+    application: BotApplication, env: Environment, *, backoff: Callable[[], Backoff]
+) -> None:
+    state = application.bot_data
+    config, clock, db = env.config, env.clock, env.db
     await db.checkpoint_in_background()
     limiter = application.bot.rate_limiter
     if not isinstance(limiter, SharedRateLimiter):

@@ -143,7 +143,8 @@ async def deactivate(db: Database | Writer, chat_id: int, reason: str, now: int)
 async def migrate_id(tx: Writer, old_id: int, new_id: int, now: int) -> None:
     """Follow a group's upgrade to a supergroup: the new id takes over the old chat's row.
 
-    Tables that reference chats use ON UPDATE CASCADE, so subscriptions and history follow.
+    Tables that reference chats use ON UPDATE CASCADE, so subscriptions and history follow;
+    drafts are moved here.
     """
     exists = await tx.fetchval("SELECT 1 FROM chats WHERE id = ?", (new_id,))
     if exists:
@@ -159,6 +160,9 @@ async def migrate_id(tx: Writer, old_id: int, new_id: int, now: int) -> None:
         "WHERE kind = 'digest' AND chat_id = ?1 AND key != 'digest:' || ?1",
         (new_id, now),
     )
+    # Drafts (storage/drafts.py) have no foreign key (a private chat's draft outlives nothing it
+    # names): an open /subscribe menu or wizard in the group continues in the supergroup.
+    await tx.execute("UPDATE drafts SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.announcements.html_text import HtmlError, plain_text
+from bot.sandbox.formatting import ParseError, parse
 
 
 @pytest.mark.parametrize(
@@ -27,3 +28,36 @@ def test_accepted_html_measures_as_shown(html: str, plain: str) -> None:
 def test_what_telegram_refuses_is_refused(html: str) -> None:
     with pytest.raises(HtmlError):
         plain_text(html)
+
+
+# What Python's parser would skip quietly, and forms both parsers read; the stand-in's parser
+# (which follows Telegram's rules) is the reference: the check must refuse exactly what it does.
+SIDE_BY_SIDE = [
+    "<!-- c -->x",
+    "<b/>hi",
+    "a</>b",
+    "<!DOCTYPE html>x",
+    "<?x?>y",
+    "<![CDATA[z]]>",
+    "<b>ok</b>",
+    "<i>x</i> &amp; <u>y</u>",
+    "<b>x</i>",
+    "<code>a<b</code>",
+    '<a href="https://example.org">l</a>',
+    "x > y",
+]
+
+
+@pytest.mark.parametrize("html", SIDE_BY_SIDE)
+def test_refuses_what_the_stand_in_refuses(html: str) -> None:
+    try:
+        expected: str | None = parse(html, "HTML")[0]
+    except ParseError:
+        expected = None
+    try:
+        got: str | None = plain_text(html)
+    except HtmlError:
+        got = None
+    assert (got is None) == (expected is None), (got, expected)
+    if expected is not None:
+        assert got == expected

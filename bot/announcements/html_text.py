@@ -8,6 +8,7 @@ it knows (`&lt;` `&gt;` `&amp;` `&quot;` and numeric ones; any other stays as ty
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 __all__ = ["HtmlError", "plain_text"]
@@ -23,7 +24,14 @@ class HtmlError(ValueError):
     """Why Telegram would refuse the text."""
 
 
+# `</>`: Python's parser skips an empty end tag without a word; Telegram refuses it.
+_EMPTY_END_TAG = re.compile(r"</\s*>")
+
+
 class _Reader(HTMLParser):
+    """Python's HTML parser, with everything it would skip quietly (comments, declarations,
+    processing instructions, `<b/>`) refused as Telegram refuses it."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
         self.parts: list[str] = []
@@ -35,6 +43,21 @@ class _Reader(HTMLParser):
         if tag == "span" and ("class", "tg-spoiler") not in attrs:
             raise HtmlError('Tag "span" must have class "tg-spoiler"')
         self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        raise HtmlError(f'Unsupported start tag "{tag}/"')
+
+    def handle_comment(self, data: str) -> None:
+        raise HtmlError('Unsupported start tag "!--"')
+
+    def handle_decl(self, decl: str) -> None:
+        raise HtmlError(f'Unsupported start tag "!{decl.split()[0] if decl else ""}"')
+
+    def unknown_decl(self, data: str) -> None:
+        raise HtmlError(f'Unsupported start tag "![{data[:10]}"')
+
+    def handle_pi(self, data: str) -> None:
+        raise HtmlError('Unsupported start tag "?"')
 
     def handle_endtag(self, tag: str) -> None:
         if not self.open or self.open[-1] != tag:
@@ -60,6 +83,8 @@ class _Reader(HTMLParser):
 def plain_text(html: str) -> str:
     """The text a recipient sees (tags dropped, references decoded); HtmlError when Telegram
     would refuse the HTML."""
+    if _EMPTY_END_TAG.search(html):
+        raise HtmlError('Empty end tag "</>"')
     reader = _Reader()
     reader.feed(html)
     reader.close()

@@ -11,13 +11,13 @@ from bot.announcements.html_text import HtmlError, plain_text
 from bot.announcements.service import Content, check_content, queue
 from bot.audience.parsing import UnknownPlace, parse_options
 from bot.audience.recipients import count
-from bot.cli.common import CliError, Subcommands, add_command, config_of
+from bot.cli.common import CliError, Subcommands, add_command, config_of, opened
 from bot.core.config import Config
 from bot.core.dates import DateError, parse_datetime
 from bot.core.place_search import PlaceIndex
 from bot.core.places import load_catalog
 from storage import outbox
-from storage.db import Database, DatabaseError
+from storage.db import DatabaseError
 
 __all__ = ["AnnounceError", "announce", "register", "run", "status"]
 
@@ -77,8 +77,8 @@ async def announce(args: argparse.Namespace, config: Config) -> str:
     except UnknownPlace as exc:
         raise AnnounceError(_UNKNOWN_PLACE[exc.kind].format(name=exc.name)) from None
     content = _content(args)
-    db = await Database.open(config.storage.path)
-    try:
+    async with opened(config) as env:
+        db = env.db
         at = None
         if args.at:
             try:
@@ -102,21 +102,16 @@ async def announce(args: argparse.Namespace, config: Config) -> str:
             report_chat_id=None,
             at=at.timestamp() if at else None,
         )
-    finally:
-        await db.close()
     when = f"at {at:%Y-%m-%d %H:%M %Z}" if at else "now"
     return f"audience: {queued} chats\nbroadcast: {broadcast_id}\nsending: {when}"
 
 
 async def status(broadcast_id: int, config: Config) -> str:
-    db = await Database.open(config.storage.path, migrate=False)
-    try:
-        found = await outbox.broadcast(db, broadcast_id)
+    async with opened(config, readonly=True, current=True) as env:
+        found = await outbox.broadcast(env.db, broadcast_id)
         if found is None:
             raise AnnounceError(f"--status: there is no broadcast {broadcast_id}")
-        p = await outbox.progress(db, broadcast_id)
-    finally:
-        await db.close()
+        p = await outbox.progress(env.db, broadcast_id)
     return (
         f"broadcast {broadcast_id}: {found.state}\n"
         f"sent {p.sent}, blocked {p.blocked}, not found {p.not_found}, "

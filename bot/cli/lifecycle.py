@@ -187,13 +187,16 @@ def check(args: argparse.Namespace) -> int:
         if not path.exists():
             print(f"database {path}: does not exist yet (created on first run)")
         else:
+            # Not `opened`: check reports a problem and goes on to the Bot API instead of stopping.
             try:
                 db = await Database.open(path, migrate=False, readonly=True)
             except DatabaseError as exc:
                 problems.append(f"database: {exc}")
             else:
-                status = await db.schema_status()
-                await db.close()
+                try:
+                    status = await db.schema_status()
+                finally:
+                    await db.close()
                 pending = f", {status.pending} migration(s) pending" if status.pending else ""
                 print(f"database {path}: schema version {status.current}{pending}")
         if not config.telegram.token:

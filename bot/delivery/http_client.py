@@ -20,17 +20,21 @@ import ssl
 import urllib.request
 from collections.abc import Iterator
 from http import HTTPStatus
-from typing import Any, Final
+from typing import Any, Final, cast
 from urllib.parse import urlsplit
 
 import aiohttp
 import certifi
 import orjson
 from telegram import Update
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+# A timeout as python-telegram-bot passes it to `BaseRequest.do_request`: a number, None (no
+# limit) or its "not given" marker (`BaseRequest.DEFAULT_NONE`, a DefaultValue). PTB does not
+# export that type or the marker's class, so they are named here from the public marker.
+TimeoutArg = Any
+_DEFAULT_MARKER = type(BaseRequest.DEFAULT_NONE)
 
 __all__ = [
     "AiohttpRequest",
@@ -39,6 +43,7 @@ __all__ = [
     "InvalidServerResponse",
     "NotSent",
     "ServerError",
+    "TimeoutArg",
     "UpdatesRequest",
     "answer_statuses",
     "is_uncertain",
@@ -195,10 +200,10 @@ class AiohttpRequest(BaseRequest):
     def _prepared(
         self,
         request_data: RequestData | None,
-        read_timeout: ODVInput[float],
-        write_timeout: ODVInput[float],
-        connect_timeout: ODVInput[float],
-        pool_timeout: ODVInput[float],
+        read_timeout: TimeoutArg,
+        write_timeout: TimeoutArg,
+        connect_timeout: TimeoutArg,
+        pool_timeout: TimeoutArg,
     ) -> tuple[aiohttp.ClientTimeout, bytes | aiohttp.FormData | None, dict[str, str]]:
         """The request's timeouts, body and headers."""
         with_files = request_data is not None and request_data.contains_files
@@ -226,10 +231,10 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: TimeoutArg = BaseRequest.DEFAULT_NONE,
+        write_timeout: TimeoutArg = BaseRequest.DEFAULT_NONE,
+        connect_timeout: TimeoutArg = BaseRequest.DEFAULT_NONE,
+        pool_timeout: TimeoutArg = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         session = self._session
         if session is None or session.closed:
@@ -284,8 +289,8 @@ def _server_error_text(status: int, payload: bytes) -> str:
     return f"{description} ({status})"
 
 
-def _given(value: ODVInput[float], default: float | None) -> float | None:
-    return default if isinstance(value, DefaultValue) else value
+def _given(value: TimeoutArg, default: float | None) -> float | None:
+    return default if isinstance(value, _DEFAULT_MARKER) else cast(float | None, value)
 
 
 def _sum(*parts: float | None) -> float | None:
@@ -325,10 +330,10 @@ class UpdatesRequest(AiohttpRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: TimeoutArg = BaseRequest.DEFAULT_NONE,
+        write_timeout: TimeoutArg = BaseRequest.DEFAULT_NONE,
+        connect_timeout: TimeoutArg = BaseRequest.DEFAULT_NONE,
+        pool_timeout: TimeoutArg = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         status, payload = await super().do_request(
             url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout

@@ -26,12 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from telegram._utils.types import ODVInput
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.delivery.health import describe
-from bot.delivery.http_client import UpdatesRequest
+from bot.delivery.http_client import TimeoutArg, UpdatesRequest
 from bot.delivery.ratelimit import retry_seconds
 
 __all__ = [
@@ -266,10 +265,10 @@ class PollingRequest(UpdatesRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: TimeoutArg = BaseRequest.DEFAULT_NONE,
+        write_timeout: TimeoutArg = BaseRequest.DEFAULT_NONE,
+        connect_timeout: TimeoutArg = BaseRequest.DEFAULT_NONE,
+        pool_timeout: TimeoutArg = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         arguments = (url, method, request_data, read_timeout, write_timeout, connect_timeout)
         if not url.endswith("/getUpdates"):
