@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -36,6 +37,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bench.broadcast import _answer, product_run
 from bot.app import build_application
+from bot.context import BotApplication, Services
 from bot.core.config import (
     Config,
     DeliverySettings,
@@ -45,6 +47,7 @@ from bot.core.config import (
 )
 from bot.runtime.runner import running
 from bot.sandbox import Sandbox
+from bot.sandbox.world import RequestRecord
 from storage import chats, outbox
 from storage.outbox import NewMessage
 
@@ -63,6 +66,22 @@ def _recovery(sends: list[float], fault_end: float, target: float) -> float:
     return float("inf")
 
 
+@dataclass(slots=True)
+class _Timeline:
+    """What the drive did and when (monotonic seconds), for the figures afterwards."""
+
+    people: list[int]
+    first_request: int  # the broadcast's Bot API requests start here
+    injected: dict[str, float] = field(default_factory=dict)  # tap id → when tapped
+    in_flight: int = 0  # outbox rows in flight when the stall began
+    started: float = 0.0
+    stall_start: float = 0.0
+    stall_end: float = 0.0
+    errors_start: float = 0.0
+    errors_end: float = 0.0
+    finished: float = 0.0
+
+
 async def chaos_run(recipients: int, stall: float, errors: float, tmp: Path) -> int:
     async with Sandbox(TOKEN, global_rate=LIMIT) as sb:
         config = Config(
@@ -76,103 +95,126 @@ async def chaos_run(recipients: int, stall: float, errors: float, tmp: Path) -> 
         application = build_application(config)
         application.add_handler(CallbackQueryHandler(_answer, pattern="^bench:"), group=-5)
         async with running(application, poll_timeout=1):
-            services = application.bot_data.services
-            assert services is not None
-            people = [sb.private_chat(sb.add_user(f"R{i}")).id for i in range(recipients)]
-            tapper = sb.add_user("Tapper")
-            tap_chat = sb.private_chat(tapper)
-            markup = InlineKeyboardMarkup(
-                [[InlineKeyboardButton("Tap", callback_data="bench:tap")]]
-            )
-            button = await application.bot.send_message(tap_chat.id, "Tap", reply_markup=markup)
-            db = services.env.db
-            for chat_id in people:
-                await chats.upsert(db, chat_id, "private", None)
-            await asyncio.sleep(1.1)
-            first_request = len(sb.requests)
-            injected: dict[str, float] = {}
-            done = asyncio.Event()
+            timeline = await _drive(sb, application, recipients, stall, errors)
+    return _report(sb, timeline, recipients, stall, errors)
 
-            async def tap_loop() -> None:
-                while not done.is_set():
-                    update = sb.tap(tap_chat, tapper, button.message_id, "bench:tap")
-                    injected[update["callback_query"]["id"]] = time.monotonic()
-                    await asyncio.sleep(0.2)
 
-            def bulk_sent() -> int:
-                return sum(
-                    1
-                    for r in sb.requests[first_request:]
-                    if r.method == "sendMessage" and r.status_code == 200
-                )
+async def _drive(
+    sb: Sandbox, application: BotApplication, recipients: int, stall: float, errors: float
+) -> _Timeline:
+    """Recipients and a volunteer tapping every 200 ms; the broadcast through the faults."""
+    services = application.bot_data.services
+    assert services is not None
+    people = [sb.private_chat(sb.add_user(f"R{i}")).id for i in range(recipients)]
+    tapper = sb.add_user("Tapper")
+    tap_chat = sb.private_chat(tapper)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Tap", callback_data="bench:tap")]])
+    button = await application.bot.send_message(tap_chat.id, "Tap", reply_markup=markup)
+    db = services.env.db
+    for chat_id in people:
+        await chats.upsert(db, chat_id, "private", None)
+    await asyncio.sleep(1.1)
+    timeline = _Timeline(people, len(sb.requests))
+    done = asyncio.Event()
 
-            tapping = asyncio.get_running_loop().create_task(tap_loop())
-            async with db.transaction() as tx:
-                await outbox.enqueue(
-                    tx,
-                    [
-                        NewMessage(c, "announcement", "sendMessage", {"text": "Tiedote"})
-                        for c in people
-                    ],
-                    now=db.now(),
-                )
-            services.delivery.wake()
-            started = time.monotonic()
-            await sb.wait_for(lambda: bulk_sent() >= recipients // 3, timeout=600)
-            in_flight = len(services.delivery._inflight)
-            stall_start = time.monotonic()
-            sb.faults.stall(stall)
-            stall_end = stall_start + stall
-            await sb.wait_for(lambda: bulk_sent() >= 2 * recipients // 3, timeout=600)
-            errors_start = time.monotonic()
-            sb.faults.errors(502, 0.2, errors)
-            errors_end = errors_start + errors
-            await services.delivery.wait_idle(timeout=600)
-            finished = time.monotonic()
-            done.set()
-            await tapping
-            await asyncio.sleep(0.5)
-            sb.faults.clear()
+    async def tap_loop() -> None:
+        while not done.is_set():
+            update = sb.tap(tap_chat, tapper, button.message_id, "bench:tap")
+            timeline.injected[update["callback_query"]["id"]] = time.monotonic()
+            await asyncio.sleep(0.2)
 
-    records = sb.requests[first_request:]
-    copies = Counter(
-        r.params.get("chat_id")
-        for r in records
-        if r.method == "sendMessage" and r.status_code == 200
-    )
-    reached = sum(1 for c in people if copies[c] >= 1)
-    twice = sum(1 for c in people if copies[c] == 2)
-    more = sum(1 for c in people if copies[c] >= 3)
-    refusals = sum(1 for r in records if r.status_code == 429)
-    sends = sorted(r.time for r in records if r.method == "sendMessage" and r.status_code == 200)
-    target = 0.9 * LIMIT
-    after_stall = _recovery(sends, stall_end, target)
-    after_errors = _recovery(sends, errors_end, target)
+    tapping = asyncio.get_running_loop().create_task(tap_loop())
+    async with db.transaction() as tx:
+        await outbox.enqueue(
+            tx,
+            [NewMessage(c, "announcement", "sendMessage", {"text": "Tiedote"}) for c in people],
+            now=db.now(),
+        )
+    services.delivery.wake()
+    await _through_faults(sb, services, timeline, stall, errors)
+    done.set()
+    await tapping
+    await asyncio.sleep(0.5)
+    sb.faults.clear()
+    return timeline
+
+
+async def _through_faults(
+    sb: Sandbox, services: Services, timeline: _Timeline, stall: float, errors: float
+) -> None:
+    """The stall at a third of the broadcast sent, the 502s at two thirds; until all is sent."""
+    recipients = len(timeline.people)
+
+    def bulk_sent() -> int:
+        return sum(
+            1
+            for r in sb.requests[timeline.first_request :]
+            if r.method == "sendMessage" and r.status_code == 200
+        )
+
+    timeline.started = time.monotonic()
+    await sb.wait_for(lambda: bulk_sent() >= recipients // 3, timeout=600)
+    timeline.in_flight = len(services.delivery._inflight)
+    timeline.stall_start = time.monotonic()
+    sb.faults.stall(stall)
+    timeline.stall_end = timeline.stall_start + stall
+    await sb.wait_for(lambda: bulk_sent() >= 2 * recipients // 3, timeout=600)
+    timeline.errors_start = time.monotonic()
+    sb.faults.errors(502, 0.2, errors)
+    timeline.errors_end = timeline.errors_start + errors
+    await services.delivery.wait_idle(timeout=600)
+    timeline.finished = time.monotonic()
+
+
+def _tap_p95(records: list[RequestRecord], timeline: _Timeline) -> tuple[float, int]:
+    """p95 ms from tap to answer of the taps outside the faults (and a second after each)."""
     answered = {
         str(r.params.get("callback_query_id")): r.time
         for r in records
         if r.method == "answerCallbackQuery" and r.status_code == 200
     }
+    t = timeline
 
-    def outside(t: float) -> bool:
-        return not (stall_start <= t <= stall_end + 1 or errors_start <= t <= errors_end + 1)
+    def outside(at: float) -> bool:
+        return not (
+            t.stall_start <= at <= t.stall_end + 1 or t.errors_start <= at <= t.errors_end + 1
+        )
 
     latencies = sorted(
-        (answered[q] - t) * 1000 for q, t in injected.items() if q in answered and outside(t)
+        (answered[q] - at) * 1000 for q, at in t.injected.items() if q in answered and outside(at)
     )
     p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)] if latencies else float("nan")
-    print(f"broadcast to {recipients} chats in {finished - started:.1f} s (stall {stall:.0f} s, "
-          f"502s for {errors:.0f} s)")  # fmt: skip
+    return p95, len(latencies)
+
+
+def _report(sb: Sandbox, t: _Timeline, recipients: int, stall: float, errors: float) -> int:
+    records = sb.requests[t.first_request :]
+    copies = Counter(
+        r.params.get("chat_id")
+        for r in records
+        if r.method == "sendMessage" and r.status_code == 200
+    )
+    reached = sum(1 for c in t.people if copies[c] >= 1)
+    twice = sum(1 for c in t.people if copies[c] == 2)
+    more = sum(1 for c in t.people if copies[c] >= 3)
+    refusals = sum(1 for r in records if r.status_code == 429)
+    sends = sorted(r.time for r in records if r.method == "sendMessage" and r.status_code == 200)
+    target = 0.9 * LIMIT
+    after_stall = _recovery(sends, t.stall_end, target)
+    after_errors = _recovery(sends, t.errors_end, target)
+    p95, taps = _tap_p95(records, t)
+    print(f"broadcast to {recipients} chats in {t.finished - t.started:.1f} s (stall "
+          f"{stall:.0f} s, 502s for {errors:.0f} s)")  # fmt: skip
     print(f"  chats reached: {reached}/{recipients} → {reached / recipients:.3f} (goal 1.0)")
-    print(f"  chats with two copies: {twice} (goal ≤ {in_flight}, the rows in flight when the "
+    print(f"  chats with two copies: {twice} (goal ≤ {t.in_flight}, the rows in flight when the "
           f"stall began); with three or more: {more} (goal 0)")  # fmt: skip
     print(f"  429 answers: {refusals} (goal 0)")
     print(f"  back above 0.9 of the limit: {after_stall:.2f} s after the stall, "
           f"{after_errors:.2f} s after the 502s → {max(after_stall, after_errors) / 3:.2f} "
           f"of the 3 s goal")  # fmt: skip
     print(f"  tap answer p95 outside the faults: {p95:.0f} ms → {p95 / 300:.2f} of 300 ms "
-          f"({len(latencies)} taps)")  # fmt: skip
-    ok = reached == recipients and twice <= in_flight and not more and not refusals
+          f"({taps} taps)")  # fmt: skip
+    ok = reached == recipients and twice <= t.in_flight and not more and not refusals
     return 0 if ok else 1
 
 

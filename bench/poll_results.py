@@ -21,19 +21,20 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.core.config import DEFAULT_THEMES
 from bot.core.i18n import Translator
-from bot.core.places import load_catalog
+from bot.core.places import PlaceCatalog, load_catalog
 from bot.core.regions_sync import sync_places
 from bot.polls import report as poll_report
 from bot.polls import report_csv as poll_report_csv
 from bot.polls import report_text as poll_report_text
 from storage import polls
-from storage.db import Database
+from storage.db import Database, Writer
 from storage.polls import NewPoll, NewQuestion
 
 GOAL_MS = 200.0
@@ -52,29 +53,10 @@ QUESTIONS = (
 async def populate(db: Database, chats: int, answers: int, rng: random.Random) -> int:
     catalog = load_catalog()
     await sync_places(db, catalog)
-    codes = [m.code for m in catalog.municipalities]
-    weights = [1.0 / (rank + 1) ** 1.1 for rank in range(len(codes))]
-    themes = [t.id for t in DEFAULT_THEMES]
     now = db.now()
     groups = set(range(1, chats + 1, 5))
     async with db.transaction() as tx:
-        await tx.executemany(
-            "INSERT INTO chats (id, type, created_at, updated_at) VALUES (?, ?, ?, ?)",
-            [(i, "group" if i in groups else "private", now, now) for i in range(1, chats + 1)],
-        )
-        await tx.executemany(
-            "INSERT INTO subscription_areas (chat_id, kind, code, created_at) VALUES (?, ?, ?, 0)",
-            [(i, "municipality", rng.choices(codes, weights)[0]) for i in range(1, chats + 1)],
-        )
-        await tx.executemany(
-            "INSERT INTO subscription_themes (chat_id, theme_id) VALUES (?, ?)",
-            sorted({(i, rng.choice(themes)) for i in range(1, chats + 1) for _ in range(2)}),
-        )
-        await tx.executemany(
-            "INSERT INTO association_profiles (chat_id, name, municipality_code, updated_at) "
-            "VALUES (?, ?, ?, 0)",
-            [(i, f"Yhdistys {i}", rng.choices(codes, weights)[0]) for i in sorted(groups)],
-        )
+        await _insert_chats(tx, catalog, chats, groups, rng, now)
         poll_id = await polls.create(
             tx,
             NewPoll(QUESTIONS, anonymous=True, group_mode="member", closes_at=now + 86400),
@@ -82,37 +64,70 @@ async def populate(db: Database, chats: int, answers: int, rng: random.Random) -
             now=now,
         )
         await polls.add_recipients(tx, poll_id, list(range(1, chats + 1)))
-        rows = []
-        # One respondent per private chat; group members after that; each answers every
-        # question until the wanted number of answers is reached.
-        respondents = [(i, i) for i in range(1, chats + 1) if i not in groups]
-        member = 100_000
-        while len(respondents) * len(QUESTIONS) < answers:
-            member += 1
-            respondents.append((rng.choice(sorted(groups)), member))
-        given = 0
-        for chat, person in respondents:
-            for position, question in enumerate(QUESTIONS):
-                if given >= answers:
-                    break
-                given += 1
-                if question.kind == "single":
-                    choices = [rng.randrange(4)]
-                elif question.kind == "multiple":
-                    choices = rng.sample(range(6), rng.randint(1, 3))
-                elif question.kind == "scale":
-                    choices = [rng.randint(1, 5)]
-                else:
-                    rows.append((poll_id, position, chat, person, -1, f"idea {person}", person))
-                    continue
-                rows += [(poll_id, position, chat, person, c, "", person) for c in choices]
         await tx.executemany(
             "INSERT INTO poll_answers (poll_id, question, chat_id, respondent, choice, text, "
             "user_id, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
-            rows,
+            _answer_rows(poll_id, chats, groups, answers, rng),
         )
     await db.execute("ANALYZE")
     return poll_id
+
+
+async def _insert_chats(
+    tx: Writer, catalog: PlaceCatalog, chats: int, groups: set[int], rng: random.Random, now: int
+) -> None:
+    """The chats with their municipalities (weighted like real subscribers) and themes, and
+    the groups' association profiles."""
+    codes = [m.code for m in catalog.municipalities]
+    weights = [1.0 / (rank + 1) ** 1.1 for rank in range(len(codes))]
+    themes = [t.id for t in DEFAULT_THEMES]
+    await tx.executemany(
+        "INSERT INTO chats (id, type, created_at, updated_at) VALUES (?, ?, ?, ?)",
+        [(i, "group" if i in groups else "private", now, now) for i in range(1, chats + 1)],
+    )
+    await tx.executemany(
+        "INSERT INTO subscription_areas (chat_id, kind, code, created_at) VALUES (?, ?, ?, 0)",
+        [(i, "municipality", rng.choices(codes, weights)[0]) for i in range(1, chats + 1)],
+    )
+    await tx.executemany(
+        "INSERT INTO subscription_themes (chat_id, theme_id) VALUES (?, ?)",
+        sorted({(i, rng.choice(themes)) for i in range(1, chats + 1) for _ in range(2)}),
+    )
+    await tx.executemany(
+        "INSERT INTO association_profiles (chat_id, name, municipality_code, updated_at) "
+        "VALUES (?, ?, ?, 0)",
+        [(i, f"Yhdistys {i}", rng.choices(codes, weights)[0]) for i in sorted(groups)],
+    )
+
+
+def _answer_rows(
+    poll_id: int, chats: int, groups: set[int], answers: int, rng: random.Random
+) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
+    # One respondent per private chat; group members after that; each answers every
+    # question until the wanted number of answers is reached.
+    respondents = [(i, i) for i in range(1, chats + 1) if i not in groups]
+    member = 100_000
+    while len(respondents) * len(QUESTIONS) < answers:
+        member += 1
+        respondents.append((rng.choice(sorted(groups)), member))
+    given = 0
+    for chat, person in respondents:
+        for position, question in enumerate(QUESTIONS):
+            if given >= answers:
+                break
+            given += 1
+            if question.kind == "single":
+                choices = [rng.randrange(4)]
+            elif question.kind == "multiple":
+                choices = rng.sample(range(6), rng.randint(1, 3))
+            elif question.kind == "scale":
+                choices = [rng.randint(1, 5)]
+            else:
+                rows.append((poll_id, position, chat, person, -1, f"idea {person}", person))
+                continue
+            rows += [(poll_id, position, chat, person, c, "", person) for c in choices]
+    return rows
 
 
 async def main() -> int:

@@ -177,6 +177,64 @@ class FloorHandler:
         raise ApplicationHandlerStop
 
 
+def _config(stand_in: StandIn, tmp: Path) -> Config:
+    return Config(
+        telegram=TelegramSettings(
+            token=TOKEN, base_url=stand_in.base_url, base_file_url=stand_in.base_file_url
+        ),
+        storage=StorageSettings(path=tmp / "rsvp.sqlite3"),
+        delivery=DeliverySettings(
+            global_rate=5000.0, private_interval=0.0001, group_per_minute=100_000
+        ),
+        # Whatever the hour the benchmark runs at: no quiet hours holding the invitations.
+        reminders=ReminderSettings(quiet_hours=None),
+    )
+
+
+async def _invite(
+    session: ClientSession, stand_in: StandIn, services: Any, people: int
+) -> list[tuple[int, int, list[str]]]:
+    """`people` subscribers, an event published to them; each one's card: chat, message and
+    the data of its ✅ Coming / ❔ Maybe / ❌ Can't buttons."""
+    chat_ids = []
+    for i in range(people):
+        made = await control(session, stand_in, "POST", "/users", {"first_name": f"P{i}"})
+        chat_id = int(made["chat_id"])
+        chat_ids.append(chat_id)
+        await chats.upsert(services.env.db, chat_id, "private", None)
+        await subscriptions.replace(
+            services.env.db, chat_id, [Area("municipality", JOENSUU)], ["health"]
+        )
+    start = datetime.now(UTC) + timedelta(days=10)
+    await events.publish(services.env, forum_fields(start), None)
+    services.delivery.wake()
+    await services.delivery.wait_idle(timeout=120)
+    cards = []
+    for chat_id in chat_ids:
+        messages = await control(session, stand_in, "GET", f"/chats/{chat_id}/messages")
+        card = messages[-1]
+        data = [b["action"] for b in card["buttons"][0]]  # ✅ Coming / ❔ Maybe / ❌ Can't
+        cards.append((chat_id, card["message_id"], data))
+    return cards
+
+
+def _planned_taps(
+    cards: list[tuple[int, int, list[str]]], people: int, rate: float, seconds: float
+) -> list[dict[str, Any]]:
+    taps = []
+    for n in range(max(1, round(rate * seconds))):
+        chat_id, message_id, data = cards[n % people]
+        taps.append(
+            {
+                "chat_id": chat_id,
+                "user_id": chat_id,  # a private chat's id is its user's
+                "message_id": message_id,
+                "data": data[(n // people) % 3],
+            }
+        )
+    return taps
+
+
 async def run(
     stand_in: StandIn,
     people: int,
@@ -189,18 +247,7 @@ async def run(
 ) -> list[Result]:
     """One pass of taps through the bot's own handlers; with `floor`, first one through
     `FloorHandler` on the same cards, at the same rate."""
-    config = Config(
-        telegram=TelegramSettings(
-            token=TOKEN, base_url=stand_in.base_url, base_file_url=stand_in.base_file_url
-        ),
-        storage=StorageSettings(path=tmp / "rsvp.sqlite3"),
-        delivery=DeliverySettings(
-            global_rate=5000.0, private_interval=0.0001, group_per_minute=100_000
-        ),
-        # Whatever the hour the benchmark runs at: no quiet hours holding the invitations.
-        reminders=ReminderSettings(quiet_hours=None),
-    )
-    application = build_application(config)
+    application = build_application(_config(stand_in, tmp))
     floor_handler = FloorHandler()
     application.add_handler(CallbackQueryHandler(floor_handler), group=CONTEXT_GROUP - 1)
     async with (
@@ -209,36 +256,8 @@ async def run(
     ):
         services = application.bot_data.services
         assert services is not None
-        chat_ids = []
-        for i in range(people):
-            made = await control(session, stand_in, "POST", "/users", {"first_name": f"P{i}"})
-            chat_id = int(made["chat_id"])
-            chat_ids.append(chat_id)
-            await chats.upsert(services.env.db, chat_id, "private", None)
-            await subscriptions.replace(
-                services.env.db, chat_id, [Area("municipality", JOENSUU)], ["health"]
-            )
-        start = datetime.now(UTC) + timedelta(days=10)
-        await events.publish(services.env, forum_fields(start), None)
-        services.delivery.wake()
-        await services.delivery.wait_idle(timeout=120)
-        cards = []
-        for chat_id in chat_ids:
-            messages = await control(session, stand_in, "GET", f"/chats/{chat_id}/messages")
-            card = messages[-1]
-            data = [b["action"] for b in card["buttons"][0]]  # ✅ Coming / ❔ Maybe / ❌ Can't
-            cards.append((chat_id, card["message_id"], data))
-        taps = []
-        for n in range(max(1, round(rate * seconds))):
-            chat_id, message_id, data = cards[n % people]
-            taps.append(
-                {
-                    "chat_id": chat_id,
-                    "user_id": chat_id,  # a private chat's id is its user's
-                    "message_id": message_id,
-                    "data": data[(n // people) % 3],
-                }
-            )
+        cards = await _invite(session, stand_in, services, people)
+        taps = _planned_taps(cards, people, rate, seconds)
         results = []
         if floor:
             floor_handler.on = True

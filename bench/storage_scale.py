@@ -37,6 +37,16 @@ def _fill(path: Path, chats: int, events: int, per_event: int, seed: int = 7) ->
     codes = [m.code for m in load_catalog().municipalities]
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("BEGIN")
+    _fill_chats(conn, chats, codes, rnd)
+    for e in range(1, events + 1):
+        _fill_event(conn, e, chats, per_event, codes, rnd)
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def _fill_chats(conn: sqlite3.Connection, chats: int, codes: list[str], rnd: random.Random) -> None:
+    """Chats, their users, two municipalities and two themes each (duplicates ignored)."""
     conn.executemany(
         "INSERT INTO chats (id, type, title, language, created_at, updated_at) "
         "VALUES (?, ?, ?, 'fi', 0, 0)",
@@ -57,54 +67,61 @@ def _fill(path: Path, chats: int, events: int, per_event: int, seed: int = 7) ->
         "INSERT OR IGNORE INTO subscription_themes (chat_id, theme_id) VALUES (?, ?)",
         ((i, rnd.choice(THEMES)) for i in range(1, chats + 1) for _ in range(2)),
     )
-    for e in range(1, events + 1):
-        start = YEAR_START + rnd.randrange(365 * 86400)
-        conn.execute(
-            "INSERT INTO broadcasts (id, kind, summary, audience, state, scheduled_at, "
-            "created_at) VALUES (?, 'invitation', '', '', 'done', 0, 0)",
-            (e,),
-        )
-        conn.execute(
-            "INSERT INTO events (id, uid, kind, title, description, starts_at, ends_at, timezone,"
-            " place, state, broadcast_id, created_at, updated_at, published_at) VALUES "
-            "(?, ?, 'forum', ?, ?, ?, ?, 'Europe/Helsinki', 'Kunnantalo', 'published', ?, 0, 0,"
-            " 0)",
-            (e, f"uid-{e}", f"Järjestöfoorumi {e}", "Kuvaus " * 40, start, start + 7200, e),
-        )
-        conn.execute(
-            "INSERT INTO event_municipalities (event_id, code) VALUES (?, ?)",
-            (e, rnd.choice(codes)),
-        )
-        conn.execute("INSERT INTO event_themes (event_id, theme_id) VALUES (?, ?)",
-                     (e, rnd.choice(THEMES)))  # fmt: skip
-        people = rnd.sample(range(1, chats + 1), min(per_event * 2, chats))
-        conn.executemany(
-            "INSERT INTO outbox (chat_id, kind, priority, method, params, not_before, state, "
-            "message_id, broadcast_id, created_at, updated_at) VALUES (?, 'invitation', 2, "
-            "'send_message', '{\"text\": \"kutsu\"}', 0, 'sent', 1, ?, 0, 0)",
-            ((p, e) for p in people),
-        )
-        answering = people[:per_event]
-        conn.executemany(
-            "INSERT INTO rsvps (event_id, user_id, chat_id, status, headcount, association, "
-            "municipality_code, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, 0, 0)",
-            ((e, p, p, rnd.choice(["yes", "yes", "maybe", "no"]),
-              None if p % 5 else f"Yhdistys {p}", rnd.choice(codes)) for p in answering),
-        )  # fmt: skip
-        conn.execute(
-            "INSERT INTO feedback_rounds (event_id, opened_at, closes_at, asked) "
-            "VALUES (?, 0, 1, ?)",
-            (e, per_event),
-        )
-        conn.executemany(
-            "INSERT INTO feedback (event_id, user_id, rating, attended, comment, created_at, "
-            "updated_at) VALUES (?, ?, ?, 1, ?, 0, 0)",
-            ((e, p, rnd.randint(1, 5), "" if p % 3 else "Hyvä tilaisuus") for p in
-             answering[: per_event // 3]),
-        )  # fmt: skip
-    conn.execute("COMMIT")
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
+
+
+def _fill_event(
+    conn: sqlite3.Connection,
+    e: int,
+    chats: int,
+    per_event: int,
+    codes: list[str],
+    rnd: random.Random,
+) -> None:
+    """Event `e` with its broadcast, invitations to twice `per_event` chats, `per_event` RSVPs
+    and feedback from a third of those."""
+    start = YEAR_START + rnd.randrange(365 * 86400)
+    conn.execute(
+        "INSERT INTO broadcasts (id, kind, summary, audience, state, scheduled_at, "
+        "created_at) VALUES (?, 'invitation', '', '', 'done', 0, 0)",
+        (e,),
+    )
+    conn.execute(
+        "INSERT INTO events (id, uid, kind, title, description, starts_at, ends_at, timezone,"
+        " place, state, broadcast_id, created_at, updated_at, published_at) VALUES "
+        "(?, ?, 'forum', ?, ?, ?, ?, 'Europe/Helsinki', 'Kunnantalo', 'published', ?, 0, 0,"
+        " 0)",
+        (e, f"uid-{e}", f"Järjestöfoorumi {e}", "Kuvaus " * 40, start, start + 7200, e),
+    )
+    conn.execute(
+        "INSERT INTO event_municipalities (event_id, code) VALUES (?, ?)",
+        (e, rnd.choice(codes)),
+    )
+    conn.execute("INSERT INTO event_themes (event_id, theme_id) VALUES (?, ?)",
+                 (e, rnd.choice(THEMES)))  # fmt: skip
+    people = rnd.sample(range(1, chats + 1), min(per_event * 2, chats))
+    conn.executemany(
+        "INSERT INTO outbox (chat_id, kind, priority, method, params, not_before, state, "
+        "message_id, broadcast_id, created_at, updated_at) VALUES (?, 'invitation', 2, "
+        "'send_message', '{\"text\": \"kutsu\"}', 0, 'sent', 1, ?, 0, 0)",
+        ((p, e) for p in people),
+    )
+    answering = people[:per_event]
+    conn.executemany(
+        "INSERT INTO rsvps (event_id, user_id, chat_id, status, headcount, association, "
+        "municipality_code, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, 0, 0)",
+        ((e, p, p, rnd.choice(["yes", "yes", "maybe", "no"]),
+          None if p % 5 else f"Yhdistys {p}", rnd.choice(codes)) for p in answering),
+    )  # fmt: skip
+    conn.execute(
+        "INSERT INTO feedback_rounds (event_id, opened_at, closes_at, asked) VALUES (?, 0, 1, ?)",
+        (e, per_event),
+    )
+    conn.executemany(
+        "INSERT INTO feedback (event_id, user_id, rating, attended, comment, created_at, "
+        "updated_at) VALUES (?, ?, ?, 1, ?, 0, 0)",
+        ((e, p, rnd.randint(1, 5), "" if p % 3 else "Hyvä tilaisuus") for p in
+         answering[: per_event // 3]),
+    )  # fmt: skip
 
 
 async def _time(fn: Callable[[], Awaitable[Any]], runs: int = 5) -> float:

@@ -84,7 +84,13 @@ def message_to_json(message: SentMessage) -> dict[str, Any]:
     }
 
 
-def control_routes(sb: Sandbox) -> list[web.RouteDef]:
+class _Control:
+    """The route handlers, each a method over the one Sandbox they drive."""
+
+    def __init__(self, sb: Sandbox) -> None:
+        self.sb = sb
+
+    @staticmethod
     async def body(request: web.Request) -> dict[str, Any]:
         try:
             data = json.loads(await request.text() or "{}")
@@ -94,130 +100,133 @@ def control_routes(sb: Sandbox) -> list[web.RouteDef]:
             raise _Refused(400, "expected a JSON object")
         return data
 
-    def user(data: dict[str, Any], key: str = "user_id") -> SimUser:
-        found = sb.world.users.get(int(data.get(key, 0)))
+    def user(self, data: dict[str, Any], key: str = "user_id") -> SimUser:
+        found = self.sb.world.users.get(int(data.get(key, 0)))
         if found is None:
             raise _Refused(404, f"unknown {key}")
         return found
 
-    def chat(value: Any) -> SimChat:
-        found = sb.world.chats.get(int(value))
+    def chat(self, value: Any) -> SimChat:
+        found = self.sb.world.chats.get(int(value))
         if found is None:
             raise _Refused(404, "unknown chat_id")
         return found
 
-    def route(handler: Callable[[web.Request], Awaitable[Any]]) -> _Handler:
-        async def wrapped(request: web.Request) -> web.StreamResponse:
-            try:
-                return web.json_response(await handler(request))
-            except _Refused as exc:
-                return web.json_response({"ok": False, "error": str(exc)}, status=exc.status)
-            except (KeyError, ValueError, TypeError) as exc:
-                return web.json_response({"ok": False, "error": repr(exc)}, status=400)
-            except AssertionError as exc:  # press/tap found nothing to act on
-                return web.json_response({"ok": False, "error": str(exc)}, status=404)
-
-        return wrapped
-
-    async def users(request: web.Request) -> Any:
-        data = await body(request)
-        new = sb.add_user(
+    async def users(self, request: web.Request) -> Any:
+        data = await self.body(request)
+        new = self.sb.add_user(
             str(data.get("first_name", "User")),
             last_name=data.get("last_name"),
             username=data.get("username"),
             language_code=data.get("language_code", "fi"),
             user_id=data.get("user_id"),
         )
-        return {"user": new.to_api(), "chat_id": sb.private_chat(new).id}
+        return {"user": new.to_api(), "chat_id": self.sb.private_chat(new).id}
 
-    async def groups(request: web.Request) -> Any:
-        data = await body(request)
-        group = sb.add_group(
+    async def groups(self, request: web.Request) -> Any:
+        data = await self.body(request)
+        group = self.sb.add_group(
             str(data.get("title", "Group")),
-            members=[user({"id": i}, "id") for i in data.get("member_ids", [])],
-            admins=[user({"id": i}, "id") for i in data.get("admin_ids", [])],
+            members=[self.user({"id": i}, "id") for i in data.get("member_ids", [])],
+            admins=[self.user({"id": i}, "id") for i in data.get("admin_ids", [])],
             supergroup=bool(data.get("supergroup", False)),
         )
         if data.get("add_bot_by") is not None:
-            sb.bot_added_to_group(
-                group, user(data, "add_bot_by"), as_admin=bool(data.get("bot_admin"))
+            self.sb.bot_added_to_group(
+                group, self.user(data, "add_bot_by"), as_admin=bool(data.get("bot_admin"))
             )
         return {"chat": group.to_api()}
 
-    async def message(request: web.Request) -> Any:
-        data = await body(request)
-        return sb.send_message(chat(data["chat_id"]), user(data), str(data["text"]))
+    async def message(self, request: web.Request) -> Any:
+        data = await self.body(request)
+        return self.sb.send_message(self.chat(data["chat_id"]), self.user(data), str(data["text"]))
 
-    async def press(request: web.Request) -> Any:
-        data = await body(request)
-        return sb.press(
-            chat(data["chat_id"]), user(data), str(data["text"]), message_id=data.get("message_id")
+    async def press(self, request: web.Request) -> Any:
+        data = await self.body(request)
+        return self.sb.press(
+            self.chat(data["chat_id"]),
+            self.user(data),
+            str(data["text"]),
+            message_id=data.get("message_id"),
         )
 
-    async def tap(request: web.Request) -> Any:
-        data = await body(request)
-        return sb.tap(chat(data["chat_id"]), user(data), int(data["message_id"]), str(data["data"]))
+    async def tap(self, request: web.Request) -> Any:
+        data = await self.body(request)
+        return self.sb.tap(
+            self.chat(data["chat_id"]), self.user(data), int(data["message_id"]), str(data["data"])
+        )
 
-    async def taps(request: web.Request) -> Any:
+    async def taps(self, request: web.Request) -> Any:
         """Inject the taps `rate` per second (0: at once), then wait up to `wait` seconds for
         the bot to answer them all; each tap with its tap and answer times."""
-        data = await body(request)
+        data = await self.body(request)
+        planned = self._planned_taps(data["taps"])
+        ids = await self._inject_taps(planned, float(data.get("rate", 0)))
+        await self._wait_answered(ids, float(data.get("wait", 0)))
+        return [self._tap_result(query_id) for query_id in ids]
+
+    def _planned_taps(self, items: list[dict[str, Any]]) -> list[tuple[SimChat, SimUser, int, str]]:
         planned = []
-        for item in data["taps"]:
-            target, who = chat(item["chat_id"]), user(item)
+        for item in items:
+            target, who = self.chat(item["chat_id"]), self.user(item)
             message_id = int(item["message_id"])
-            if sb.world.message(target.id, message_id) is None:
+            if self.sb.world.message(target.id, message_id) is None:
                 raise _Refused(404, f"no message {message_id} in chat {target.id}")
             planned.append((target, who, message_id, str(item["data"])))
-        rate = float(data.get("rate", 0))
+        return planned
+
+    async def _inject_taps(
+        self, planned: list[tuple[SimChat, SimUser, int, str]], rate: float
+    ) -> list[str]:
         ids: list[str] = []
         began = time.monotonic()
         for n, (target, who, message_id, callback) in enumerate(planned):
-            ids.append(sb.tap(target, who, message_id, callback)["callback_query"]["id"])
+            ids.append(self.sb.tap(target, who, message_id, callback)["callback_query"]["id"])
             if rate > 0:  # on schedule from the start, catching up after a slow moment
                 await asyncio.sleep(max(0.0, began + (n + 1) / rate - time.monotonic()))
+        return ids
+
+    async def _wait_answered(self, ids: list[str], wait: float) -> None:
         first_open = 0
 
         def answered() -> bool:  # amortised O(1) per check: answers are seen in order
             nonlocal first_open
-            while first_open < len(ids) and sb.queries[ids[first_open]].answer is not None:
+            while first_open < len(ids) and self.sb.queries[ids[first_open]].answer is not None:
                 first_open += 1
             return first_open == len(ids)
 
         with contextlib.suppress(TimeoutError):
-            await sb.wait_for(answered, timeout=float(data.get("wait", 0)))
-        result = []
-        for query_id in ids:
-            query = sb.queries[query_id]
-            result.append(
-                {
-                    "id": query_id,
-                    "tapped_at": query.tapped_at,
-                    "answered_at": query.answer.at if query.answer else None,
-                    "text": query.answer.text if query.answer else None,
-                    "show_alert": query.answer.show_alert if query.answer else None,
-                }
-            )
-        return result
+            await self.sb.wait_for(answered, timeout=wait)
 
-    async def poll_answer(request: web.Request) -> Any:
-        data = await body(request)
+    def _tap_result(self, query_id: str) -> dict[str, Any]:
+        query = self.sb.queries[query_id]
+        return {
+            "id": query_id,
+            "tapped_at": query.tapped_at,
+            "answered_at": query.answer.at if query.answer else None,
+            "text": query.answer.text if query.answer else None,
+            "show_alert": query.answer.show_alert if query.answer else None,
+        }
+
+    async def poll_answer(self, request: web.Request) -> Any:
+        data = await self.body(request)
         options = [int(i) for i in data.get("option_ids", [])]
-        return sb.answer_poll(user(data), str(data["poll_id"]), options)
+        return self.sb.answer_poll(self.user(data), str(data["poll_id"]), options)
 
-    async def chats(request: web.Request) -> Any:
-        return [{**c.to_api(), "bot_status": c.bot_status} for c in sb.world.chats.values()]
+    async def chats(self, request: web.Request) -> Any:
+        return [{**c.to_api(), "bot_status": c.bot_status} for c in self.sb.world.chats.values()]
 
-    async def messages(request: web.Request) -> Any:
-        return [message_to_json(m) for m in sb.messages(int(request.match_info["chat_id"]))]
+    async def messages(self, request: web.Request) -> Any:
+        return [message_to_json(m) for m in self.sb.messages(int(request.match_info["chat_id"]))]
 
-    async def transcript(request: web.Request) -> Any:
-        return sb.transcript(int(request.match_info["chat_id"]))
+    async def transcript(self, request: web.Request) -> Any:
+        return self.sb.transcript(int(request.match_info["chat_id"]))
 
-    async def failure(request: web.Request) -> Any:
-        data = await body(request)
-        target = chat(request.match_info["chat_id"])
+    async def failure(self, request: web.Request) -> Any:
+        data = await self.body(request)
+        target = self.chat(request.match_info["chat_id"])
         mode = data.get("mode")
+        sb = self.sb
         result: dict[str, Any] = {"ok": True}
         if mode == "blocked":
             sb.block(target)
@@ -235,9 +244,9 @@ def control_routes(sb: Sandbox) -> list[web.RouteDef]:
             raise _Refused(400, f"unknown mode {mode!r}")
         return result
 
-    async def limits(request: web.Request) -> Any:
-        data = await body(request)
-        flood = sb.limits
+    async def limits(self, request: web.Request) -> Any:
+        data = await self.body(request)
+        flood = self.sb.limits
         flood.global_rate = float(data.get("global_rate", flood.global_rate))
         flood.private_burst = int(data.get("private_burst", flood.private_burst))
         flood.group_per_minute = int(data.get("group_per_minute", flood.group_per_minute))
@@ -249,60 +258,48 @@ def control_routes(sb: Sandbox) -> list[web.RouteDef]:
             "per_chat": flood.per_chat,
         }
 
-    def number(data: dict[str, Any], key: str) -> float:
-        value = data.get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _Refused(400, f"{key} must be a number")
-        return float(value)
-
-    def methods(data: dict[str, Any]) -> list[str] | None:
-        names = data.get("methods")
-        if names is None:
-            return None
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise _Refused(400, "methods must be a list of Bot API method names")
-        return names  # the names themselves are checked against the schema by Faults
-
-    async def fault(request: web.Request) -> Any:
-        data = await body(request)
-        kind = request.match_info["kind"]
-        faults = sb.faults
+    async def fault(self, request: web.Request) -> Any:
+        data = await self.body(request)
         try:
-            if kind == "stall":
-                faults.stall(number(data, "seconds"))
-            elif kind == "errors":
-                status = data.get("status")
-                if not isinstance(status, int) or isinstance(status, bool):
-                    raise _Refused(400, "status must be an HTTP status code (4xx or 5xx)")
-                faults.errors(
-                    status, number(data, "fraction"), number(data, "seconds"), methods(data)
-                )
-            elif kind == "reset":
-                faults.reset(number(data, "fraction"), number(data, "seconds"), methods(data))
-            elif kind == "latency":
-                faults.latency(number(data, "ms"))
-            elif kind == "malformed":
-                name = data.get("method")
-                if not isinstance(name, str):
-                    raise _Refused(400, "method must be a Bot API method name")
-                faults.malformed(name)
-            elif kind == "unknown_fields":
-                on = data.get("on", True)
-                if not isinstance(on, bool):
-                    raise _Refused(400, "on must be true or false")
-                faults.unknown_fields(on)
-            elif kind == "clear":
-                faults.clear()
-            else:
-                raise _Refused(404, f"unknown fault {kind!r}")
+            self._apply_fault(request.match_info["kind"], data)
         except ValueError as exc:
             raise _Refused(400, str(exc)) from None
-        return faults.active()
+        return self.sb.faults.active()
 
-    async def faults_now(request: web.Request) -> Any:
-        return sb.faults.active()
+    def _apply_fault(self, kind: str, data: dict[str, Any]) -> None:
+        faults = self.sb.faults
+        if kind == "stall":
+            faults.stall(_number(data, "seconds"))
+        elif kind == "errors":
+            status = data.get("status")
+            if not isinstance(status, int) or isinstance(status, bool):
+                raise _Refused(400, "status must be an HTTP status code (4xx or 5xx)")
+            faults.errors(
+                status, _number(data, "fraction"), _number(data, "seconds"), _methods(data)
+            )
+        elif kind == "reset":
+            faults.reset(_number(data, "fraction"), _number(data, "seconds"), _methods(data))
+        elif kind == "latency":
+            faults.latency(_number(data, "ms"))
+        elif kind == "malformed":
+            name = data.get("method")
+            if not isinstance(name, str):
+                raise _Refused(400, "method must be a Bot API method name")
+            faults.malformed(name)
+        elif kind == "unknown_fields":
+            on = data.get("on", True)
+            if not isinstance(on, bool):
+                raise _Refused(400, "on must be true or false")
+            faults.unknown_fields(on)
+        elif kind == "clear":
+            faults.clear()
+        else:
+            raise _Refused(404, f"unknown fault {kind!r}")
 
-    async def requests(request: web.Request) -> Any:
+    async def faults_now(self, request: web.Request) -> Any:
+        return self.sb.faults.active()
+
+    async def requests(self, request: web.Request) -> Any:
         return [
             {
                 "method": r.method,
@@ -314,23 +311,58 @@ def control_routes(sb: Sandbox) -> list[web.RouteDef]:
                 "error": r.error_description,
                 "time": r.time,
             }
-            for r in sb.requests
+            for r in self.sb.requests
         ]
 
+
+def _number(data: dict[str, Any], key: str) -> float:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Refused(400, f"{key} must be a number")
+    return float(value)
+
+
+def _methods(data: dict[str, Any]) -> list[str] | None:
+    names = data.get("methods")
+    if names is None:
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise _Refused(400, "methods must be a list of Bot API method names")
+    return names  # the names themselves are checked against the schema by Faults
+
+
+def _route(handler: Callable[[web.Request], Awaitable[Any]]) -> _Handler:
+    """JSON out, and refusals and bad input as {"ok": false, "error": …} with their status."""
+
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return web.json_response(await handler(request))
+        except _Refused as exc:
+            return web.json_response({"ok": False, "error": str(exc)}, status=exc.status)
+        except (KeyError, ValueError, TypeError) as exc:
+            return web.json_response({"ok": False, "error": repr(exc)}, status=400)
+        except AssertionError as exc:  # press/tap found nothing to act on
+            return web.json_response({"ok": False, "error": str(exc)}, status=404)
+
+    return wrapped
+
+
+def control_routes(sb: Sandbox) -> list[web.RouteDef]:
+    c = _Control(sb)
     return [
-        web.post("/_sandbox/users", route(users)),
-        web.post("/_sandbox/groups", route(groups)),
-        web.post("/_sandbox/message", route(message)),
-        web.post("/_sandbox/press", route(press)),
-        web.post("/_sandbox/tap", route(tap)),
-        web.post("/_sandbox/taps", route(taps)),
-        web.post("/_sandbox/poll_answer", route(poll_answer)),
-        web.get("/_sandbox/chats", route(chats)),
-        web.get("/_sandbox/chats/{chat_id}/messages", route(messages)),
-        web.get("/_sandbox/chats/{chat_id}/transcript", route(transcript)),
-        web.post("/_sandbox/chats/{chat_id}/failure", route(failure)),
-        web.post("/_sandbox/limits", route(limits)),
-        web.get("/_sandbox/requests", route(requests)),
-        web.get("/_sandbox/faults", route(faults_now)),
-        web.post("/_sandbox/faults/{kind}", route(fault)),
+        web.post("/_sandbox/users", _route(c.users)),
+        web.post("/_sandbox/groups", _route(c.groups)),
+        web.post("/_sandbox/message", _route(c.message)),
+        web.post("/_sandbox/press", _route(c.press)),
+        web.post("/_sandbox/tap", _route(c.tap)),
+        web.post("/_sandbox/taps", _route(c.taps)),
+        web.post("/_sandbox/poll_answer", _route(c.poll_answer)),
+        web.get("/_sandbox/chats", _route(c.chats)),
+        web.get("/_sandbox/chats/{chat_id}/messages", _route(c.messages)),
+        web.get("/_sandbox/chats/{chat_id}/transcript", _route(c.transcript)),
+        web.post("/_sandbox/chats/{chat_id}/failure", _route(c.failure)),
+        web.post("/_sandbox/limits", _route(c.limits)),
+        web.get("/_sandbox/requests", _route(c.requests)),
+        web.get("/_sandbox/faults", _route(c.faults_now)),
+        web.post("/_sandbox/faults/{kind}", _route(c.fault)),
     ]
