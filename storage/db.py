@@ -43,14 +43,11 @@ trip. A block with no async twin of its own is still named `..._sync`.
 from __future__ import annotations
 
 import asyncio
-import re
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from functools import partial
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -58,19 +55,17 @@ import aiosqlite
 
 from storage.checkpoints import WalCheckpointer
 from storage.connection import Connection
+from storage.schema import DatabaseError, Migration, SchemaStatus, latest_version, load_migrations
 
 __all__ = [
     "Database",
-    "DatabaseError",
-    "Migration",
-    "SchemaStatus",
-    "latest_version",
-    "load_migrations",
+    "DatabaseError",  # storage/schema.py's, raised by both
+    "Params",
+    "Writer",
 ]
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
-_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
@@ -188,46 +183,6 @@ async def _connect_reader(path: Path, *, readonly: bool) -> aiosqlite.Connection
 
 def _is_pragma(sql: str) -> bool:
     return sql.lstrip()[:6].upper() == "PRAGMA"
-
-
-class DatabaseError(RuntimeError):
-    """The database cannot be used as it is; the message is meant for the operator."""
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
-@dataclass(frozen=True, slots=True)
-class SchemaStatus:
-    current: int
-    latest: int
-
-    @property
-    def pending(self) -> int:
-        return max(0, self.latest - self.current)
-
-
-def load_migrations() -> tuple[Migration, ...]:
-    """The packaged migrations in order; numbering must be 1..N without gaps."""
-    folder = resources.files("storage").joinpath("migrations")
-    found: list[Migration] = []
-    for entry in folder.iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text("utf-8")))
-    found.sort(key=lambda m: m.version)
-    for expected, migration in enumerate(found, start=1):
-        if migration.version != expected:
-            raise DatabaseError(f"migration {expected:04d} is missing")
-    return tuple(found)
-
-
-def latest_version() -> int:
-    return len(load_migrations())
 
 
 def _check_file(path: Path) -> None:

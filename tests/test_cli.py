@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from storage.db import latest_version
+from storage.schema import latest_version
 
 ROOT = Path(__file__).resolve().parents[1]
 

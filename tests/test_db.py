@@ -14,7 +14,8 @@ import aiosqlite
 import pytest
 
 from storage import chats, roles, users
-from storage.db import Database, DatabaseError, latest_version, load_migrations
+from storage.db import Database, DatabaseError
+from storage.schema import latest_version, load_migrations
 
 T = TypeVar("T")
 

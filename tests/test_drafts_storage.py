@@ -18,8 +18,9 @@ from bot.events.draft import Repeat
 from bot.polls.draft import Draft as PollDraft
 from handlers.announcements import Draft as AnnounceDraft
 from storage import drafts, privacy, subscription_drafts
-from storage.db import Database, load_migrations
+from storage.db import Database
 from storage.polls import NewQuestion
+from storage.schema import load_migrations
 from storage.subscriptions import Area
 
 NOW = [1_800_000_000]
