@@ -255,7 +255,9 @@ Handler = Callable[[Update, AppContext], Coroutine[Any, Any, None]]
 def one_at_a_time(handler: Handler, *, per_chat: bool = False) -> Handler:
     """Run `handler` for one person's updates in one chat (`per_chat`: anybody's in the chat,
     for a draft the chat shares) one after another, with `keep`'s compare-and-set armed; on a
-    conflict with another process, run it once more (it reads the fresh draft)."""
+    conflict with another process, run it once more (it reads the fresh draft). A tap already
+    answered in the first run is answered again; Telegram may refuse that, and the error handler
+    logs it: rare (two processes, one person, the same moment) and the draft stays whole."""
 
     @wraps(handler)
     async def run(update: Update, context: AppContext) -> None:
