@@ -46,9 +46,10 @@ __all__ = ["build_application", "handler_groups"]
 log = logging.getLogger("jarjestobotti")
 
 Handlers = Sequence[BaseHandler[Update, AppContext, None]]
-# Updates are handled side by side (a burst of RSVP taps must not queue behind each other);
-# each handler's writes are one transaction, and per-user state (a wizard's draft) is only
-# touched by that user's own, sequential, taps and answers.
+# Updates are handled side by side (a burst of RSVP taps must not queue behind each other), also
+# one person's: two quick taps may run at once. Each handler's writes are one transaction; the
+# handlers that read and then save a draft are wrapped in handlers.wizard.one_at_a_time, which
+# runs one person's updates in a chat one after another and saves with compare-and-set.
 UPDATE_CONCURRENCY = 64
 # Connections to the Bot API: every update handled side by side may be waiting on one, and the
 # delivery worker sends beside them.

@@ -32,13 +32,15 @@ from handlers.audience import (
     read_audience,
 )
 from handlers.common import edit_in_place, texts_for
-from handlers.wizard import DraftKind, Turn, Wizard
+from handlers.wizard import DraftKind, Turn, Wizard, one_at_a_time
 from storage import outbox
 
 __all__ = ["WIZARD", "handlers"]
 
 AREA = claim("ann", __name__)
-KIND = DraftKind("announce")
+KIND = DraftKind(
+    "announce", __name__, discarded=lambda t: t._("Your unfinished announcement was discarded.")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,5 +402,5 @@ def handlers() -> list[BaseHandler[Update, AppContext, None]]:
     return [
         CommandHandler("announce", announce_command),
         CommandHandler("announcements", announcements_command),
-        CallbackQueryHandler(on_tap, pattern=pattern(AREA)),
+        CallbackQueryHandler(one_at_a_time(on_tap), pattern=pattern(AREA)),
     ]

@@ -3,8 +3,10 @@
 One row per (user, chat, wizard kind); a draft the whole chat shares (a group's /subscribe menu,
 which any of its administrators may continue) is one row per (chat, kind), saved with
 `shared=True` and read with `shared`. A draft older than `TTL` is as good as gone: reads ignore
-it and `save` clears such rows on the way. The rows' personal data section is in
-storage/privacy.py (/mydata exports them, /forget deletes them).
+it and `save` clears such rows on the way (a wizard with a shorter timeout applies it on top, in
+handlers/wizard.py). `revision` counts the saves: `save(..., expected_revision=n)` is a
+compare-and-set, so two updates that read the same draft cannot both write it. The rows'
+personal data section is in storage/privacy.py (/mydata exports them, /forget deletes them).
 """
 
 from __future__ import annotations
@@ -12,16 +14,32 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from storage.db import Database
 
-__all__ = ["TTL", "Draft", "delete", "delete_all", "get", "latest", "save", "shared"]
+__all__ = [
+    "TTL",
+    "Draft",
+    "DraftConflict",
+    "delete",
+    "delete_all",
+    "get",
+    "latest",
+    "save",
+    "shared",
+    "touch",
+]
 
 # A day: long enough for a coordinator who comes back after lunch or the next morning, short
 # enough that a forgotten half-made poll does not linger.
 TTL = 24 * 3600
+
+
+class DraftConflict(Exception):
+    """The draft moved on (another save, or it ended) since it was read at the expected
+    revision."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +107,25 @@ async def save(
     payload: dict[str, Any],
     *,
     shared: bool = False,
+    expected_revision: int | None = None,
 ) -> Draft:
     """Store the draft (a new one or the next step of one) and return it as stored; `shared`:
-    it replaces anybody's `kind` draft in the chat."""
+    it replaces anybody's `kind` draft in the chat. With `expected_revision`, raise
+    DraftConflict unless the live draft (the chat's, when shared) is still at that revision."""
     now = db.now()
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    mine = "user_id = ? AND " if not shared else ""
+    owner: tuple[int, ...] = (user_id,) if not shared else ()
     async with db.transaction() as tx:
         await tx.execute("DELETE FROM drafts WHERE updated_at <= ?", (now - TTL,))
+        current = await tx.fetchval(
+            f"SELECT revision FROM drafts WHERE {mine}chat_id = ? AND kind = ? "
+            "ORDER BY updated_at DESC, revision DESC LIMIT 1",
+            (*owner, chat_id, kind),
+        )
+        if expected_revision is not None and current != expected_revision:
+            raise DraftConflict(f"{kind} draft of {user_id} in {chat_id} moved on")
+        revision = (current or 0) + 1
         if shared:
             await tx.execute(
                 "DELETE FROM drafts WHERE chat_id = ? AND kind = ? AND user_id != ?",
@@ -104,25 +134,38 @@ async def save(
         await tx.execute(
             """
             INSERT INTO drafts (user_id, chat_id, kind, step, payload, revision, updated_at)
-            VALUES (?, ?, ?, ?, ?, 1, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (user_id, chat_id, kind) DO UPDATE SET
                 step = excluded.step, payload = excluded.payload,
-                revision = drafts.revision + 1, updated_at = excluded.updated_at
+                revision = excluded.revision, updated_at = excluded.updated_at
             """,
-            (user_id, chat_id, kind, step, text, now),
+            (user_id, chat_id, kind, step, text, revision, now),
         )
-        revision = await tx.fetchval(
-            "SELECT revision FROM drafts WHERE user_id = ? AND chat_id = ? AND kind = ?",
-            (user_id, chat_id, kind),
-        )
-    return Draft(user_id, chat_id, kind, step, payload, int(revision), now)
+    return Draft(user_id, chat_id, kind, step, payload, revision, now)
+
+
+async def touch(db: Database, draft: Draft) -> Draft:
+    """Mark the draft as just used (an update reached it) without a new revision."""
+    now = db.now()
+    await db.execute(
+        "UPDATE drafts SET updated_at = ? WHERE user_id = ? AND chat_id = ? AND kind = ? "
+        "AND revision = ?",
+        (now, draft.user_id, draft.chat_id, draft.kind, draft.revision),
+    )
+    return replace(draft, updated_at=now)
 
 
 async def delete(
-    db: Database, user_id: int | None, chat_id: int, kind: str, *, revision: int | None = None
+    db: Database,
+    user_id: int | None,
+    chat_id: int,
+    kind: str,
+    *,
+    revision: int | None = None,
+    untouched_since: int | None = None,
 ) -> bool:
-    """Drop the draft (only if it is still at `revision`, when given; anybody's with user_id
-    None); True if one was live."""
+    """Drop the draft (only if it is still at `revision`, and not used after `untouched_since`,
+    when given; anybody's with user_id None); True if one was live."""
     sql = "DELETE FROM drafts WHERE chat_id = ? AND kind = ? AND updated_at > ?"
     params: tuple[int | str, ...] = (chat_id, kind, db.now() - TTL)
     if user_id is not None:
@@ -131,12 +174,26 @@ async def delete(
     if revision is not None:
         sql += " AND revision = ?"
         params = (*params, revision)
+    if untouched_since is not None:
+        sql += " AND updated_at <= ?"
+        params = (*params, untouched_since)
     return await db.execute(sql, params) > 0
 
 
-async def delete_all(db: Database, user_id: int, chat_id: int, kinds: Collection[str]) -> None:
-    """Drop the person's drafts of `kinds` in the chat (a new wizard replaces an old one)."""
-    await db.execute(
-        f"DELETE FROM drafts WHERE user_id = ? AND chat_id = ? AND kind IN ({_marks(kinds)})",
-        (user_id, chat_id, *kinds),
-    )
+async def delete_all(
+    db: Database, user_id: int, chat_id: int, kinds: Collection[str]
+) -> list[Draft]:
+    """Drop the person's drafts of `kinds` in the chat (a new wizard replaces an old one);
+    returns the live ones dropped, so that the person can be told."""
+    marks = _marks(kinds)
+    async with db.transaction() as tx:
+        rows = await tx.fetchall(
+            f"SELECT * FROM drafts WHERE user_id = ? AND chat_id = ? AND updated_at > ? "
+            f"AND kind IN ({marks}) ORDER BY updated_at",
+            (user_id, chat_id, tx.now() - TTL, *kinds),
+        )
+        await tx.execute(
+            f"DELETE FROM drafts WHERE user_id = ? AND chat_id = ? AND kind IN ({marks})",
+            (user_id, chat_id, *kinds),
+        )
+    return [_draft(row) for row in rows]

@@ -27,6 +27,8 @@ class Draft:
     themes: frozenset[str]
     view: str
     updated_at: int
+    # The stored revision it was read at (0: not read from storage), for `save`'s check.
+    revision: int = 0
 
 
 def _areas(text: str) -> frozenset[Area]:
@@ -48,6 +50,7 @@ def _draft(stored: drafts.Draft) -> Draft:
         themes=frozenset(payload.get("themes", "").split()),
         view=stored.step,
         updated_at=stored.updated_at,
+        revision=stored.revision,
     )
 
 
@@ -56,14 +59,22 @@ async def get(db: Database, chat_id: int) -> Draft | None:
     return None if stored is None else _draft(stored)
 
 
-async def save(db: Database, draft: Draft) -> Draft:
+async def save(db: Database, draft: Draft, *, expected_revision: int | None = None) -> Draft:
+    """Store the chat's menu; with `expected_revision`, drafts.DraftConflict if it moved on."""
     payload = {
         "message_id": draft.message_id,
         "areas": " ".join(sorted(f"{a.kind}:{a.code}" for a in draft.areas)),
         "themes": " ".join(sorted(draft.themes)),
     }
     stored = await drafts.save(
-        db, draft.user_id, draft.chat_id, KIND, draft.view, payload, shared=True
+        db,
+        draft.user_id,
+        draft.chat_id,
+        KIND,
+        draft.view,
+        payload,
+        shared=True,
+        expected_revision=expected_revision,
     )
     return _draft(stored)
 

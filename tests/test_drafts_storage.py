@@ -174,3 +174,37 @@ async def test_an_open_subscription_menu_survives_the_upgrade_to_the_drafts_tabl
         )
     finally:
         await db.close()
+
+
+async def test_save_with_an_expected_revision_is_compare_and_set(db: Database) -> None:
+    first = await drafts.save(db, 1, 1, "poll", "question", {"n": 1})
+    second = await drafts.save(db, 1, 1, "poll", "kind", {"n": 2}, expected_revision=1)
+    assert second.revision == 2
+    with pytest.raises(drafts.DraftConflict):  # read at 1, but another update saved 2
+        await drafts.save(db, 1, 1, "poll", "kind", {"n": 3}, expected_revision=first.revision)
+    stored = await drafts.get(db, 1, 1, "poll")
+    assert stored is not None and stored.payload == {"n": 2}
+    await drafts.delete(db, 1, 1, "poll")
+    with pytest.raises(drafts.DraftConflict):  # ended meanwhile
+        await drafts.save(db, 1, 1, "poll", "kind", {"n": 4}, expected_revision=2)
+    assert await drafts.get(db, 1, 1, "poll") is None
+
+
+async def test_a_shared_draft_counts_revisions_across_its_editors(db: Database) -> None:
+    await drafts.save(db, 1, -5, "subscribe", "regions", {}, shared=True)
+    taken = await drafts.save(
+        db, 2, -5, "subscribe", "themes", {}, shared=True, expected_revision=1
+    )
+    assert taken.revision == 2
+    with pytest.raises(drafts.DraftConflict):
+        await drafts.save(db, 1, -5, "subscribe", "x", {}, shared=True, expected_revision=1)
+
+
+async def test_touch_keeps_the_revision_and_delete_all_names_what_went(db: Database) -> None:
+    saved = await drafts.save(db, 1, 1, "poll", "question", {})
+    NOW[0] += 60
+    touched = await drafts.touch(db, saved)
+    assert (touched.revision, touched.updated_at) == (1, NOW[0])
+    assert not await drafts.delete(db, 1, 1, "poll", untouched_since=saved.updated_at)
+    gone = await drafts.delete_all(db, 1, 1, ("poll", "announce"))
+    assert [(d.kind, d.updated_at) for d in gone] == [("poll", NOW[0])]

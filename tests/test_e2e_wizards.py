@@ -203,3 +203,91 @@ async def test_a_subscription_menu_survives_a_restart(tmp_path: Path) -> None:
         await liisa.tap("✅ Tallenna")
         saved = await subscriptions.get(h.env.db, liisa.id)
         assert [a.code for a in saved.areas] == ["167"] and saved.themes == ("health",)
+
+
+async def test_the_event_timeout_holds_across_a_restart(tmp_path: Path) -> None:
+    """The timeout is read from the draft's last use, not from a timer lost on a restart."""
+    async with BotHarness.start(
+        tmp_path, admins=frozenset({7000}), wizard_timeout=timedelta(minutes=30)
+    ) as h:
+        coordinator = await _coordinator(h)
+        await coordinator.send("/newevent")
+        await h.restart()
+        h.clock.advance(timedelta(minutes=31))
+        await coordinator.tap("Association forum")
+        assert coordinator.last_answer() == "This draft has expired. /newevent starts again."
+        await coordinator.send("/newevent")
+        await h.restart()
+        h.clock.advance(timedelta(minutes=31))
+        await coordinator.send("Järjestöfoorumi")
+        assert coordinator.last_message().text == "I read commands: /help lists what I can do."
+        assert await drafts.latest(h.env.db, coordinator.id, coordinator.id, KINDS) is None
+
+
+async def test_any_answer_or_tap_restarts_the_timeout(tmp_path: Path) -> None:
+    """A refused answer, a 'use the buttons' reply and a stale tap all count as use."""
+    async with BotHarness.start(
+        tmp_path, admins=frozenset({7000}), wizard_timeout=timedelta(minutes=30)
+    ) as h:
+        coordinator = await _coordinator(h)
+        await coordinator.send("/newevent")
+        h.clock.advance(timedelta(minutes=20))
+        await coordinator.send("Association forum")  # the kind step waits for a tap
+        assert (
+            coordinator.last_message().text == "Please answer with the buttons above, or /cancel."
+        )
+        h.clock.advance(timedelta(minutes=20))
+        await coordinator.tap("Association forum")
+        await coordinator.send("Järjestöfoorumi")
+        h.clock.advance(timedelta(minutes=20))
+        await coordinator.send("not a time")  # fails the start's check
+        h.clock.advance(timedelta(minutes=20))
+        await coordinator.send("ti 1.12. 17:30")
+        stored = await drafts.get(h.env.db, coordinator.id, coordinator.id, "newevent")
+        assert stored is not None and stored.step == "end"
+
+
+async def test_a_new_wizard_says_which_draft_it_discarded(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({7000})) as h:
+        coordinator = await _coordinator(h)
+        await coordinator.send("/poll")
+        await coordinator.send("Which evening suits?")
+        await coordinator.send("/newevent")
+        texts = [m.text for m in coordinator.messages()]
+        assert "Your unfinished poll was discarded." in texts[-2:]
+        await coordinator.send("/newevent")  # the same wizard again: nothing else was lost
+        assert not any("discarded" in m.text for m in coordinator.messages()[-1:])
+        await coordinator.send("/announce")
+        assert any(
+            m.text == "Your unfinished event was discarded." for m in coordinator.messages()[-2:]
+        )
+
+
+async def test_quick_theme_taps_both_count(tmp_path: Path) -> None:
+    """Two taps handled side by side: neither save overwrites the other."""
+    async with BotHarness.start(tmp_path, admins=frozenset({7000})) as h:
+        coordinator = await _coordinator(h)
+        for answer in NEWEVENT_STEPS[: NEWEVENT_STEPS.index("Health")]:
+            await _answer(coordinator, answer)
+        sandbox = h.sandbox
+        taps = [
+            sandbox.press(coordinator.chat, coordinator.user, label)
+            for label in ("Health", "Culture", "Youth")
+        ]
+        for tap in taps:
+            await h.processed(tap["update_id"])
+        stored = await drafts.get(h.env.db, coordinator.id, coordinator.id, "newevent")
+        assert stored is not None
+        assert set(stored.payload["themes"]) == {"health", "culture", "youth"}, stored.payload
+
+
+async def test_quick_subscription_menu_taps_both_count(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        liisa = h.user("Liisa", language_code="fi")
+        await liisa.send("/subscribe")
+        await liisa.tap("Seuraavaksi: teemat »")
+        taps = [h.sandbox.press(liisa.chat, liisa.user, label) for label in ("Terveys", "Nuoret")]
+        for tap in taps:
+            await h.processed(tap["update_id"])
+        stored = await drafts.shared(h.env.db, liisa.id, "subscribe")
+        assert stored is not None and set(stored.payload["themes"].split()) == {"health", "youth"}

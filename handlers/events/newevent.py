@@ -40,7 +40,7 @@ from handlers.events.newevent_steps import (
 )
 from handlers.events.prompts import AREA, field_error, prompt
 from handlers.events.series_prompts import REPEAT
-from handlers.wizard import Turn, Wizard
+from handlers.wizard import Turn, Wizard, one_at_a_time
 from storage import events as stored_events
 
 __all__ = ["WIZARD", "handlers"]
@@ -248,5 +248,5 @@ WIZARD = Wizard(
 def handlers() -> list[BaseHandler[Update, AppContext, None]]:
     return [
         CommandHandler("newevent", new_event),
-        CallbackQueryHandler(on_button, pattern=pattern(AREA)),
+        CallbackQueryHandler(one_at_a_time(on_button), pattern=pattern(AREA)),
     ]

@@ -53,8 +53,10 @@ STEPS = (
 PREVIEW = "preview"
 KIND = DraftKind(
     "newevent",
+    __name__,
     timeout=lambda config: config.bot.wizard_timeout,
     expired=lambda t: t._("The event draft expired after a long pause. /newevent starts again."),
+    discarded=lambda t: t._("Your unfinished event was discarded."),
 )
 
 

@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 AREA_WIZARD = claim("plw", __name__)
-KIND = DraftKind("poll")
+KIND = DraftKind("poll", __name__, discarded=lambda t: t._("Your unfinished poll was discarded."))
 DAY = 86400
 
 

@@ -29,7 +29,7 @@ from handlers.polls import steps
 from handlers.polls.results import show_results
 from handlers.polls.steps import AREA_WIZARD, KIND
 from handlers.polls.wizard_taps import wizard_tap
-from handlers.wizard import Turn, Wizard
+from handlers.wizard import Turn, Wizard, one_at_a_time
 from storage.polls import NewQuestion
 
 __all__ = ["WIZARD", "handlers"]
@@ -201,5 +201,5 @@ WIZARD = Wizard(
 def handlers() -> list[BaseHandler[Update, AppContext, None]]:
     return [
         CommandHandler("poll", poll_command),
-        CallbackQueryHandler(wizard_tap, pattern=pattern(AREA_WIZARD)),
+        CallbackQueryHandler(one_at_a_time(wizard_tap), pattern=pattern(AREA_WIZARD)),
     ]

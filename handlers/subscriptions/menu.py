@@ -24,6 +24,7 @@ from handlers.common import (
     texts_for,
 )
 from handlers.subscriptions.menu_render import AREA, render, view_region_page
+from handlers.wizard import one_at_a_time
 from storage import subscription_drafts, subscriptions
 from storage.subscription_drafts import Draft
 from storage.subscriptions import ALL_THEMES, Area
@@ -228,7 +229,8 @@ async def menu_tap(update: Update, context: AppContext) -> None:
     if updated is None:
         await _stale(update, context, t)
         return
-    await subscription_drafts.save(env.db, updated)
+    # Two admins' (or one admin's quick) taps: the second save sees the first's revision.
+    await subscription_drafts.save(env.db, updated, expected_revision=draft.revision)
     await query.answer()
     text, markup = render(updated, env.catalog, env.config.bot.themes, t)
     await edit_in_place(message, text, markup)
@@ -282,5 +284,5 @@ def start_deep_link_handler() -> BaseHandler[Update, AppContext, None]:
 def handlers() -> list[BaseHandler[Update, AppContext, None]]:
     return [
         CommandHandler("subscribe", subscribe_command),
-        CallbackQueryHandler(menu_tap, pattern=pattern(AREA)),
+        CallbackQueryHandler(one_at_a_time(menu_tap, per_chat=True), pattern=pattern(AREA)),
     ]
