@@ -55,6 +55,7 @@ import aiosqlite
 
 from storage.checkpoints import WalCheckpointer
 from storage.connection import Connection
+from storage.migrating import apply_next
 from storage.schema import DatabaseError, Migration, SchemaStatus, latest_version, load_migrations
 
 __all__ = [
@@ -142,15 +143,6 @@ def _write_unless_busy(
 
 def _pragma(raw: sqlite3.Connection, setting: str) -> None:
     raw.execute(f"PRAGMA {setting}").close()
-
-
-def _apply_script(raw: sqlite3.Connection, *, script: str) -> None:
-    try:
-        raw.executescript(script)
-    except sqlite3.Error:
-        if raw.in_transaction:
-            raw.rollback()
-        raise
 
 
 def _commit(raw: sqlite3.Connection) -> None:
@@ -299,24 +291,20 @@ class Database:
         return SchemaStatus(current=current, latest=latest_version())
 
     async def migrate(self) -> list[Migration]:
-        """Apply pending migrations, each atomically with its user_version bump."""
+        """Apply pending migrations, each atomically with its user_version bump. Safe when
+        several processes migrate at once: they take turns, and each applies only what is still
+        missing once it holds the write lock (storage/migrating.py)."""
         applied: list[Migration] = []
+        migrations = load_migrations()
         async with self._lock:
-            status = await self.schema_status()
-            for migration in load_migrations()[status.current :]:
-                script = (
-                    "BEGIN IMMEDIATE;\n"
-                    f"{migration.sql}\n;"
-                    f"PRAGMA user_version = {migration.version};\nCOMMIT;"
-                )
+            while True:
                 try:
-                    await self._conn.call(partial(_apply_script, script=script))
+                    migration = await self._conn.call(partial(apply_next, migrations=migrations))
                 except sqlite3.Error as exc:
-                    raise DatabaseError(
-                        f"migration {migration.version:04d}_{migration.name} failed: {exc}"
-                    ) from exc
+                    raise DatabaseError(f"{self.path}: cannot migrate: {exc}") from exc
+                if migration is None:
+                    return applied
                 applied.append(migration)
-        return applied
 
     # --- reads -------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 
 from bot.cli.common import (
     EXIT_CONFIG,
+    EXIT_FAILED,
     CliError,
     Subcommands,
     add_command,
@@ -20,6 +21,7 @@ from bot.cli.common import (
 from bot.core.config import Config
 from bot.core.logs import configure_logging
 from bot.delivery.ratelimit import retry_seconds
+from bot.runtime.poller_lock import ProcessLock, ProcessLockRefused, hold_polling, hold_webhook
 from storage.db import Database, DatabaseError
 
 __all__ = ["check", "demo", "migrate", "register", "run"]
@@ -122,8 +124,6 @@ def _require_token(config: Config) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.app import build_application
-
     config = config_of(args)
     configure_logging(config.bot.log_level, as_json=config.bot.log_json)
     _require_token(config)
@@ -135,6 +135,24 @@ def run(args: argparse.Namespace) -> int:
         except WebhookConfigError as exc:
             raise CliError(str(exc)) from None
 
+    # Before anything else touches the database: a refused process starts nothing.
+    with _process_lock(config, webhook=args.webhook):
+        return _serve(config, webhook=args.webhook)
+
+
+def _process_lock(config: Config, *, webhook: bool) -> ProcessLock:
+    """One poller per database, or any number of webhook processes (bot/runtime/poller_lock.py),
+    held until the process ends."""
+    hold = hold_webhook if webhook else hold_polling
+    try:
+        return hold(config.storage.path)
+    except ProcessLockRefused as exc:
+        raise CliError(str(exc)) from None
+
+
+def _serve(config: Config, *, webhook: bool) -> int:
+    from bot.app import build_application
+
     async def preflight() -> None:
         async with opened(config):
             pass
@@ -142,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     asyncio.run(preflight())
     application = build_application(config)
     try:
-        if args.webhook:
+        if webhook:
             from bot.runtime.webhook import run_webhook
 
             run_webhook(application, config)
@@ -151,9 +169,8 @@ def run(args: argparse.Namespace) -> int:
 
             asyncio.run(serve_until_stopped(application, polling()))
     except InvalidToken as exc:
-        # Anything else at start-up is waited out (bot/runtime/startup.py); a refused token is not,
-        # nor
-        # an address that is not a Bot API server (404).
+        # Anything else at start-up is waited out (bot/runtime/startup.py); a refused token is
+        # not, nor an address that is not a Bot API server (404).
         raise _refused(config, exc) from None
     return 0
 
@@ -166,6 +183,9 @@ def migrate(args: argparse.Namespace) -> int:
         try:
             applied = await db.migrate()
             status = await db.schema_status()
+        except DatabaseError as exc:
+            # What was applied stays applied (each migration commits on its own).
+            raise CliError(f"database: {exc}", EXIT_FAILED) from None
         finally:
             await db.close()
         for migration in applied:
