@@ -33,7 +33,7 @@ from handlers.audience import (
 )
 from handlers.common import edit_in_place, texts_for
 from handlers.wizard import DraftKind, Turn, Wizard, one_at_a_time
-from storage import outbox
+from storage import broadcasts
 
 __all__ = ["WIZARD", "handlers"]
 
@@ -267,7 +267,7 @@ async def _queue(
                 id=broadcast_id,
             )
         )
-        await outbox.set_progress_message(services.env.db, broadcast_id, status.message_id)
+        await broadcasts.set_progress_message(services.env.db, broadcast_id, status.message_id)
         services.delivery.wake()
     else:
         await message.reply_text(
@@ -327,7 +327,7 @@ async def _cancel_broadcast(
     query = update.callback_query
     assert query is not None
     services = context.services
-    found = await outbox.broadcast(services.env.db, broadcast_id) if broadcast_id else None
+    found = await broadcasts.broadcast(services.env.db, broadcast_id) if broadcast_id else None
     user = update.effective_user.id if update.effective_user else None
     allowed = found is not None and (
         found.created_by == user or user in services.env.config.bot.admins
@@ -335,7 +335,7 @@ async def _cancel_broadcast(
     if found is None or not allowed or found.state not in ("scheduled", "sending"):
         await query.answer(t._("That announcement can no longer be cancelled."), show_alert=True)
         return
-    skipped = await outbox.cancel_broadcast(services.env.db, found.id)
+    skipped = await broadcasts.cancel_broadcast(services.env.db, found.id)
     await query.answer(
         t.n_(
             "Cancelled; {n} message was not sent.",
@@ -354,7 +354,9 @@ async def announcements_command(update: Update, context: AppContext) -> None:
         return
     services = context.services
     assert update.effective_user is not None
-    mine = await outbox.broadcasts_by(services.env.db, update.effective_user.id, open_only=False)
+    mine = await broadcasts.broadcasts_by(
+        services.env.db, update.effective_user.id, open_only=False
+    )
     if not mine:
         await message.reply_text(t._("You have not sent announcements yet. /announce starts one."))
         return
@@ -367,7 +369,7 @@ async def announcements_command(update: Update, context: AppContext) -> None:
         "cancelled": t._("cancelled"),
     }
     for broadcast in mine:
-        progress = await outbox.progress(services.env.db, broadcast.id)
+        progress = await broadcasts.progress(services.env.db, broadcast.id)
         lines.append(
             t._(
                 "{id}: {state}, {sent}/{total} sent",

@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.core.config import DeliverySettings
 from bot.delivery.ratelimit import SharedRateLimiter
 from bot.delivery.worker import DeliveryWorker
-from storage import chats, outbox, subscriptions
+from storage import broadcasts, chats, outbox, subscriptions
 from storage.outbox import NewFile, NewMessage
 from storage.subscriptions import Area
 from tests.harness import WAIT, BotHarness
@@ -35,7 +35,7 @@ async def _enqueue(
     async with db.transaction() as tx:
         broadcast_id = None
         if broadcast:
-            broadcast_id = await outbox.create_broadcast(
+            broadcast_id = await broadcasts.create_broadcast(
                 tx,
                 kind=kind,
                 created_by=None,
@@ -67,7 +67,7 @@ async def test_every_recipient_gets_exactly_one_message(tmp_path: Path) -> None:
             [message] = h.sandbox.messages(chat_id)
             assert message.text == "Järjestöilta torstaina"
         assert broadcast_id is not None
-        progress = await outbox.progress(h.env.db, broadcast_id)
+        progress = await broadcasts.progress(h.env.db, broadcast_id)
         assert (progress.sent, progress.failed, progress.pending) == (60, 0, 0)
         row = await h.env.db.fetchone("SELECT message_id FROM outbox LIMIT 1")
         assert row is not None
@@ -106,7 +106,7 @@ async def test_blocked_deactivated_and_unknown_chats(tmp_path: Path) -> None:
             assert chat is not None
             assert (chat.active, chat.inactive_reason) == (False, reason)
         assert broadcast_id is not None
-        progress = await outbox.progress(h.env.db, broadcast_id)
+        progress = await broadcasts.progress(h.env.db, broadcast_id)
         assert (progress.sent, progress.blocked, progress.not_found) == (1, 2, 1)
         states = await h.env.db.fetchall(
             "SELECT state FROM outbox WHERE chat_id = ? ORDER BY id", (blocked,)

@@ -17,8 +17,9 @@ from bot.core.i18n import Translator
 from bot.delivery.health import TelegramHealth
 from bot.delivery.ratelimit import SharedRateLimiter
 from bot.delivery.reports import failures_csv, report_text
-from storage import outbox
-from storage.outbox import Broadcast, NewMessage, Progress
+from storage import broadcasts, outbox
+from storage.broadcasts import Broadcast, Progress
+from storage.outbox import NewMessage
 from tests.harness import BotHarness
 from tests.test_delivery import _enqueue, _people
 
@@ -58,7 +59,7 @@ async def test_a_stall_shorter_than_the_read_timeout_duplicates_nothing(tmp_path
         h.sandbox.faults.stall(1.5)
         await h.services.delivery.wait_idle(timeout=60)
         assert _copies(h, people) == {1: 60}
-        progress = await outbox.progress(h.env.db, broadcast_id)
+        progress = await broadcasts.progress(h.env.db, broadcast_id)
         assert (progress.sent, progress.maybe_twice, progress.failed) == (60, 0, 0)
         assert h.sandbox.faults.stats["stalled"] > 0  # the stall did hold answers
 
@@ -77,7 +78,7 @@ async def test_a_longer_stall_sends_the_rows_in_flight_once_more(
         twice = copies[2]
         assert set(copies) <= {1, 2}  # nobody lost, nobody got three
         assert 1 <= twice <= 32  # only rows in flight when the stall began, each once more
-        progress = await outbox.progress(h.env.db, broadcast_id)
+        progress = await broadcasts.progress(h.env.db, broadcast_id)
         # The stand-in carried every stalled request out, so each resent row did arrive twice.
         assert (progress.sent, progress.maybe_twice) == (80, twice)
         rows = await h.env.db.fetchall("SELECT id FROM outbox WHERE uncertain > 0 ORDER BY id")
@@ -90,8 +91,8 @@ async def test_a_longer_stall_sends_the_rows_in_flight_once_more(
         h.sandbox.faults.clear()
         report = await status(broadcast_id, h.config)
         assert f"may have arrived twice {twice}" in report
-        csv_rows = await outbox.failures(h.env.db, broadcast_id)
-        assert [kind for _, kind, _ in csv_rows] == [outbox.MAYBE_TWICE] * twice
+        csv_rows = await broadcasts.failures(h.env.db, broadcast_id)
+        assert [kind for _, kind, _ in csv_rows] == [broadcasts.MAYBE_TWICE] * twice
         assert b"may_have_arrived_twice" in failures_csv(csv_rows)
 
 
@@ -174,7 +175,7 @@ async def test_a_refused_token_keeps_every_row(
         h.sandbox.faults.clear()
         await worker.wait_idle(timeout=30)
         assert _copies(h, people) == {1: 10}
-        progress = await outbox.progress(h.env.db, broadcast_id)
+        progress = await broadcasts.progress(h.env.db, broadcast_id)
         assert (progress.sent, progress.failed) == (10, 0)
 
 
@@ -188,7 +189,7 @@ async def test_502_from_a_proxy_is_sent_again_once(tmp_path: Path) -> None:
         # A 502 from the stand-in was not carried out: everyone has exactly one copy; the rows
         # that met it are counted as "may have arrived twice", which is all the bot can know.
         assert _copies(h, people) == {1: 30}
-        progress = await outbox.progress(h.env.db, broadcast_id)
+        progress = await broadcasts.progress(h.env.db, broadcast_id)
         assert progress.sent + progress.failed == 30
         assert progress.maybe_twice >= 1
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from storage import chats, outbox, roles, subscriptions
+from storage import broadcasts, chats, roles, subscriptions
 from storage.subscriptions import Area
 from tests.harness import WAIT, BotHarness, ChatUser
 
@@ -145,7 +145,7 @@ async def test_schedule_list_and_cancel(tmp_path: Path) -> None:
         assert "1: scheduled, 0/3 sent" in admin.last_message().text
         await admin.tap("✖ Cancel 1")
         assert admin.last_answer() == "Cancelled; 3 messages were not sent."
-        found = await outbox.broadcast(h.env.db, 1)
+        found = await broadcasts.broadcast(h.env.db, 1)
         assert found is not None
         assert found.state == "cancelled"
         await admin.tap_data(admin.last_message().message_id, "ann:x:1")

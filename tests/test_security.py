@@ -42,7 +42,7 @@ from bot.runtime.commands import COMMANDS
 from bot.runtime.runner import ProcessedUpdates
 from bot.runtime.webhook import serving
 from bot.sandbox import Sandbox
-from storage import chats, events, outbox, profiles, subscriptions
+from storage import broadcasts, chats, events, profiles, subscriptions
 from storage.profiles import Profile
 from storage.subscriptions import Area
 from tests.factories import (
@@ -146,7 +146,7 @@ async def test_forged_replayed_and_oversized_callbacks_change_nothing(tmp_path: 
         # The invitations are delivered; the broadcast's 'done' must not land between snapshots
         # whenever the report loop's next pass happens to come.
         await h.services.delivery.wait_idle()
-        await outbox.finish_broadcasts(h.env.db)
+        await broadcasts.finish_broadcasts(h.env.db)
         before = await _snapshot(h)
 
         good_private = sign(key, event_id, liisa.chat.id)

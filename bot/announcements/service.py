@@ -15,7 +15,7 @@ from typing import Any, Literal
 # Re-exported for the announcement and poll wizards, which import them from here.
 from bot.audience.recipients import AudienceSpec, expand, resolve
 from bot.core.places import PlaceCatalog
-from storage import outbox, roles
+from storage import broadcasts, outbox, roles
 from storage.db import Database
 from storage.outbox import NewMessage
 
@@ -113,7 +113,7 @@ async def queue(
     now = db.now()
     send_at = at if at is not None else float(now)
     async with db.transaction() as tx:
-        broadcast_id = await outbox.create_broadcast(
+        broadcast_id = await broadcasts.create_broadcast(
             tx,
             kind="announcement",
             created_by=created_by,

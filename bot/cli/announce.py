@@ -16,7 +16,7 @@ from bot.core.config import Config
 from bot.core.dates import DateError, parse_datetime
 from bot.core.place_search import PlaceIndex
 from bot.core.places import load_catalog
-from storage import outbox
+from storage import broadcasts
 from storage.db import DatabaseError
 
 __all__ = ["AnnounceError", "announce", "register", "run", "status"]
@@ -108,10 +108,10 @@ async def announce(args: argparse.Namespace, config: Config) -> str:
 
 async def status(broadcast_id: int, config: Config) -> str:
     async with opened(config, readonly=True, current=True) as env:
-        found = await outbox.broadcast(env.db, broadcast_id)
+        found = await broadcasts.broadcast(env.db, broadcast_id)
         if found is None:
             raise AnnounceError(f"--status: there is no broadcast {broadcast_id}")
-        p = await outbox.progress(env.db, broadcast_id)
+        p = await broadcasts.progress(env.db, broadcast_id)
     return (
         f"broadcast {broadcast_id}: {found.state}\n"
         f"sent {p.sent}, blocked {p.blocked}, not found {p.not_found}, "

@@ -20,9 +20,9 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.core.i18n import Texts, Translator, pick_language
 from bot.delivery.ratelimit import patient_requests
-from storage import chats, outbox
+from storage import broadcasts, chats
+from storage.broadcasts import Broadcast, Progress
 from storage.db import Database
-from storage.outbox import Broadcast, Progress
 
 __all__ = ["BroadcastReporter", "failures_csv", "progress_text", "report_text"]
 
@@ -126,20 +126,20 @@ class BroadcastReporter:
 
     async def tick(self) -> None:
         """One pass: refresh progress messages, finish reports of finished broadcasts."""
-        await outbox.finish_broadcasts(self._db)
-        for broadcast in await outbox.unreported(self._db):
+        await broadcasts.finish_broadcasts(self._db)
+        for broadcast in await broadcasts.unreported(self._db):
             assert broadcast.report_chat_id is not None
             chosen, client = await chats.language_hints(self._db, broadcast.report_chat_id)
             t = self._translator.texts(
                 pick_language(chosen, client, self._translator.default_language)
             )
-            progress = await outbox.progress(self._db, broadcast.id)
+            progress = await broadcasts.progress(self._db, broadcast.id)
             if broadcast.state == "sending":
                 await self._show(broadcast, progress_text(t, broadcast, progress, self._rate))
                 continue
             await self._show(broadcast, report_text(t, broadcast, progress))
             await self._send_failures(broadcast, t)
-            await outbox.mark_reported(self._db, broadcast.id)
+            await broadcasts.mark_reported(self._db, broadcast.id)
             self._shown.pop(broadcast.id, None)
 
     async def _show(self, broadcast: Broadcast, text: str) -> None:
@@ -153,7 +153,7 @@ class BroadcastReporter:
                 )
                 return
             sent = await self._bot.send_message(broadcast.report_chat_id, text)
-            await outbox.set_progress_message(self._db, broadcast.id, sent.message_id)
+            await broadcasts.set_progress_message(self._db, broadcast.id, sent.message_id)
         except BadRequest as exc:
             if "not modified" not in exc.message:
                 # Up to the first colon: what follows may quote a piece of the text.
@@ -163,12 +163,12 @@ class BroadcastReporter:
             log.warning("broadcast %d: progress not shown: %s", broadcast.id, type(exc).__name__)
 
     async def _send_failures(self, broadcast: Broadcast, t: Texts) -> None:
-        rows = await outbox.failures(self._db, broadcast.id)
+        rows = await broadcasts.failures(self._db, broadcast.id)
         if not rows or broadcast.report_chat_id is None:
             return
         caption = (
             t._("Chats the announcement did not reach, or may have reached twice")
-            if any(kind == outbox.MAYBE_TWICE for _, kind, _ in rows)
+            if any(kind == broadcasts.MAYBE_TWICE for _, kind, _ in rows)
             else t._("Chats the announcement did not reach")
         )
         try:

@@ -54,10 +54,11 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from bot.core.config import DeliverySettings
+from bot.delivery.answers import answered, file_id_of, forbidden_reason
 from bot.delivery.health import TelegramHealth, describe
 from bot.delivery.http_client import answer_statuses, is_uncertain
 from bot.delivery.ratelimit import Permit, SharedRateLimiter, retry_seconds, worker_requests
-from storage import chats, outbox
+from storage import broadcasts, chats, outbox
 from storage.db import Database, Writer
 from storage.outbox import OutboxRow
 
@@ -177,7 +178,7 @@ class DeliveryWorker:
             try:
                 pause = await self._pass()
                 if self._clock() - last_finish >= 1.0:
-                    await outbox.finish_broadcasts(self._db)
+                    await broadcasts.finish_broadcasts(self._db)
                     last_finish = self._clock()
             except Exception:
                 # The worker must outlive a bad row or a locked database; log and carry on.
@@ -212,7 +213,7 @@ class DeliveryWorker:
         except TelegramError as exc:
             self.health.trouble(exc)
         except Exception as exc:
-            if _answered(statuses):
+            if answered(statuses):
                 self.health.answered()  # an answer python-telegram-bot could not read
             else:
                 self.health.trouble(exc)
@@ -341,7 +342,7 @@ class DeliveryWorker:
         except TelegramError as exc:
             await self._refused(row, exc, now)
         except Exception as exc:
-            if not _answered(statuses):
+            if not answered(statuses):
                 raise
             # Telegram carried it out; python-telegram-bot could not read the answer (a field
             # missing). Sent, without its message id; sending it again would duplicate it.
@@ -362,7 +363,7 @@ class DeliveryWorker:
         message_id = result.message_id if isinstance(result, Message) else None
         telegram_file = None
         if uploading is not None and isinstance(result, Message):
-            file_id = _file_id(result)
+            file_id = file_id_of(result)
             if file_id:
                 telegram_file = (uploading, file_id)
                 self._uploaded.add(uploading)
@@ -407,7 +408,7 @@ class DeliveryWorker:
 
     async def _rejected(self, row: OutboxRow, exc: Forbidden | BadRequest) -> None:
         if isinstance(exc, Forbidden):
-            reason = _forbidden_reason(exc.message)
+            reason = forbidden_reason(exc.message)
             await self._give_up_chat(row, reason, exc.message, "blocked")
         elif "chat not found" in exc.message.lower():
             await self._give_up_chat(row, "not_found", exc.message, "not_found")
@@ -491,25 +492,3 @@ class DeliveryWorker:
             await chats.deactivate(tx, row.chat_id, reason, now)
             await outbox.skip_chat(tx, row.chat_id, kind, now)
         log.info("chat %d inactive (%s); its waiting messages are skipped", row.chat_id, reason)
-
-
-def _forbidden_reason(message: str) -> str:
-    text = message.lower()
-    if "deactivated" in text:
-        return "deactivated"
-    if "kicked" in text or "not a member" in text:
-        return "kicked"
-    return "blocked"
-
-
-def _answered(statuses: list[int]) -> bool:
-    """Whether the last request made got a 2xx answer from the server."""
-    return bool(statuses) and 200 <= statuses[-1] < 300
-
-
-def _file_id(message: Message) -> str | None:
-    if message.document is not None:
-        return message.document.file_id
-    if message.photo:
-        return message.photo[-1].file_id
-    return None

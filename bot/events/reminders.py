@@ -13,7 +13,7 @@ from bot.events import reader_cards
 from bot.events.reader_cards import Reader
 from bot.events.service import queue_invitations, texts_for_chat
 from bot.feedback import service as feedback
-from storage import events, outbox, rsvps, schedule
+from storage import broadcasts, events, outbox, rsvps, schedule
 from storage.db import Writer
 from storage.events import Event
 from storage.outbox import NewMessage
@@ -83,7 +83,7 @@ async def run_nudge(env: Environment, tx: Writer, job: Job, now: int) -> str | N
         return "answers closed"
     if event.broadcast_id is None:
         return "not invited yet"
-    invited = await outbox.reached_chats(tx, event.broadcast_id)
+    invited = await broadcasts.reached_chats(tx, event.broadcast_id)
     targets = await rsvps.unanswered_chats(tx, event.id, invited)
     if not targets:
         return "everyone answered"

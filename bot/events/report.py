@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from bot.core.i18n import Texts
 from bot.core.places import PlaceCatalog
-from storage import outbox, privacy, rsvps
+from storage import broadcasts, privacy, rsvps
 from storage.db import Database
 from storage.events import Event
 from storage.rsvps import Attendee, Counts
@@ -42,7 +42,7 @@ async def build(db: Database, event: Event) -> Report:
     people = await rsvps.attendees(db, event.id)
     invited = delivered = 0
     if event.broadcast_id is not None:
-        progress = await outbox.progress(db, event.broadcast_id)
+        progress = await broadcasts.progress(db, event.broadcast_id)
         invited, delivered = progress.total, progress.sent
     return Report(counts, people, invited, delivered)
 

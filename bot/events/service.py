@@ -21,7 +21,7 @@ from bot.events.calendar import event_ics, ics_filename
 from bot.events.cards import card_keyboard, card_text, location_line, time_line
 from bot.events.fields import EventFields
 from bot.roles.access import is_admin
-from storage import chats, events, outbox, roles, rsvps, schedule
+from storage import broadcasts, chats, events, outbox, roles, rsvps, schedule
 from storage.chats import Recipient
 from storage.db import Writer
 from storage.events import Event, NewEvent
@@ -211,7 +211,7 @@ async def queue_invitations(
     )
     recipients = await resolve(tx, env.catalog, spec)
     info = await chats.recipients(tx, recipients)
-    broadcast_id = await outbox.create_broadcast(
+    broadcast_id = await broadcasts.create_broadcast(
         tx,
         kind="invitation",
         created_by=event.created_by,
@@ -320,7 +320,7 @@ async def _edit_in(
     everyone = time_changed and _moved_far(event, after, event.timezone)
     if everyone and after.broadcast_id is not None:
         declined = set(await rsvps.notify_chats(tx, event.id, ("no",)))
-        targets |= set(await outbox.reached_chats(tx, after.broadcast_id)) - declined
+        targets |= set(await broadcasts.reached_chats(tx, after.broadcast_id)) - declined
     notified = await _notices(env, tx, after, sorted(targets), cancelled=False, now=now)
     return EditOutcome(notified, everyone)
 
@@ -357,9 +357,9 @@ async def _cancel_in(env: Environment, tx: Writer, event: Event, now: int) -> in
     assert after is not None
     targets = set(await rsvps.notify_chats(tx, event.id, ("yes", "maybe", "waitlist")))
     if after.broadcast_id is not None:
-        await outbox.cancel_broadcast_in(tx, after.broadcast_id, now)
+        await broadcasts.cancel_broadcast_in(tx, after.broadcast_id, now)
         declined = set(await rsvps.notify_chats(tx, event.id, ("no",)))
-        targets |= set(await outbox.reached_chats(tx, after.broadcast_id)) - declined
+        targets |= set(await broadcasts.reached_chats(tx, after.broadcast_id)) - declined
     return await _notices(env, tx, after, sorted(targets), cancelled=True, now=now)
 
 

@@ -9,7 +9,7 @@ from bot.events.service import texts_for_chat
 from bot.polls import report as poll_report
 from bot.polls import report_text as poll_report_text
 from bot.polls.texts import reminder_text
-from storage import chats, outbox, schedule
+from storage import broadcasts, chats, outbox, schedule
 from storage import polls as stored
 from storage.db import Writer
 from storage.outbox import NewMessage
@@ -44,7 +44,7 @@ async def close_in(env: Environment, tx: Writer, poll: Poll, now: int) -> int:
     if not await stored.close(tx, poll.id, now):
         return 0
     if poll.broadcast_id is not None:
-        await outbox.cancel_broadcast_in(tx, poll.broadcast_id, now)
+        await broadcasts.cancel_broadcast_in(tx, poll.broadcast_id, now)
     await schedule.cancel_key(tx, f"poll_reminder:{poll.id}", now)
     rows = [close_row(m) for m in await stored.open_messages(tx, poll.id)]
     await stored.mark_messages_closed(tx, poll.id)

@@ -27,7 +27,7 @@ from bot.environment import Environment
 from bot.events.service import texts_for_chat
 from bot.polls.closing import close_row
 from bot.polls.texts import intro_text, question_keyboard, question_text
-from storage import chats, outbox, schedule
+from storage import broadcasts, chats, outbox, schedule
 from storage import polls as stored
 from storage.db import Writer
 from storage.outbox import NewMessage, OutboxRow
@@ -110,7 +110,7 @@ async def send(
         chat_ids = await resolve(tx, env.catalog, plan.spec)
         poll_id = await stored.create(tx, new, created_by=created_by, now=now)
         await stored.add_recipients(tx, poll_id, chat_ids)
-        broadcast_id = await outbox.create_broadcast(
+        broadcast_id = await broadcasts.create_broadcast(
             tx,
             kind="feedback",
             created_by=created_by,
