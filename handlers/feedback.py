@@ -178,20 +178,13 @@ async def take_comment(update: Update, context: AppContext) -> bool:
     return True
 
 
-async def cancel_comment(update: Update, context: AppContext) -> bool:
-    """/cancel while a comment draft is open; False when none is."""
-    message, user = update.effective_message, update.effective_user
-    assert message is not None and user is not None
-    if not await service.drop_comment(context.env, user.id):
-        return False
-    t = await texts_for(context, update)
-    await message.reply_text(t._("Stopped; no comment was saved."))
-    return True
-
-
 # A comment is an answer draft (handlers/wizard.py): `start=fbc_` starts a new one right after
 # the command guard dropped the old one.
-COMMENT = AnswerDraft(take=take_comment, cancel=cancel_comment, drop=service.drop_comment)
+COMMENT = AnswerDraft(
+    take=take_comment,
+    drop=service.drop_comment,
+    stopped=lambda t: t._("Stopped; no comment was saved."),
+)
 
 
 async def feedback_command(update: Update, context: AppContext) -> None:

@@ -293,11 +293,18 @@ class Wizard:
 @dataclass(frozen=True)
 class AnswerDraft:
     """A one-message answer its feature keeps: `take` saves the message (False: no draft),
-    `cancel` answers /cancel (False: no draft), `drop` ends it when another command comes."""
+    `drop` ends it (False: there was none) on /cancel, which then says `stopped`, and when
+    another command comes."""
 
     take: Callable[[Update, AppContext], Awaitable[bool]]
-    cancel: Callable[[Update, AppContext], Awaitable[bool]]
-    drop: Callable[[Environment, int], Awaitable[object]]
+    drop: Callable[[Environment, int], Awaitable[bool]]
+    stopped: Callable[[Texts], str]
+
+
+async def _reply(update: Update, context: AppContext, text: Callable[[Texts], str]) -> None:
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(text(await texts_for(context, update)))
 
 
 @dataclass(frozen=True)
@@ -333,10 +340,7 @@ class _Router:
         for answer in self.answers:
             if await answer.take(update, context):
                 return
-        message = update.effective_message
-        if message is not None:
-            t = await texts_for(context, update)
-            await message.reply_text(t._("I read commands: /help lists what I can do."))
+        await _reply(update, context, lambda t: t._("I read commands: /help lists what I can do."))
 
     async def on_cancel(self, update: Update, context: AppContext) -> None:
         found = await self._turn(update, context)
@@ -344,15 +348,13 @@ class _Router:
             wizard, turn = found
             await wizard.cancel(turn)
             return
-        chat = update.effective_chat
-        if chat is not None and chat.type == "private":
+        chat, user = update.effective_chat, update.effective_user
+        if chat is not None and chat.type == "private" and user is not None:
             for answer in self.answers:
-                if await answer.cancel(update, context):
+                if await answer.drop(context.env, user.id):
+                    await _reply(update, context, answer.stopped)
                     return
-        message = update.effective_message
-        if message is not None:
-            t = await texts_for(context, update)
-            await message.reply_text(t._("There is nothing to cancel."))
+        await _reply(update, context, lambda t: t._("There is nothing to cancel."))
 
     async def on_command(self, update: Update, context: AppContext) -> None:
         """Any command but /cancel (which answers itself) ends the sender's answer drafts."""

@@ -246,18 +246,11 @@ def _saved_text(t: Texts, outcome: poll_answers.Outcome) -> str:
     return t._("Thanks! Your answer is saved.")
 
 
-async def cancel_text(update: Update, context: AppContext) -> bool:
-    """/cancel while a written answer is open; False when none is."""
-    message, user = update.effective_message, update.effective_user
-    assert message is not None and user is not None
-    if not await poll_answers.drop_text(context.env, user.id):
-        return False
-    t = await texts_for(context, update)
-    await message.reply_text(t._("Stopped; no answer was saved."))
-    return True
-
-
-ANSWER = AnswerDraft(take=take_text, cancel=cancel_text, drop=poll_answers.drop_text)
+ANSWER = AnswerDraft(
+    take=take_text,
+    drop=poll_answers.drop_text,
+    stopped=lambda t: t._("Stopped; no answer was saved."),
+)
 
 
 def deep_link_handler() -> BaseHandler[Update, AppContext, None]:
