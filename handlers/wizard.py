@@ -165,9 +165,9 @@ class DraftKind:
         """A new draft; whatever else the person was preparing in the chat is dropped, and they
         are told which unfinished one went."""
         dropped = await drafts.delete_all(context.env.db, user_id, chat_id, _KINDS)
-        lines = [_discarded(t, d.kind) for d in dropped if d.kind != self.name]
-        if any(lines):
-            await context.bot.send_message(chat_id, "\n".join(line for line in lines if line))
+        lines = [line for d in dropped if d.kind != self.name if (line := _discarded(t, d.kind))]
+        if lines:
+            await context.bot.send_message(chat_id, "\n".join(lines))
         read = _READ.get()
         if read is not None:
             read.pop((self.name, user_id, chat_id), None)

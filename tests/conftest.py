@@ -46,6 +46,7 @@ CLOCK_SENSITIVE = frozenset(
         "test_demo",
         "test_e2e_announce",
         "test_e2e_announce_event",
+        "test_reader_cards",
         "test_e2e_events",
         "test_e2e_events_bad_input",
         "test_e2e_feedback",
