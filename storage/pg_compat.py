@@ -92,13 +92,16 @@ def translate_ddl(script: str) -> str:
 def postgres_migrations() -> tuple[Migration, ...]:
     """The one history, as PostgreSQL runs it: a migration's own PostgreSQL text where
     storage/migrations/postgres/ has one (what cannot be rewritten mechanically), else its SQLite
-    text rewritten by `translate_ddl`."""
+    text rewritten by `translate_ddl`. The first one also creates compat.sql's aggregates."""
     folder = resources.files("storage").joinpath("migrations", "postgres")
     variants = {entry.name: entry.read_text("utf-8") for entry in folder.iterdir()}
     out = []
     for m in load_migrations():
         variant = variants.get(f"{m.version:04d}_{m.name}.sql")
-        out.append(Migration(m.version, m.name, variant or translate_ddl(m.sql)))
+        sql = variant or translate_ddl(m.sql)
+        if m.version == 1:
+            sql = variants["compat.sql"] + "\n" + sql
+        out.append(Migration(m.version, m.name, sql))
     return tuple(out)
 
 

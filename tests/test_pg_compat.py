@@ -4,12 +4,12 @@ SQLite: the same block, unchanged, gives the same answer on both (issue 18's fir
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
-from typing import Any, cast
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from storage import chats, rsvps, users
+from storage import chats, ops, rsvps, users
 from storage.pg_compat import PgRaw, connect, postgres_migrations, translate
 from storage.schema import load_migrations
 
@@ -96,6 +96,35 @@ def _tap_scenario(raw: Any) -> list[object]:
 
 def test_rsvp_tap_blocks_run_unchanged_on_postgres(sqlite_raw, pg_raw):
     on_sqlite = _tap_scenario(sqlite_raw)
-    on_postgres = _tap_scenario(cast(Callable[..., Any], pg_raw))
+    on_postgres = _tap_scenario(pg_raw)
     assert on_postgres == on_sqlite
     assert on_postgres[2] == rsvps.Counts(yes=1, yes_people=2, waitlist=1, waitlist_people=1)
+
+
+def _counting_scenario(raw: Any) -> list[object]:
+    """The operator's report counts with SQLite's sum(condition) and group_concat, as written."""
+    raw.executemany(
+        "INSERT INTO chats (id, type, title, created_at, updated_at, paused_until) "
+        "VALUES (?, ?, 'x', ?, ?, ?)",
+        [
+            (TELEGRAM_GROUP, "supergroup", NOW, NOW, None),
+            (TELEGRAM_USER, "private", NOW, NOW, NOW + 60),
+            (TELEGRAM_USER + 1, "private", NOW, NOW, None),
+        ],
+    )
+    raw.execute(
+        "INSERT INTO subscription_areas (chat_id, kind, code, created_at) VALUES (?, 'all', '', ?)",
+        (TELEGRAM_USER, NOW),
+    )
+    counts = raw.execute(ops._CHATS_SQL, (NOW,)).fetchone()
+    empty = raw.execute(ops._EVENTS_SQL, (0, NOW)).fetchone()
+    joined = raw.execute(
+        "SELECT group_concat(type, ',') AS types FROM (SELECT type FROM chats ORDER BY id) AS c"
+    ).fetchone()
+    return [tuple(counts), tuple(empty), joined["types"]]
+
+
+def test_sqlite_aggregates_count_the_same_on_postgres(sqlite_raw, pg_raw):
+    on_sqlite = _counting_scenario(sqlite_raw)
+    assert _counting_scenario(pg_raw) == on_sqlite
+    assert on_sqlite == [(3, 2, 1, 1, 1, 1, 0), (None, None), "supergroup,private,private"]
