@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import psycopg
@@ -23,9 +22,7 @@ from psycopg.adapt import Buffer
 from psycopg.rows import RowMaker
 from psycopg.types.numeric import NumericLoader
 
-from storage.schema import Migration, load_migrations
-
-__all__ = ["PgRaw", "Row", "connect", "postgres_migrations", "translate", "translate_ddl"]
+__all__ = ["PgRaw", "Row", "connect", "translate", "translate_ddl"]
 
 Params = Sequence[Any] | dict[str, Any]
 
@@ -87,22 +84,6 @@ def translate_ddl(script: str) -> str:
         for pattern, replacement in _DDL:
             parts[i] = pattern.sub(replacement, parts[i])
     return "".join(parts)
-
-
-def postgres_migrations() -> tuple[Migration, ...]:
-    """The one history, as PostgreSQL runs it: a migration's own PostgreSQL text where
-    storage/migrations/postgres/ has one (what cannot be rewritten mechanically), else its SQLite
-    text rewritten by `translate_ddl`. The first one also creates compat.sql's aggregates."""
-    folder = resources.files("storage").joinpath("migrations", "postgres")
-    variants = {entry.name: entry.read_text("utf-8") for entry in folder.iterdir()}
-    out = []
-    for m in load_migrations():
-        variant = variants.get(f"{m.version:04d}_{m.name}.sql")
-        sql = variant or translate_ddl(m.sql)
-        if m.version == 1:
-            sql = variants["compat.sql"] + "\n" + sql
-        out.append(Migration(m.version, m.name, sql))
-    return tuple(out)
 
 
 class Row:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from storage import chats, ops, rsvps, users
-from storage.pg_compat import PgRaw, connect, postgres_migrations, translate
+from storage.pg_compat import PgRaw, connect, translate
+from storage.pg_schema import postgres_migrations
 from storage.schema import load_migrations
 
 TELEGRAM_GROUP = -1001234567890  # a supergroup id: beyond PostgreSQL's 32-bit INTEGER
