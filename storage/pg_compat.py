@@ -22,7 +22,7 @@ from psycopg.adapt import Buffer
 from psycopg.rows import RowMaker
 from psycopg.types.numeric import NumericLoader
 
-__all__ = ["PgRaw", "Row", "connect", "translate", "translate_ddl"]
+__all__ = ["PgRaw", "Row", "configure", "connect", "translate", "translate_ddl"]
 
 Params = Sequence[Any] | dict[str, Any]
 
@@ -163,7 +163,13 @@ class PgRaw:
         self.conn.execute(script.encode())
 
 
+def configure(conn: psycopg.Connection[Any]) -> None:
+    """Rows and numbers as the storage blocks expect them (also a pool's `configure`)."""
+    conn.row_factory = _row_factory
+    conn.adapters.register_loader("numeric", _SqliteNumberLoader)
+
+
 def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[Row]:
     conn = psycopg.connect(url, autocommit=autocommit, row_factory=_row_factory)
-    conn.adapters.register_loader("numeric", _SqliteNumberLoader)
+    configure(conn)
     return conn
