@@ -40,6 +40,14 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bINSERT\s+OR\s+IGNORE\b", re.I), "INSERT"),
 )
 _NUMBERED = re.compile(r"\?(\d+)")
+_OR_REPLACE = re.compile(
+    r"^\s*INSERT\s+OR\s+REPLACE\s+INTO\s+(\w+)\s*\(([^)]*)\)(.*)$", re.I | re.S
+)
+_PRIMARY_KEY = """
+    SELECT a.attname FROM pg_index i
+    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+    WHERE i.indrelid = %s::regclass AND i.indisprimary
+"""
 _OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\b", re.I)
 
 
@@ -136,6 +144,9 @@ class _SqliteNumberLoader(NumericLoader):
         return value
 
 
+_replacements: dict[str, str] = {}  # INSERT OR REPLACE statements, rewritten once
+
+
 def _numbered(sql: str, params: Params) -> Params:
     """SQLite's `?1`, `?2` name positions; psycopg names them `%(p1)s`, from a mapping."""
     if isinstance(params, dict) or not _NUMBERED.search(sql):
@@ -151,12 +162,32 @@ class PgRaw:
         self.conn = conn
 
     def execute(self, sql: str, params: Params = ()) -> psycopg.Cursor[Row]:
-        return self.conn.execute(translate(sql), _numbered(sql, params) or None)
+        return self.conn.execute(self._translate(sql), _numbered(sql, params) or None)
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> psycopg.Cursor[Row]:
         cursor = self.conn.cursor()
-        cursor.executemany(translate(sql), [_numbered(sql, row) for row in rows])
+        cursor.executemany(self._translate(sql), [_numbered(sql, row) for row in rows])
         return cursor
+
+    def _translate(self, sql: str) -> str:
+        replace = _OR_REPLACE.match(sql)
+        if replace is None:
+            return translate(sql)
+        found = _replacements.get(sql)
+        if found is None:
+            found = _replacements[sql] = self._upsert(*replace.groups())
+        return found
+
+    def _upsert(self, table: str, columns: str, rest: str) -> str:
+        """SQLite's INSERT OR REPLACE as an upsert on the table's primary key. (SQLite deletes
+        every row the new one conflicts with, on any unique key, firing ON DELETE actions; an
+        upsert on the primary key is what the storage modules mean by it.)"""
+        keys = [r[0] for r in self.conn.execute(_PRIMARY_KEY, (table,)).fetchall()]
+        names = [c.strip() for c in columns.split(",")]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in names if c not in keys)
+        action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        text = f"INSERT INTO {table} ({columns}){rest.rstrip().rstrip(';')}"
+        return f"{translate(text)} ON CONFLICT ({', '.join(keys)}) {action}"
 
     def executescript(self, script: str) -> None:
         # No parameters: psycopg sends the text as one simple query, several statements allowed.

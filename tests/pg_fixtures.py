@@ -6,19 +6,24 @@ names one already running (`python tools/postgres.py run -- pytest ...`). A test
 a database of its own (`pg_url`). When no server can be started the test fails with the reason:
 it never skips, so a machine without PostgreSQL cannot pass for one that has it.
 
-`--backend` chooses what the end-to-end suite runs on; until storage/db.py has a PostgreSQL
-backend (docs/postgresql-plan.md) only the tests that ask for `pg_url` use the server.
+`--backend postgres` runs the end-to-end suite on PostgreSQL: until the configuration can name a
+database URL (docs/postgresql-plan.md), the bot's environment opens storage/pg_db.py's
+PgDatabase in place of the SQLite file it is given, one new database per file path.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, ClassVar
 
 import psycopg
 import pytest
 
+from storage.pg_db import PgDatabase
 from tools.postgres import URL_ENV, PostgresUnavailable, running_server
 
 BACKEND_ENV = "JARJESTOBOTTI_TEST_BACKEND"
@@ -53,10 +58,49 @@ def postgres_server_url() -> Iterator[str]:
         pytest.fail(f"PostgreSQL could not be started: {error}", pytrace=False)
 
 
+def _new_database(server_url: str) -> str:
+    name = f"t{os.getpid()}_{next(_numbers)}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
 @pytest.fixture
 def pg_url(postgres_server_url: str) -> str:
     """A new, empty database on the session's server for this test alone."""
-    name = f"t{os.getpid()}_{next(_numbers)}"
-    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
-    return postgres_server_url.rsplit("/", 1)[0] + "/" + name
+    return _new_database(postgres_server_url)
+
+
+class _PgInPlaceOfFile(PgDatabase):
+    """What `Database.open(path)` returns under `--backend postgres`: a database per path."""
+
+    urls: ClassVar[dict[Path, str]] = {}
+    new_database: ClassVar[Callable[[], str]]
+
+    @classmethod
+    async def open_path(
+        cls,
+        path: Path,
+        *,
+        migrate: bool = True,
+        readonly: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> Any:
+        url = cls.urls.setdefault(Path(path), cls.new_database())
+        db = await PgDatabase.open(url, migrate=migrate and not readonly, clock=clock)
+        db.__class__ = cls
+        return db
+
+    async def checkpoint_in_background(self, interval: float = 1.0) -> None:
+        """SQLite's write-ahead-log checkpoints; PostgreSQL has its own."""
+
+
+@pytest.fixture(autouse=True)
+def _storage_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.config.getoption("--backend") != "postgres":
+        return
+    server_url = request.getfixturevalue("postgres_server_url")
+    monkeypatch.setattr(_PgInPlaceOfFile, "urls", {})
+    new = lambda: _new_database(server_url)  # noqa: E731
+    monkeypatch.setattr(_PgInPlaceOfFile, "new_database", new, raising=False)
+    monkeypatch.setattr("bot.environment.Database.open", _PgInPlaceOfFile.open_path)

@@ -70,12 +70,8 @@ def _tap_scenario(raw: Any) -> list[object]:
     seen: list[object] = []
     users.upsert_sync(raw, TELEGRAM_USER, "Aino", None, "aino", "fi", NOW)
     users.upsert_sync(raw, TELEGRAM_USER + 1, "Eino", "K", None, "sv", NOW)
-    # chats.upsert_sync's SQL uses an integer parameter as a condition (`CASE WHEN ?5`), which
-    # PostgreSQL refuses: listed in docs/postgresql-plan.md; the chats are written here instead.
-    raw.executemany(
-        "INSERT INTO chats (id, type, title, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
-        [(TELEGRAM_GROUP, "supergroup", "Yhdistys ry", NOW), (TELEGRAM_USER, "private", None, NOW)],
-    )
+    seen.append(chats.upsert_sync(raw, TELEGRAM_GROUP, "supergroup", "Yhdistys ry", NOW))
+    seen.append(chats.upsert_sync(raw, TELEGRAM_USER, "private", None, NOW))
     seen.append(chats.recipients_sync(raw, [TELEGRAM_GROUP, TELEGRAM_USER]))
     raw.execute(
         "INSERT INTO events (id, uid, kind, title, starts_at, timezone, capacity, created_at, "
@@ -99,7 +95,7 @@ def test_rsvp_tap_blocks_run_unchanged_on_postgres(sqlite_raw, pg_raw):
     on_sqlite = _tap_scenario(sqlite_raw)
     on_postgres = _tap_scenario(pg_raw)
     assert on_postgres == on_sqlite
-    assert on_postgres[2] == rsvps.Counts(yes=1, yes_people=2, waitlist=1, waitlist_people=1)
+    assert on_postgres[4] == rsvps.Counts(yes=1, yes_people=2, waitlist=1, waitlist_people=1)
 
 
 def _counting_scenario(raw: Any) -> list[object]:
