@@ -1,7 +1,7 @@
 """The storage API on PostgreSQL: storage/db.py's `Database` and `Writer`, method for method, over a
 psycopg connection pool.
 
-Every call is one trip to a worker thread (`asyncio.to_thread`) with a pooled connection, as on
+Every call is one trip to a worker thread (the database's own) with a pooled connection, as on
 SQLite every call is one trip to the connection's thread: the `x_sync(raw, ...)` blocks run there
 unchanged, `raw` being storage/pg_compat.py's `PgRaw`.
 
@@ -13,6 +13,12 @@ failures; writes are short and one trip, so the lock is held for milliseconds. F
 event row, SKIP LOCKED claims of the outbox) can replace it where a profile asks. Reads take no
 lock and see committed rows (READ COMMITTED).
 
+Within one process writers also queue on an asyncio lock first, as storage/db.py's do: then at
+most one thread per process waits for the advisory lock. Without it a burst of writes parked
+every worker thread on the lock while the transaction holding it waited for a thread for its
+next step: a deadlock (the end-to-end suite found it). Trips run on the database's own threads,
+one per pooled connection and two more, so nothing else's `to_thread` waits behind them.
+
 The pool bounds connections; a request that finds none free waits at most `timeout` seconds and
 then fails with DatabaseError, never deadlocks.
 """
@@ -21,7 +27,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -54,10 +61,17 @@ def _lock_for_writing(conn: psycopg.Connection[Row]) -> None:
 class PgDatabase:
     """A pool of connections to one PostgreSQL database, with storage/db.py's API."""
 
-    def __init__(self, pool: ConnectionPool[Any], url: str, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, pool: ConnectionPool[Any], url: str, clock: Callable[[], float], threads: int
+    ) -> None:
         self._pool = pool
         self._clock = clock
+        self._lock = asyncio.Lock()
+        self._threads = ThreadPoolExecutor(threads, thread_name_prefix="postgres")
         self.url = url
+
+    async def _trip(self, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._threads, fn)
 
     def now(self) -> int:
         return int(self._clock())
@@ -82,7 +96,7 @@ class PgDatabase:
         except PoolTimeout:
             await asyncio.to_thread(pool.close)
             raise DatabaseError(f"cannot connect to PostgreSQL at {_where(url)}") from None
-        db = cls(pool, url, clock)
+        db = cls(pool, url, clock, threads=max_size + 2)
         try:
             status = await db.schema_status()
             if status.current > status.latest:
@@ -98,7 +112,10 @@ class PgDatabase:
         return db
 
     async def close(self) -> None:
-        await asyncio.to_thread(self._pool.close)
+        try:
+            await self._trip(self._pool.close)
+        finally:
+            self._threads.shutdown(wait=False)
 
     def _call(self, fn: Callable[[psycopg.Connection[Row]], T]) -> T:
         try:
@@ -108,16 +125,17 @@ class PgDatabase:
             raise DatabaseError("no free database connection in time") from None
 
     async def schema_status(self) -> SchemaStatus:
-        return await asyncio.to_thread(self._call, pg_schema.schema_status)
+        return await self._trip(lambda: self._call(pg_schema.schema_status))
 
     async def migrate(self) -> list[Migration]:
-        return await asyncio.to_thread(self._call, pg_schema.migrate)
+        async with self._lock:
+            return await self._trip(lambda: self._call(pg_schema.migrate))
 
     # --- reads -------------------------------------------------------------------------------
 
     async def run(self, fn: Callable[[PgRaw], T]) -> T:
         """A block of reads in one trip, outside any transaction."""
-        return await asyncio.to_thread(self._call, lambda conn: fn(PgRaw(conn)))
+        return await self._trip(lambda: self._call(lambda conn: fn(PgRaw(conn))))
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         return await self.run(lambda raw: raw.execute(sql, params).fetchone())
@@ -140,7 +158,8 @@ class PgDatabase:
                 _lock_for_writing(conn)
                 return fn(PgRaw(conn))
 
-        return await asyncio.to_thread(self._call, block)
+        async with self._lock:
+            return await self._trip(lambda: self._call(block))
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         return await self.write(lambda raw: raw.execute(sql, params).rowcount)
@@ -149,29 +168,36 @@ class PgDatabase:
     async def transaction(self) -> AsyncIterator[PgWriter]:
         """A transaction of several trips on one pooled connection; committed at the end, rolled
         back when the body raises."""
-        try:
-            conn = await asyncio.to_thread(self._pool.getconn)
-        except PoolTimeout:
-            raise DatabaseError("no free database connection in time") from None
-        writer = PgWriter(conn, self._clock)
-        try:
-            yield writer
-        except BaseException:
-            await asyncio.shield(asyncio.to_thread(writer.end, commit=False))
-            raise
-        else:
-            await asyncio.shield(asyncio.to_thread(writer.end, commit=True))
-        finally:
-            self._pool.putconn(conn)
+        async with self._lock:
+            try:
+                conn = await self._trip(self._pool.getconn)
+            except PoolTimeout:
+                raise DatabaseError("no free database connection in time") from None
+            writer = PgWriter(conn, self._clock, self._trip)
+            try:
+                yield writer
+            except BaseException:
+                await asyncio.shield(self._trip(lambda: writer.end(commit=False)))
+                raise
+            else:
+                await asyncio.shield(self._trip(lambda: writer.end(commit=True)))
+            finally:
+                self._pool.putconn(conn)
 
 
 class PgWriter:
     """storage/db.py's `Writer` on one pooled connection: the transaction and its write lock
     begin with the first statement."""
 
-    def __init__(self, conn: psycopg.Connection[Row], clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        conn: psycopg.Connection[Row],
+        clock: Callable[[], float],
+        trip: Callable[[Callable[[], Any]], Awaitable[Any]],
+    ) -> None:
         self._conn = conn
         self._clock = clock
+        self._trip = trip
         self.began = False
 
     def now(self) -> int:
@@ -189,7 +215,8 @@ class PgWriter:
                 _lock_for_writing(self._conn)
             return fn(PgRaw(self._conn))
 
-        return await asyncio.to_thread(step)
+        result: T = await self._trip(step)
+        return result
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         return await self.run(lambda raw: raw.execute(sql, params).rowcount)
