@@ -77,11 +77,11 @@ _UPSERT = """
     ON CONFLICT (id) DO UPDATE SET
         type = excluded.type,
         title = excluded.title,
-        active = CASE WHEN ?5 THEN 1 ELSE chats.active END,
-        inactive_reason = CASE WHEN ?5 THEN NULL ELSE chats.inactive_reason END,
+        active = CASE WHEN ?5 = 1 THEN 1 ELSE chats.active END,
+        inactive_reason = CASE WHEN ?5 = 1 THEN NULL ELSE chats.inactive_reason END,
         updated_at = excluded.updated_at
     WHERE chats.type IS NOT excluded.type OR chats.title IS NOT excluded.title
-       OR (?5 AND chats.active = 0)
+       OR (?5 = 1 AND chats.active = 0)
 """
 
 

@@ -251,9 +251,9 @@ async def event_rows(db: Database) -> list[EventRow]:
         """
         SELECT e.*,
                (SELECT group_concat(code, ',') FROM (SELECT code FROM event_municipalities
-                WHERE event_id = e.id ORDER BY code)) AS municipality_codes,
+                WHERE event_id = e.id ORDER BY code) AS m) AS municipality_codes,
                (SELECT group_concat(theme_id, ',') FROM (SELECT theme_id FROM event_themes
-                WHERE event_id = e.id ORDER BY theme_id)) AS theme_ids,
+                WHERE event_id = e.id ORDER BY theme_id) AS t) AS theme_ids,
                (SELECT count(*) FROM outbox o WHERE o.broadcast_id = e.broadcast_id) AS invited,
                (SELECT count(*) FROM outbox o WHERE o.broadcast_id = e.broadcast_id
                 AND o.state = 'sent') AS delivered,
@@ -390,7 +390,7 @@ _BY_ASSOCIATION_SQL = """
           FROM rsvps WHERE event_id IN (SELECT id FROM y)
           UNION ALL
           SELECT 'f', coalesce(association, ''), event_id, NULL, 0, rating
-          FROM feedback WHERE event_id IN (SELECT id FROM y) AND rating IS NOT NULL)
+          FROM feedback WHERE event_id IN (SELECT id FROM y) AND rating IS NOT NULL) AS answers
     GROUP BY key
 """
 

@@ -262,18 +262,23 @@ def _card_reads_sync(
     return CardReads(_counts_sync(raw, event_id), answers, chats.recipients_sync(raw, chat_ids))
 
 
+# Sorted by its lower(), SQLite's NOCASE order (ASCII letters folded): PostgreSQL neither knows
+# NOCASE nor lets ORDER BY apply a function to an output column's alias.
+_FULL_NAME = "coalesce(trim(u.first_name || ' ' || coalesce(u.last_name, '')), '')"
+
+
 async def attendees(db: Database, event_id: int) -> list[Attendee]:
     """Everyone who answered, with names, for the event's coordinators only."""
     rows = await db.fetchall(
         f"""
-        SELECT r.*, coalesce(trim(u.first_name || ' ' || coalesce(u.last_name, '')), '') AS name,
+        SELECT r.*, {_FULL_NAME} AS name,
                u.username, c.title AS chat_title,
                coalesce(r.municipality_code, {subscriptions.only_municipality_sql("r.chat_id")})
                    AS counted_municipality
         FROM rsvps r LEFT JOIN users u ON u.id = r.user_id LEFT JOIN chats c ON c.id = r.chat_id
         WHERE r.event_id = ?
         ORDER BY CASE r.status WHEN 'yes' THEN 0 WHEN 'waitlist' THEN 1 WHEN 'maybe' THEN 2
-                 ELSE 3 END, r.queued_at, name COLLATE NOCASE, r.user_id
+                 ELSE 3 END, r.queued_at, lower({_FULL_NAME}), r.user_id
         """,
         (event_id,),
     )

@@ -232,7 +232,7 @@ async def audience(db: Database | Writer, query: AudienceQuery) -> list[int]:
 
 async def audience_count(db: Database, query: AudienceQuery) -> int:
     sql, params = _audience_sql(query, db.now())
-    return int(await db.fetchval(f"SELECT count(*) FROM ({sql})", params) or 0)
+    return int(await db.fetchval(f"SELECT count(*) FROM ({sql}) AS audience", params) or 0)
 
 
 async def sync_municipalities(db: Database, rows: Sequence[MunicipalityRow]) -> int:

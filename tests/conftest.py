@@ -21,6 +21,9 @@ import pytest
 import time_machine
 from hypothesis import HealthCheck, settings
 
+# `--backend` and the PostgreSQL server fixtures (tests/pg_fixtures.py).
+pytest_plugins = ["tests.pg_fixtures"]
+
 # python-telegram-bot 22 warns on every RetryAfter unless timedelta values are opted in; the bot
 # opts in at start-up (bot.__main__), so the tests run the same way.
 os.environ["PTB_TIMEDELTA"] = "1"
