@@ -19,6 +19,7 @@ from bot.core.logs import CONTEXT_GROUP, context_handlers
 from bot.delivery.http_client import AiohttpRequest
 from bot.delivery.quiet_hours import QuietHoursPolicy
 from bot.delivery.ratelimit import SharedRateLimiter
+from bot.delivery.relay import ReplyRelay
 from bot.delivery.reports import BroadcastReporter
 from bot.delivery.worker import DeliveryWorker
 from bot.environment import Environment, open_environment
@@ -26,6 +27,7 @@ from bot.polls.sending import record_sent as record_poll_message
 from bot.privacy.service import ensure_retention_job
 from bot.roles.permissions import GroupAdminCache
 from bot.runtime.commands import CommandPublisher, command_lists
+from bot.runtime.duties import LeaderDuties
 from bot.runtime.startup import Backoff, PollingRequest, keep_trying
 from bot.scheduler.engine import Scheduler
 from bot.scheduler.jobs import runners
@@ -40,6 +42,8 @@ from handlers.polls import wizard as polls
 from handlers.subscriptions import links as sublinks
 from handlers.subscriptions import menu as subscriptions
 from handlers.subscriptions import mine as my_subscriptions
+from storage.leadership import leader_lock_for
+from storage.pg_listen import listener_for
 
 __all__ = ["build_application", "handler_groups"]
 
@@ -144,21 +148,47 @@ async def _start_services(
     )
     scheduler = Scheduler(db, clock, runners(env), on_queued=delivery.wake)
     env.schedule.listen(scheduler.changed)
-    state.services = Services(
+    services = Services(
         env=env,
         group_admins=GroupAdminCache(clock.timestamp),
         delivery=delivery,
         scheduler=scheduler,
         quiet_hours=quiet_hours,
     )
-    await delivery.start()
-    await ensure_retention_job(db, db.now(), config.bot.timezone)
-    jobs = await scheduler.start()
-    log.info("scheduler started with %d pending jobs", jobs)
-    state.reporter = BroadcastReporter(
+    state.services = services
+    reporter = BroadcastReporter(
         db, application.bot, env.translator, rate=config.delivery.global_rate
     )
-    await state.reporter.start()
+    state.reporter = reporter
+
+    async def lead() -> None:
+        await delivery.start()
+        await ensure_retention_job(db, db.now(), config.bot.timezone)
+        jobs = await scheduler.start()
+        log.info("scheduler started with %d pending jobs", jobs)
+        await reporter.start()
+
+    async def step_down() -> None:
+        await reporter.stop()
+        await scheduler.stop()
+        await delivery.stop()
+
+    relay = ReplyRelay(db, limiter.reply_deadline)
+    services.listener = listener_for(
+        db,
+        {
+            "jb_outbox": lambda _: delivery.wake(),
+            "jb_reply": relay.finished,
+            "jb_schedule": lambda _: scheduler.changed(),
+            "jb_chat_settings": quiet_hours.forget,
+        },
+    )
+    if services.listener is not None:
+        services.listener.start()
+    services.duties = LeaderDuties(
+        leader_lock_for(db), start=lead, stop=step_down, limiter=limiter, relay=relay
+    )
+    await services.duties.start()
     # The command lists are cosmetic: Telegram having a bad minute must not keep the bot down,
     # so they are published in the background, retried until all are taken.
     publisher = CommandPublisher(application.bot, command_lists(env.translator, config.bot.admins))
@@ -179,20 +209,22 @@ async def _start_services(
 
 
 async def _stop_workers(application: BotApplication) -> None:
-    """Stop the reporter, the scheduler and the delivery worker, letting sends in flight finish
-    and record their result. Idempotent."""
+    """Stop leading (the reporter, the scheduler and the delivery worker, letting sends in flight
+    finish and record their result) and listening. Idempotent."""
     services = application.bot_data.services
     commands = application.bot_data.commands
     if commands is not None:
         commands.cancel()
         await asyncio.gather(commands, return_exceptions=True)  # it logs its own failures
         application.bot_data.commands = None
-    if application.bot_data.reporter is not None:
-        await application.bot_data.reporter.stop()
-        application.bot_data.reporter = None
     if services is not None:
-        await services.scheduler.stop()
-        await services.delivery.stop()
+        if services.duties is not None:
+            await services.duties.stop()  # a leader stops its workers and frees the lock
+            services.duties = None
+        if services.listener is not None:
+            await services.listener.stop()
+            services.listener = None
+    application.bot_data.reporter = None
 
 
 async def _post_stop(application: BotApplication) -> None:

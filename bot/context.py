@@ -15,7 +15,9 @@ from bot.delivery.reports import BroadcastReporter
 from bot.delivery.worker import DeliveryWorker
 from bot.environment import Environment
 from bot.roles.permissions import GroupAdminCache
+from bot.runtime.duties import LeaderDuties
 from bot.scheduler.engine import Scheduler
+from storage.pg_listen import PgListener
 
 __all__ = ["AppContext", "AppState", "BotApplication", "RecordedLanguage", "Services"]
 
@@ -30,6 +32,10 @@ class Services:
     delivery: DeliveryWorker
     scheduler: Scheduler
     quiet_hours: QuietHoursPolicy
+    # Set once start-up built them: who leads (bot/runtime/duties.py), and PostgreSQL's
+    # notifications (None on SQLite).
+    duties: LeaderDuties | None = None
+    listener: PgListener | None = None
 
 
 class AppState:

@@ -210,15 +210,17 @@ async def mark_sent(
     *,
     telegram_file: tuple[int, str] | None,
     after: Callable[[Writer], Awaitable[None]] | None = None,
+    result: str | None = None,
 ) -> None:
-    """`after` runs in the same transaction (the on-sent hook records what was sent)."""
+    """`after` runs in the same transaction (the on-sent hook records what was sent); `result`
+    is Telegram's answer as JSON, kept for a relayed reply's handler (storage/relay.py)."""
     async with db.transaction() as tx:
         if after is not None:
             await after(tx)
         await tx.execute(
-            "UPDATE outbox SET state = 'sent', message_id = ?, error = NULL, updated_at = ? "
-            "WHERE id = ?",
-            (message_id, db.now(), row_id),
+            "UPDATE outbox SET state = 'sent', message_id = ?, error = NULL, updated_at = ?, "
+            "result = ? WHERE id = ?",
+            (message_id, db.now(), result, row_id),
         )
         if telegram_file is not None:
             await tx.execute(

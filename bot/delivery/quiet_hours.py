@@ -44,6 +44,14 @@ class QuietHoursPolicy:
     def invalidate(self, chat_id: int) -> None:
         self._cache.pop(chat_id, None)
 
+    def forget(self, chat_id: str) -> None:
+        """Another process changed a chat's settings (PostgreSQL's notification carries its id;
+        an empty one after a lost connection means any chat's)."""
+        try:
+            self.invalidate(int(chat_id))
+        except ValueError:
+            self._cache.clear()
+
     async def hours_for(self, chat_id: int) -> QuietHours | None:
         if chat_id not in self._cache:
             stored = (await chat_settings.get(self._db, chat_id)).quiet_hours

@@ -47,7 +47,7 @@ import warnings
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
@@ -58,6 +58,7 @@ from bot.delivery.http_client import is_uncertain
 
 __all__ = [
     "Permit",
+    "Relay",
     "ReplyTooLate",
     "SharedRateLimiter",
     "is_message_method",
@@ -81,6 +82,14 @@ _OWN_RETRIES = frozenset(
     {"getme", "getupdates", "setwebhook", "deletewebhook", "setmycommands", "logout", "close"}
 )
 REPLY_DEADLINE = 10.0
+
+
+class Relay(Protocol):
+    """The delivery leader's channel for this process's messages (bot/delivery/relay.py)."""
+
+    async def send(
+        self, endpoint: str, data: dict[str, Any], deadline: float | None
+    ) -> bool | dict[str, Any] | list[dict[str, Any]] | None: ...
 
 
 class ReplyTooLate(TimedOut):
@@ -224,6 +233,8 @@ class SharedRateLimiter(BaseRateLimiter[int]):
         self._interactive_waiting = 0
         self._changed = asyncio.Event()
         self._listeners: list[Callable[[], None]] = []
+        # Set while another process is the delivery leader: messages go through it.
+        self.relay: Relay | None = None
 
     # --- PTB hooks ---------------------------------------------------------------------------
 
@@ -250,6 +261,11 @@ class SharedRateLimiter(BaseRateLimiter[int]):
             chat_id = int(data["chat_id"])
         retries = self._max_retries if rate_limit_args is None else rate_limit_args
         deadline = None if _PATIENT.get() else self._clock() + self.reply_deadline
+        relay = self.relay
+        if counted and relay is not None:
+            answer = await relay.send(endpoint, data, deadline)
+            if answer is not None:
+                return answer
         for attempt in range(retries + 1):
             permit = await self.acquire_reply(chat_id, deadline) if counted else None
             if permit is None:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import re
@@ -61,6 +62,7 @@ from bot.delivery.ratelimit import Permit, SharedRateLimiter, retry_seconds, wor
 from storage import broadcasts, chats, outbox
 from storage.db import Database, Writer
 from storage.outbox import OutboxRow
+from storage.relay import RELAY_REF
 
 __all__ = ["DeliveryWorker", "QuietHoursHook", "SentHook"]
 
@@ -273,7 +275,8 @@ class DeliveryWorker:
         hold = self._resend_after.get(row.id, 0.0) - time.monotonic()
         if hold > 0:
             return hold
-        chat_wait = self._limiter.chat_delay(row.chat_id, bulk=True)
+        # A relayed reply keeps a reply's allowance (a short burst), not a bulk send's spacing.
+        chat_wait = self._limiter.chat_delay(row.chat_id, bulk=row.ref != RELAY_REF)
         if chat_wait > 0:
             return chat_wait
         if self._quiet_hours is not None and not row.urgent:
@@ -336,7 +339,7 @@ class DeliveryWorker:
             permit.sending()
             try:
                 with answer_statuses(statuses):
-                    result = await self._call(row.method, params)
+                    result = await self._call(row, params)
             finally:
                 permit.release()
         except TelegramError as exc:
@@ -360,6 +363,17 @@ class DeliveryWorker:
     async def _sent(self, row: OutboxRow, result: object, uploading: int | None) -> None:
         self.health.answered()
         self.sent += 1
+        if row.ref == RELAY_REF:
+            # Telegram's answer as it came, for the handler in another process that waits on it.
+            relayed = result.get("message_id") if isinstance(result, dict) else None
+            await outbox.mark_sent(
+                self._db,
+                row.id,
+                relayed if isinstance(relayed, int) else None,
+                telegram_file=None,
+                result=json.dumps(result, ensure_ascii=False),
+            )
+            return
         message_id = result.message_id if isinstance(result, Message) else None
         telegram_file = None
         if uploading is not None and isinstance(result, Message):
@@ -460,8 +474,16 @@ class DeliveryWorker:
 
         return after
 
-    async def _call(self, method: str, params: dict[str, Any]) -> object:
-        """The stored Bot API call through python-telegram-bot's typed method of that name."""
+    async def _call(self, row: OutboxRow, params: dict[str, Any]) -> object:
+        """The stored Bot API call through python-telegram-bot's typed method of that name; a
+        relayed reply as it was given, answered with Telegram's JSON."""
+        method = row.method
+        if row.ref == RELAY_REF:
+            # Lower case: Bot API names are case-insensitive, and PTB warns on its own names.
+            with worker_requests():
+                return await self._bot.do_api_request(
+                    method.lower(), api_kwargs=params, read_timeout=self._settings.read_timeout
+                )
         name = re.sub(r"(?<!^)(?=[A-Z])", "_", method).lower()
         if name not in _ALLOWED_METHODS:
             raise TelegramError(f"method {method} is not allowed in the outbox")

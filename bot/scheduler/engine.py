@@ -76,6 +76,9 @@ class Scheduler:
         self._run_lock = asyncio.Lock()
         self._refresh_task: asyncio.Task[None] | None = None
         self._again = False
+        # Only the delivery leader runs the schedule (bot/runtime/duties.py); elsewhere a
+        # change announced here is the leader's to take in (PostgreSQL tells it at commit).
+        self._running = False
 
     @property
     def aps(self) -> AsyncIOScheduler:
@@ -94,6 +97,7 @@ class Scheduler:
         # never fires them on the real clock: that raced the test's own run_due whenever the
         # manual date was in the real past.
         self._aps.start(paused=not self._clock.ticks)
+        self._running = True
         await self.run_due()
         return added
 
@@ -114,10 +118,13 @@ class Scheduler:
         return len(rows)
 
     async def stop(self) -> None:
+        self._running = False
         if self._refresh_task is not None:
             await self._refresh_task
         if self._aps.running:
             self._aps.shutdown(wait=False)
+            # A process that leads again later starts afresh (its jobs are rebuilt from the rows).
+            self._aps = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
         async with self._run_lock:  # let a run in progress finish its transaction
             pass
 
@@ -130,6 +137,8 @@ class Scheduler:
 
     def changed(self) -> None:
         """Rows were written in this process: take them in now rather than at the next refresh."""
+        if not self._running:
+            return
         self._again = True
         if self._refresh_task is None or self._refresh_task.done():
             self._refresh_task = asyncio.get_running_loop().create_task(self._refresh_soon())
