@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from dataclasses import replace
 from http import HTTPStatus
 
 from telegram import Bot
@@ -125,6 +126,11 @@ def _require_token(config: Config) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = config_of(args)
+    if args.port is not None:
+        if not args.webhook:
+            raise CliError("--port: only with --webhook (the port of the local webhook server)")
+        # One configuration for N processes on one host, each on its own port (deploy/).
+        config = replace(config, webhook=replace(config.webhook, port=args.port))
     configure_logging(config.bot.log_level, as_json=config.bot.log_json)
     _require_token(config)
     if args.webhook:
@@ -241,12 +247,27 @@ def demo(args: argparse.Namespace) -> int:
     return asyncio.run(run_demo(keep_running=args.keep_running))
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r} (1-65535)")
+    return port
+
+
 def register(sub: Subcommands) -> None:
     run_p = add_command(sub, "run", run, help="run the bot (long polling)")
     run_p.add_argument(
         "--webhook",
         action="store_true",
         help="receive updates through a webhook instead (see [webhook])",
+    )
+    run_p.add_argument(
+        "--port",
+        type=_port,
+        help="with --webhook: serve on this port instead of webhook.port (one per process)",
     )
     demo_p = add_command(
         sub,

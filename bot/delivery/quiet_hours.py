@@ -1,11 +1,15 @@
 """Quiet hours: when a chat may not be messaged, and when it may again.
 
 The delivery worker asks before each non-urgent send; a chat's own setting (/settings) wins over
-the configured default. Settings are cached in memory and dropped when a chat changes them.
+the configured default. Settings are cached in memory and dropped when a chat changes them: in
+this process at once, from another process through PostgreSQL's notification (`forget`), and in
+any case after `CACHE_SECONDS` (SQLite has no notifications between processes).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,7 +17,9 @@ from bot.core.config_values import QuietHours, parse_quiet_hours
 from storage import chat_settings
 from storage.db import Database
 
-__all__ = ["QuietHoursPolicy", "quiet_until"]
+__all__ = ["CACHE_SECONDS", "QuietHoursPolicy", "quiet_until"]
+
+CACHE_SECONDS = 60.0
 
 
 def quiet_until(quiet: QuietHours | None, moment: datetime, tz: ZoneInfo) -> datetime | None:
@@ -35,11 +41,19 @@ def quiet_until(quiet: QuietHours | None, moment: datetime, tz: ZoneInfo) -> dat
 
 
 class QuietHoursPolicy:
-    def __init__(self, db: Database, default: QuietHours | None, tz: ZoneInfo) -> None:
+    def __init__(
+        self,
+        db: Database,
+        default: QuietHours | None,
+        tz: ZoneInfo,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._db = db
         self._default = default
         self._tz = tz
-        self._cache: dict[int, QuietHours | None] = {}
+        self._clock = clock
+        self._cache: dict[int, tuple[float, QuietHours | None]] = {}
 
     def invalidate(self, chat_id: int) -> None:
         self._cache.pop(chat_id, None)
@@ -53,10 +67,14 @@ class QuietHoursPolicy:
             self._cache.clear()
 
     async def hours_for(self, chat_id: int) -> QuietHours | None:
-        if chat_id not in self._cache:
-            stored = (await chat_settings.get(self._db, chat_id)).quiet_hours
-            self._cache[chat_id] = self._default if stored is None else _parse(stored)
-        return self._cache[chat_id]
+        now = self._clock()
+        cached = self._cache.get(chat_id)
+        if cached is not None and now - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        stored = (await chat_settings.get(self._db, chat_id)).quiet_hours
+        hours = self._default if stored is None else _parse(stored)
+        self._cache[chat_id] = (now, hours)
+        return hours
 
     async def __call__(self, chat_id: int, now: float) -> float | None:
         """The delivery worker's hook: when the chat's quiet hours end, or None to send now."""

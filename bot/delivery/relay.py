@@ -99,7 +99,8 @@ class ReplyRelay:
             chat_id = int(params["chat_id"])
         except (NotRelayable, KeyError, TypeError, ValueError):
             return None
-        row_id = await relay.enqueue(self._db, chat_id, endpoint, params, time.time())
+        # The stored clock (not_before), which the leader compares with its own.
+        row_id = await relay.enqueue(self._db, chat_id, endpoint, params, self._db.now())
         if row_id is None:
             return None
         self.relayed += 1

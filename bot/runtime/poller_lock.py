@@ -15,9 +15,23 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["ProcessLock", "ProcessLockRefused", "hold_polling", "hold_webhook", "lock_path_for"]
+import psycopg
+
+from storage.pg_process_lock import try_hold
+
+__all__ = [
+    "DatabaseProcessLock",
+    "ProcessLock",
+    "ProcessLockRefused",
+    "hold_polling",
+    "hold_polling_url",
+    "hold_webhook",
+    "hold_webhook_url",
+    "lock_path_for",
+]
 
 
 class ProcessLockRefused(RuntimeError):
@@ -42,6 +56,56 @@ class ProcessLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+class DatabaseProcessLock:
+    """The same lock held in PostgreSQL; released with its connection."""
+
+    def __init__(self, release: Callable[[], None]) -> None:
+        self._release: Callable[[], None] | None = release
+
+    def release(self) -> None:
+        release, self._release = self._release, None
+        if release is not None:
+            release()
+
+    def __enter__(self) -> DatabaseProcessLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _hold_url(url: str, where: str, *, exclusive: bool) -> DatabaseProcessLock:
+    try:
+        held = try_hold(url, exclusive=exclusive)
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ProcessLockRefused(f"{where}: cannot reach PostgreSQL ({first})") from None
+    if not isinstance(held, list):
+        return DatabaseProcessLock(held.release)
+    pids = ", ".join(str(p) for p in held) or "unknown"
+    if exclusive:
+        raise ProcessLockRefused(
+            f"{where}: another `python -m bot run` polls it, or `run --webhook` processes serve "
+            f"it (pid {pids}); Telegram gives updates to one long-polling process only: stop "
+            "the others first (or run every process with --webhook)"
+        )
+    raise ProcessLockRefused(
+        f"{where}: `python -m bot run` polls it (pid {pids}); webhook and long polling exclude "
+        "each other: stop the polling process first"
+    )
+
+
+def hold_polling_url(url: str, where: str) -> DatabaseProcessLock:
+    """The exclusive lock of the one long-polling process on a PostgreSQL database; `where`
+    names the database without its password."""
+    return _hold_url(url, where, exclusive=True)
+
+
+def hold_webhook_url(url: str, where: str) -> DatabaseProcessLock:
+    """A shared lock for one of possibly several webhook processes on a PostgreSQL database."""
+    return _hold_url(url, where, exclusive=False)
 
 
 def lock_path_for(database: Path) -> Path:

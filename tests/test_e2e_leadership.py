@@ -1,0 +1,132 @@
+"""Two bot processes on one database: one leads (sends every message, runs the schedule), the other
+relays its handlers' messages through the leader, and takes over when the leader goes.
+
+The second "process" is a second Application in this event loop, built from the same
+configuration and started without polling; updates are handed to it directly, as its webhook
+server would. Its leader's lock is a separate lock (a file descriptor of its own, or a PostgreSQL
+session of its own), so the two exclude each other exactly as two processes do. Runs on both
+backends (`--backend postgres`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.error import Forbidden
+from telegram.ext import Updater
+
+from bot.app import build_application
+from bot.context import BotApplication, Services
+from bot.runtime.runner import lifecycle
+from bot.runtime.startup import StartUp
+from tests.harness import WAIT, BotHarness, ChatUser
+
+pytestmark = pytest.mark.asyncio
+
+
+async def _no_updates(_updater: Updater, _startup: StartUp) -> None:
+    """A webhook process's updates come from its server; here the test hands them over."""
+
+
+@asynccontextmanager
+async def second_process(h: BotHarness) -> AsyncIterator[BotApplication]:
+    app = build_application(h.config, clock=h.clock)
+    async with lifecycle(app, _no_updates):
+        yield app
+
+
+def _services(app: BotApplication) -> Services:
+    services = app.bot_data.services
+    assert services is not None
+    return services
+
+
+def _message_update(user: ChatUser, text: str, update_id: int) -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 10_000 + update_id,
+            "date": 1_800_000_000,
+            "chat": {"id": user.id, "type": "private", "first_name": user.user.first_name},
+            "from": {
+                "id": user.id,
+                "is_bot": False,
+                "first_name": user.user.first_name,
+                "language_code": "en",
+            },
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+        },
+    }
+
+
+async def _until(predicate: Any, timeout: float = WAIT) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():  # noqa: ASYNC110 - another object's state, polled
+            await asyncio.sleep(0.01)
+
+
+async def test_a_second_process_relays_its_replies_through_the_leader(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        liisa = h.user("Liisa", language_code="en")
+        await liisa.send("/start")
+        before = len(liisa.messages())
+        leader = h.services.duties
+        assert leader is not None and leader.leading
+        async with second_process(h) as follower:
+            duties = _services(follower).duties
+            assert duties is not None and not duties.leading
+            update = Update.de_json(_message_update(liisa, "/help", 900_001), follower.bot)
+            await follower.process_update(update)
+            # The follower's handler got Telegram's answer back: the reply is in the chat, sent
+            # once, and the outbox says the leader sent it for the follower.
+            assert len(liisa.messages()) == before + 1
+            assert "/subscribe" in liisa.last_message().text
+            row = await h.env.db.fetchone(
+                "SELECT state, kind, message_id, result FROM outbox WHERE ref = 'relay'"
+            )
+            assert row is not None
+            assert (row["state"], row["kind"]) == ("sent", "interactive")
+            assert row["message_id"] == liisa.last_message().message_id
+
+
+async def test_a_relayed_reply_to_a_chat_that_blocked_the_bot_raises_forbidden(
+    tmp_path: Path,
+) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        liisa = h.user("Liisa", language_code="en")
+        await liisa.send("/start")
+        async with second_process(h) as follower:
+            h.sandbox.block(liisa.chat)
+            with pytest.raises(Forbidden):
+                await follower.bot.send_message(liisa.id, "hello")
+            state = await h.env.db.fetchval("SELECT state FROM outbox WHERE ref = 'relay'")
+            assert state == "failed"
+            active = await h.env.db.fetchval("SELECT active FROM chats WHERE id = ?", (liisa.id,))
+            assert active == 0
+
+
+async def test_the_second_process_takes_over_when_the_leader_stops(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        liisa = h.user("Liisa", language_code="en")
+        await liisa.send("/start")
+        async with second_process(h) as follower:
+            duties = _services(follower).duties
+            assert duties is not None and not duties.leading
+            await h._running.aclose()  # the leader stops (its lock is released)
+            await _until(lambda: duties.leading, timeout=5)
+            # Now the former follower sends itself: no relayed row, the message arrives.
+            before = len(liisa.messages())
+            await follower.bot.send_message(liisa.id, "still here")
+            assert len(liisa.messages()) == before + 1
+            assert liisa.last_message().text == "still here"
+            relayed = await _services(follower).env.db.fetchval(
+                "SELECT count(*) FROM outbox WHERE ref = 'relay'"
+            )
+            assert relayed == 0
