@@ -130,7 +130,8 @@ async def _start_services(
 ) -> None:
     state = application.bot_data
     config, clock, db = env.config, env.clock, env.db
-    await db.checkpoint_in_background()
+    if db.engine == "sqlite":  # PostgreSQL's server checkpoints its own log
+        await db.checkpoint_in_background()
     limiter = application.bot.rate_limiter
     if not isinstance(limiter, SharedRateLimiter):
         # Only a builder customised with another limiter (the broadcast benchmark's baseline)

@@ -20,7 +20,8 @@ from bot.core.i18n import Translator
 from bot.core.place_search import PlaceIndex
 from bot.core.places import PlaceCatalog, load_catalog
 from bot.core.regions_sync import sync_places
-from storage.db import Database
+from storage.backend import open_database
+from storage.db import Database  # also PostgreSQL's PgDatabase, a subclass
 
 __all__ = ["Environment", "ScheduleSignal", "environment", "open_environment"]
 
@@ -73,13 +74,16 @@ async def open_environment(
     readonly: bool = False,
 ) -> Environment:
     """Open the database (migrating it unless told not to) and build the environment around it.
+    The database is the SQLite file of `[storage] path`, or PostgreSQL when `[storage] url`
+    names one (storage/backend.py).
 
     The packaged places are written into the database only along with a migration: a read-only
     environment (operators' figures and exports next to a running bot) and one that leaves the
     schema alone change nothing. The caller closes `env.db`."""
     clock = clock or SystemClock()
-    db = await Database.open(
+    db = await open_database(
         config.storage.path,
+        config.storage.url,
         migrate=migrate and not readonly,
         readonly=readonly,
         clock=clock.timestamp,

@@ -49,7 +49,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 import aiosqlite
 
@@ -191,7 +191,20 @@ def _check_file(path: Path) -> None:
 
 class Database:
     """One SQLite connection (storage/connection.py) with the project's pragmas and a write
-    lock."""
+    lock.
+
+    Also the type every storage function takes: storage/pg_db.py's `PgDatabase` is a subclass
+    with the same methods over PostgreSQL (`class PgDatabase(Database, engine="postgresql")`), so
+    mypy checks each storage function's callers and its use of the API once for both backends.
+    `engine` says which one an instance is, for what only SQLite has (the background
+    checkpointer, the online backup)."""
+
+    engine: ClassVar[str] = "sqlite"
+
+    def __init_subclass__(cls, *, engine: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if engine is not None:
+            cls.engine = engine
 
     def __init__(
         self, conn: Connection, path: Path, clock: Callable[[], float] = time.time
@@ -425,7 +438,8 @@ class Database:
 
 
 class Writer:
-    """The handle a transaction body writes through; it cannot commit or roll back by itself.
+    """The handle a transaction body writes through; it cannot commit or roll back by itself
+    (storage/pg_db.py's `PgWriter` is its PostgreSQL subclass).
 
     BEGIN IMMEDIATE runs on the connection's thread right before the first statement, in the same
     trip (`began` is only set there, so it follows the queue order). A transaction that is one
@@ -433,7 +447,8 @@ class Writer:
     """
 
     def __init__(self, conn: Connection, clock: Callable[[], float] = time.time) -> None:
-        self._conn = conn
+        # Not `_conn`: PgWriter, the subclass, keeps its psycopg connection under that name.
+        self._connection = conn
         self._clock = clock
         self.began = False
 
@@ -451,7 +466,7 @@ class Writer:
                 self.began = True
             return fn(raw)
 
-        return await self._conn.call(step)
+        return await self._connection.call(step)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         return await self.run(lambda raw: _rowcount(raw, sql, params))

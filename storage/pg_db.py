@@ -36,6 +36,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from storage import pg_schema
+from storage.db import Database, Writer
 from storage.pg_compat import PgRaw, Row, configure
 from storage.schema import DatabaseError, Migration, SchemaStatus
 
@@ -58,7 +59,7 @@ def _lock_for_writing(conn: psycopg.Connection[Row]) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
 
 
-class PgDatabase:
+class PgDatabase(Database, engine="postgresql"):
     """A pool of connections to one PostgreSQL database, with storage/db.py's API."""
 
     def __init__(
@@ -185,7 +186,7 @@ class PgDatabase:
                 self._pool.putconn(conn)
 
 
-class PgWriter:
+class PgWriter(Writer):
     """storage/db.py's `Writer` on one pooled connection: the transaction and its write lock
     begin with the first statement."""
 

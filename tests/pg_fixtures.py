@@ -91,9 +91,6 @@ class _PgInPlaceOfFile(PgDatabase):
         db.__class__ = cls
         return db
 
-    async def checkpoint_in_background(self, interval: float = 1.0) -> None:
-        """SQLite's write-ahead-log checkpoints; PostgreSQL has its own."""
-
 
 @pytest.fixture(autouse=True)
 def _storage_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:

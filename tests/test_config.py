@@ -140,3 +140,26 @@ def test_quiet_hours_parser_never_crashes(text: str) -> None:
 def test_config_loader_only_raises_config_errors(data: dict[str, object]) -> None:
     with contextlib.suppress(ConfigError):
         parse_config(data)
+
+
+def test_storage_url_from_the_file_or_the_environment_which_wins() -> None:
+    data = {"storage": {"url": "postgresql://bot:s3cret@db.example:5432/jb"}}
+    config = parse_config(data, source="bot.toml", environ={})
+    assert config.storage.url == "postgresql://bot:s3cret@db.example:5432/jb"
+    assert config.storage.where == "postgresql://bot:***@db.example:5432/jb"
+    other = "postgres://other@10.0.0.2/jb"
+    config = parse_config(data, environ={"JARJESTOBOTTI_DATABASE_URL": other})
+    assert config.storage.url == other
+    assert config.storage.where == other
+    # Without a URL the SQLite file stays the database.
+    plain = parse_config({}, environ={})
+    assert plain.storage.url == ""
+    assert plain.storage.where == "jarjestobotti.sqlite3"
+
+
+def test_a_storage_url_of_another_kind_names_the_key_not_the_password() -> None:
+    data = {"storage": {"url": "mysql://bot:s3cret@db.example/jb"}}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, source="bot.toml", environ={})
+    assert str(caught.value).startswith("bot.toml: storage.url: mysql://: expected postgresql://")
+    assert "s3cret" not in str(caught.value)

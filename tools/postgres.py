@@ -111,6 +111,9 @@ class PostgresServer:
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="jb-pg-")))
     port: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    # With a password, connections over TCP must give it (scram-sha-256), so a wrong one is
+    # refused as on a real server; the unix socket stays trusted. None: trust everywhere.
+    password: str | None = None
 
     @property
     def data(self) -> Path:
@@ -120,8 +123,11 @@ class PostgresServer:
     def log(self) -> Path:
         return self.folder / "server.log"
 
-    def url(self, database: str = DATABASE) -> str:
-        return f"postgresql://{USER}@127.0.0.1:{self.port}/{database}"
+    def url(self, database: str = DATABASE, *, password: str | None = None) -> str:
+        """The database's URL; with the cluster's password unless another one is given."""
+        secret = self.password if password is None else password
+        login = f"{USER}:{secret}" if secret else USER
+        return f"postgresql://{login}@127.0.0.1:{self.port}/{database}"
 
     def _command(self, tool: str, *args: str) -> list[str]:
         command = [str(self.binaries / tool), *args]
@@ -131,8 +137,14 @@ class PostgresServer:
 
     def _run(self, step: str, tool: str, *args: str) -> None:
         started = time.monotonic()
+        env = {**os.environ, "PGPASSWORD": self.password} if self.password else None
         done = subprocess.run(
-            self._command(tool, *args), capture_output=True, text=True, check=False, timeout=120
+            self._command(tool, *args),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+            env=env,
         )
         self.timings[step] = self.timings.get(step, 0.0) + time.monotonic() - started
         if done.returncode != 0:
@@ -147,7 +159,7 @@ class PostgresServer:
         self._run(
             "initdb",
             "initdb",
-            *("-D", str(self.data), "-U", USER, "--auth=trust", "--no-sync"),
+            *("-D", str(self.data), "-U", USER, *self._auth(), "--no-sync"),
             *("-E", "UTF8", "--locale=C.UTF-8", "--no-instructions"),
         )
         # A port free now may be taken before the server binds it: a few tries.
@@ -162,6 +174,15 @@ class PostgresServer:
                 if attempt == 2:
                     raise
         self.create_database(DATABASE)
+
+    def _auth(self) -> tuple[str, ...]:
+        if not self.password:
+            return ("--auth=trust",)
+        secret = self.folder / "password"
+        secret.write_text(self.password + "\n")
+        if os.geteuid() == 0:
+            shutil.chown(secret, user=SERVICE_ACCOUNT)
+        return ("--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={secret}")
 
     def create_database(self, name: str, template: str = "template0") -> str:
         """A new empty database (or a copy of `template`); its URL."""
@@ -180,10 +201,12 @@ class PostgresServer:
 
 
 @contextmanager
-def running_server() -> Iterator[PostgresServer]:
+def running_server(password: str | None = None) -> Iterator[PostgresServer]:
+    """A started server (trust authentication, or `password` required over TCP), stopped and
+    removed at the end."""
     started = time.monotonic()
     binaries = install()
-    server = PostgresServer(binaries)
+    server = PostgresServer(binaries, password=password)
     server.timings["install"] = time.monotonic() - started
     try:
         server.start()

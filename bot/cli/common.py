@@ -87,7 +87,7 @@ async def opened(
                 status = await env.db.schema_status()
                 if status.pending:
                     raise CliError(
-                        f"database: {config.storage.path} has schema version {status.current}, "
+                        f"database: {config.storage.where} has schema version {status.current}, "
                         f"this program needs {status.latest}; run `python -m bot migrate` first"
                     )
             yield env

@@ -23,6 +23,7 @@ from bot.core.config import Config
 from bot.core.logs import configure_logging
 from bot.delivery.ratelimit import retry_seconds
 from bot.runtime.poller_lock import ProcessLock, ProcessLockRefused, hold_polling, hold_webhook
+from storage.backend import open_database
 from storage.db import Database, DatabaseError
 
 __all__ = ["check", "demo", "migrate", "register", "run"]
@@ -32,7 +33,7 @@ CHECK_TIMEOUT = 10.0
 
 async def _open_db(config: Config, *, migrate: bool = True) -> Database:
     try:
-        return await Database.open(config.storage.path, migrate=migrate)
+        return await open_database(config.storage.path, config.storage.url, migrate=migrate)
     except DatabaseError as exc:
         raise CliError(f"database: {exc}") from None
 
@@ -196,7 +197,7 @@ def migrate(args: argparse.Namespace) -> int:
             await db.close()
         for migration in applied:
             print(f"applied {migration.version:04d}_{migration.name}")
-        print(f"{config.storage.path}: schema version {status.current} (up to date)")
+        print(f"{config.storage.where}: schema version {status.current} (up to date)")
 
     asyncio.run(go())
     return 0
@@ -209,13 +210,13 @@ def check(args: argparse.Namespace) -> int:
     print(f"configuration {config.source}: ok")
 
     async def go() -> None:
-        path = config.storage.path
-        if not path.exists():
-            print(f"database {path}: does not exist yet (created on first run)")
+        storage = config.storage
+        if not storage.url and not storage.path.exists():
+            print(f"database {storage.path}: does not exist yet (created on first run)")
         else:
             # Not `opened`: check reports a problem and goes on to the Bot API instead of stopping.
             try:
-                db = await Database.open(path, migrate=False, readonly=True)
+                db = await open_database(storage.path, storage.url, migrate=False, readonly=True)
             except DatabaseError as exc:
                 problems.append(f"database: {exc}")
             else:
@@ -224,7 +225,7 @@ def check(args: argparse.Namespace) -> int:
                 finally:
                     await db.close()
                 pending = f", {status.pending} migration(s) pending" if status.pending else ""
-                print(f"database {path}: schema version {status.current}{pending}")
+                print(f"database {storage.where}: schema version {status.current}{pending}")
         if not config.telegram.token:
             problems.append(f"{config.source}: telegram.token: no bot token")
             return

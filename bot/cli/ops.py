@@ -89,6 +89,11 @@ def backup(args: argparse.Namespace) -> int:
     from storage.backup import copy
 
     config = config_of(args)
+    if config.storage.url:
+        raise CliError(
+            f"backup: the database is PostgreSQL ({config.storage.where}): back it up with "
+            "pg_dump (or `python -m bot copy-db --to FILE` for an SQLite copy)"
+        )
     try:
         info = copy(config.storage.path, args.path, force=args.force)
     except FileExistsError as exc:

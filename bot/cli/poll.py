@@ -66,7 +66,7 @@ async def _load(poll_id: int, config: Config) -> tuple[poll_report.Results, int]
 
 def results(args: argparse.Namespace, config: Config) -> str:
     """The results as plain text (and the CSV written, when asked)."""
-    if not config.storage.path.exists():
+    if not config.storage.url and not config.storage.path.exists():
         raise CliError(f"database {config.storage.path}: does not exist")
     built, now = asyncio.run(_load(args.id, config))
     translator = Translator(config.bot.default_language, config.bot.timezone)

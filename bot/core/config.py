@@ -25,8 +25,11 @@ from bot.core.config_values import (
     parse_duration,
     parse_quiet_hours,
 )
+from storage.database_url import problem as url_problem
+from storage.database_url import redact
 
 __all__ = [
+    "DATABASE_URL_ENV",
     "DEFAULT_THEMES",
     "SUPPORTED_LANGUAGES",
     "BotSettings",
@@ -50,6 +53,7 @@ __all__ = [
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
 _THEME_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DATABASE_URL_ENV = "JARJESTOBOTTI_DATABASE_URL"
 
 
 class ConfigError(ValueError):
@@ -72,6 +76,13 @@ class TelegramSettings:
 @dataclass(frozen=True, slots=True)
 class StorageSettings:
     path: Path = Path("jarjestobotti.sqlite3")
+    # A PostgreSQL URL: when set, the database is there and `path` is not used.
+    url: str = ""
+
+    @property
+    def where(self) -> str:
+        """The database as messages name it: the file, or the URL without its password."""
+        return redact(self.url) if self.url else str(self.path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +282,14 @@ def _storage(s: _Section, env: Mapping[str, str]) -> StorageSettings:
     raw = env.get("JARJESTOBOTTI_DB") or raw
     if not raw.strip():
         raise s.error("path", "must not be empty")
-    return StorageSettings(path=Path(raw).expanduser())
+    url = s.get("url", str, "")
+    url = (env.get(DATABASE_URL_ENV) or url).strip()
+    if url:
+        wrong = url_problem(url)
+        if wrong:
+            key = DATABASE_URL_ENV if env.get(DATABASE_URL_ENV) else s.key("url")
+            raise ConfigError(s.source, key, wrong)
+    return StorageSettings(path=Path(raw).expanduser(), url=url)
 
 
 def _bot(s: _Section) -> BotSettings:
