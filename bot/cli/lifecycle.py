@@ -22,7 +22,15 @@ from bot.cli.common import (
 from bot.core.config import Config
 from bot.core.logs import configure_logging
 from bot.delivery.ratelimit import retry_seconds
-from bot.runtime.poller_lock import ProcessLock, ProcessLockRefused, hold_polling, hold_webhook
+from bot.runtime.poller_lock import (
+    DatabaseProcessLock,
+    ProcessLock,
+    ProcessLockRefused,
+    hold_polling,
+    hold_polling_url,
+    hold_webhook,
+    hold_webhook_url,
+)
 from storage.backend import open_database
 from storage.db import Database, DatabaseError
 
@@ -147,11 +155,15 @@ def run(args: argparse.Namespace) -> int:
         return _serve(config, webhook=args.webhook)
 
 
-def _process_lock(config: Config, *, webhook: bool) -> ProcessLock:
+def _process_lock(config: Config, *, webhook: bool) -> ProcessLock | DatabaseProcessLock:
     """One poller per database, or any number of webhook processes (bot/runtime/poller_lock.py),
-    held until the process ends."""
-    hold = hold_webhook if webhook else hold_polling
+    held until the process ends: in PostgreSQL when the database is there (the processes may be
+    on several hosts), else beside the SQLite file."""
     try:
+        if config.storage.url:
+            hold_url = hold_webhook_url if webhook else hold_polling_url
+            return hold_url(config.storage.url, config.storage.where)
+        hold = hold_webhook if webhook else hold_polling
         return hold(config.storage.path)
     except ProcessLockRefused as exc:
         raise CliError(str(exc)) from None
