@@ -151,12 +151,14 @@ def leader_lock_holders(url: str) -> int:
 
 class Forwarder:
     """One port, POSTs spread round-robin over `ports` (see the module's doc). `counts[port]`:
-    updates each process answered."""
+    updates each process answered; `routes`: (port, the update's sender's user id or None) for
+    each, in order."""
 
     def __init__(self, ports: Sequence[int], *, port: int = 0) -> None:
         self.ports = list(ports)
         self.port = port
         self.counts: Counter[int] = Counter()
+        self.routes: list[tuple[int, int | None]] = []
         self._turn = itertools.count()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -199,6 +201,7 @@ class Forwarder:
                     payload = await answer.read()
                     if answer.status < 500:
                         self.counts[port] += 1
+                        self.routes.append((port, _sender(body)))
                     return web.Response(status=answer.status, body=payload)
             except (ClientError, OSError, TimeoutError):
                 continue  # that process is down: the next one gets this update
@@ -420,6 +423,20 @@ class Cluster:
                 return found
             time.sleep(0.05)
         raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def _sender(body: bytes) -> int | None:
+    """The user id an update comes from (message, callback query, poll answer…), if any."""
+    try:
+        update = json.loads(body)
+    except ValueError:
+        return None
+    for value in update.values() if isinstance(update, dict) else ():
+        if isinstance(value, dict):
+            who = value.get("from") or value.get("user")
+            if isinstance(who, dict) and isinstance(who.get("id"), int):
+                return int(who["id"])
+    return None
 
 
 def _config(base_url: str, database: str, webhook_url: str, secret: str) -> str:
