@@ -10,11 +10,12 @@ leader killed mid-broadcast loses nothing and duplicates at most what it had in 
 
 from __future__ import annotations
 
+import functools
 import inspect
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,12 @@ def _cli(cluster: Cluster, *arguments: str, stdin: str | None = None) -> str:
     return done.stdout
 
 
+def _each(cluster: Cluster, people: list[int], check: Callable[[int], object], what: str) -> None:
+    """Wait until `check(person)` holds for every one of `people`."""
+    for person in people:
+        cluster.wait_for(functools.partial(check, person), what)
+
+
 def _buttons(message: dict[str, Any]) -> dict[str, str]:
     return {b["text"]: b["action"] for row in message["buttons"] for b in row}
 
@@ -78,7 +85,7 @@ def _copies(cluster: Cluster, chat_id: int, text: str) -> int:
 def _settled(cluster: Cluster) -> bool:
     """Nothing left to send: every outbox row has its outcome."""
     rows = _query(cluster, "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')")
-    return rows[0][0] == 0
+    return bool(rows[0][0] == 0)
 
 
 def _publish_event(cluster: Cluster, tmp: Path, title: str, capacity: str) -> int:
@@ -99,8 +106,7 @@ def _people_with_cards(cluster: Cluster, event_id: int, count: int, name: str) -
     people = [cluster.add_user(f"{name}{n}", "en") for n in range(count)]
     for person in people:
         cluster.send(person, f"/start ev_{event_id}")
-    for person in people:
-        cluster.wait_for(lambda p=person: _has_button(cluster, p, "✅ Coming"), "a card")
+    _each(cluster, people, lambda p: _has_button(cluster, p, "✅ Coming"), "a card")
     return people
 
 
@@ -129,20 +135,14 @@ def test_updates_spread_and_wizards_continue_across_processes(cluster: Cluster) 
     people = [cluster.add_user(f"Tilaaja{n}", "fi") for n in range(5)]
     for person in people:  # five people side by side: their steps interleave
         cluster.send(person, "/subscribe")
-    for person in people:
-        cluster.wait_for(lambda p=person: _has_button(cluster, p, "Pohjois-Karjala"), "a menu")
+    _each(cluster, people, lambda p: _has_button(cluster, p, "Pohjois-Karjala"), "a menu")
     for label, then in WIZARD:
         for person in people:
             cluster.press(person, label)
-        for person in people:
-            cluster.wait_for(lambda p=person, t=then: _has_button(cluster, p, t), then)
+        _each(cluster, people, functools.partial(_has_button, cluster, label=then), then)
     for person in people:
         cluster.press(person, "✅ Tallenna")
-    for person in people:
-        cluster.wait_for(
-            lambda p=person: "Tilaus tallennettu" in (cluster.messages(p)[-1]["text"] or ""),
-            "the saved subscription",
-        )
+    _each(cluster, people, lambda p: _copies(cluster, p, "Tilaus tallennettu"), "saved")
 
     after = cluster.handled()
     assert all(after[i] > before[i] for i in after), (before, after)  # every process took some
@@ -172,8 +172,7 @@ def test_a_broadcast_arrives_exactly_once(cluster: Cluster) -> None:
     text = "Tiedote kaikille: kevään foorumi"
     output = _cli(cluster, "announce", "--all", "--text", text)
     assert f"audience: {len(subscribed)} chats" in output
-    for chat in subscribed:
-        cluster.wait_for(lambda c=chat: _copies(cluster, c, text), "the announcement")
+    _each(cluster, subscribed, lambda c: _copies(cluster, c, text), "the announcement")
     cluster.wait_for(lambda: _settled(cluster), "the outbox to settle")
     assert {chat: _copies(cluster, chat, text) for chat in subscribed} == dict.fromkeys(
         subscribed, 1
@@ -231,8 +230,7 @@ def test_leader_killed_mid_broadcast(cluster: Cluster, tmp_path: Path) -> None:
     successor = cluster.wait_for_leader(timeout=15)
     assert successor is not leader
     cluster.fault("latency", {"ms": 0})
-    for person in people:
-        cluster.wait_for(lambda p=person: _copies(cluster, p, text), "the announcement", 60)
+    _each(cluster, people, lambda p: _copies(cluster, p, text), "the announcement")
     cluster.wait_for(lambda: _settled(cluster), "the outbox to settle")
     copies = Counter(_copies(cluster, person, text) for person in people)
     assert set(copies) <= {1, 2}, copies  # nobody missed it, nobody got it three times
