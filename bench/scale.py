@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import sys
 import tempfile
@@ -82,6 +83,9 @@ class Figures:
     duplicates: int  # recipients with it more than once
     handled: dict[int, int]  # updates each process got from the forwarder
     seed_s: float
+    cpu: list[float]  # CPU seconds each bot process used while measured
+    leader: int  # which process led delivery
+    seconds: float  # how long the measurement took
 
 
 # --- seeding ---------------------------------------------------------------------------------
@@ -202,6 +206,12 @@ async def announce(env: Environment, recipients: int) -> int:
     return broadcast_id
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: Sequence[float], p: float) -> float:
     return values[max(0, int(len(values) * p) - 1)]
 
@@ -255,18 +265,21 @@ async def measure(
         cards = await invitation_cards(session, cluster, env, tappers)
         await asyncio.sleep(1.1)  # the stand-in's window forgets the invitations
         first = len(await control(session, cluster, "GET", "/requests"))
+        cpu_before, began = [process_cpu(bot.pid) for bot in cluster.processes], time.monotonic()
         taps = planned_taps(cards, args.taps_per_second, seconds)
         body = {"taps": taps, "rate": args.taps_per_second, "wait": 120}
         tapping = asyncio.create_task(control(session, cluster, "POST", "/taps", body))
         await asyncio.sleep(1.0)  # the taps in their stride before the announcement starts
         await announce(env, len(recipients))
         done = await tapping
+        cpu = [process_cpu(b.pid) - c for b, c in zip(cluster.processes, cpu_before, strict=True)]
+        elapsed = time.monotonic() - began
         requests = (await control(session, cluster, "GET", "/requests"))[first:]
     rate, refusals, reached, duplicates = send_figures(requests, set(recipients))
     p50, p95, answered, tap_rate = tap_figures(done)
     return Figures(
         label, rate, refusals, p95, p50, len(done), answered, tap_rate, reached, duplicates,
-        cluster.handled(), seed_s,
+        cluster.handled(), seed_s, cpu, cluster.leader().index, elapsed,
     )  # fmt: skip
 
 
@@ -298,6 +311,7 @@ def rows(f: Figures) -> list[str]:
         f"{f.reached}",
         f"{f.answered}/{f.taps} at {f.tap_rate:.0f}/s, p50 {f.p50_ms:.1f} ms",
         " ".join(str(n) for n in f.handled.values()),
+        " ".join(f"{c / f.seconds:.0%}" for c in f.cpu) + f" (process {f.leader} leads)",
     ]
 
 
@@ -310,6 +324,7 @@ def report(results: Sequence[Figures], recipients: int) -> None:
         f"recipients reached (of {recipients})",
         "taps answered",
         "updates per process",
+        "CPU of each process",
     ]
     columns = [rows(f) for f in results]
     width = max(len(n) for n in names)
