@@ -83,7 +83,7 @@ class Figures:
     duplicates: int  # recipients with it more than once
     handled: dict[int, int]  # updates each process got from the forwarder
     seed_s: float
-    cpu: list[float]  # CPU seconds each bot process used while measured
+    cpu: dict[str, float]  # CPU seconds used while measured, by whom (cpu_accounts)
     leader: int  # which process led delivery
     seconds: float  # how long the measurement took
 
@@ -206,10 +206,46 @@ async def announce(env: Environment, recipients: int) -> int:
     return broadcast_id
 
 
-def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) a process has used, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _proc_stat(pid: str) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds user + system) of a process, from /proc (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_accounts(cluster: Cluster, postmaster: int | None) -> dict[str, float]:
+    """CPU seconds so far of each bot process, the stand-in, this process (the bench and the
+    forwarder's thread), the PostgreSQL server (its postmaster and every backend) and the whole
+    machine (busy time of all cores), to tell who is busy while the taps and sends go on."""
+    accounts: dict[str, float] = dict.fromkeys(
+        [*(f"bot {b.index}" for b in cluster.processes), "stand-in", "bench + forwarder"], 0.0
+    )
+    accounts["PostgreSQL"] = 0.0
+    bots = {b.pid: f"bot {b.index}" for b in cluster.processes}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or (found := _proc_stat(entry.name)) is None:
+            continue
+        pid, (parent, seconds) = int(entry.name), found
+        if pid in bots:
+            accounts[bots[pid]] += seconds
+        elif pid == os.getpid():
+            accounts["bench + forwarder"] += seconds
+        elif postmaster is not None and postmaster in (pid, parent):
+            accounts["PostgreSQL"] += seconds
+        elif parent == os.getpid() and b"bot.sandbox" in _cmdline(entry):
+            accounts["stand-in"] += seconds
+    jiffies = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    accounts["machine"] = (sum(jiffies) - jiffies[3] - jiffies[4]) / os.sysconf("SC_CLK_TCK")
+    return accounts
+
+
+def _cmdline(entry: Path) -> bytes:
+    try:
+        return (entry / "cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def percentile(values: Sequence[float], p: float) -> float:
@@ -251,7 +287,7 @@ def send_figures(
 
 
 async def measure(
-    cluster: Cluster, env: Environment, args: argparse.Namespace, label: str
+    cluster: Cluster, env: Environment, args: argparse.Namespace, label: str, postmaster: int | None
 ) -> Figures:
     recipients = [RECIPIENT_BASE + i for i in range(1, args.recipients + 1)]
     tappers = [TAPPER_BASE + i for i in range(1, args.tappers + 1)]
@@ -265,14 +301,14 @@ async def measure(
         cards = await invitation_cards(session, cluster, env, tappers)
         await asyncio.sleep(1.1)  # the stand-in's window forgets the invitations
         first = len(await control(session, cluster, "GET", "/requests"))
-        cpu_before, began = [process_cpu(bot.pid) for bot in cluster.processes], time.monotonic()
+        cpu_before, began = cpu_accounts(cluster, postmaster), time.monotonic()
         taps = planned_taps(cards, args.taps_per_second, seconds)
         body = {"taps": taps, "rate": args.taps_per_second, "wait": 120}
         tapping = asyncio.create_task(control(session, cluster, "POST", "/taps", body))
         await asyncio.sleep(1.0)  # the taps in their stride before the announcement starts
         await announce(env, len(recipients))
         done = await tapping
-        cpu = [process_cpu(b.pid) - c for b, c in zip(cluster.processes, cpu_before, strict=True)]
+        cpu = {k: v - cpu_before[k] for k, v in cpu_accounts(cluster, postmaster).items()}
         elapsed = time.monotonic() - began
         requests = (await control(session, cluster, "GET", "/requests"))[first:]
     rate, refusals, reached, duplicates = send_figures(requests, set(recipients))
@@ -283,7 +319,13 @@ async def measure(
     )  # fmt: skip
 
 
-async def run(database: str, processes: int, args: argparse.Namespace, label: str) -> Figures:
+async def run(
+    database: str,
+    processes: int,
+    args: argparse.Namespace,
+    label: str,
+    postmaster: int | None = None,
+) -> Figures:
     with (
         tempfile.TemporaryDirectory(prefix="jb-scale-") as tmp,
         Cluster.start(
@@ -296,7 +338,7 @@ async def run(database: str, processes: int, args: argparse.Namespace, label: st
     ):
         config = load_config(cluster.config_path, environ={})
         async with environment(config) as env:
-            return await measure(cluster, env, args, label)
+            return await measure(cluster, env, args, label, postmaster)
 
 
 def rows(f: Figures) -> list[str]:
@@ -311,7 +353,10 @@ def rows(f: Figures) -> list[str]:
         f"{f.reached}",
         f"{f.answered}/{f.taps} at {f.tap_rate:.0f}/s, p50 {f.p50_ms:.1f} ms",
         " ".join(str(n) for n in f.handled.values()),
-        " ".join(f"{c / f.seconds:.0%}" for c in f.cpu) + f" (process {f.leader} leads)",
+        " ".join(f"{v / f.seconds:.0%}" for k, v in f.cpu.items() if k.startswith("bot "))
+        + f" (bot {f.leader} leads)",
+        *(f"{f.cpu[k] / f.seconds:.0%}" for k in ("stand-in", "bench + forwarder", "PostgreSQL")),
+        f"{f.cpu['machine'] / f.seconds / (os.cpu_count() or 1):.0%} of {os.cpu_count()} cores",
     ]
 
 
@@ -324,7 +369,11 @@ def report(results: Sequence[Figures], recipients: int) -> None:
         f"recipients reached (of {recipients})",
         "taps answered",
         "updates per process",
-        "CPU of each process",
+        "CPU: each bot process (of a core)",
+        "CPU: the stand-in",
+        "CPU: this bench + the forwarder",
+        "CPU: PostgreSQL's server",
+        "CPU: the whole machine busy",
     ]
     columns = [rows(f) for f in results]
     width = max(len(n) for n in names)
@@ -364,7 +413,8 @@ async def main() -> int:
     if args.backend in ("both", "postgres"):
         with running_server() as server:
             label = f"PostgreSQL, {args.processes} processes"
-            results.append(await run(server.url(), args.processes, args, label))
+            postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+            results.append(await run(server.url(), args.processes, args, label, postmaster))
     if args.backend in ("both", "sqlite"):
         with tempfile.TemporaryDirectory(prefix="jb-scale-db-") as tmp:
             path = str(Path(tmp) / "bot.sqlite3")
