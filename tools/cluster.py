@@ -374,6 +374,14 @@ class Cluster:
         for bot in self.processes:
             _stop(bot.process, timeout=15)
 
+    def diagnose(self, lines: int = 25) -> str:
+        """The last lines each process logged, for a failing test's message."""
+        return "\n".join(
+            f"--- bot {bot.index} (port {bot.port}, {'alive' if bot.alive() else 'dead'}):\n"
+            + "\n".join(bot.log().splitlines()[-lines:])
+            for bot in self.processes
+        )
+
     def handled(self) -> dict[int, int]:
         """Updates the forwarder handed to each process (by index)."""
         return {bot.index: self.forwarder.counts[bot.port] for bot in self.processes}
