@@ -67,7 +67,10 @@ def _cli(cluster: Cluster, *arguments: str, stdin: str | None = None) -> str:
 def _each(cluster: Cluster, people: list[int], check: Callable[[int], object], what: str) -> None:
     """Wait until `check(person)` holds for every one of `people`."""
     for person in people:
-        cluster.wait_for(functools.partial(check, person), what)
+        try:
+            cluster.wait_for(functools.partial(check, person), f"{what} in chat {person}")
+        except AssertionError as timed_out:
+            raise AssertionError(f"{timed_out}\n{cluster.diagnose()}") from None
 
 
 def _buttons(message: dict[str, Any]) -> dict[str, str]:

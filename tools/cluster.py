@@ -292,18 +292,24 @@ class Cluster:
         sandbox_url: str | None = None,
         sandbox_arguments: Sequence[str] = (),
         ready_timeout: float = 90.0,
+        ports: Sequence[int] | None = None,
+        webhook_base: str | None = None,
     ) -> Iterator[Cluster]:
         """`database`: a `postgresql://` URL or an SQLite file's path. `extra_config`: TOML
-        appended to the generated config (say `[bot]\\nadmins = [1001]`)."""
+        appended to the generated config (say `[bot]\\nadmins = [1001]`). `ports` and
+        `webhook_base` put another balancer in front (nginx, say): the processes listen on
+        `ports` and give setWebhook `<webhook_base>/tg/hook` instead of the forwarder's URL."""
         with contextlib.ExitStack() as stack:
             base_url = sandbox_url or stack.enter_context(start_sandbox(*sandbox_arguments))
-            ports = [free_port() for _ in range(processes)]
+            ports = list(ports or [free_port() for _ in range(processes)])
             forwarder = Forwarder(ports).start()
             stack.callback(forwarder.stop)
             secret = secrets.token_urlsafe(32)
             config = directory / "cluster.toml"
             config.write_text(
-                _config(base_url, database, f"{forwarder.url}/{WEBHOOK_PATH}", secret)
+                _config(
+                    base_url, database, f"{webhook_base or forwarder.url}/{WEBHOOK_PATH}", secret
+                )
                 + extra_config,
                 encoding="utf-8",
             )
@@ -367,6 +373,14 @@ class Cluster:
                 bot.process.terminate()
         for bot in self.processes:
             _stop(bot.process, timeout=15)
+
+    def diagnose(self, lines: int = 25) -> str:
+        """The last lines each process logged, for a failing test's message."""
+        return "\n".join(
+            f"--- bot {bot.index} (port {bot.port}, {'alive' if bot.alive() else 'dead'}):\n"
+            + "\n".join(bot.log().splitlines()[-lines:])
+            for bot in self.processes
+        )
 
     def handled(self) -> dict[int, int]:
         """Updates the forwarder handed to each process (by index)."""
