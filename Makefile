@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/poll_results.py
 	$(BIN)/python bench/rsvp.py
 	$(BIN)/python bench/sandbox_throughput.py
+	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/scheduler.py
 
 clean:
