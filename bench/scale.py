@@ -326,10 +326,14 @@ async def run(
     label: str,
     postmaster: int | None = None,
 ) -> Figures:
+    # --keep-logs: the bot processes' logs (bot-<i>.log) stay in the folder printed here.
+    kept = tempfile.mkdtemp(prefix="jb-scale-logs-") if args.keep_logs else None
+    if kept:
+        print(f"  {label}: logs in {kept}", flush=True)
     with (
         tempfile.TemporaryDirectory(prefix="jb-scale-") as tmp,
         Cluster.start(
-            Path(tmp),
+            Path(kept or tmp),
             database=database,
             processes=processes,
             extra_config=EXTRA_CONFIG,
@@ -403,6 +407,7 @@ async def main() -> int:
     )
     parser.add_argument("--processes", type=int, default=3, help="on PostgreSQL")
     parser.add_argument("--backend", choices=("both", "postgres", "sqlite"), default="both")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the bot processes' logs")
     args = parser.parse_args()
     print(
         f"{args.subscribers} subscribers, an announcement to {args.recipients}, "
