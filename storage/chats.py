@@ -71,6 +71,12 @@ async def get(db: Database | Writer, chat_id: int) -> Chat | None:
     return None if row is None else _chat(row)
 
 
+def get_sync(raw: sqlite3.Connection, chat_id: int) -> Chat | None:
+    """`get` as a block on the raw connection."""
+    row = raw.execute("SELECT * FROM chats WHERE id = ?", (chat_id,)).fetchone()
+    return None if row is None else _chat(row)
+
+
 # ?5: whether hearing from the chat reactivates it.
 _UPSERT = """
     INSERT INTO chats (id, type, title, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)

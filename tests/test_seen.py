@@ -11,6 +11,7 @@ import pytest
 
 from storage import chats, seen, users
 from storage.db import Database
+from storage.pg_db import PgDatabase
 from tests.db_trips import count_trips
 
 AINO = seen.SeenUser(7, "Aino", "Virtanen", "aino", "fi")
@@ -115,3 +116,37 @@ async def test_a_failing_block_leaves_nothing(database: tuple[Database, list[flo
         await seen.record(store, AINO, seen.SeenChat(5, "bogus", None))  # type: ignore[arg-type]
     assert await users.get(store, AINO.id) is None
     assert await seen.record(store, AINO, PRIVATE) is not None  # the connection is usable
+
+
+async def test_on_postgresql_a_known_sender_takes_no_write_and_changes_still_do(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL reads first (a write there takes the lock every process shares): an unchanged
+    sender and active chat are answered from the read; a change or a deactivated chat is still
+    written as on SQLite."""
+    store = await PgDatabase.open(pg_url)
+    try:
+        first = await seen.record(store, AINO, GROUP)
+        assert first is not None and first.active
+
+        async def refuse(*args: object, **kwargs: object) -> None:
+            raise AssertionError("written although nothing changed")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(store, "write", refuse)
+            assert await seen.record(store, AINO, GROUP) == first
+            assert await seen.record(store, AINO, None) is None
+
+        renamed = seen.SeenUser(7, "Aino", "Virtanen", "ainov", "fi")
+        await seen.record(store, renamed, GROUP)
+        user = await users.get(store, 7)
+        assert user is not None and user.username == "ainov"
+        retitled = await seen.record(store, renamed, seen.SeenChat(-100, "group", "Uusi nimi"))
+        assert retitled is not None and retitled.title == "Uusi nimi"
+        assert await chats.deactivate(store, GROUP.id, "kicked", store.now())
+        again = await seen.record(store, renamed, seen.SeenChat(-100, "group", "Uusi nimi"))
+        assert again is not None and (again.active, again.inactive_reason) == (True, None)
+        new = await seen.record(store, seen.SeenUser(8, "Eero", None, None, None), PRIVATE)
+        assert new is not None and new.id == PRIVATE.id and await users.get(store, 8) is not None
+    finally:
+        await store.close()
