@@ -17,7 +17,9 @@ from telegram.error import (
 
 from bot.context import AppContext
 from bot.roles.permissions import AdminCheckFailed
+from bot.core.i18n import pick_language
 from handlers.common import texts_for
+from storage.schema import DatabaseError
 
 __all__ = ["on_error"]
 
@@ -38,6 +40,18 @@ async def on_error(update: object, context: AppContext) -> None:
     if isinstance(error, AdminCheckFailed):
         # Logged where it failed; the person learns why nothing changed.
         await _tell(update, context, "could_not_check")
+        return
+    if isinstance(error, DatabaseError):
+        # The database unreachable or out of connections for a moment (PostgreSQL restarting, a
+        # locked file): one line, and the person is asked to try again; nothing was changed.
+        log.warning(
+            "update %s failed: database unavailable (%s) (chat %s)",
+            update_id,
+            error,
+            chat_id,
+            extra={"update_id": update_id, "chat_id": chat_id},
+        )
+        await _tell(update, context, "sorry")
         return
     if isinstance(error, _NOT_OURS) and not isinstance(error, BadRequest):
         # One line, no traceback, no apology.
@@ -82,7 +96,12 @@ async def _tell(update: object, context: AppContext, what: str) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:
-        t = await texts_for(context, update)
+        try:
+            t = await texts_for(context, update)
+        except DatabaseError:  # the chat's stored language cannot be read now: the client's
+            code = update.effective_user.language_code if update.effective_user else None
+            language = pick_language(None, code, context.env.config.bot.default_language)
+            t = context.env.translator.texts(language)
         if what == "could_not_check":
             text = t._(
                 "I could not check your administrator rights just now; try again in a minute."

@@ -21,6 +21,14 @@ one per pooled connection and two more, so nothing else's `to_thread` waits behi
 
 The pool bounds connections; a request that finds none free waits at most `timeout` seconds and
 then fails with DatabaseError, never deadlocks.
+
+The server unreachable at runtime (stopped, restarted, the network gone): every call fails with
+DatabaseError (handlers/errors.py answers "try again in a moment"), never with psycopg's own
+errors, and nothing waits much longer than `timeout`. The pool checks a connection before lending
+it (one empty statement) and discards a broken one. Its reconnection attempts back off
+exponentially; `reconnect_timeout=timeout` ends a series after `timeout` seconds, and the next
+request starts a new one at once, so the bot finds the server within about `timeout` seconds of
+its return, by itself. A call after `close()` is a DatabaseError too.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from storage import pg_schema
 from storage.pg_compat import PgRaw, Row, configure
@@ -54,6 +62,16 @@ def _where(url: str) -> str:
     return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
 
 
+_NO_CONNECTION = "no free database connection in time"
+_CLOSED = "the database is closed"
+
+
+def _unreachable(error: psycopg.OperationalError) -> DatabaseError:
+    """psycopg's error for a lost or refused connection as the storage's own; its text may name
+    the host and port, never the password, and none of the rows."""
+    return DatabaseError(f"PostgreSQL unavailable: {type(error).__name__}")
+
+
 def _lock_for_writing(conn: psycopg.Connection[Row]) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
 
@@ -71,7 +89,11 @@ class PgDatabase:
         self.url = url
 
     async def _trip(self, fn: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._threads, fn)
+        try:
+            future = asyncio.get_running_loop().run_in_executor(self._threads, fn)
+        except RuntimeError:  # the executor is shut down: a call queued after close()
+            raise DatabaseError(_CLOSED) from None
+        return await future
 
     def now(self) -> int:
         return int(self._clock())
@@ -90,6 +112,7 @@ class PgDatabase:
         pool: ConnectionPool[Any] = ConnectionPool(
             url, min_size=1, max_size=max_size, open=False, timeout=timeout,
             kwargs={"autocommit": True}, configure=configure, name="jarjestobotti",
+            check=ConnectionPool.check_connection, reconnect_timeout=timeout,
         )  # fmt: skip
         try:
             await asyncio.to_thread(pool.open, wait=True, timeout=timeout)
@@ -122,7 +145,11 @@ class PgDatabase:
             with self._pool.connection() as conn:
                 return fn(conn)
         except PoolTimeout:
-            raise DatabaseError("no free database connection in time") from None
+            raise DatabaseError(_NO_CONNECTION) from None
+        except psycopg.OperationalError as error:
+            raise _unreachable(error) from None
+        except PoolClosed:
+            raise DatabaseError(_CLOSED) from None
 
     async def schema_status(self) -> SchemaStatus:
         return await self._trip(lambda: self._call(pg_schema.schema_status))
@@ -172,7 +199,9 @@ class PgDatabase:
             try:
                 conn = await self._trip(self._pool.getconn)
             except PoolTimeout:
-                raise DatabaseError("no free database connection in time") from None
+                raise DatabaseError(_NO_CONNECTION) from None
+            except PoolClosed:
+                raise DatabaseError(_CLOSED) from None
             writer = PgWriter(conn, self._clock, self._trip)
             try:
                 yield writer
@@ -204,16 +233,25 @@ class PgWriter:
         return int(self._clock())
 
     def end(self, *, commit: bool) -> None:
-        if self.began:
+        if not self.began:
+            return
+        try:
             self._conn.execute("COMMIT" if commit else "ROLLBACK")
+        except psycopg.OperationalError as error:
+            if commit:
+                raise _unreachable(error) from None
+            # A lost connection has rolled back already; the body's own error is the one to see.
 
     async def run(self, fn: Callable[[PgRaw], T]) -> T:
         def step() -> T:
-            if not self.began:
-                self._conn.execute("BEGIN")
-                self.began = True
-                _lock_for_writing(self._conn)
-            return fn(PgRaw(self._conn))
+            try:
+                if not self.began:
+                    self._conn.execute("BEGIN")
+                    self.began = True
+                    _lock_for_writing(self._conn)
+                return fn(PgRaw(self._conn))
+            except psycopg.OperationalError as error:
+                raise _unreachable(error) from None
 
         result: T = await self._trip(step)
         return result
