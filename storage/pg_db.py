@@ -63,6 +63,7 @@ def _where(url: str) -> str:
 
 
 _NO_CONNECTION = "no free database connection in time"
+DOWN_WAIT = 0.1
 _CLOSED = "the database is closed"
 
 
@@ -87,6 +88,10 @@ class PgDatabase:
         self._lock = asyncio.Lock()
         self._threads = ThreadPoolExecutor(threads, thread_name_prefix="postgres")
         self.url = url
+        # Set when the server was found unreachable, cleared by the next call that gets through:
+        # while it is set a call waits DOWN_WAIT for a connection, not the pool's whole bound,
+        # so in an outage people hear "try again" at once instead of queueing behind timeouts.
+        self._down = False
 
     async def _trip(self, fn: Callable[[], T]) -> T:
         try:
@@ -142,14 +147,42 @@ class PgDatabase:
 
     def _call(self, fn: Callable[[psycopg.Connection[Row]], T]) -> T:
         try:
-            with self._pool.connection() as conn:
-                return fn(conn)
+            with self._pool.connection(timeout=self._wait()) as conn:
+                result = fn(conn)
         except PoolTimeout:
-            raise DatabaseError(_NO_CONNECTION) from None
+            raise self._no_connection() from None
         except psycopg.OperationalError as error:
+            self._down = True
             raise _unreachable(error) from None
         except PoolClosed:
             raise DatabaseError(_CLOSED) from None
+        self._down = False
+        return result
+
+    def _getconn(self) -> psycopg.Connection[Row]:
+        try:
+            conn: psycopg.Connection[Row] = self._pool.getconn(timeout=self._wait())
+        except PoolTimeout:
+            raise self._no_connection() from None
+        except PoolClosed:
+            raise DatabaseError(_CLOSED) from None
+        self._down = False
+        return conn
+
+    def _wait(self) -> float | None:
+        """How long a call waits for a connection: the pool's bound, or less while down."""
+        return DOWN_WAIT if self._down else None
+
+    def _no_connection(self) -> DatabaseError:
+        """Why no connection came in time: every one busy (the pool is too small for the load),
+        or the server unreachable (one direct attempt tells, within a second)."""
+        if not self._down:
+            try:
+                psycopg.connect(self.url, connect_timeout=1).close()
+                return DatabaseError(_NO_CONNECTION)
+            except psycopg.OperationalError:
+                self._down = True
+        return DatabaseError("PostgreSQL unavailable: no connection to the server")
 
     async def schema_status(self) -> SchemaStatus:
         return await self._trip(lambda: self._call(pg_schema.schema_status))
@@ -196,12 +229,7 @@ class PgDatabase:
         """A transaction of several trips on one pooled connection; committed at the end, rolled
         back when the body raises."""
         async with self._lock:
-            try:
-                conn = await self._trip(self._pool.getconn)
-            except PoolTimeout:
-                raise DatabaseError(_NO_CONNECTION) from None
-            except PoolClosed:
-                raise DatabaseError(_CLOSED) from None
+            conn = await self._trip(self._getconn)
             writer = PgWriter(conn, self._clock, self._trip)
             try:
                 yield writer
