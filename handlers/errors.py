@@ -16,8 +16,8 @@ from telegram.error import (
 )
 
 from bot.context import AppContext
-from bot.roles.permissions import AdminCheckFailed
 from bot.core.i18n import pick_language
+from bot.roles.permissions import AdminCheckFailed
 from handlers.common import texts_for
 from storage.schema import DatabaseError
 
