@@ -73,6 +73,14 @@ def _unreachable(error: psycopg.OperationalError) -> DatabaseError:
     return DatabaseError(f"PostgreSQL unavailable: {type(error).__name__}")
 
 
+def _lost(error: psycopg.OperationalError) -> bool:
+    """The connection or the server is gone (no SQLSTATE: the socket; class 08: connection
+    exceptions; 57P: the server shutting down or starting), not a statement's own trouble (a
+    cancelled query, a lock not available), which says nothing about the next call."""
+    state = error.sqlstate or ""
+    return not state or state.startswith(("08", "57P"))
+
+
 def _lock_for_writing(conn: psycopg.Connection[Row]) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
 
@@ -152,7 +160,7 @@ class PgDatabase:
         except PoolTimeout:
             raise self._no_connection() from None
         except psycopg.OperationalError as error:
-            self._down = True
+            self._down = _lost(error)
             raise _unreachable(error) from None
         except PoolClosed:
             raise DatabaseError(_CLOSED) from None

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bot.core.clock import ManualClock
@@ -20,7 +21,7 @@ from storage import broadcasts, chats, outbox, schedule
 from storage.db import Writer
 from storage.outbox import NewMessage
 from storage.pg_compat import PgRaw
-from storage.pg_db import PgDatabase
+from storage.pg_db import PgDatabase, _lost
 from storage.schedule import Job, PlannedJob
 from storage.schema import DatabaseError
 from tests.harness import START, WAIT, BotHarness, ChatUser
@@ -294,5 +295,21 @@ async def test_a_job_due_during_an_outage_runs_once_when_the_server_returns(
         assert await scheduler.run_due() == 0
         assert ran == ["digest:1"]
         await scheduler.stop()
+    finally:
+        await db.close()
+
+
+async def test_a_statements_own_failure_is_not_an_outage(pg_url: str) -> None:
+    # A cancelled statement is the storage error too, but the next call waits the whole bound
+    # for a connection, as usual (only a lost server shortens it).
+    db = await PgDatabase.open(pg_url, max_size=1, timeout=1.0)
+    try:
+        with pytest.raises(DatabaseError, match="QueryCanceled"):
+            await db.run(
+                lambda raw: raw.execute("SET statement_timeout = 50; SELECT pg_sleep(1)").close()
+            )
+        assert not db._down
+        assert _lost(psycopg.errors.AdminShutdown()) and _lost(psycopg.OperationalError("gone"))
+        assert await db.fetchval("SELECT 1") == 1
     finally:
         await db.close()
