@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections import OrderedDict
 
 from telegram import Update
 from telegram.error import (
@@ -30,6 +31,21 @@ log = logging.getLogger("jarjestobotti.errors")
 # of ours, and an apology would meet the same Telegram. BadRequest, a NetworkError to
 # python-telegram-bot, is Telegram refusing what we sent (HTML it cannot parse, say): ours.
 _NOT_OURS = (NetworkError, InvalidToken, Forbidden, RetryAfter)
+
+# An update whose tracking failed fails again in its feature handler when the database is down:
+# one apology per update (a callback query can be answered only once anyway). The last few
+# updates told are kept themselves, so no other update can reuse the id of one remembered.
+_TOLD: OrderedDict[int, Update] = OrderedDict()
+_TOLD_KEEP = 64
+
+
+def _first_time(update: Update) -> bool:
+    if id(update) in _TOLD:
+        return False
+    _TOLD[id(update)] = update
+    while len(_TOLD) > _TOLD_KEEP:
+        _TOLD.popitem(last=False)
+    return True
 
 
 async def on_error(update: object, context: AppContext) -> None:
@@ -94,6 +110,8 @@ def _kind(error: TelegramError) -> str:
 
 async def _tell(update: object, context: AppContext, what: str) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if not _first_time(update):
         return
     try:
         try:
