@@ -170,9 +170,13 @@ async def _start_services(
         await reporter.start()
 
     async def step_down() -> None:
-        await reporter.stop()
-        await scheduler.stop()
-        await delivery.stop()
+        # Each part stops even if another fails: a worker left running would send as a second
+        # leader.
+        for part in (reporter, scheduler, delivery):
+            try:
+                await part.stop()
+            except Exception:
+                log.exception("stopping %s", type(part).__name__)
 
     relay = ReplyRelay(db, limiter.reply_deadline)
     services.listener = listener_for(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections import OrderedDict
 
 from telegram import Update
 from telegram.error import (
@@ -16,8 +17,10 @@ from telegram.error import (
 )
 
 from bot.context import AppContext
+from bot.core.i18n import pick_language
 from bot.roles.permissions import AdminCheckFailed
 from handlers.common import texts_for
+from storage.schema import DatabaseError
 
 __all__ = ["on_error"]
 
@@ -29,6 +32,21 @@ log = logging.getLogger("jarjestobotti.errors")
 # python-telegram-bot, is Telegram refusing what we sent (HTML it cannot parse, say): ours.
 _NOT_OURS = (NetworkError, InvalidToken, Forbidden, RetryAfter)
 
+# An update whose tracking failed fails again in its feature handler when the database is down:
+# one apology per update (a callback query can be answered only once anyway). The last few
+# updates told are kept themselves, so no other update can reuse the id of one remembered.
+_TOLD: OrderedDict[int, Update] = OrderedDict()
+_TOLD_KEEP = 64
+
+
+def _first_time(update: Update) -> bool:
+    if id(update) in _TOLD:
+        return False
+    _TOLD[id(update)] = update
+    while len(_TOLD) > _TOLD_KEEP:
+        _TOLD.popitem(last=False)
+    return True
+
 
 async def on_error(update: object, context: AppContext) -> None:
     error = context.error
@@ -38,6 +56,18 @@ async def on_error(update: object, context: AppContext) -> None:
     if isinstance(error, AdminCheckFailed):
         # Logged where it failed; the person learns why nothing changed.
         await _tell(update, context, "could_not_check")
+        return
+    if isinstance(error, DatabaseError):
+        # The database unreachable or out of connections for a moment (PostgreSQL restarting, a
+        # locked file): one line, and the person is asked to try again; nothing was changed.
+        log.warning(
+            "update %s failed: database unavailable (%s) (chat %s)",
+            update_id,
+            error,
+            chat_id,
+            extra={"update_id": update_id, "chat_id": chat_id},
+        )
+        await _tell(update, context, "sorry")
         return
     if isinstance(error, _NOT_OURS) and not isinstance(error, BadRequest):
         # One line, no traceback, no apology.
@@ -81,8 +111,15 @@ def _kind(error: TelegramError) -> str:
 async def _tell(update: object, context: AppContext, what: str) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    if not _first_time(update):
+        return
     try:
-        t = await texts_for(context, update)
+        try:
+            t = await texts_for(context, update)
+        except DatabaseError:  # the chat's stored language cannot be read now: the client's
+            code = update.effective_user.language_code if update.effective_user else None
+            language = pick_language(None, code, context.env.config.bot.default_language)
+            t = context.env.translator.texts(language)
         if what == "could_not_check":
             text = t._(
                 "I could not check your administrator rights just now; try again in a minute."

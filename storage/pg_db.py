@@ -21,6 +21,14 @@ one per pooled connection and two more, so nothing else's `to_thread` waits behi
 
 The pool bounds connections; a request that finds none free waits at most `timeout` seconds and
 then fails with DatabaseError, never deadlocks.
+
+The server unreachable at runtime (stopped, restarted, the network gone): every call fails with
+DatabaseError (handlers/errors.py answers "try again in a moment"), never with psycopg's own
+errors, and nothing waits much longer than `timeout`. The pool checks a connection before lending
+it (one empty statement) and discards a broken one. Its reconnection attempts back off
+exponentially; `reconnect_timeout=timeout` ends a series after `timeout` seconds, and the next
+request starts a new one at once, so the bot finds the server within about `timeout` seconds of
+its return, by itself. A call after `close()` is a DatabaseError too.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from storage import pg_schema
 from storage.db import Database, Writer
@@ -55,6 +63,25 @@ def _where(url: str) -> str:
     return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
 
 
+_NO_CONNECTION = "no free database connection in time"
+DOWN_WAIT = 0.1
+_CLOSED = "the database is closed"
+
+
+def _unreachable(error: psycopg.OperationalError) -> DatabaseError:
+    """psycopg's error for a lost or refused connection as the storage's own; its text may name
+    the host and port, never the password, and none of the rows."""
+    return DatabaseError(f"PostgreSQL unavailable: {type(error).__name__}")
+
+
+def _lost(error: psycopg.OperationalError) -> bool:
+    """The connection or the server is gone (no SQLSTATE: the socket; class 08: connection
+    exceptions; 57P: the server shutting down or starting), not a statement's own trouble (a
+    cancelled query, a lock not available), which says nothing about the next call."""
+    state = error.sqlstate or ""
+    return not state or state.startswith(("08", "57P"))
+
+
 def _lock_for_writing(conn: psycopg.Connection[Row]) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
 
@@ -70,9 +97,17 @@ class PgDatabase(Database, engine="postgresql"):
         self._lock = asyncio.Lock()
         self._threads = ThreadPoolExecutor(threads, thread_name_prefix="postgres")
         self.url = url
+        # Set when the server was found unreachable, cleared by the next call that gets through:
+        # while it is set a call waits DOWN_WAIT for a connection, not the pool's whole bound,
+        # so in an outage people hear "try again" at once instead of queueing behind timeouts.
+        self._down = False
 
     async def _trip(self, fn: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._threads, fn)
+        try:
+            future = asyncio.get_running_loop().run_in_executor(self._threads, fn)
+        except RuntimeError:  # the executor is shut down: a call queued after close()
+            raise DatabaseError(_CLOSED) from None
+        return await future
 
     def now(self) -> int:
         return int(self._clock())
@@ -91,6 +126,7 @@ class PgDatabase(Database, engine="postgresql"):
         pool: ConnectionPool[Any] = ConnectionPool(
             url, min_size=1, max_size=max_size, open=False, timeout=timeout,
             kwargs={"autocommit": True}, configure=configure, name="jarjestobotti",
+            check=ConnectionPool.check_connection, reconnect_timeout=timeout,
         )  # fmt: skip
         try:
             await asyncio.to_thread(pool.open, wait=True, timeout=timeout)
@@ -120,10 +156,42 @@ class PgDatabase(Database, engine="postgresql"):
 
     def _call(self, fn: Callable[[psycopg.Connection[Row]], T]) -> T:
         try:
-            with self._pool.connection() as conn:
-                return fn(conn)
+            with self._pool.connection(timeout=self._wait()) as conn:
+                result = fn(conn)
         except PoolTimeout:
-            raise DatabaseError("no free database connection in time") from None
+            raise self._no_connection() from None
+        except psycopg.OperationalError as error:
+            self._down = _lost(error)
+            raise _unreachable(error) from None
+        except PoolClosed:
+            raise DatabaseError(_CLOSED) from None
+        self._down = False
+        return result
+
+    def _getconn(self) -> psycopg.Connection[Row]:
+        try:
+            conn: psycopg.Connection[Row] = self._pool.getconn(timeout=self._wait())
+        except PoolTimeout:
+            raise self._no_connection() from None
+        except PoolClosed:
+            raise DatabaseError(_CLOSED) from None
+        self._down = False
+        return conn
+
+    def _wait(self) -> float | None:
+        """How long a call waits for a connection: the pool's bound, or less while down."""
+        return DOWN_WAIT if self._down else None
+
+    def _no_connection(self) -> DatabaseError:
+        """Why no connection came in time: every one busy (the pool is too small for the load),
+        or the server unreachable (one direct attempt tells, within a second)."""
+        if not self._down:
+            try:
+                psycopg.connect(self.url, connect_timeout=1).close()
+                return DatabaseError(_NO_CONNECTION)
+            except psycopg.OperationalError:
+                self._down = True
+        return DatabaseError("PostgreSQL unavailable: no connection to the server")
 
     async def schema_status(self) -> SchemaStatus:
         return await self._trip(lambda: self._call(pg_schema.schema_status))
@@ -170,10 +238,7 @@ class PgDatabase(Database, engine="postgresql"):
         """A transaction of several trips on one pooled connection; committed at the end, rolled
         back when the body raises."""
         async with self._lock:
-            try:
-                conn = await self._trip(self._pool.getconn)
-            except PoolTimeout:
-                raise DatabaseError("no free database connection in time") from None
+            conn = await self._trip(self._getconn)
             writer = PgWriter(conn, self._clock, self._trip)
             try:
                 yield writer
@@ -205,16 +270,25 @@ class PgWriter(Writer):
         return int(self._clock())
 
     def end(self, *, commit: bool) -> None:
-        if self.began:
+        if not self.began:
+            return
+        try:
             self._conn.execute("COMMIT" if commit else "ROLLBACK")
+        except psycopg.OperationalError as error:
+            if commit:
+                raise _unreachable(error) from None
+            # A lost connection has rolled back already; the body's own error is the one to see.
 
     async def run(self, fn: Callable[[PgRaw], T]) -> T:
         def step() -> T:
-            if not self.began:
-                self._conn.execute("BEGIN")
-                self.began = True
-                _lock_for_writing(self._conn)
-            return fn(PgRaw(self._conn))
+            try:
+                if not self.began:
+                    self._conn.execute("BEGIN")
+                    self.began = True
+                    _lock_for_writing(self._conn)
+                return fn(PgRaw(self._conn))
+            except psycopg.OperationalError as error:
+                raise _unreachable(error) from None
 
         result: T = await self._trip(step)
         return result

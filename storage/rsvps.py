@@ -23,6 +23,7 @@ __all__ = [
     "card_reads",
     "counts",
     "get",
+    "last_queued_sync",
     "notify_chats",
     "reach_sync",
     "read_tap_sync",
@@ -155,6 +156,14 @@ def reach_sync(raw: sqlite3.Connection, rsvp: Rsvp) -> Recipient:
     target = rsvp.user_id if private is not None else rsvp.chat_id
     found = chats.recipients_sync(raw, [target])
     return found.get(target) or Recipient(target, None, None, False)
+
+
+def last_queued_sync(raw: sqlite3.Connection, event_id: int) -> int | None:
+    """When the last person joined the event's waiting list (a block), None when nobody waits."""
+    row = raw.execute(
+        "SELECT max(queued_at) FROM rsvps WHERE event_id = ? AND status = 'waitlist'", (event_id,)
+    ).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
 
 
 def store_tap_sync(raw: sqlite3.Connection, event_id: int, changed: Sequence[Rsvp]) -> Counts:

@@ -1,7 +1,8 @@
 """Counting the blocks of statements that reach the database: trips to the writing connection's
 thread, blocks `Database.write(inline=True)` runs on the event loop's thread, and plain reads on
 the aiosqlite connection, alike (an inline attempt that finds another process writing and then
-takes the thread counts twice)."""
+takes the thread counts twice). On PostgreSQL (`--backend postgres`) a trip is one call of
+`PgDatabase._trip`, the one door to its worker threads, so the same assertions hold there."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import aiosqlite
 import pytest
 
 from storage.connection import Connection
+from storage.pg_db import PgDatabase
 
 __all__ = ["count_trips"]
 
@@ -25,6 +27,7 @@ def count_trips(
     real_call = Connection.call
     real_here = Connection.call_here
     real_read = aiosqlite.Connection.execute_fetchall
+    real_trip = PgDatabase._trip
 
     def call(conn: Connection, fn: Callable[[Any], Any]) -> Any:
         if counts():
@@ -41,7 +44,13 @@ def count_trips(
             counted[0] += 1
         return await real_read(reader, sql, params)
 
+    async def trip(db: PgDatabase, fn: Callable[[], Any]) -> Any:
+        if counts():
+            counted[0] += 1
+        return await real_trip(db, fn)
+
     monkeypatch.setattr(Connection, "call", call)
     monkeypatch.setattr(Connection, "call_here", here)
     monkeypatch.setattr(aiosqlite.Connection, "execute_fetchall", read)
+    monkeypatch.setattr(PgDatabase, "_trip", trip)
     return counted

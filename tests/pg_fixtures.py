@@ -76,6 +76,8 @@ class _PgInPlaceOfFile(PgDatabase):
 
     urls: ClassVar[dict[Path, str]] = {}
     new_database: ClassVar[Callable[[], str]]
+    # The pool's bound on waiting for a connection (tests/test_pg_outage.py shortens it).
+    timeout: ClassVar[float] = 10.0
 
     @classmethod
     async def open_path(
@@ -87,7 +89,9 @@ class _PgInPlaceOfFile(PgDatabase):
         clock: Callable[[], float] = time.time,
     ) -> Any:
         url = cls.urls.setdefault(Path(path), cls.new_database())
-        db = await PgDatabase.open(url, migrate=migrate and not readonly, clock=clock)
+        db = await PgDatabase.open(
+            url, migrate=migrate and not readonly, clock=clock, timeout=cls.timeout
+        )
         db.__class__ = cls
         return db
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from bot.app import build_application
 from bot.context import BotApplication, Services
 from bot.runtime.runner import lifecycle
 from bot.runtime.startup import StartUp
+from handlers.subscriptions.menu import PENDING
+from storage import subscription_drafts
 from tests.harness import WAIT, BotHarness, ChatUser
 
 pytestmark = pytest.mark.asyncio
@@ -130,3 +133,21 @@ async def test_the_second_process_takes_over_when_the_leader_stops(tmp_path: Pat
                 "SELECT count(*) FROM outbox WHERE ref = 'relay'"
             )
             assert relayed == 0
+
+
+async def test_a_tap_that_overtakes_the_menus_recorded_id_still_counts(tmp_path: Path) -> None:
+    """With several processes the menu's message can reach the person (and their tap reach
+    another process) before the process that sent it records its id: the tap finds the draft
+    waiting for its id, works, and records it."""
+    async with BotHarness.start(tmp_path) as h:
+        liisa = h.user("Liisa", language_code="fi")
+        await liisa.send("/subscribe")
+        menu = liisa.last_message()
+        stored = await subscription_drafts.get(h.env.db, liisa.id)
+        assert stored is not None and stored.message_id == menu.message_id
+        await subscription_drafts.save(h.env.db, replace(stored, message_id=PENDING))
+        await liisa.tap("Pohjois-Karjala", message_id=menu.message_id)
+        assert "Joensuu" in liisa.last_message().buttons
+        assert len(liisa.messages()) == 1  # the same menu, edited: not "this menu is old"
+        after = await subscription_drafts.get(h.env.db, liisa.id)
+        assert after is not None and after.message_id == menu.message_id

@@ -14,8 +14,8 @@ import pytest
 
 from bot.runtime.poller_lock import ProcessLockRefused, hold_polling_url, hold_webhook_url
 from storage.database_url import redact
-from tests.test_shutdown import ROOT, SANDBOX_TOKEN
-from tests.test_single_poller import _answers, _sandbox, _start, _stop, _wait
+from tests.test_shutdown import ROOT, SANDBOX_TOKEN, _wait
+from tests.test_single_poller import _answers, _sandbox, _start, _stop
 
 
 def test_one_poller_excludes_every_other_process(pg_url: str) -> None:

@@ -104,3 +104,32 @@ async def test_one_cancellation_can_promote_several_in_line(tmp_path: Path) -> N
         assert statuses == ["yes", "yes", "yes", "waitlist"]
         last = await rsvps.get(db, event_id, queue[-1])
         assert last is not None and await rsvps.waitlist_position(db, last) == 1
+
+
+async def test_a_place_number_once_told_never_moves_back_within_one_second(
+    tmp_path: Path,
+) -> None:
+    """Joins of the waiting list in one second keep their order of arrival, whatever the user
+    ids: each person's number is the one they were told, and stays so."""
+    async with BotHarness.start(tmp_path) as h:
+        db = h.env.db
+        users = [h.user(f"P{n}", language_code="en") for n in range(5)]
+        for user in users:
+            await user.send("/start")
+        event_id, _ = await publish(
+            h.env, forum_fields(START + timedelta(days=20), capacity=1), None
+        )
+        holder, *queue = [user.id for user in users]
+        await rsvp.answer(h.env, rsvp.Tap(event_id, holder, holder, "y"))
+        told: dict[int, int | None] = {}
+        for person in sorted(queue, reverse=True):  # the highest user id first, same second
+            outcome = await rsvp.answer(h.env, rsvp.Tap(event_id, person, person, "y"))
+            told[person] = outcome.waitlist_position
+        assert list(told.values()) == [1, 2, 3, 4]
+        for person, position in told.items():
+            stored = await rsvps.get(db, event_id, person)
+            assert stored is not None and await rsvps.waitlist_position(db, stored) == position
+        # The first in line is the first who arrived, and moves up when the place frees.
+        await rsvp.answer(h.env, rsvp.Tap(event_id, holder, holder, "n"))
+        first = max(queue)
+        assert (await rsvps.get(db, event_id, first)).status == "yes"  # type: ignore[union-attr]

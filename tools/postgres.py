@@ -8,7 +8,13 @@ them and we run as root, `apt-get install postgresql` puts them there (`apt-get 
 the package is unknown). The cluster lives in a temporary folder (initdb, trust authentication
 for one user, durability off: it is thrown away), listens on a free port of 127.0.0.1 with its
 unix socket in the same folder, so it neither needs nor disturbs a system cluster. It is stopped
-and removed at the end, also when the tests fail.
+and removed at the end, also when the tests fail, and when the process is told to stop (SIGTERM,
+SIGINT): the handler stops the cluster, then lets the signal do what it would have done.
+
+A process killed outright (SIGKILL, a crashed host) cannot clean up: each cluster's folder
+records its owner (`owner.pid`: the process id and its start time), and every start first
+removes the clusters under /tmp/jb-pg-* whose owner is gone, stopping their server if it still
+runs. A folder without that file (an older run, or being set up) is left alone.
 
 PostgreSQL refuses to run as root; as root the cluster belongs to the `postgres` user the package
 creates and every server command runs through `runuser`.
@@ -22,23 +28,35 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
-__all__ = ["PostgresServer", "PostgresUnavailable", "find_binaries", "running_server"]
+__all__ = [
+    "PostgresServer",
+    "PostgresUnavailable",
+    "clear_stale",
+    "find_binaries",
+    "running_server",
+]
 
 URL_ENV = "JARJESTOBOTTI_TEST_DATABASE_URL"
 DEBIAN_ROOT = Path("/usr/lib/postgresql")
 USER = "bot"
 DATABASE = "jarjestobotti"
 SERVICE_ACCOUNT = "postgres"
+PREFIX = "jb-pg-"
+OWNER_FILE = "owner.pid"
 _TOOLS = ("initdb", "pg_ctl", "postgres")
 # Durability off and a small footprint: the cluster is discarded, and 6 suites share 2 cores.
 _SERVER_OPTIONS = (
@@ -108,7 +126,7 @@ class PostgresServer:
     """One temporary cluster; `start()` then `stop()`, or `running_server()`."""
 
     binaries: Path
-    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="jb-pg-")))
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix=PREFIX)))
     port: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     # With a password, connections over TCP must give it (scram-sha-256), so a wrong one is
@@ -154,6 +172,11 @@ class PostgresServer:
             )
 
     def start(self) -> None:
+        """A new cluster in `folder`, or the same one again after `stop(keep=True)`."""
+        if self.data.exists():
+            self._start_server(self.port)
+            return
+        (self.folder / OWNER_FILE).write_text(_identity(os.getpid()))
         if os.geteuid() == 0:
             shutil.chown(self.folder, user=SERVICE_ACCOUNT)
         self._run(
@@ -164,11 +187,8 @@ class PostgresServer:
         )
         # A port free now may be taken before the server binds it: a few tries.
         for attempt in range(3):
-            self.port = free_port()
-            options = f"-h 127.0.0.1 -p {self.port} -k {self.folder} {_SERVER_OPTIONS}"
             try:
-                self._run("start", "pg_ctl", "-D", str(self.data), "-l", str(self.log),
-                          "-w", "-t", "60", "-o", options, "start")  # fmt: skip
+                self._start_server(free_port())
                 break
             except PostgresUnavailable:
                 if attempt == 2:
@@ -184,6 +204,12 @@ class PostgresServer:
             shutil.chown(secret, user=SERVICE_ACCOUNT)
         return ("--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={secret}")
 
+    def _start_server(self, port: int) -> None:
+        self.port = port
+        options = f"-h 127.0.0.1 -p {port} -k {self.folder} {_SERVER_OPTIONS}"
+        self._run("start", "pg_ctl", "-D", str(self.data), "-l", str(self.log),
+                  "-w", "-t", "60", "-o", options, "start")  # fmt: skip
+
     def create_database(self, name: str, template: str = "template0") -> str:
         """A new empty database (or a copy of `template`); its URL."""
         self._run("createdb", "createdb", *self._client_args(), "-T", template, name)
@@ -192,12 +218,96 @@ class PostgresServer:
     def _client_args(self) -> tuple[str, ...]:
         return ("-h", "127.0.0.1", "-p", str(self.port), "-U", USER)
 
-    def stop(self) -> None:
+    def stop(self, *, keep: bool = False) -> None:
+        """Stop the server and remove the cluster; with `keep`, only stop it (an outage: `start()`
+        brings the same cluster back on the same port)."""
         try:
             if (self.data / "postmaster.pid").exists():
                 self._run("stop", "pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
         finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            if not keep:
+                shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _started_at(pid: int) -> str:
+    """The process's start time in clock ticks since boot (/proc), or "" where there is no /proc:
+    with the pid it names one process, even after the pid is reused."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.rsplit(")", 1)[-1].split()[19]
+
+
+def _identity(pid: int) -> str:
+    return f"{pid} {_started_at(pid)}".strip()
+
+
+def _alive(identity: str) -> bool:
+    pid_text, _, started = identity.partition(" ")
+    try:
+        pid = int(pid_text)
+        os.kill(pid, 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        pass  # someone else's process: alive
+    return not started or _started_at(pid) in ("", started)
+
+
+def clear_stale(binaries: Path, root: Path | None = None) -> list[Path]:
+    """Stop and remove the clusters under `root` (the temporary folder) whose owner is gone; the
+    folders removed."""
+    removed = []
+    for folder in sorted(Path(root or tempfile.gettempdir()).glob(f"{PREFIX}*")):
+        try:
+            owner = (folder / OWNER_FILE).read_text().strip()
+        except OSError:
+            continue  # not ours to judge: no owner recorded
+        if _alive(owner):
+            continue
+        stale = PostgresServer(binaries, folder)
+        if (stale.data / "postmaster.pid").exists():
+            # Immediate: nobody will read this cluster again. A server already gone is fine.
+            subprocess.run(
+                stale._command("pg_ctl", "-D", str(stale.data), "-m", "immediate", "-w", "stop"),
+                capture_output=True, check=False, timeout=60,
+            )  # fmt: skip
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+_Handler = Callable[[int, FrameType | None], Any] | int | None
+
+
+@contextmanager
+def _stopped_on_signals(server: PostgresServer) -> Iterator[None]:
+    """While the body runs, SIGTERM and SIGINT first stop and remove the cluster, then do what
+    they did before (the default: the process ends by that signal)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; clear_stale catches the rest
+        return
+    previous: dict[int, _Handler] = {}
+
+    def on_signal(number: int, frame: FrameType | None) -> None:
+        server.stop()
+        before = previous[number]
+        if callable(before):
+            before(number, frame)
+        elif before != signal.SIG_IGN:
+            signal.signal(number, signal.SIG_DFL)
+            os.kill(os.getpid(), number)
+
+    for number in (signal.SIGTERM, signal.SIGINT):
+        previous[number] = signal.getsignal(number)
+        if previous[number] != signal.SIG_IGN:
+            signal.signal(number, on_signal)
+    try:
+        yield
+    finally:
+        for caught, before in previous.items():
+            signal.signal(caught, before if before is not None else signal.SIG_DFL)
 
 
 @contextmanager
@@ -206,13 +316,15 @@ def running_server(password: str | None = None) -> Iterator[PostgresServer]:
     removed at the end."""
     started = time.monotonic()
     binaries = install()
+    clear_stale(binaries)
     server = PostgresServer(binaries, password=password)
     server.timings["install"] = time.monotonic() - started
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+    with _stopped_on_signals(server):
+        try:
+            server.start()
+            yield server
+        finally:
+            server.stop()
 
 
 def main(argv: Sequence[str]) -> int:

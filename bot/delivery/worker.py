@@ -16,9 +16,8 @@ answer is lost too, the row is recorded as failed (`uncertain`) and never sent a
 chat therefore gets at most two copies, and only of rows that were in flight when the stall or the
 crash came (≤ `concurrency`); reports count them as "may have arrived twice".
 
-Per-chat spacing and the global budget come from the `SharedRateLimiter`
-(bot/delivery/ratelimit.py),
-which the Application's handlers use too: a bulk send takes a paced permit, bound to its chat.
+Per-chat spacing and the global budget come from the `SharedRateLimiter` (ratelimit.py), which
+the handlers use too. Only the delivery leader runs a worker (bot/runtime/duties.py).
 
 Failures: 429 pauses the whole bot for retry_after and re-queues the row (no attempt counted);
 403 marks the chat inactive and skips its waiting rows; 400 "chat not found" fails the row (and
@@ -34,15 +33,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import math
-import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, InputFile, Message
+from telegram import InputFile, Message
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -56,9 +55,11 @@ from telegram.ext import ExtBot
 
 from bot.core.config import DeliverySettings
 from bot.delivery.answers import answered, file_id_of, forbidden_reason
+from bot.delivery.calls import call_stored
 from bot.delivery.health import TelegramHealth, describe
 from bot.delivery.http_client import answer_statuses, is_uncertain
 from bot.delivery.ratelimit import Permit, SharedRateLimiter, retry_seconds, worker_requests
+from bot.delivery.recording import record_patiently
 from storage import broadcasts, chats, outbox
 from storage.db import Database, Writer
 from storage.outbox import OutboxRow
@@ -74,19 +75,9 @@ QuietHoursHook = Callable[[int, float], Awaitable[float | None]]
 # that marks the row sent (polls record the message and native poll id there).
 SentHook = Callable[[Writer, OutboxRow, object], Awaitable[None]]
 BATCH = 200
-_ALLOWED_METHODS = frozenset(
-    {
-        "send_message",
-        "send_document",
-        "send_photo",
-        "send_poll",
-        "edit_message_text",
-        "edit_message_reply_markup",
-        "delete_message",
-        "stop_poll",
-    }
-)
 IDLE_POLL = 1.0  # another process (python -m bot announce) may add rows at any time
+# How long a stop lets sends in flight wait for a database that is away to record them.
+RECORD_PATIENCE = 30.0
 
 
 class DeliveryWorker:
@@ -120,6 +111,7 @@ class DeliveryWorker:
         self._uploading: set[int] = set()
         self._uploaded: set[int] = set()
         self._stopping = False
+        self._stop_deadline = math.inf
         self.health = TelegramHealth(settings.outage_backoff_cap)
         self._probe: asyncio.Task[None] | None = None
         # Row id → when (monotonic) a send whose answer was lost may go again. Real time, as
@@ -128,6 +120,9 @@ class DeliveryWorker:
         self.sent = 0
 
     async def start(self) -> None:
+        # A process that leads again starts afresh: nothing of its own is in flight any more.
+        self._busy_chats.clear()
+        self._uploading.clear()
         recovered = await outbox.recover(self._db)
         if recovered.resent:
             log.warning(
@@ -147,8 +142,10 @@ class DeliveryWorker:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="delivery")
 
     async def stop(self) -> None:
-        """Stop taking rows, let the requests in flight finish, then return."""
+        """Stop taking rows, let the requests in flight finish (and their outcomes be recorded,
+        waiting up to `RECORD_PATIENCE` for a database that is away), then return."""
         self._stopping = True
+        self._stop_deadline = time.monotonic() + RECORD_PATIENCE
         self._limiter.remove_listener(self._wake.set)
         self._wake.set()
         if self._task is not None:
@@ -235,21 +232,26 @@ class DeliveryWorker:
         if not rows:
             next_time = await outbox.next_due_time(self._db)
             return IDLE_POLL if next_time is None else min(IDLE_POLL, max(0.0, next_time - now))
-        chosen, wait = await self._choose(rows, now)
+        chosen: list[tuple[OutboxRow, Permit]] = []
+        try:
+            wait = await self._choose(rows, now, chosen)
+        except BaseException:
+            self._unchoose(chosen)  # a failed read (quiet hours) must not leave chats busy
+            raise
         if not chosen:
             return wait
         await self._launch(chosen)
         return 0.0 if len(chosen) == len(rows) else min(wait, 0.01)
 
     async def _choose(
-        self, rows: list[OutboxRow], now: float
-    ) -> tuple[list[tuple[OutboxRow, Permit]], float]:
-        """The rows that may go now, each with its global slot, and how long the others wait."""
-        chosen: list[tuple[OutboxRow, Permit]] = []
+        self, rows: list[OutboxRow], now: float, chosen: list[tuple[OutboxRow, Permit]]
+    ) -> float:
+        """Add to `chosen` the rows that may go now, each with its global slot; returns how long
+        the others wait."""
         wait = IDLE_POLL
         for row in rows:
             if len(self._inflight) + len(chosen) >= self._concurrency:
-                return chosen, 0.01
+                return 0.01
             row_wait = await self._row_wait(row, now)
             if row_wait is not None:
                 wait = min(wait, row_wait)
@@ -257,14 +259,20 @@ class DeliveryWorker:
             slot = self._limiter.global_delay(bulk=True)
             if slot > 0:
                 # inf: a reply or an answer comes first, and the limiter wakes the worker then.
-                return chosen, min(slot, IDLE_POLL)
+                return min(slot, IDLE_POLL)
             permit = await self._limiter.acquire_bulk()
             permit.bind(row.chat_id)
             chosen.append((row, permit))
             self._busy_chats.add(row.chat_id)
             if row.file_id is not None and row.file_id not in self._uploaded:
                 self._uploading.add(row.file_id)
-        return chosen, wait
+        return wait
+
+    def _unchoose(self, chosen: list[tuple[OutboxRow, Permit]]) -> None:
+        for row, permit in chosen:
+            permit.cancel()
+            self._busy_chats.discard(row.chat_id)
+            self._uploading.discard(row.file_id or 0)
 
     async def _row_wait(self, row: OutboxRow, now: float) -> float | None:
         """None when the row may go now; else how long it waits (inf: a later pass decides)."""
@@ -292,11 +300,7 @@ class DeliveryWorker:
         try:
             claimed = await outbox.mark_sending(self._db, [r.id for r, _ in chosen])
         finally:
-            for row, permit in chosen:
-                if row.id not in claimed:
-                    permit.cancel()
-                    self._busy_chats.discard(row.chat_id)
-                    self._uploading.discard(row.file_id or 0)
+            self._unchoose([(row, permit) for row, permit in chosen if row.id not in claimed])
         for row, permit in chosen:
             if row.id in claimed:
                 self._resend_after.pop(row.id, None)
@@ -339,11 +343,11 @@ class DeliveryWorker:
             permit.sending()
             try:
                 with answer_statuses(statuses):
-                    result = await self._call(row, params)
+                    result = await call_stored(self._bot, row, params, self._settings.read_timeout)
             finally:
                 permit.release()
         except TelegramError as exc:
-            await self._refused(row, exc, now)
+            await self._recorded(row, functools.partial(self._refused, row, exc, now))
         except Exception as exc:
             if not answered(statuses):
                 raise
@@ -356,13 +360,21 @@ class DeliveryWorker:
                 row.id,
                 type(exc).__name__,
             )
-            await outbox.mark_sent(self._db, row.id, None, telegram_file=None)
+            await self._recorded(
+                row, lambda: outbox.mark_sent(self._db, row.id, None, telegram_file=None)
+            )
         else:
-            await self._sent(row, result, uploading)
+            self.health.answered()
+            self.sent += 1
+            await self._recorded(row, lambda: self._sent(row, result, uploading))
+
+    async def _recorded(self, row: OutboxRow, record: Callable[[], Awaitable[None]]) -> None:
+        def given_up() -> bool:
+            return self._stopping and time.monotonic() >= self._stop_deadline
+
+        await record_patiently(row.id, record, given_up)
 
     async def _sent(self, row: OutboxRow, result: object, uploading: int | None) -> None:
-        self.health.answered()
-        self.sent += 1
         if row.ref == RELAY_REF:
             # Telegram's answer as it came, for the handler in another process that waits on it.
             relayed = result.get("message_id") if isinstance(result, dict) else None
@@ -473,38 +485,6 @@ class DeliveryWorker:
             await hook(tx, row, result)
 
         return after
-
-    async def _call(self, row: OutboxRow, params: dict[str, Any]) -> object:
-        """The stored Bot API call through python-telegram-bot's typed method of that name; a
-        relayed reply as it was given, answered with Telegram's JSON."""
-        method = row.method
-        if row.ref == RELAY_REF:
-            # Lower case: Bot API names are case-insensitive, and PTB warns on its own names.
-            with worker_requests():
-                return await self._bot.do_api_request(
-                    method.lower(), api_kwargs=params, read_timeout=self._settings.read_timeout
-                )
-        name = re.sub(r"(?<!^)(?=[A-Z])", "_", method).lower()
-        if name not in _ALLOWED_METHODS:
-            raise TelegramError(f"method {method} is not allowed in the outbox")
-        if name == "send_poll":
-            # PTB's send_poll adds the bot's default parse_mode, which sendPoll does not take
-            # (PTB 22.8, checked 2026-12-04: explicit None parse modes for the question and
-            # options do not remove it, and the stand-in refuses the unknown parameter), so the
-            # stored parameters go as they are. Bot API method names are case-insensitive; the
-            # lower-case name is not PTB's own method, which do_api_request would warn about.
-            with worker_requests():
-                return await self._bot.do_api_request(
-                    "sendpoll",
-                    api_kwargs=params,
-                    return_type=Message,
-                    read_timeout=self._settings.read_timeout,
-                )
-        if isinstance(params.get("reply_markup"), dict):
-            params["reply_markup"] = InlineKeyboardMarkup.de_json(params["reply_markup"], self._bot)
-        call = getattr(self._bot, name)
-        with worker_requests():  # the permit is taken; the limiter lets this request through
-            return await call(**params, read_timeout=self._settings.read_timeout)
 
     async def _give_up_chat(self, row: OutboxRow, reason: str, error: str, kind: str) -> None:
         now = self._db.now()

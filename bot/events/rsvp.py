@@ -79,6 +79,12 @@ def _answer_sync(raw: sqlite3.Connection, env: Environment, tap: Tap, now: int) 
     wanted, problem = _fit(event, current, wanted, state.taken_by_others, now)
     if problem is not None:
         return Outcome(event, current, problem=problem)
+    if wanted.status == "waitlist" and (current is None or current.status != "waitlist"):
+        # Strictly after everyone already waiting, also within one second: a place number once
+        # told never moves back (same-second joins would otherwise sort by user id).
+        last = rsvps.last_queued_sync(raw, event_id)
+        if last is not None and last >= now:
+            wanted = replace(wanted, queued_at=last + 1)
     taken = state.taken_by_others + (wanted.headcount if wanted.status == "yes" else 0)
     # Only the head of the list can move up: at most one person per free place, one more to see
     # that the next does not fit, and one for the tapper's own row, left out here.

@@ -73,19 +73,24 @@ class LeaderDuties:
 
     async def _run(self) -> None:
         while True:
-            if self.leading:
-                await self._lock.lost()
-                log.warning("lost the leader's lock (its database connection broke): stepping down")
-                await self._step_down()
-            elif await self._lock.try_acquire():
-                log.info("this process now leads delivery and the schedule")
-                try:
-                    await self._lead()
-                except Exception:
-                    log.exception("could not take up the leader's duties; trying again")
-                    await asyncio.sleep(self._retry)
-            else:
+            try:
+                await self._turn()
+            except Exception:
+                # The loop must outlive anything (a database away while stepping down): a
+                # process that stopped asking would never lead again.
+                log.exception("leader's duties: unexpected failure; asking again")
                 await asyncio.sleep(self._retry)
+
+    async def _turn(self) -> None:
+        if self.leading:
+            await self._lock.lost()
+            log.warning("lost the leader's lock (its database connection broke): stepping down")
+            await self._step_down()
+        elif await self._lock.try_acquire():
+            log.info("this process now leads delivery and the schedule")
+            await self._lead()
+        else:
+            await asyncio.sleep(self._retry)
 
     async def _lead(self) -> None:
         self._limiter.relay = None

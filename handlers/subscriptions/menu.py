@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import replace
+
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
@@ -26,6 +29,7 @@ from handlers.common import (
 from handlers.subscriptions.menu_render import AREA, render, view_region_page
 from handlers.wizard import one_at_a_time
 from storage import subscription_drafts, subscriptions
+from storage.drafts import DraftConflict
 from storage.subscription_drafts import Draft
 from storage.subscriptions import ALL_THEMES, Area
 
@@ -33,6 +37,8 @@ __all__ = ["handlers", "start_deep_link_handler"]
 
 # A pause "until further notice" is stored as a far-future moment so one column covers both.
 FOREVER = 32503680000  # 3000-01-01
+# A menu's draft before its message is sent (Telegram's message ids start at 1).
+PENDING = 0
 _LETTER_KIND = {"m": "municipality", "r": "region", "c": "county"}
 
 
@@ -58,11 +64,16 @@ async def _open_menu(
         chat.id, 0, user.id, frozenset(current.areas) | extra_areas, frozenset(themes), view, 0
     )
     text, markup = render(draft, env.catalog, env.config.bot.themes, t)
+    # Saved before the menu is sent, with message id 0 (not known yet): a tap on the menu that
+    # another bot process handles before this one records the id still finds the draft.
+    pending = await subscription_drafts.save(env.db, draft)
     sent = await context.bot.send_message(chat.id, text, reply_markup=markup)
-    await subscription_drafts.save(
-        env.db,
-        Draft(chat.id, sent.message_id, user.id, draft.areas, draft.themes, view, 0),
-    )
+    with contextlib.suppress(DraftConflict):  # a tap got there first and recorded the id
+        await subscription_drafts.save(
+            env.db,
+            replace(pending, message_id=sent.message_id),
+            expected_revision=pending.revision,
+        )
 
 
 async def subscribe_command(update: Update, context: AppContext) -> None:
@@ -212,9 +223,11 @@ async def menu_tap(update: Update, context: AppContext) -> None:
         )
         return
     draft = await subscription_drafts.get(env.db, query.message.chat.id)
-    if draft is None or draft.message_id != query.message.message_id:
+    if draft is None or draft.message_id not in (PENDING, query.message.message_id):
         await _stale(update, context, t)
         return
+    if draft.message_id == PENDING:  # the tap overtook the opener's recording of the id
+        draft = replace(draft, message_id=query.message.message_id)
     message = query.message
     assert isinstance(message, Message)
     if action == "x":
