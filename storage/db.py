@@ -63,6 +63,7 @@ __all__ = [
     "DatabaseError",  # storage/schema.py's, raised by both
     "Params",
     "Writer",
+    "lock_row_sync",
 ]
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -70,6 +71,15 @@ BUSY_TIMEOUT_MS = 5000
 
 Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
+
+
+def lock_row_sync(raw: sqlite3.Connection, table: str, row_id: int) -> None:
+    """Lock one row until the transaction ends, for a block written with `serialised=False`
+    that reads, decides and writes (PostgreSQL's SELECT … FOR UPDATE). SQLite's BEGIN IMMEDIATE
+    already holds the whole database."""
+    if isinstance(raw, sqlite3.Connection):
+        return
+    raw.execute(f"SELECT 1 FROM {table} WHERE id = ? FOR UPDATE", (row_id,)).fetchall()
 
 
 def _fetchone(raw: sqlite3.Connection, sql: str, params: Params) -> sqlite3.Row | None:
@@ -370,10 +380,21 @@ class Database:
         """One statement in its own transaction; returns the affected row count."""
         return await self.write(lambda raw: _rowcount(raw, sql, params))
 
-    async def write(self, fn: Callable[[sqlite3.Connection], T], *, inline: bool = False) -> T:
+    async def write(
+        self,
+        fn: Callable[[sqlite3.Connection], T],
+        *,
+        inline: bool = False,
+        serialised: bool = True,
+    ) -> T:
         """A whole transaction as one block: BEGIN IMMEDIATE, the block (plain sqlite3 calls on
         the connection it is given, which must neither commit nor roll back), COMMIT; rolled back
         when the block raises.
+
+        `serialised=False` says the block stays correct beside other writers without the global
+        order of writes: single-row updates whose WHERE re-checks the state, or a block that
+        first locks the row it decides on (`lock_row_sync`). PostgreSQL then skips its global
+        write lock (storage/pg_db.py); SQLite has one writer anyway and ignores it.
 
         On the connection's thread it is one trip, and it waits for the write lock only while a
         `transaction()` holds it. Otherwise it goes straight into the connection's queue: the

@@ -180,26 +180,35 @@ async def unfinished(db: Database, now: float) -> int:
 async def mark_sending(db: Database, row_ids: Sequence[int]) -> set[int]:
     """Claim rows before their API call, committed, so that after a crash they are known to be
     in doubt. Returns the rows claimed: a row that stopped being pending since it was read (its
-    chat blocked the bot meanwhile, its broadcast was cancelled) is not sent."""
+    chat blocked the bot meanwhile, its broadcast was cancelled) is not sent.
+
+    The delivery worker's own writes (this, `mark_sent` without a hook, `requeue`, `defer`,
+    `mark_failed`) are single-row updates that re-check the row's state, so they need no global
+    order of writes (`serialised=False`): sending never waits for a burst of taps."""
     now = db.now()
+    return await db.write(lambda raw: _mark_sending_sync(raw, row_ids, now), serialised=False)
+
+
+def _mark_sending_sync(raw: sqlite3.Connection, row_ids: Sequence[int], now: int) -> set[int]:
     claimed: set[int] = set()
-    async with db.transaction() as tx:
-        for row_id in row_ids:
-            if await tx.execute(
-                "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ? "
-                "WHERE id = ? AND state = 'pending'",
-                (now, row_id),
-            ):
-                claimed.add(row_id)
-        if claimed:
-            await tx.execute(
-                f"""
-                UPDATE broadcasts SET state = 'sending', started_at = coalesce(started_at, ?)
-                WHERE state = 'scheduled' AND id IN (
-                    SELECT broadcast_id FROM outbox WHERE id IN ({",".join("?" * len(claimed))}))
-                """,
-                (now, *claimed),
-            )
+    for row_id in row_ids:
+        cursor = raw.execute(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ? "
+            "WHERE id = ? AND state = 'pending'",
+            (now, row_id),
+        )
+        if cursor.rowcount:
+            claimed.add(row_id)
+        cursor.close()
+    if claimed:
+        raw.execute(
+            f"""
+            UPDATE broadcasts SET state = 'sending', started_at = coalesce(started_at, ?)
+            WHERE state = 'scheduled' AND id IN (
+                SELECT broadcast_id FROM outbox WHERE id IN ({",".join("?" * len(claimed))}))
+            """,
+            (now, *claimed),
+        ).close()
     return claimed
 
 
@@ -214,28 +223,50 @@ async def mark_sent(
 ) -> None:
     """`after` runs in the same transaction (the on-sent hook records what was sent); `result`
     is Telegram's answer as JSON, kept for a relayed reply's handler (storage/relay.py)."""
-    async with db.transaction() as tx:
-        if after is not None:
-            await after(tx)
-        await tx.execute(
-            "UPDATE outbox SET state = 'sent', message_id = ?, error = NULL, updated_at = ?, "
-            "result = ? WHERE id = ?",
-            (message_id, db.now(), result, row_id),
+    now = db.now()
+    if after is None:
+        await db.write(
+            lambda raw: _mark_sent_sync(raw, row_id, message_id, telegram_file, result, now),
+            serialised=False,
         )
-        if telegram_file is not None:
-            await tx.execute(
-                "UPDATE outbox_files SET telegram_file_id = ? WHERE id = ? "
-                "AND telegram_file_id IS NULL",
-                (telegram_file[1], telegram_file[0]),
-            )
+        return
+    async with db.transaction() as tx:
+        await after(tx)
+        await tx.run(
+            lambda raw: _mark_sent_sync(raw, row_id, message_id, telegram_file, result, now)
+        )
+
+
+def _mark_sent_sync(
+    raw: sqlite3.Connection,
+    row_id: int,
+    message_id: int | None,
+    telegram_file: tuple[int, str] | None,
+    result: str | None,
+    now: int,
+) -> None:
+    raw.execute(
+        "UPDATE outbox SET state = 'sent', message_id = ?, error = NULL, updated_at = ?, "
+        "result = ? WHERE id = ?",
+        (message_id, now, result, row_id),
+    ).close()
+    if telegram_file is not None:
+        raw.execute(
+            "UPDATE outbox_files SET telegram_file_id = ? WHERE id = ? "
+            "AND telegram_file_id IS NULL",
+            (telegram_file[1], telegram_file[0]),
+        ).close()
 
 
 async def mark_failed(db: Database | Writer, row_id: int, error: str, error_kind: str) -> None:
-    await db.execute(
-        "UPDATE outbox SET state = 'failed', error = ?, error_kind = ?, updated_at = ? "
-        "WHERE id = ?",
-        (error[:500], error_kind, db.now(), row_id),
+    sql = (
+        "UPDATE outbox SET state = 'failed', error = ?, error_kind = ?, updated_at = ? WHERE id = ?"
     )
+    params = (error[:500], error_kind, db.now(), row_id)
+    if isinstance(db, Writer):
+        await db.execute(sql, params)
+        return
+    await _unordered(db, sql, params)
 
 
 async def requeue(
@@ -249,7 +280,8 @@ async def requeue(
 ) -> None:
     """Back to pending; a flood-control wait or quiet hours do not count as a failed attempt.
     `uncertain`: the attempt's answer never came, so the row may already be in the chat."""
-    await db.execute(
+    await _unordered(
+        db,
         "UPDATE outbox SET state = 'pending', not_before = ?, error = ?, updated_at = ?, "
         "attempts = attempts - ?, uncertain = uncertain + ? WHERE id = ?",
         (not_before, error, db.now(), 0 if count_attempt else 1, int(uncertain), row_id),
@@ -258,10 +290,16 @@ async def requeue(
 
 async def defer(db: Database, row_id: int, not_before: float) -> None:
     """Not yet (quiet hours): the row waits, nothing else changes."""
-    await db.execute(
+    await _unordered(
+        db,
         "UPDATE outbox SET not_before = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
         (not_before, db.now(), row_id),
     )
+
+
+async def _unordered(db: Database, sql: str, params: tuple[object, ...]) -> None:
+    """One single-row update of the worker's, outside the global order of writes."""
+    await db.write(lambda raw: raw.execute(sql, params).close(), serialised=False)
 
 
 async def skip_chat(db: Database | Writer, chat_id: int, reason: str, now: int) -> int:

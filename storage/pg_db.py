@@ -218,15 +218,23 @@ class PgDatabase(Database, engine="postgresql"):
 
     # --- writes ------------------------------------------------------------------------------
 
-    async def write(self, fn: Callable[[PgRaw], T], *, inline: bool = False) -> T:
+    async def write(
+        self, fn: Callable[[PgRaw], T], *, inline: bool = False, serialised: bool = True
+    ) -> T:
         """A whole transaction as one block, in one trip, holding the write lock. `inline` is
-        SQLite's optimisation (no thread hop); here every block takes the trip."""
+        SQLite's optimisation (no thread hop); here every block takes the trip. With
+        `serialised=False` (the block is safe under row locks alone, see storage/db.py) neither
+        the write lock nor the in-process queue: the block runs beside other writers, and being
+        one trip it never holds a connection while waiting for another of this process's."""
 
         def block(conn: psycopg.Connection[Row]) -> T:
             with conn.transaction():
-                _lock_for_writing(conn)
+                if serialised:
+                    _lock_for_writing(conn)
                 return fn(PgRaw(conn))
 
+        if not serialised:
+            return await self._trip(lambda: self._call(block))
         async with self._lock:
             return await self._trip(lambda: self._call(block))
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from storage import feedback, users
-from storage.db import Database
+from storage import chats, feedback, users
+from storage.db import Database, lock_row_sync
 from storage.pg_db import PgDatabase
 from storage.schema import DatabaseError, latest_version
 
@@ -86,6 +86,49 @@ async def test_writers_of_two_processes_take_the_last_places_one_at_a_time(pg_ur
         )
         assert sum(got) == 3
         assert await first.fetchval("SELECT count(*) FROM drafts") == 3
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_unserialised_writers_take_the_last_places_under_a_row_lock(pg_url):
+    """The RSVP tap's way on PostgreSQL: outside the global write lock, the block locks the row it
+    decides on (storage/db.py lock_row_sync) before reading the free places. 30 taps over two
+    pools for 3 places: exactly 3; without the row lock the same blocks overbook."""
+    first = await PgDatabase.open(pg_url)
+    second = await PgDatabase.open(pg_url)
+    await chats.upsert(first, 1, "private", None)
+
+    def tap(raw: Any, user: int, locked: bool) -> bool:
+        if locked:
+            lock_row_sync(raw, "chats", 1)
+        taken = raw.execute("SELECT count(*) FROM drafts WHERE kind = 'seat'").fetchone()[0]
+        raw.execute("SELECT pg_sleep(0.01)").fetchall()  # the read-to-write gap, widened
+        if taken >= 3:
+            return False
+        raw.execute(
+            "INSERT INTO drafts (user_id, chat_id, kind, step, updated_at) "
+            "VALUES (?, ?, 'seat', 'x', ?)",
+            (user, user, NOW),
+        )
+        return True
+
+    async def taps(locked: bool) -> int:
+        await first.execute("DELETE FROM drafts")
+        got = await asyncio.gather(
+            *(
+                (first if user % 2 else second).write(
+                    partial(tap, user=user, locked=locked), serialised=False
+                )
+                for user in range(30)
+            )
+        )
+        return sum(got)
+
+    try:
+        assert await taps(locked=True) == 3
+        assert await first.fetchval("SELECT count(*) FROM drafts") == 3
+        assert await taps(locked=False) > 3  # the test can tell
     finally:
         await first.close()
         await second.close()

@@ -16,6 +16,7 @@ from bot.environment import Environment
 from bot.events.cards import time_line
 from bot.events.service import texts_for_chat
 from storage import outbox, rsvps
+from storage.db import lock_row_sync
 from storage.events import Event
 from storage.outbox import NewMessage
 from storage.rsvps import Counts, Rsvp
@@ -57,12 +58,17 @@ async def answer(env: Environment, tap: Tap) -> Outcome:
     tap waits for the event loop's turns between another's reads and writes. A few indexed
     statements, so it runs inline when the connection is idle."""
     now = env.db.now()
-    return await env.db.write(lambda raw: _answer_sync(raw, env, tap, now), inline=True)
+    # Not in the global order of writes: the block locks the event's row first, so taps on one
+    # event take turns and everything else (taps elsewhere, other processes' writes) runs beside.
+    return await env.db.write(
+        lambda raw: _answer_sync(raw, env, tap, now), inline=True, serialised=False
+    )
 
 
 def _answer_sync(raw: sqlite3.Connection, env: Environment, tap: Tap, now: int) -> Outcome:
     """The tap, inside its transaction: read, decide, write, count."""
     event_id, user_id = tap.event_id, tap.user_id
+    lock_row_sync(raw, "events", event_id)  # the places are counted, then taken
     state = rsvps.read_tap_sync(raw, event_id, user_id)
     event, current = state.event, state.current
     if event is None:
