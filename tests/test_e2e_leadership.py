@@ -24,10 +24,12 @@ from telegram.ext import Updater
 
 from bot.app import build_application
 from bot.context import BotApplication, Services
+from bot.privacy.service import RETENTION_KEY
 from bot.runtime.runner import lifecycle
 from bot.runtime.startup import StartUp
 from handlers.subscriptions.menu import PENDING
-from storage import subscription_drafts
+from storage import schedule, subscription_drafts
+from storage.schedule import PlannedJob
 from tests.harness import WAIT, BotHarness, ChatUser
 
 pytestmark = pytest.mark.asyncio
@@ -151,3 +153,23 @@ async def test_a_tap_that_overtakes_the_menus_recorded_id_still_counts(tmp_path:
         assert len(liisa.messages()) == 1  # the same menu, edited: not "this menu is old"
         after = await subscription_drafts.get(h.env.db, liisa.id)
         assert after is not None and after.message_id == menu.message_id
+
+
+async def test_the_new_leader_runs_the_jobs_the_old_one_left(tmp_path: Path) -> None:
+    """A job that falls due while the leader is going is run by the process that takes over
+    (its scheduler starts by running what is due)."""
+    async with BotHarness.start(tmp_path) as h:
+        async with second_process(h) as follower:
+            services = _services(follower)
+            assert services.duties is not None and not services.duties.leading
+            db = h.env.db
+            now = db.now()
+            # Due now, written behind the leader's back: its scheduler (on the test's clock)
+            # fires only when told, so the job waits for whoever leads next.
+            async with db.transaction() as tx:
+                await schedule.upsert(tx, [PlannedJob(RETENTION_KEY, "retention", now)], now)
+            await h._running.aclose()  # the leader goes
+            await _until(lambda: services.duties is not None and services.duties.leading, 5)
+            job = await schedule.get(services.env.db, RETENTION_KEY)
+            # Run, and planned again for the next night: the new leader did it.
+            assert job is not None and job.state == "pending" and job.due_at > now

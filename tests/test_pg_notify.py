@@ -11,6 +11,7 @@ import pytest
 
 from bot.core.config_values import parse_quiet_hours
 from bot.delivery.quiet_hours import QuietHoursPolicy
+from bot.delivery.relay import ReplyRelay
 from storage import chat_settings, chats, outbox, relay
 from storage.outbox import NewMessage
 from storage.pg_db import PgDatabase
@@ -84,3 +85,14 @@ async def test_quiet_hours_changed_elsewhere_are_seen_at_once(pg_url: str) -> No
         await listener.stop()
         await leader.close()
         await other.close()
+
+
+async def test_a_reply_goes_directly_while_the_database_is_away(pg_url: str) -> None:
+    """Relaying needs the database; while it is away (here: closed) the relay steps aside and
+    the caller sends the message itself, so "try again in a moment" still reaches people."""
+    db = await PgDatabase.open(pg_url)
+    await chats.upsert(db, 5, "private", None)
+    relayer = ReplyRelay(db, reply_deadline=5.0)
+    await db.close()
+    assert await relayer.send("sendMessage", {"chat_id": 5, "text": "hetki"}, None) is None
+    assert relayer.relayed == 0

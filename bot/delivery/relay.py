@@ -10,8 +10,9 @@ the handler gets that answer back as if it had sent the message itself (a Messag
 error Telegram gave). Requests that are not messages (answering a tap, editing a message) are not
 counted by Telegram's message limits and go straight from the process that handles the update.
 
-A message carrying an upload (a file, not a file_id) or addressed to a chat the database does not
-know cannot be relayed; it goes directly, counted in this process only.
+A message carrying an upload (a file, not a file_id), addressed to a chat the database does not
+know, or sent while the database is away cannot be relayed; it goes directly, counted in this
+process only.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from telegram.error import BadRequest, Forbidden, TimedOut
 
 from bot.delivery.ratelimit import ReplyTooLate
 from storage import relay
-from storage.db import Database
+from storage.db import Database, DatabaseError
 
 __all__ = ["NotRelayable", "ReplyRelay", "relayable_params"]
 
@@ -99,8 +100,13 @@ class ReplyRelay:
             chat_id = int(params["chat_id"])
         except (NotRelayable, KeyError, TypeError, ValueError):
             return None
-        # The stored clock (not_before), which the leader compares with its own.
-        row_id = await relay.enqueue(self._db, chat_id, endpoint, params, self._db.now())
+        try:
+            # The stored clock (not_before), which the leader compares with its own.
+            row_id = await relay.enqueue(self._db, chat_id, endpoint, params, self._db.now())
+        except DatabaseError:
+            # The database is away: the leader could not see the row either. Sent from here
+            # (counted in this process only), so "try again in a moment" still reaches people.
+            return None
         if row_id is None:
             return None
         self.relayed += 1
