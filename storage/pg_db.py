@@ -55,6 +55,8 @@ Params = Any
 # pg_advisory_xact_lock's key for writing: "jbwr". (The pool is `ConnectionPool[Any]`: its type
 # names the connection class only, which cannot say that configure() makes the rows `Row`s.)
 WRITE_LOCK = 0x6A62_7772
+# Writes outside the global order (`serialised=False`) running at once in one process.
+UNORDERED_WRITERS = 2
 
 
 def _where(url: str) -> str:
@@ -95,6 +97,7 @@ class PgDatabase(Database, engine="postgresql"):
         self._pool = pool
         self._clock = clock
         self._lock = asyncio.Lock()
+        self._unordered = asyncio.Semaphore(UNORDERED_WRITERS)
         self._threads = ThreadPoolExecutor(threads, thread_name_prefix="postgres")
         self.url = url
         # Set when the server was found unreachable, cleared by the next call that gets through:
@@ -234,7 +237,11 @@ class PgDatabase(Database, engine="postgresql"):
                 return fn(PgRaw(conn))
 
         if not serialised:
-            return await self._trip(lambda: self._call(block))
+            # A few at a time per process: blocks waiting on one row's lock (a burst of taps on
+            # one event) would otherwise hold every pooled connection, and the delivery
+            # worker's writes would wait for a connection behind them.
+            async with self._unordered:
+                return await self._trip(lambda: self._call(block))
         async with self._lock:
             return await self._trip(lambda: self._call(block))
 
