@@ -6,6 +6,7 @@ holder."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import psycopg
@@ -23,7 +24,11 @@ class PgProcessLock:
     def release(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            conn.close()  # the session's locks go with it
+            # Unlocked before closing: the server ends a closed session's backend a moment
+            # later, and a process starting right after must not find the lock still held.
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("SELECT pg_advisory_unlock_all()")
+            conn.close()
 
 
 def try_hold(url: str, *, exclusive: bool) -> PgProcessLock | list[int]:

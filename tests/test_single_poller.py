@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -119,17 +119,31 @@ def _answers(control: str, text: str) -> bool:
 
 
 def test_a_second_poller_exits_2_and_a_killed_one_blocks_nothing(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("TELEGRAM_BOT_TOKEN", None)
-    env.pop("TELEGRAM_BASE_URL", None)
     db_path = tmp_path / "bot.sqlite3"
+    second_poller_refused(
+        tmp_path,
+        f'[storage]\npath = "{db_path}"\n',
+        lambda pid: (
+            f"error: {db_path}: another `python -m bot run` polls it (pid {pid}); "
+            "Telegram gives updates to one long-polling process only: stop that one first "
+            "(or run every process with --webhook)"
+        ),
+    )
+
+
+def second_poller_refused(tmp_path: Path, storage: str, refusal: Callable[[int], str]) -> None:
+    """A poller runs; a second `run` on the same database exits 2 with `refusal(first pid)` at
+    once while the first keeps answering; after the first is killed a new one starts and
+    answers. `storage`: the configuration's [storage] table."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_BASE_URL", "JARJESTOBOTTI_DATABASE_URL"):
+        env.pop(name, None)
     config = tmp_path / "bot.toml"
     processes: list[subprocess.Popen[bytes]] = []
     with _sandbox(env) as base_url:
         control = base_url.removesuffix("/bot") + "/_sandbox"
         config.write_text(
-            f'[telegram]\ntoken = "{SANDBOX_TOKEN}"\nbase_url = "{base_url}"\n'
-            f'[storage]\npath = "{db_path}"\n',
+            f'[telegram]\ntoken = "{SANDBOX_TOKEN}"\nbase_url = "{base_url}"\n{storage}',
             encoding="utf-8",
         )
         try:
@@ -148,11 +162,7 @@ def test_a_second_poller_exits_2_and_a_killed_one_blocks_nothing(tmp_path: Path)
                 timeout=60,
             )
             assert second.returncode == 2
-            assert second.stderr.strip() == (
-                f"error: {db_path}: another `python -m bot run` polls it (pid {first.pid}); "
-                "Telegram gives updates to one long-polling process only: stop that one first "
-                "(or run every process with --webhook)"
-            )
+            assert second.stderr.strip() == refusal(first.pid)
             assert time.monotonic() - started < 30  # at once, not after a start-up attempt
             assert first.poll() is None and _answers(control, "Liisa")
 
