@@ -55,7 +55,8 @@ Params = Any
 # pg_advisory_xact_lock's key for writing: "jbwr". (The pool is `ConnectionPool[Any]`: its type
 # names the connection class only, which cannot say that configure() makes the rows `Row`s.)
 WRITE_LOCK = 0x6A62_7772
-# Writes outside the global order (`serialised=False`) running at once in one process.
+# Hot-path writes outside the global order (`serialised=False, inline=True`: RSVP taps) running
+# at once in one process.
 UNORDERED_WRITERS = 2
 
 
@@ -236,12 +237,14 @@ class PgDatabase(Database, engine="postgresql"):
                     _lock_for_writing(conn)
                 return fn(PgRaw(conn))
 
-        if not serialised:
-            # A few at a time per process: blocks waiting on one row's lock (a burst of taps on
-            # one event) would otherwise hold every pooled connection, and the delivery
-            # worker's writes would wait for a connection behind them.
+        if not serialised and inline:
+            # Hot-path blocks (a burst of RSVP taps on one event, waiting on its row's lock) a
+            # few at a time per process: otherwise they hold every pooled connection, and the
+            # delivery worker's writes wait for a connection behind them.
             async with self._unordered:
                 return await self._trip(lambda: self._call(block))
+        if not serialised:
+            return await self._trip(lambda: self._call(block))
         async with self._lock:
             return await self._trip(lambda: self._call(block))
 
