@@ -21,6 +21,7 @@ __all__ = [
     "defer",
     "due",
     "enqueue",
+    "enqueue_known_sync",
     "enqueue_sync",
     "mark_failed",
     "mark_sending",
@@ -95,6 +96,30 @@ async def enqueue(
     return await tx.run(lambda raw: enqueue_sync(raw, rows, now=now, broadcast_id=broadcast_id))
 
 
+_COLUMNS = (
+    "chat_id, kind, priority, method, params, file_id, file_param, urgent, not_before, "
+    "broadcast_id, created_at, updated_at, ref"
+)
+
+
+def _values(r: NewMessage, now: float, broadcast_id: int | None) -> tuple[object, ...]:
+    return (
+        r.chat_id,
+        r.kind,
+        PRIORITY[r.kind],
+        r.method,
+        json.dumps(r.params, ensure_ascii=False),
+        r.file_id,
+        r.file_param,
+        int(r.urgent),
+        r.not_before if r.not_before is not None else now,
+        broadcast_id,
+        int(now),
+        int(now),
+        r.ref,
+    )
+
+
 def enqueue_sync(
     raw: sqlite3.Connection,
     rows: Sequence[NewMessage],
@@ -104,31 +129,25 @@ def enqueue_sync(
 ) -> int:
     """`enqueue` as a block for a transaction that runs in one trip (`Database.write`)."""
     raw.executemany(
-        """
-        INSERT INTO outbox (chat_id, kind, priority, method, params, file_id, file_param, urgent,
-                            not_before, broadcast_id, created_at, updated_at, ref)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        [
-            (
-                r.chat_id,
-                r.kind,
-                PRIORITY[r.kind],
-                r.method,
-                json.dumps(r.params, ensure_ascii=False),
-                r.file_id,
-                r.file_param,
-                int(r.urgent),
-                r.not_before if r.not_before is not None else now,
-                broadcast_id,
-                int(now),
-                int(now),
-                r.ref,
-            )
-            for r in rows
-        ],
+        f"INSERT INTO outbox ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [_values(r, now, broadcast_id) for r in rows],
     ).close()
     return len(rows)
+
+
+def enqueue_known_sync(raw: sqlite3.Connection, row: NewMessage, *, now: float) -> int | None:
+    """One row, only when its chat is in the database (the outbox's foreign key): its id, or
+    None for an unknown chat (a block)."""
+    cursor = raw.execute(
+        f"INSERT INTO outbox ({_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+        "WHERE EXISTS (SELECT 1 FROM chats WHERE id = ?) RETURNING id",
+        (*_values(row, now, None), row.chat_id),
+    )
+    try:
+        found = cursor.fetchone()
+    finally:
+        cursor.close()
+    return None if found is None else int(found[0])
 
 
 def _row(row: sqlite3.Row) -> OutboxRow:

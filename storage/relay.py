@@ -9,12 +9,11 @@ bot-wide budget, each chat's limits, flood-control pauses and crash recovery wit
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from storage.db import Database
-from storage.outbox import PRIORITY
+from storage.outbox import NewMessage, enqueue_known_sync
 
 __all__ = ["RELAY_REF", "RelayedReply", "cancel", "enqueue", "finished"]
 
@@ -29,43 +28,12 @@ class RelayedReply:
     error_kind: str | None
 
 
-def _enqueue_sync(
-    raw: sqlite3.Connection, chat_id: int, method: str, params: str, now: float
-) -> int | None:
-    # Only a chat the bot knows (the outbox's foreign key); None leaves the reply to the caller.
-    cursor = raw.execute(
-        """
-        INSERT INTO outbox (chat_id, kind, priority, method, params, urgent, not_before,
-                            created_at, updated_at, ref)
-        SELECT ?, 'interactive', ?, ?, ?, 1, ?, ?, ?, ?
-        WHERE EXISTS (SELECT 1 FROM chats WHERE id = ?)
-        RETURNING id
-        """,
-        (
-            chat_id,
-            PRIORITY["interactive"],
-            method,
-            params,
-            now,
-            int(now),
-            int(now),
-            RELAY_REF,
-            chat_id,
-        ),
-    )
-    try:
-        row = cursor.fetchone()
-    finally:
-        cursor.close()
-    return None if row is None else int(row[0])
-
-
 async def enqueue(
     db: Database, chat_id: int, method: str, params: dict[str, Any], now: float
 ) -> int | None:
     """The relayed row's id, or None when the chat is not in the database."""
-    text = json.dumps(params, ensure_ascii=False)
-    return await db.write(lambda raw: _enqueue_sync(raw, chat_id, method, text, now))
+    row = NewMessage(chat_id, "interactive", method, params, urgent=True, ref=RELAY_REF)
+    return await db.write(lambda raw: enqueue_known_sync(raw, row, now=now))
 
 
 async def finished(db: Database, row_id: int) -> RelayedReply | None:
