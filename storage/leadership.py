@@ -23,6 +23,9 @@ from typing import Protocol
 
 import psycopg
 
+from storage.db import Database
+from storage.pg_db import PgDatabase
+
 __all__ = [
     "FileLeaderLock",
     "LeaderLock",
@@ -130,14 +133,9 @@ class PgLeaderLock:
         await self._drop()
 
 
-def leader_lock_for(db: object) -> LeaderLock:
+def leader_lock_for(db: Database) -> LeaderLock:
     """The leader's lock for this database: PostgreSQL's advisory lock or a file beside SQLite's
     file."""
-    from storage.pg_db import PgDatabase
-
     if isinstance(db, PgDatabase):
         return PgLeaderLock(db.url)
-    path = getattr(db, "path", None)
-    if not isinstance(path, Path):
-        raise TypeError(f"no leader's lock for {type(db).__name__}")
-    return FileLeaderLock(leader_lock_path(path))
+    return FileLeaderLock(leader_lock_path(db.path))

@@ -18,6 +18,9 @@ from collections.abc import Callable, Mapping
 import psycopg
 from psycopg import sql
 
+from storage.db import Database
+from storage.pg_db import PgDatabase
+
 __all__ = ["CHANNELS", "PgListener", "listener_for"]
 
 log = logging.getLogger(__name__)
@@ -73,9 +76,7 @@ class PgListener:
             handler(payload)
 
 
-def listener_for(db: object, handlers: Mapping[str, Callable[[str], None]]) -> PgListener | None:
+def listener_for(db: Database, handlers: Mapping[str, Callable[[str], None]]) -> PgListener | None:
     """A listener when the database is PostgreSQL; SQLite has no notifications (polls suffice
     for one process)."""
-    from storage.pg_db import PgDatabase
-
     return PgListener(db.url, handlers) if isinstance(db, PgDatabase) else None

@@ -23,7 +23,6 @@ from bot.core.config import Config
 from bot.core.logs import configure_logging
 from bot.delivery.ratelimit import retry_seconds
 from bot.runtime.poller_lock import (
-    DatabaseProcessLock,
     ProcessLock,
     ProcessLockRefused,
     hold_polling,
@@ -155,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
         return _serve(config, webhook=args.webhook)
 
 
-def _process_lock(config: Config, *, webhook: bool) -> ProcessLock | DatabaseProcessLock:
+def _process_lock(config: Config, *, webhook: bool) -> ProcessLock:
     """One poller per database, or any number of webhook processes (bot/runtime/poller_lock.py),
     held until the process ends: in PostgreSQL when the database is there (the processes may be
     on several hosts), else beside the SQLite file."""

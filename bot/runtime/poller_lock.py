@@ -14,6 +14,7 @@ NFS is not reliable); the database itself has the same requirement.
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +24,6 @@ import psycopg
 from storage.pg_process_lock import try_hold
 
 __all__ = [
-    "DatabaseProcessLock",
     "ProcessLock",
     "ProcessLockRefused",
     "hold_polling",
@@ -40,26 +40,8 @@ class ProcessLockRefused(RuntimeError):
 
 
 class ProcessLock:
-    """A held lock; the OS releases it when the process ends, `release` sooner."""
-
-    def __init__(self, fd: int, path: Path) -> None:
-        self._fd: int | None = fd
-        self.path = path
-
-    def release(self) -> None:
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            os.close(fd)  # closing the only descriptor releases the flock
-
-    def __enter__(self) -> ProcessLock:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
-
-class DatabaseProcessLock:
-    """The same lock held in PostgreSQL; released with its connection."""
+    """A held lock, file or database; the OS or the server releases it when the process ends,
+    `release` sooner."""
 
     def __init__(self, release: Callable[[], None]) -> None:
         self._release: Callable[[], None] | None = release
@@ -69,21 +51,21 @@ class DatabaseProcessLock:
         if release is not None:
             release()
 
-    def __enter__(self) -> DatabaseProcessLock:
+    def __enter__(self) -> ProcessLock:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.release()
 
 
-def _hold_url(url: str, where: str, *, exclusive: bool) -> DatabaseProcessLock:
+def _hold_url(url: str, where: str, *, exclusive: bool) -> ProcessLock:
     try:
         held = try_hold(url, exclusive=exclusive)
     except psycopg.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ProcessLockRefused(f"{where}: cannot reach PostgreSQL ({first})") from None
     if not isinstance(held, list):
-        return DatabaseProcessLock(held.release)
+        return ProcessLock(held.release)
     pids = ", ".join(str(p) for p in held) or "unknown"
     if exclusive:
         raise ProcessLockRefused(
@@ -97,13 +79,13 @@ def _hold_url(url: str, where: str, *, exclusive: bool) -> DatabaseProcessLock:
     )
 
 
-def hold_polling_url(url: str, where: str) -> DatabaseProcessLock:
+def hold_polling_url(url: str, where: str) -> ProcessLock:
     """The exclusive lock of the one long-polling process on a PostgreSQL database; `where`
     names the database without its password."""
     return _hold_url(url, where, exclusive=True)
 
 
-def hold_webhook_url(url: str, where: str) -> DatabaseProcessLock:
+def hold_webhook_url(url: str, where: str) -> ProcessLock:
     """A shared lock for one of possibly several webhook processes on a PostgreSQL database."""
     return _hold_url(url, where, exclusive=False)
 
@@ -116,7 +98,7 @@ def lock_path_for(database: Path) -> Path:
 
 def hold_polling(database: Path) -> ProcessLock:
     """The exclusive lock of the one long-polling process, or ProcessLockRefused."""
-    path, fd = _open(database)
+    fd = _open(database)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -127,13 +109,13 @@ def hold_polling(database: Path) -> ProcessLock:
             "stop that one first (or run every process with --webhook)"
         ) from None
     _write_pid(fd, os.getpid())
-    return ProcessLock(fd, path)
+    return ProcessLock(functools.partial(os.close, fd))  # closing it releases the flock
 
 
 def hold_webhook(database: Path) -> ProcessLock:
     """A shared lock for one of possibly several webhook processes, or ProcessLockRefused while
     a poller holds the database."""
-    path, fd = _open(database)
+    fd = _open(database)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -147,7 +129,7 @@ def hold_webhook(database: Path) -> ProcessLock:
     # refused while webhook processes run does not name a process that is gone. Only a holder
     # of the exclusive lock writes the pid, and there is none now.
     os.ftruncate(fd, 0)
-    return ProcessLock(fd, path)
+    return ProcessLock(functools.partial(os.close, fd))  # closing it releases the flock
 
 
 def _holder(fd: int) -> str:
@@ -161,13 +143,13 @@ def _holder(fd: int) -> str:
     return "`python -m bot run --webhook` processes serve it"
 
 
-def _open(database: Path) -> tuple[Path, int]:
+def _open(database: Path) -> int:
     path = lock_path_for(database)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Never truncate on open: the holder's pid is in there. Not inherited by child
         # processes (Python's default), so a helper never keeps the lock after the bot is gone.
-        return path, os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise ProcessLockRefused(
             f"{path}: cannot open the process lock file ({exc.strerror})"
