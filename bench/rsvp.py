@@ -37,7 +37,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -144,8 +144,15 @@ async def stand_in_here() -> AsyncIterator[StandIn]:
         yield StandIn(sb.base_url, sb.base_file_url, sb.control_url)
 
 
+class HasControl(Protocol):
+    """The stand-in's control API: a `StandIn` here, a `tools.cluster.Cluster` in bench/scale.py."""
+
+    @property
+    def control_url(self) -> str: ...
+
+
 async def control(
-    session: ClientSession, stand_in: StandIn, method: str, path: str, body: Any = None
+    session: ClientSession, stand_in: HasControl, method: str, path: str, body: Any = None
 ) -> Any:
     async with session.request(method, stand_in.control_url + path, json=body) as response:
         data = await response.json()

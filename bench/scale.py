@@ -46,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiohttp import ClientSession, ClientTimeout
 
+from bench.rsvp import control
 from bot.announcements.service import Content, queue
 from bot.audience.recipients import AudienceSpec
 from bot.core.config import DEFAULT_THEMES, load_config
@@ -141,16 +142,6 @@ async def add_people(session: ClientSession, cluster: Cluster, ids: Sequence[int
             await control(session, cluster, "POST", "/users", body)
 
     await asyncio.gather(*(one(i) for i in ids))
-
-
-async def control(
-    session: ClientSession, cluster: Cluster, method: str, path: str, body: Any = None
-) -> Any:
-    async with session.request(method, cluster.control_url + path, json=body) as response:
-        data = await response.json()
-        if response.status != 200:
-            raise RuntimeError(f"{method} {path}: {response.status} {data}")
-        return data
 
 
 # --- the run ---------------------------------------------------------------------------------
