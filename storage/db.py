@@ -63,7 +63,6 @@ __all__ = [
     "DatabaseError",  # storage/schema.py's, raised by both
     "Params",
     "Writer",
-    "lock_row_sync",
 ]
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -71,15 +70,6 @@ BUSY_TIMEOUT_MS = 5000
 
 Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
-
-
-def lock_row_sync(raw: sqlite3.Connection, table: str, row_id: int) -> None:
-    """Lock one row until the transaction ends, for a block written with `serialised=False`
-    that reads, decides and writes (PostgreSQL's SELECT … FOR UPDATE). SQLite's BEGIN IMMEDIATE
-    already holds the whole database."""
-    if isinstance(raw, sqlite3.Connection):
-        return
-    raw.execute(f"SELECT 1 FROM {table} WHERE id = ? FOR UPDATE", (row_id,)).fetchall()
 
 
 def _fetchone(raw: sqlite3.Connection, sql: str, params: Params) -> sqlite3.Row | None:
@@ -204,17 +194,11 @@ class Database:
     lock.
 
     Also the type every storage function takes: storage/pg_db.py's `PgDatabase` is a subclass
-    with the same methods over PostgreSQL (`class PgDatabase(Database, engine="postgresql")`), so
-    mypy checks each storage function's callers and its use of the API once for both backends.
-    `engine` says which one an instance is, for what only SQLite has (the background
-    checkpointer, the online backup)."""
+    with the same methods over PostgreSQL, so mypy checks each storage function's callers and
+    its use of the API once for both backends. `engine` ("sqlite", "postgresql") says which one
+    an instance is, for what only SQLite has (the background checkpointer, the online backup)."""
 
     engine: ClassVar[str] = "sqlite"
-
-    def __init_subclass__(cls, *, engine: str | None = None, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if engine is not None:
-            cls.engine = engine
 
     def __init__(
         self, conn: Connection, path: Path, clock: Callable[[], float] = time.time
@@ -391,10 +375,9 @@ class Database:
         the connection it is given, which must neither commit nor roll back), COMMIT; rolled back
         when the block raises.
 
-        `serialised=False` says the block stays correct beside other writers without the global
-        order of writes: single-row updates whose WHERE re-checks the state, or a block that
-        first locks the row it decides on (`lock_row_sync`). PostgreSQL then skips its global
-        write lock (storage/pg_db.py); SQLite has one writer anyway and ignores it.
+        `serialised=False`: correct beside other writers without their global order (single-row
+        updates re-checking state, or a block that first locks its row, storage/row_locks.py);
+        PostgreSQL then skips its write lock, SQLite (one writer anyway) ignores it.
 
         On the connection's thread it is one trip, and it waits for the write lock only while a
         `transaction()` holds it. Otherwise it goes straight into the connection's queue: the

@@ -89,8 +89,10 @@ def _lock_for_writing(conn: psycopg.Connection[Row]) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
 
 
-class PgDatabase(Database, engine="postgresql"):
+class PgDatabase(Database):
     """A pool of connections to one PostgreSQL database, with storage/db.py's API."""
+
+    engine = "postgresql"
 
     def __init__(
         self, pool: ConnectionPool[Any], url: str, clock: Callable[[], float], threads: int

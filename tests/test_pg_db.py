@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from storage import chats, feedback, users
-from storage.db import Database, lock_row_sync
+from storage.db import Database
 from storage.pg_db import PgDatabase
+from storage.row_locks import lock_row_sync
 from storage.schema import DatabaseError, latest_version
 
 USER = 7_000_000_001  # beyond PostgreSQL's 32-bit INTEGER
@@ -93,7 +94,7 @@ async def test_writers_of_two_processes_take_the_last_places_one_at_a_time(pg_ur
 
 async def test_unserialised_writers_take_the_last_places_under_a_row_lock(pg_url):
     """The RSVP tap's way on PostgreSQL: outside the global write lock, the block locks the row it
-    decides on (storage/db.py lock_row_sync) before reading the free places. 30 taps over two
+    decides on (storage/row_locks.py) before reading the free places. 30 taps over two
     pools for 3 places: exactly 3; without the row lock the same blocks overbook."""
     first = await PgDatabase.open(pg_url)
     second = await PgDatabase.open(pg_url)

@@ -16,9 +16,9 @@ from bot.environment import Environment
 from bot.events.cards import time_line
 from bot.events.service import texts_for_chat
 from storage import outbox, rsvps
-from storage.db import lock_row_sync
 from storage.events import Event
 from storage.outbox import NewMessage
+from storage.row_locks import lock_row_sync
 from storage.rsvps import Counts, Rsvp
 
 __all__ = ["ACTIONS", "MAX_HEADCOUNT", "Outcome", "Tap", "answer"]
