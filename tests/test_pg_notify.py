@@ -4,7 +4,6 @@ what one process commits, another hears at once, and a cache built on it stays c
 from __future__ import annotations
 
 import asyncio
-import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +18,7 @@ from storage.pg_listen import PgListener
 
 pytestmark = pytest.mark.asyncio
 HELSINKI = ZoneInfo("Europe/Helsinki")
+NOW = 1_796_000_000.0  # any moment: nothing here depends on the date or hour
 
 
 async def test_one_process_hears_what_another_commits(pg_url: str) -> None:
@@ -43,7 +43,7 @@ async def test_one_process_hears_what_another_commits(pg_url: str) -> None:
             await outbox.enqueue(
                 tx,
                 [NewMessage(5, "announcement", "sendMessage", {"text": f"n{i}"}) for i in range(3)],
-                now=time.time(),
+                now=NOW,
             )
         await asyncio.wait_for(arrived.wait(), 5)
         assert heard == [("jb_outbox", "")]  # three rows, one transaction: one notification
