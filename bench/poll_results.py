@@ -94,9 +94,12 @@ async def _insert_chats(
         sorted({(i, rng.choice(themes)) for i in range(1, chats + 1) for _ in range(2)}),
     )
     await tx.executemany(
-        "INSERT INTO association_profiles (chat_id, name, municipality_code, updated_at) "
-        "VALUES (?, ?, ?, 0)",
-        [(i, f"Yhdistys {i}", rng.choices(codes, weights)[0]) for i in sorted(groups)],
+        "INSERT INTO listings (id, chat_id, name, created_at, updated_at) VALUES (?, ?, ?, 0, 0)",
+        [(i, i, f"Yhdistys {i}") for i in sorted(groups)],
+    )
+    await tx.executemany(
+        "INSERT INTO listing_municipalities (listing_id, position, code) VALUES (?, 0, ?)",
+        [(i, rng.choices(codes, weights)[0]) for i in sorted(groups)],
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler
@@ -12,7 +14,7 @@ from bot.core.i18n import Texts
 from bot.subscriptions.rules import match_theme
 from handlers.common import may_change_chat, refuse_non_admin, texts_for
 from handlers.subscriptions.menu_render import AREA
-from storage import chats, profiles
+from storage import chats, listings
 
 __all__ = ["handlers"]
 
@@ -70,15 +72,15 @@ async def membership_changed(update: Update, context: AppContext) -> None:
     )
 
 
-def _profile_text(profile: profiles.Profile | None, context: AppContext, t: Texts) -> str:
+def _profile_text(profile: listings.Listing | None, context: AppContext, t: Texts) -> str:
     services = context.services
     if profile is None:
         return t._("This group has no association profile yet.")
-    municipality = (
-        services.env.catalog.municipality(profile.municipality_code)
-        if profile.municipality_code
-        else None
-    )
+    municipalities = [
+        place.name(t.language)
+        for code in profile.municipalities
+        if (place := services.env.catalog.municipality(code)) is not None
+    ]
     themes = [
         theme.name(t.language)
         for theme_id in profile.themes
@@ -91,7 +93,7 @@ def _profile_text(profile: profiles.Profile | None, context: AppContext, t: Text
             t._("Name: {value}", value=profile.name),
             t._(
                 "Municipality: {value}",
-                value=municipality.name(t.language) if municipality else dash,
+                value=", ".join(municipalities) or dash,
             ),
             t._("Themes: {value}", value=", ".join(themes) or dash),
             t._("Contact: {value}", value=profile.contact or dash),
@@ -124,7 +126,7 @@ async def profile_command(update: Update, context: AppContext) -> None:
             )
         )
         return
-    current = await profiles.get(services.env.db, chat.id)
+    current = await listings.for_chat(services.env.db, chat.id)
     if not context.args:
         await message.reply_text(_profile_text(current, context, t) + "\n\n" + _usage(t))
         return
@@ -133,21 +135,22 @@ async def profile_command(update: Update, context: AppContext) -> None:
         return
     field, value = context.args[0].lower(), " ".join(context.args[1:]).strip()
     if field == "clear":
-        await profiles.delete(services.env.db, chat.id)
+        if current is not None:
+            await listings.delete(services.env.db, current.id)
         await message.reply_text(t._("The association profile was removed."))
         return
-    base = current or profiles.Profile(chat.id, chat.title or "", None, (), None)
+    base = current or listings.Listing(0, chat.id, None, chat.title or "")
     updated = _with_field(base, field, value, context, t)
     if isinstance(updated, str):
         await message.reply_text(updated + "\n\n" + _usage(t))
         return
-    await profiles.save(services.env.db, updated)
+    await listings.save(services.env.db, updated)
     await message.reply_text(t._("Saved.") + "\n\n" + _profile_text(updated, context, t))
 
 
 def _with_field(
-    base: profiles.Profile, field: str, value: str, context: AppContext, t: Texts
-) -> profiles.Profile | str:
+    base: listings.Listing, field: str, value: str, context: AppContext, t: Texts
+) -> listings.Listing | str:
     """The profile with one field changed, or an explanation of what is wrong with the value."""
     services = context.services
     if not value:
@@ -155,16 +158,12 @@ def _with_field(
     if field == "name":
         if len(value) > MAX_NAME:
             return t._("The name is too long (at most {limit} characters).", limit=MAX_NAME)
-        return profiles.Profile(
-            base.chat_id, value, base.municipality_code, base.themes, base.contact
-        )
+        return replace(base, name=value)
     if field == "municipality":
         result = services.env.place_index.search(value)
         if result.exact is None or result.exact.kind != "municipality":
             return t._("I could not find the municipality “{name}”.", name=value)
-        return profiles.Profile(
-            base.chat_id, base.name, result.exact.code, base.themes, base.contact
-        )
+        return replace(base, municipalities=(result.exact.code,))
     if field == "themes":
         chosen: list[str] = []
         for part in value.replace(";", ",").split(","):
@@ -173,13 +172,11 @@ def _with_field(
                 return t._("I do not know the theme “{name}”.", name=part.strip())
             if theme.id not in chosen:
                 chosen.append(theme.id)
-        return profiles.Profile(
-            base.chat_id, base.name, base.municipality_code, tuple(chosen), base.contact
-        )
+        return replace(base, themes=tuple(chosen))
     if field == "contact":
         if len(value) > MAX_CONTACT:
             return t._("The contact is too long (at most {limit} characters).", limit=MAX_CONTACT)
-        return profiles.Profile(base.chat_id, base.name, base.municipality_code, base.themes, value)
+        return replace(base, contact=value)
     return t._("I do not know the profile field “{field}”.", field=field)
 
 

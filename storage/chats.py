@@ -195,7 +195,7 @@ def recipients_sync(raw: sqlite3.Connection, chat_ids: Sequence[int]) -> dict[in
             f"""
             SELECT c.id, c.language, u.language_code, p.chat_id IS NOT NULL AS association
             FROM chats c LEFT JOIN users u ON u.id = c.id
-                 LEFT JOIN association_profiles p ON p.chat_id = c.id
+                 LEFT JOIN listings p ON p.chat_id = c.id
             WHERE c.id IN ({",".join("?" * len(chunk))})
             """,
             chunk,

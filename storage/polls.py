@@ -253,11 +253,13 @@ async def add_recipients(tx: Writer, poll_id: int, chat_ids: Sequence[int]) -> N
             INSERT INTO poll_recipients (poll_id, chat_id, is_group, association,
                                          municipality_code, themes)
             SELECT ?, c.id, CASE WHEN c.type != 'private' THEN 1 ELSE 0 END, p.name,
-                   coalesce(p.municipality_code, {subscriptions.only_municipality_sql("c.id")}),
+                   coalesce((SELECT lm.code FROM listing_municipalities lm
+                             WHERE lm.listing_id = p.id ORDER BY lm.position LIMIT 1),
+                            {subscriptions.only_municipality_sql("c.id")}),
                    coalesce((SELECT group_concat(theme_id, ' ') FROM
                                  (SELECT theme_id FROM subscription_themes st
                                   WHERE st.chat_id = c.id ORDER BY theme_id) AS t), '')
-            FROM chats c LEFT JOIN association_profiles p ON p.chat_id = c.id
+            FROM chats c LEFT JOIN listings p ON p.chat_id = c.id
             WHERE c.id IN ({",".join("?" * len(chunk))})
             """,
             (poll_id, *chunk),

@@ -105,13 +105,6 @@ async def _export_private_chat(db: Database, user_id: int) -> object:
         (user_id,),
     )
     result["settings"] = settings[0] if settings else None
-    profile = await rows(
-        db,
-        "SELECT name, municipality_code, themes, contact, updated_at FROM association_profiles "
-        "WHERE chat_id = ?",
-        (user_id,),
-    )
-    result["association_profile"] = profile[0] if profile else None
     result["scheduled_jobs"] = await rows(
         db,
         "SELECT key, kind, due_at, state FROM schedule WHERE chat_id = ? ORDER BY due_at",
@@ -397,7 +390,6 @@ register(
             "subscription_areas",
             "subscription_themes",
             "chat_settings",
-            "association_profiles",
             "schedule",
         ),
         export=_export_private_chat,

@@ -8,8 +8,8 @@ from bot.context import BotApplication
 from bot.demo.poll import demo_poll
 from bot.demo.script import Transcript, run_demo
 from bot.sandbox import Sandbox
-from storage import profiles, subscriptions
-from storage.profiles import Profile
+from storage import listings, subscriptions
+from storage.listings import Listing
 from storage.subscriptions import Area
 
 
@@ -33,7 +33,7 @@ async def _script(t: Transcript, sandbox: Sandbox, application: BotApplication) 
     t.names[group.id] = "the group"
     await t.event("Pekka adds the bot", group, lambda: sandbox.bot_added_to_group(group, pekka))
     await subscriptions.replace(services.env.db, group.id, [Area("region", "12")], ["*"])
-    await profiles.save(services.env.db, Profile(group.id, "Kyläyhdistys", "167", (), None))
+    await listings.save(services.env.db, Listing(0, group.id, None, "Kyläyhdistys", ("167",)))
     respondents.append((pekka, group))
     await demo_poll(t, sandbox, application, riikka, riikka_chat, respondents)
 

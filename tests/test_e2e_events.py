@@ -10,8 +10,8 @@ from pathlib import Path
 
 from icalendar import Calendar
 
-from storage import chats, profiles, rsvps, subscriptions
-from storage.profiles import Profile
+from storage import chats, listings, rsvps, subscriptions
+from storage.listings import Listing
 from storage.subscriptions import Area
 from tests.factories import ADMIN, JOENSUU, admin_user, appoint, publish_forum, subscriber
 from tests.harness import BotHarness, ChatUser
@@ -29,7 +29,9 @@ async def test_coordinator_publishes_and_people_rsvp(tmp_path: Path) -> None:
         await chats.upsert(h.env.db, group.id, "group", "Kylä")
         await chats.set_language(h.env.db, group.id, "en")
         await subscriptions.replace(h.env.db, group.id, [Area("region", "12")], ["health"])
-        await profiles.save(h.env.db, Profile(group.id, "Joensuun Kyläyhdistys", JOENSUU, (), None))
+        await listings.save(
+            h.env.db, Listing(0, group.id, None, "Joensuun Kyläyhdistys", (JOENSUU,))
+        )
         coordinator = await appoint(h, admin, "Kaisa", "Joensuu")
 
         await publish_forum(coordinator)

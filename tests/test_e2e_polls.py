@@ -13,8 +13,8 @@ from pathlib import Path
 from bot.core.callbacks import encode
 from bot.demo.poll import vote
 from bot.polls import links as poll_links
-from storage import chats, polls, profiles, schedule, subscriptions
-from storage.profiles import Profile
+from storage import chats, listings, polls, schedule, subscriptions
+from storage.listings import Listing
 from storage.subscriptions import Area
 from tests.factories import ADMIN, JOENSUU, admin_user, appoint, delivered, subscriber
 from tests.harness import BotHarness, ChatUser
@@ -136,7 +136,7 @@ async def _group(
     await chats.upsert(h.env.db, group.id, "group", title)
     await chats.set_language(h.env.db, group.id, "en")
     await subscriptions.replace(h.env.db, group.id, [Area("municipality", JOENSUU)], ["*"])
-    await profiles.save(h.env.db, Profile(group.id, association, JOENSUU, (), None))
+    await listings.save(h.env.db, Listing(0, group.id, None, association, (JOENSUU,)))
     return ChatUser(h, admin, group), ChatUser(h, member, group)
 
 

@@ -16,9 +16,9 @@ import pytest
 
 from bot.__main__ import main
 from bot.feedback import service as feedback_service
-from storage import chats, events, feedback, profiles, subscriptions
+from storage import chats, events, feedback, listings, subscriptions
 from storage.backup import copy
-from storage.profiles import Profile
+from storage.listings import Listing
 from storage.subscriptions import Area
 from tests.factories import ADMIN, JOENSUU, admin_user, forum_fields, publish_delivered, subscriber
 from tests.harness import BotHarness, ChatUser
@@ -42,7 +42,7 @@ async def _network(h: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser, int]:
     await chats.upsert(db, group.id, "group", "Kylä")
     await chats.set_language(db, group.id, "en")
     await subscriptions.replace(db, group.id, [Area("region", "12")], ["health"])
-    await profiles.save(db, Profile(group.id, "=Joensuun Kyläyhdistys", JOENSUU, (), None))
+    await listings.save(db, Listing(0, group.id, None, "=Joensuun Kyläyhdistys", (JOENSUU,)))
     fields = forum_fields(datetime(2026, 12, 1, 15, 30, tzinfo=UTC))
     event_id = await publish_delivered(h, fields, ADMIN)
     await liisa.tap("✅ Coming")

@@ -42,9 +42,12 @@ async def _event(env: Environment) -> Event:
                 (chat_id, kind),
             )
         await tx.execute(
-            "INSERT INTO association_profiles (chat_id, name, municipality_code, themes, "
-            "contact, updated_at) VALUES (?, 'Kyläyhdistys', '167', '', '', 0)",
+            "INSERT INTO listings (id, chat_id, name, created_at, updated_at) "
+            "VALUES (1, ?, 'Kyläyhdistys', 0, 0)",
             (GROUP,),
+        )
+        await tx.execute(
+            "INSERT INTO listing_municipalities (listing_id, position, code) VALUES (1, 0, '167')"
         )
         for user_id, status, queued in ((1, "yes", None), (2, "waitlist", 5), (3, "waitlist", 6)):
             await tx.execute(

@@ -42,8 +42,8 @@ from bot.runtime.commands import COMMANDS
 from bot.runtime.runner import ProcessedUpdates
 from bot.runtime.webhook import serving
 from bot.sandbox import Sandbox
-from storage import broadcasts, chats, events, profiles, subscriptions
-from storage.profiles import Profile
+from storage import broadcasts, chats, events, listings, subscriptions
+from storage.listings import Listing
 from storage.subscriptions import Area
 from tests.factories import (
     ADMIN,
@@ -67,8 +67,8 @@ RTL_EMOJI = "שלום עולם مرحبا 👩‍👩‍👧‍👦🌿 \u202eev
 # What may change while others act in vain: nothing a user could gain or break.
 _GUARDED = (
     "roles", "role_scopes", "coordinator_invites", "subscription_areas", "subscription_themes",
-    "chat_settings", "association_profiles", "events", "event_municipalities", "event_themes",
-    "rsvps", "feedback", "feedback_rounds", "broadcasts", "schedule",
+    "chat_settings", "listings", "listing_municipalities", "events", "event_municipalities",
+    "event_themes", "rsvps", "feedback", "feedback_rounds", "broadcasts", "schedule",
 )  # fmt: skip
 
 
@@ -110,7 +110,7 @@ async def _world(h: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser, ChatUser,
     await chats.upsert(db, group.id, "group", "Kylä")
     await chats.set_language(db, group.id, "en")
     await subscriptions.replace(db, group.id, [Area("region", "12")], ["health"])
-    await profiles.save(db, Profile(group.id, "Kyläyhdistys", JOENSUU, (), None))
+    await listings.save(db, Listing(0, group.id, None, "Kyläyhdistys", (JOENSUU,)))
     fields = forum_fields(datetime(2026, 12, 1, 15, 30, tzinfo=UTC))
     event_id = await publish_delivered(h, fields, ADMIN)
     return admin, liisa, ChatUser(h, pekka, group), ChatUser(h, aino, group), event_id
@@ -365,7 +365,7 @@ async def test_injection_shaped_long_and_rtl_text_is_stored_literally(tmp_path: 
             assert injection in row["place"]
             # association profile name
             await pekka.send(f"/profile name {injection}")
-            profile = await profiles.get(db, pekka.chat.id)
+            profile = await listings.for_chat(db, pekka.chat.id)
             assert profile is not None and profile.name == injection
             # subscription search, event lookup, calendar search: answered, nothing stored
             for command in (
@@ -400,7 +400,7 @@ async def test_injection_shaped_long_and_rtl_text_is_stored_literally(tmp_path: 
         assert "150" in coordinator.last_message().text
         await coordinator.send("/cancel")
         await pekka.send("/profile name " + "y" * 5000)
-        stored = await profiles.get(db, pekka.chat.id)
+        stored = await listings.for_chat(db, pekka.chat.id)
         assert stored is not None and stored.name != "y" * 5000
         await liisa.send("z" * 4096)
         long_args = (

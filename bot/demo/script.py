@@ -28,8 +28,8 @@ from bot.demo.poll import demo_poll
 from bot.demo.privacy import demo_privacy
 from bot.runtime.runner import ProcessedUpdates, running
 from bot.sandbox import Sandbox, SentMessage, SimChat, SimUser
-from storage import chats, profiles, subscriptions
-from storage.profiles import Profile
+from storage import chats, listings, subscriptions
+from storage.listings import Listing
 from storage.subscriptions import Area
 
 __all__ = ["run_demo"]
@@ -212,8 +212,8 @@ async def _publish_forum(
     await subscriptions.replace(
         services.env.db, heart.id, [Area("municipality", "167")], ["health"]
     )
-    await profiles.save(
-        services.env.db, Profile(heart.id, "Joensuun Sydänyhdistys", "167", (), None)
+    await listings.save(
+        services.env.db, Listing(0, heart.id, None, "Joensuun Sydänyhdistys", ("167",))
     )
     await t.send(kaisa, kaisa_chat, "/newevent")
     await t.tap(kaisa, kaisa_chat, en._("Association forum"))

@@ -16,7 +16,7 @@ from bot.events.cards import AREA, Answer, location_line, your_answer
 from bot.events.reader_cards import Reader, ReaderCard
 from handlers.common import edit_in_place, texts_for
 from handlers.events.access import signed_tap
-from storage import events, profiles
+from storage import events, listings
 from storage.events import Event
 
 __all__ = ["handlers", "render_card"]
@@ -73,7 +73,7 @@ async def on_tap(update: Update, context: AppContext) -> None:
         return
     association = None
     if message.chat.type != ChatType.PRIVATE:
-        profile = await profiles.get(context.env.db, message.chat.id)
+        profile = await listings.for_chat(context.env.db, message.chat.id)
         if profile is not None:
             association = (profile.name, profile.municipality_code)
     tap = rsvp.Tap(event_id, user.id, message.chat.id, action, association)  # type: ignore[arg-type]
