@@ -1,0 +1,1 @@
+"""The association directory: listings, their search, cards and review."""
