@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from bot.core.config import Config
 from bot.core.i18n import N_, Texts, shorten
-from bot.core.sheets import csv_bytes, header
 from bot.core.places import PlaceCatalog
+from bot.core.sheets import csv_bytes, header
 from bot.feedback.report import MIN_GROUP
 from bot.feedback.report import _drawable as drawable
 from bot.ops.figures import year_bounds
