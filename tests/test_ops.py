@@ -160,6 +160,25 @@ async def test_cli_on_a_running_bot(tmp_path: Path, capsys: pytest.CaptureFixtur
         assert "Liisa" in (out / "rsvps.csv").read_text("utf-8-sig")
         capsys.readouterr()
 
+        swedish = tmp_path / "export-sv"
+        assert await asyncio.to_thread(run, "export", str(swedish), "--language", "sv") == 0
+        rows = list(csv.reader(io.StringIO((swedish / "rsvps.csv").read_text("utf-8-sig"))))
+        assert rows[0] == ["evenemang", "person", "svar", "personer", "förening", "kommun",
+                           "svarat i chatten", "svarstid"]  # fmt: skip
+        assert sorted((r[2], r[3], r[4], r[6]) for r in rows[1:]) == [
+            ("ja", "1", "", "privat"),
+            ("ja", "2", "'=Joensuun Kyläyhdistys", "grupp"),  # still formula-safe
+            ("kanske", "1", "", "privat"),
+        ]
+        ev = list(csv.DictReader(io.StringIO((swedish / "events.csv").read_text("utf-8-sig"))))
+        assert (ev[0]["typ"], ev[0]["läge"], ev[0]["ja"]) == ("Föreningsforum", "publicerat", "2")
+        finnish = tmp_path / "export-fi"
+        assert await asyncio.to_thread(run, "export", str(finnish), "--language", "fi") == 0
+        fb = list(csv.reader(io.StringIO((finnish / "feedback.csv").read_text("utf-8-sig"))))
+        assert fb[0] == ["tapahtuma", "arvio", "osallistui", "kommentti", "kunta", "yhdistys"]
+        assert {r[5] for r in fb[1:]} == {"ei yhdistystä"}
+        capsys.readouterr()
+
         reports = tmp_path / "reports"
         assert await asyncio.to_thread(run, "report", "2026", "--out", str(reports)) == 0
         assert (reports / "participation_2026.png").read_bytes().startswith(b"\x89PNG")
