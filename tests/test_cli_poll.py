@@ -115,4 +115,4 @@ def test_csv_in_finnish_and_swedish(tmp_path: Path, capsys: pytest.CaptureFixtur
         capsys.readouterr()
         rows = list(csv.reader(io.StringIO(out_csv.read_text("utf-8-sig"))))
         assert rows[0] == header
-        assert ["2", "Anything else?", "'=Coffee, please"] == rows[-1][:3]
+        assert rows[-1][:3] == ["2", "Anything else?", "'=Coffee, please"]
