@@ -174,9 +174,9 @@ async def test_cli_on_a_running_bot(tmp_path: Path, capsys: pytest.CaptureFixtur
         assert (ev[0]["typ"], ev[0]["läge"], ev[0]["ja"]) == ("Föreningsforum", "publicerat", "2")
         finnish = tmp_path / "export-fi"
         assert await asyncio.to_thread(run, "export", str(finnish), "--language", "fi") == 0
-        fb = list(csv.reader(io.StringIO((finnish / "feedback.csv").read_text("utf-8-sig"))))
-        assert fb[0] == ["tapahtuma", "arvio", "osallistui", "kommentti", "kunta", "yhdistys"]
-        assert {r[5] for r in fb[1:]} == {"ei yhdistystä"}
+        fi_rows = list(csv.reader(io.StringIO((finnish / "feedback.csv").read_text("utf-8-sig"))))
+        assert fi_rows[0] == ["tapahtuma", "arvio", "osallistui", "kommentti", "kunta", "yhdistys"]
+        assert {r[5] for r in fi_rows[1:]} == {"ei yhdistystä"}
         capsys.readouterr()
 
         reports = tmp_path / "reports"
