@@ -103,6 +103,25 @@ async def test_stats_and_report_for_admins_only(tmp_path: Path) -> None:
         assert association["coming"] == "2" and association["average_rating"] == ""
         assert sent[1].photo is not None
 
+        await chats.set_language(h.env.db, admin.id, "fi")
+        await admin.send("/report 2026")
+        document = admin.messages()[-2].document
+        assert document is not None
+        finnish = list(csv.reader(io.StringIO(document.data.decode("utf-8-sig"))))
+        assert finnish[0] == [
+            "vuosi",
+            "osio",
+            "koodi",
+            "nimi",
+            "tapahtumia",
+            "vastanneita",
+            "tulossa",
+            "ehkä",
+            "palautevastauksia",
+            "arvioiden keskiarvo",
+        ]
+        assert ["2026", "kunta", JOENSUU, "Joensuu"] in [r[:4] for r in finnish]
+
 
 @pytest.mark.usefixtures("wall_clock")  # `stats` without --year means the CLI's current year
 async def test_cli_on_a_running_bot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
