@@ -52,7 +52,7 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("privacy", N_("What I store about you, and for how long")),
     CommandInfo("mydata", N_("A file with everything I store about you")),
     CommandInfo("forget", N_("Delete your data")),
-    # Everyone: a group's profile and a subscription are prepared step by step too.
+    # Everyone: it also stops a feedback comment or a typed poll answer being written.
     CommandInfo("cancel", N_("Stop what you are preparing")),
     CommandInfo("sublink", N_("Subscription link for posters and newsletters"), "coordinator"),
     CommandInfo("announce", N_("Send an announcement to an audience"), "coordinator"),
