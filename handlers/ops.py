@@ -71,7 +71,7 @@ async def report_command(update: Update, context: AppContext) -> None:
         return
     await context.bot.send_document(
         message.chat.id,
-        InputFile(year_report.report_csv(result), filename=f"participation_{year}.csv"),
+        InputFile(year_report.report_csv(result, t), filename=f"participation_{year}.csv"),
         caption=t._("Participation in {year}: by municipality, theme and association.", year=year),
     )
     png = await asyncio.to_thread(year_report.chart_png, result, t)

@@ -17,14 +17,13 @@ from bot.settings.chat_preferences import (
     parse_digest,
     parse_quiet,
     preferences,
+    setting_named,
 )
 from handlers.common import edit_in_place, may_change_chat, refuse_non_admin, texts_for
 
 __all__ = ["AREA", "handlers"]
 
 AREA = claim("set", __name__)
-_QUIET_WORDS = {"quiet", "hiljaiset", "hiljainen", "tyst", "tysta"}
-_DIGEST_WORDS = {"digest", "kooste", "sammandrag"}
 
 
 async def _view(update: Update, context: AppContext, t: Texts) -> tuple[str, InlineKeyboardMarkup]:
@@ -111,8 +110,8 @@ async def _apply(update: Update, context: AppContext, t: Texts, args: list[str])
     chat = update.effective_chat
     assert chat is not None
     services = context.services
-    what, rest = args[0].casefold(), args[1:]
-    if what in _QUIET_WORDS:
+    what, rest = setting_named(args)
+    if what == "quiet":
         try:
             quiet = parse_quiet(" ".join(rest))
         except ValueError:
@@ -122,7 +121,7 @@ async def _apply(update: Update, context: AppContext, t: Texts, args: list[str])
             )
         await change_quiet_hours(services.env.db, services.quiet_hours, chat.id, quiet)
         return None
-    if what in _DIGEST_WORDS:
+    if what == "digest":
         try:
             digest = parse_digest(rest)
         except ValueError:

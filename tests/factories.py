@@ -61,10 +61,12 @@ async def appoint(h: BotHarness, admin: ChatUser, name: str, scope: str) -> Chat
     return coordinator
 
 
-async def publish_forum(coordinator: ChatUser, *, capacity: str = "3") -> None:
+async def publish_forum(
+    coordinator: ChatUser, *, capacity: str = "3", kind: str = "Association forum"
+) -> None:
     """A forum published through the /newevent conversation."""
     await coordinator.send("/newevent")
-    await coordinator.tap("Association forum")
+    await coordinator.tap(kind)
     await coordinator.send("Järjestöfoorumi <hyvinvointi> 🌿")
     await coordinator.send("ti 1.12. 17:30")
     await coordinator.send("2 h")

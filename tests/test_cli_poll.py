@@ -97,3 +97,22 @@ def test_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     with pytest.raises(SystemExit) as exc:
         main(["poll", "results", "x", "--config", str(config)])
     assert exc.value.code == 2
+
+
+def test_csv_in_finnish_and_swedish(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--language gives the CSV's column names in that language; the formula guard stays."""
+    db = tmp_path / "bot.sqlite3"
+    asyncio.run(_poll(db))
+    config = _config(tmp_path, db)
+    headers = {
+        "fi": ["kysymys", "kysymyksen teksti", "vastaus", "kunta", "yhdistys"],
+        "sv": ["fråga", "frågans text", "svar", "kommun", "förening"],
+    }
+    for language, header in headers.items():
+        out_csv = tmp_path / f"poll-{language}.csv"
+        argv = ["poll", "results", "1", "--config", str(config), "--csv", str(out_csv)]
+        assert main([*argv, "--language", language]) == 0
+        capsys.readouterr()
+        rows = list(csv.reader(io.StringIO(out_csv.read_text("utf-8-sig"))))
+        assert rows[0] == header
+        assert rows[-1][:3] == ["2", "Anything else?", "'=Coffee, please"]

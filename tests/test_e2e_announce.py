@@ -69,7 +69,7 @@ async def test_announce_preview_send_progress_and_report(tmp_path: Path) -> None
         assert failures.document.filename == "announcement-1-failures.csv"
         rows = list(csv.reader(io.StringIO(failures.document.data.decode("utf-8-sig"))))
         assert rows[0] == ["chat_id", "reason", "error"]
-        assert rows[1][:2] == [str(people["167"][0]), "blocked"]
+        assert rows[1][:2] == [str(people["167"][0]), "blocked the bot or left"]
 
 
 async def test_bad_content_and_empty_audience(tmp_path: Path) -> None:

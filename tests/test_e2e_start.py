@@ -72,6 +72,7 @@ async def test_help_depends_on_role(tmp_path: Path) -> None:
         volunteer = h.user("Vilma", language_code="en")
         await volunteer.send("/help")
         assert "/sublink" not in volunteer.last_message().text
+        assert "/cancel — Stop what you are preparing" in volunteer.last_message().text
         admin_user = h.sandbox.add_user("Admin", language_code="en", user_id=4242)
         from tests.harness import ChatUser
 

@@ -103,6 +103,25 @@ async def test_stats_and_report_for_admins_only(tmp_path: Path) -> None:
         assert association["coming"] == "2" and association["average_rating"] == ""
         assert sent[1].photo is not None
 
+        await chats.set_language(h.env.db, admin.id, "fi")
+        await admin.send("/report 2026")
+        document = admin.messages()[-2].document
+        assert document is not None
+        finnish = list(csv.reader(io.StringIO(document.data.decode("utf-8-sig"))))
+        assert finnish[0] == [
+            "vuosi",
+            "osio",
+            "koodi",
+            "nimi",
+            "tapahtumia",
+            "vastanneita",
+            "tulossa",
+            "ehkä",
+            "palautevastauksia",
+            "arvioiden keskiarvo",
+        ]
+        assert ["2026", "kunta", JOENSUU, "Joensuu"] in [r[:4] for r in finnish]
+
 
 @pytest.mark.usefixtures("wall_clock")  # `stats` without --year means the CLI's current year
 async def test_cli_on_a_running_bot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -158,6 +177,25 @@ async def test_cli_on_a_running_bot(tmp_path: Path, capsys: pytest.CaptureFixtur
         assert "exists (use --force" in capsys.readouterr().err
         assert await asyncio.to_thread(run, "export", str(out), "--force", "--with-names") == 0
         assert "Liisa" in (out / "rsvps.csv").read_text("utf-8-sig")
+        capsys.readouterr()
+
+        swedish = tmp_path / "export-sv"
+        assert await asyncio.to_thread(run, "export", str(swedish), "--language", "sv") == 0
+        rows = list(csv.reader(io.StringIO((swedish / "rsvps.csv").read_text("utf-8-sig"))))
+        assert rows[0] == ["evenemang", "person", "svar", "personer", "förening", "kommun",
+                           "svarat i chatten", "svarstid"]  # fmt: skip
+        assert sorted((r[2], r[3], r[4], r[6]) for r in rows[1:]) == [
+            ("ja", "1", "", "privat"),
+            ("ja", "2", "'=Joensuun Kyläyhdistys", "grupp"),  # still formula-safe
+            ("kanske", "1", "", "privat"),
+        ]
+        ev = list(csv.DictReader(io.StringIO((swedish / "events.csv").read_text("utf-8-sig"))))
+        assert (ev[0]["typ"], ev[0]["läge"], ev[0]["ja"]) == ("Föreningsforum", "publicerat", "2")
+        finnish = tmp_path / "export-fi"
+        assert await asyncio.to_thread(run, "export", str(finnish), "--language", "fi") == 0
+        fi_rows = list(csv.reader(io.StringIO((finnish / "feedback.csv").read_text("utf-8-sig"))))
+        assert fi_rows[0] == ["tapahtuma", "arvio", "osallistui", "kommentti", "kunta", "yhdistys"]
+        assert {r[5] for r in fi_rows[1:]} == {"ei yhdistystä"}
         capsys.readouterr()
 
         reports = tmp_path / "reports"

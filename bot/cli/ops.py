@@ -42,6 +42,11 @@ def register(sub: Subcommands) -> None:
     )
     export_p.add_argument("directory", type=Path, metavar="DIR", help="created if missing")
     export_p.add_argument("--with-names", action="store_true", help="add names and usernames")
+    export_p.add_argument(
+        "--language",
+        choices=SUPPORTED_LANGUAGES,
+        help="column names and words such as yes / no (default: bot.default_language)",
+    )
     export_p.add_argument("--force", action="store_true", help="replace existing files")
 
     stats_p = add_command(
@@ -65,7 +70,9 @@ def register(sub: Subcommands) -> None:
     report_p.add_argument("year", type=int, metavar="YEAR")
     report_p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     report_p.add_argument(
-        "--language", choices=SUPPORTED_LANGUAGES, help="names and chart texts (default: config)"
+        "--language",
+        choices=SUPPORTED_LANGUAGES,
+        help="column names, names and chart texts (default: bot.default_language)",
     )
     report_p.add_argument("--force", action="store_true", help="replace existing files")
 
@@ -121,7 +128,7 @@ def export(args: argparse.Namespace) -> int:
     async def go() -> dict[str, int]:
         async with opened(config, readonly=True, current=True) as env:
             _directory(directory)
-            t = env.translator.texts(None)
+            t = env.translator.texts(args.language or config.bot.default_language)
             return await write_export(
                 env.db, config, env.catalog, t, directory, with_names=args.with_names
             )
@@ -171,7 +178,7 @@ def report(args: argparse.Namespace) -> int:
             t = env.translator.texts(language)
             result = await build(env.db, config, env.catalog, t, year)
         _directory(out)
-        csv_path.write_bytes(report_csv(result))
+        csv_path.write_bytes(report_csv(result, t))
         png_path.write_bytes(await asyncio.to_thread(chart_png, result, t))
         return len(result.lines), len(result.section("municipality"))
 

@@ -48,7 +48,7 @@ def register(sub: Subcommands) -> None:
     shown.add_argument(
         "--language",
         choices=LANGUAGES,
-        help="language of the labels (default: bot.default_language)",
+        help="language of the labels and the CSV (default: bot.default_language)",
     )
 
 

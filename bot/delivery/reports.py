@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
-import io
 import logging
 import time
 from collections.abc import Callable
@@ -18,7 +16,8 @@ from collections.abc import Callable
 from telegram import Bot, InputFile
 from telegram.error import BadRequest, TelegramError
 
-from bot.core.i18n import Texts, Translator, pick_language
+from bot.core.i18n import N_, Texts, Translator, pick_language
+from bot.core.sheets import csv_bytes, header, word
 from bot.delivery.ratelimit import patient_requests
 from storage import broadcasts, chats
 from storage.broadcasts import Broadcast, Progress
@@ -73,13 +72,10 @@ def report_text(t: Texts, broadcast: Broadcast, p: Progress) -> str:
     return "\n".join(lines)
 
 
-def failures_csv(rows: list[tuple[int, str, str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["chat_id", "reason", "error"])
-    writer.writerows(rows)
-    # A BOM lets Excel open the UTF-8 file with the right characters.
-    return buffer.getvalue().encode("utf-8-sig")
+def failures_csv(rows: list[tuple[int, str, str]], t: Texts) -> bytes:
+    """(chat id, reason, Telegram's error) per chat; the reason in the reader's language."""
+    columns = (N_("chat_id"), N_("reason"), N_("error"))
+    return csv_bytes(header(t, columns), ([chat, word(t, why), error] for chat, why, error in rows))
 
 
 class BroadcastReporter:
@@ -174,7 +170,9 @@ class BroadcastReporter:
         try:
             await self._bot.send_document(
                 broadcast.report_chat_id,
-                InputFile(failures_csv(rows), filename=f"announcement-{broadcast.id}-failures.csv"),
+                InputFile(
+                    failures_csv(rows, t), filename=f"announcement-{broadcast.id}-failures.csv"
+                ),
                 caption=caption,
             )
         except TelegramError as exc:

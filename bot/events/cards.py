@@ -38,7 +38,9 @@ KIND_NAMES: dict[str, str] = {
     "forum": N_("Association forum"),
     "association_evening": N_("Association evening"),
     "partnership_evening": N_("Partnership evening"),
-    "workshop": N_("Theme workshop"),
+    "workshop": N_("Workshop"),
+    "training": N_("Training"),
+    "evaluation_workshop": N_("Evaluation workshop"),
     "other": N_("Event"),
 }
 

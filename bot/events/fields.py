@@ -32,12 +32,23 @@ __all__ = [
     "parse_end",
 ]
 
-EventKind = Literal["forum", "association_evening", "partnership_evening", "workshop", "other"]
+EventKind = Literal[
+    "forum",
+    "association_evening",
+    "partnership_evening",
+    "workshop",
+    "training",
+    "evaluation_workshop",
+    "other",
+]
+# The order of the /newevent buttons; "other" stays last.
 KINDS: tuple[EventKind, ...] = (
     "forum",
     "association_evening",
     "partnership_evening",
     "workshop",
+    "training",
+    "evaluation_workshop",
     "other",
 )
 # The card (title, time, place, description, counts) must fit one 4096-character message, and

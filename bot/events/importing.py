@@ -62,6 +62,8 @@ KIND_ALIASES: dict[str, EventKind] = {
     "kumppanuusilta": "partnership_evening",
     "työpaja": "workshop",
     "teematyöpaja": "workshop",
+    "koulutus": "training",
+    "arviointityöpaja": "evaluation_workshop",
     "muu": "other",
 }
 # What an .ics reader sees instead of the CSV column names.

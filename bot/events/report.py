@@ -5,14 +5,13 @@ Names appear only here, and only the event's coordinators get here (checked by t
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.core.i18n import Texts
+from bot.core.i18n import N_, Texts
 from bot.core.places import PlaceCatalog
+from bot.core.sheets import csv_bytes, header, word
 from storage import broadcasts, privacy, rsvps
 from storage.db import Database
 from storage.events import Event
@@ -127,42 +126,41 @@ def _name_lines(report: Report, t: Texts) -> list[str]:
     return lines
 
 
+_ATTENDEE_COLUMNS = (
+    N_("event_id"),
+    N_("name"),
+    N_("username"),
+    N_("status"),
+    N_("people"),
+    N_("association"),
+    N_("municipality"),
+    N_("answered_in"),
+    N_("answered_at"),
+)
+
+
 def attendees_csv(event: Event, report: Report, t: Texts, catalog: PlaceCatalog) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            "event_id",
-            "name",
-            "username",
-            "status",
-            "people",
-            "association",
-            "municipality",
-            "answered_in",
-            "answered_at",
-        ]
-    )
+    """One row per answer, column names and statuses in the reader's language."""
+    rows = []
     for a in report.attendees:
         # The association's municipality only: the one a person's private chat follows is a
         # setting of theirs, used above in the counts but not put next to their name.
         place = catalog.municipality(a.rsvp.municipality_code or "")
         answered = datetime.fromtimestamp(a.rsvp.updated_at, UTC).astimezone(t.timezone)
-        writer.writerow(
+        rows.append(
             [
                 event.id,
-                _cell(a.name),
+                a.name,
                 a.username or "",
-                a.rsvp.status,
+                word(t, a.rsvp.status),
                 a.rsvp.headcount,
-                _cell(a.rsvp.association or ""),
+                a.rsvp.association or "",
                 place.name(t.language) if place else "",
-                _cell(a.chat_title or ""),
+                a.chat_title or "",
                 answered.strftime("%Y-%m-%d %H:%M"),
             ]
         )
-    # BOM: Excel, where coordinators open this, then reads the ä and ö right.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(header(t, _ATTENDEE_COLUMNS), rows)
 
 
 def _unnamed(attendee: Attendee, t: Texts) -> str:
@@ -171,8 +169,3 @@ def _unnamed(attendee: Attendee, t: Texts) -> str:
     if privacy.is_pseudonym(attendee.rsvp.user_id):
         return t._("(anonymised)")
     return str(attendee.rsvp.user_id)
-
-
-def _cell(value: str) -> str:
-    # A name starting with = or + would run as a formula in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

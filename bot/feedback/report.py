@@ -18,7 +18,6 @@ Anonymity rules (coordinators must not learn who gave which answer):
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 from collections import Counter, defaultdict
@@ -27,8 +26,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from bot.core.i18n import Texts, shorten
+from bot.core.i18n import N_, Texts, shorten
 from bot.core.places import PlaceCatalog
+from bot.core.sheets import csv_bytes, header, yes_no
 from storage import feedback
 from storage.db import Database
 from storage.events import Event
@@ -309,28 +309,18 @@ def answers_csv(results: Results, t: Texts, catalog: PlaceCatalog) -> bytes:
         ],
         other,
     )
-    attended = {True: "yes", False: "no", None: ""}
     rows = sorted(
         (
             "" if a.rating is None else str(a.rating),
-            attended[a.attended],
-            _cell(a.comment),
+            yes_no(t, a.attended),
+            a.comment,
             municipality,
-            _cell(association),
+            association,
         )
         for a, (municipality, association) in zip(results.answers, pairs, strict=True)
     )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["rating", "attended", "comment", "municipality", "association"])
-    writer.writerows(rows)
-    # BOM: Excel, where coordinators open this, then reads the ä and ö right.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _cell(value: str) -> str:
-    # Text starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    columns = (N_("rating"), N_("attended"), N_("comment"), N_("municipality"), N_("association"))
+    return csv_bytes(header(t, columns), rows)
 
 
 def chart_png(event: Event, totals: Totals, t: Texts) -> bytes:

@@ -18,20 +18,19 @@ Export (one directory, three CSV files, UTF-8 with BOM, formula-safe cells):
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import secrets
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 from bot.core.config import Config
-from bot.core.i18n import Texts
+from bot.core.i18n import N_, Texts
 from bot.core.places import PlaceCatalog
+from bot.core.sheets import csv_bytes, header, word, yes_no
+from bot.events.cards import KIND_NAMES
 from bot.feedback.report import _generalized as generalized_pairs
 from storage import ops
 from storage.db import Database
@@ -40,11 +39,9 @@ __all__ = [
     "EXPORT_FILES",
     "Stats",
     "collect",
-    "csv_bytes",
     "export",
     "render",
     "render_plain",
-    "safe_cell",
     "to_json",
     "year_bounds",
 ]
@@ -245,21 +242,6 @@ def render(stats: Stats, t: Texts) -> str:
 # --- export --------------------------------------------------------------------------------
 
 
-def safe_cell(value: object) -> str:
-    """A spreadsheet must not run a cell as a formula (= + - @, and tab / CR that Excel strips)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([safe_cell(v) for v in row] for row in rows)
-    # BOM: Excel, where these are opened, then reads the ä and ö right.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
 def _local(ts: int | None, tz: tzinfo) -> str:
     if ts is None:
         return ""
@@ -271,49 +253,51 @@ def _municipality(catalog: PlaceCatalog, code: str | None, language: str) -> str
     return place.name(language) if place else ""
 
 
-_EVENTS_HEADER = [
-    "event_id",
-    "uid",
-    "kind",
-    "state",
-    "title",
-    "starts",
-    "ends",
-    "place",
-    "online_url",
-    "municipality_codes",
-    "municipalities",
-    "themes",
-    "capacity",
-    "rsvp_deadline",
-    "series_id",
-    "published",
-    "cancelled",
-    "invited",
-    "delivered",
-    "yes",
-    "yes_people",
-    "maybe",
-    "no",
-    "waitlist",
-    "feedback_asked",
-    "feedback_answers",
-]
+_EVENTS_COLUMNS = (
+    N_("event_id"),
+    N_("uid"),
+    N_("kind"),
+    N_("state"),
+    N_("title"),
+    N_("starts"),
+    N_("ends"),
+    N_("place"),
+    N_("online_url"),
+    N_("municipality_codes"),
+    N_("municipalities"),
+    N_("themes"),
+    N_("capacity"),
+    N_("rsvp_deadline"),
+    N_("series_id"),
+    N_("published"),
+    N_("cancelled"),
+    N_("invited"),
+    N_("delivered"),
+    # The counts of each answer: in Finnish and Swedish the answer's own word heads its column.
+    N_("yes"),
+    N_("yes_people"),
+    N_("maybe"),
+    N_("no"),
+    N_("waitlist"),
+    N_("feedback_asked"),
+    N_("feedback_answers"),
+)
 
 
-def _event_row(e: ops.EventRow, catalog: PlaceCatalog, tz: tzinfo, lang: str) -> list[object]:
+def _event_row(e: ops.EventRow, catalog: PlaceCatalog, tz: tzinfo, t: Texts) -> list[object]:
+    kind = KIND_NAMES.get(e.kind)
     return [
         e.id,
         e.uid,
-        e.kind,
-        e.state,
+        t._(kind) if kind else e.kind,
+        word(t, e.state),
         e.title,
         _local(e.starts_at, tz),
         _local(e.ends_at, tz),
         e.place,
         e.online_url,
         ";".join(e.municipalities),
-        ";".join(_municipality(catalog, c, lang) for c in e.municipalities),
+        ";".join(_municipality(catalog, c, t.language) for c in e.municipalities),
         ";".join(e.themes),
         e.capacity or "",
         _local(e.rsvp_deadline, tz),
@@ -332,38 +316,47 @@ def _event_row(e: ops.EventRow, catalog: PlaceCatalog, tz: tzinfo, lang: str) ->
     ]
 
 
-def _events_csv(rows: list[ops.EventRow], catalog: PlaceCatalog, tz: tzinfo, lang: str) -> bytes:
-    return csv_bytes(_EVENTS_HEADER, (_event_row(e, catalog, tz, lang) for e in rows))
+def _events_csv(rows: list[ops.EventRow], catalog: PlaceCatalog, tz: tzinfo, t: Texts) -> bytes:
+    return csv_bytes(header(t, _EVENTS_COLUMNS), (_event_row(e, catalog, tz, t) for e in rows))
+
+
+_RSVP_COLUMNS = (
+    N_("event_id"),
+    N_("person"),
+    N_("status"),
+    N_("people"),
+    N_("association"),
+    N_("municipality"),
+    N_("answered_in"),
+    N_("answered"),
+)
 
 
 def _rsvps_csv(
-    rows: list[ops.RsvpRow], catalog: PlaceCatalog, tz: tzinfo, lang: str, *, with_names: bool
+    rows: list[ops.RsvpRow], catalog: PlaceCatalog, tz: tzinfo, t: Texts, *, with_names: bool
 ) -> bytes:
     key = secrets.token_bytes(32)  # forgotten when the export ends
 
     def pseudonym(user_id: int) -> str:
         return "p" + hmac.new(key, str(user_id).encode(), hashlib.sha256).hexdigest()[:10]
 
-    header = ["event_id", "person", "status", "people", "association", "municipality",
-              "answered_in", "answered"]  # fmt: skip
-    if with_names:
-        header += ["name", "username"]
+    columns = [*_RSVP_COLUMNS, *((N_("name"), N_("username")) if with_names else ())]
     out: list[list[object]] = []
     for r in rows:
         row: list[object] = [
             r.event_id,
             pseudonym(r.user_id),
-            r.status,
+            word(t, r.status),
             r.headcount,
             r.association or "",
-            _municipality(catalog, r.municipality_code, lang),
-            "private" if r.chat_type == "private" else ("group" if r.chat_type else ""),
+            _municipality(catalog, r.municipality_code, t.language),
+            word(t, "private" if r.chat_type == "private" else "group") if r.chat_type else "",
             _local(r.updated_at, tz),
         ]
         if with_names:
             row += [r.name or "", r.username or ""]
         out.append(row)
-    return csv_bytes(header, out)
+    return csv_bytes(header(t, columns), out)
 
 
 def _feedback_csv(rows: list[ops.FeedbackRow], catalog: PlaceCatalog, t: Texts) -> bytes:
@@ -372,7 +365,6 @@ def _feedback_csv(rows: list[ops.FeedbackRow], catalog: PlaceCatalog, t: Texts) 
     by_event: dict[int, list[ops.FeedbackRow]] = {}
     for r in rows:
         by_event.setdefault(r.event_id, []).append(r)
-    attended = {True: "yes", False: "no", None: ""}
     for event_id, answers in by_event.items():
         pairs = generalized_pairs(
             [
@@ -388,15 +380,16 @@ def _feedback_csv(rows: list[ops.FeedbackRow], catalog: PlaceCatalog, t: Texts) 
             (
                 event_id,
                 "" if a.rating is None else str(a.rating),
-                attended[a.attended],
+                yes_no(t, a.attended),
                 a.comment,
                 municipality,
                 association,
             )
             for a, (municipality, association) in zip(answers, pairs, strict=True)
         )
-    header = ["event_id", "rating", "attended", "comment", "municipality", "association"]
-    return csv_bytes(header, out)
+    columns = (N_("event_id"), N_("rating"), N_("attended"), N_("comment"), N_("municipality"),
+               N_("association"))  # fmt: skip
+    return csv_bytes(header(t, columns), out)
 
 
 async def export(
@@ -409,13 +402,13 @@ async def export(
     with_names: bool = False,
 ) -> dict[str, int]:
     """Write the three CSV files into `directory` (which must exist); returns rows per file."""
-    tz, lang = config.bot.timezone, t.language
+    tz = config.bot.timezone
     events = await ops.event_rows(db)
     rsvps = await ops.rsvp_rows(db, with_names=with_names)
     feedback = await ops.feedback_rows(db)
     files = {
-        "events.csv": (_events_csv(events, catalog, tz, lang), len(events)),
-        "rsvps.csv": (_rsvps_csv(rsvps, catalog, tz, lang, with_names=with_names), len(rsvps)),
+        "events.csv": (_events_csv(events, catalog, tz, t), len(events)),
+        "rsvps.csv": (_rsvps_csv(rsvps, catalog, tz, t, with_names=with_names), len(rsvps)),
         "feedback.csv": (_feedback_csv(feedback, catalog, t), len(feedback)),
     }
     for name, (data, _count) in files.items():

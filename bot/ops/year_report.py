@@ -19,11 +19,12 @@ import io
 from dataclasses import dataclass
 
 from bot.core.config import Config
-from bot.core.i18n import Texts, shorten
+from bot.core.i18n import N_, Texts, shorten
 from bot.core.places import PlaceCatalog
+from bot.core.sheets import csv_bytes, header
 from bot.feedback.report import MIN_GROUP
 from bot.feedback.report import _drawable as drawable
-from bot.ops.figures import csv_bytes, year_bounds
+from bot.ops.figures import year_bounds
 from storage import ops
 from storage.db import Database
 
@@ -96,25 +97,33 @@ async def build(db: Database, config: Config, catalog: PlaceCatalog, t: Texts, y
     return Report(year, tuple(lines))
 
 
-def report_csv(report: Report) -> bytes:
-    header = [
-        "year",
-        "section",
-        "code",
-        "name",
-        "events",
-        "answers",
-        "coming",
-        "maybe",
-        "feedback_answers",
-        "average_rating",
-    ]
+_COLUMNS = (
+    N_("year"),
+    N_("section"),
+    N_("code"),
+    N_("name"),
+    N_("events"),
+    N_("answers"),
+    N_("coming"),
+    N_("maybe"),
+    N_("feedback_answers"),
+    N_("average_rating"),
+)
+_SECTION_WORDS = {
+    "municipality": N_("municipality"),
+    "theme": N_("theme"),
+    "association": N_("association"),
+}
+
+
+def report_csv(report: Report, t: Texts) -> bytes:
+    """One row per line of the report; column names and sections in the reader's language."""
     return csv_bytes(
-        header,
+        header(t, _COLUMNS),
         (
             [
                 report.year,
-                line.section,
+                t._(_SECTION_WORDS[line.section]),
                 line.code,
                 line.name,
                 line.events,

@@ -4,14 +4,13 @@ association combinations generalized (`bot.feedback.report.generalized`)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
 from bot.core.config_values import Theme
-from bot.core.i18n import Texts
+from bot.core.i18n import N_, Texts
 from bot.core.places import PlaceCatalog
+from bot.core.sheets import csv_bytes, header
 from bot.feedback.report import generalized
 from bot.polls.report import Results, index_of, person
 from bot.polls.report_text import association_name, municipality_name, theme_name
@@ -21,9 +20,23 @@ from storage.polls import Question
 _Entry = tuple[Question, AnswerRow, str]
 
 
-def _cell(value: str) -> str:
-    # Text starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+_ANONYMOUS_COLUMNS: tuple[str, ...] = (
+    N_("question"),
+    N_("question_text"),
+    N_("answer"),
+    N_("municipality"),
+    N_("association"),
+)
+_NAMED_COLUMNS: tuple[str, ...] = (
+    N_("question"),
+    N_("question_text"),
+    N_("answer"),
+    N_("name"),
+    N_("municipality"),
+    N_("association"),
+    N_("themes"),
+    N_("chat_id"),
+)
 
 
 def _answer_text(question: Question, indexes: Sequence[int], text: str) -> str:
@@ -40,27 +53,13 @@ def answers_csv(
     """One row per respondent and question. Anonymous polls: no names, no ids, sorted by content,
     rare municipality / association combinations generalized; named polls: with the name."""
     entries = _entries(results)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
     if results.poll.anonymous:
-        writer.writerow(["question", "question_text", "answer", "municipality", "association"])
-        writer.writerows(sorted(_anonymous_rows(entries, t, catalog)))
+        columns = _ANONYMOUS_COLUMNS
+        rows = sorted(_anonymous_rows(entries, t, catalog))
     else:
-        writer.writerow(
-            [
-                "question",
-                "question_text",
-                "answer",
-                "name",
-                "municipality",
-                "association",
-                "themes",
-                "chat_id",
-            ]
-        )
-        writer.writerows(sorted(_named_rows(entries, results, t, catalog, themes)))
-    # BOM: Excel, where coordinators open this, then reads the ä and ö right.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        columns = _NAMED_COLUMNS
+        rows = sorted(_named_rows(entries, results, t, catalog, themes))
+    return csv_bytes(header(t, columns), rows)
 
 
 def _entries(results: Results) -> list[_Entry]:
@@ -97,10 +96,10 @@ def _anonymous_rows(
     for (question, _first, answer), (municipality, association) in zip(entries, pairs, strict=True):
         yield (
             str(question.position + 1),
-            _cell(question.text),
-            _cell(answer),
+            question.text,
+            answer,
             municipality,
-            _cell(association),
+            association,
         )
 
 
@@ -114,11 +113,11 @@ def _named_rows(
     for question, first, answer in entries:
         yield (
             str(question.position + 1),
-            _cell(question.text),
-            _cell(answer),
-            _cell(person(first, results.poll, results.names) or ""),
+            question.text,
+            answer,
+            person(first, results.poll, results.names) or "",
             municipality_name(first.municipality_code or "", t, catalog),
-            _cell(association_name(first.association or "", t)),
+            association_name(first.association or "", t),
             "; ".join(theme_name(theme, t, themes) for theme in first.themes),
             str(first.chat_id),
         )

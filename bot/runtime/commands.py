@@ -52,6 +52,8 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("privacy", N_("What I store about you, and for how long")),
     CommandInfo("mydata", N_("A file with everything I store about you")),
     CommandInfo("forget", N_("Delete your data")),
+    # Everyone: it also stops a feedback comment or a typed poll answer being written.
+    CommandInfo("cancel", N_("Stop what you are preparing")),
     CommandInfo("sublink", N_("Subscription link for posters and newsletters"), "coordinator"),
     CommandInfo("announce", N_("Send an announcement to an audience"), "coordinator"),
     CommandInfo("announcements", N_("Your announcements, with cancel buttons"), "coordinator"),
@@ -60,7 +62,6 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("feedback", N_("Feedback results of an event: /feedback 12"), "coordinator"),
     CommandInfo("poll", N_("Ask an audience a question or a short survey"), "coordinator"),
     CommandInfo("polls", N_("Your polls, with their results"), "coordinator"),
-    CommandInfo("cancel", N_("Stop what you are preparing"), "coordinator"),
     CommandInfo("coordinators", N_("Coordinators, with revoke buttons"), "admin"),
     CommandInfo("coordinatorlink", N_("A one-time link that appoints a coordinator"), "admin"),
     CommandInfo("stats", N_("Subscribers, events, answer and feedback rates"), "admin"),

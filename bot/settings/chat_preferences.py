@@ -27,10 +27,29 @@ __all__ = [
     "parse_digest",
     "parse_quiet",
     "preferences",
+    "setting_named",
 ]
 
-_OFF = {"off", "pois", "ei", "av", "none", "no"}
+_OFF = {"off", "pois", "ei", "ei mitään", "av", "nej", "inga", "ingen", "none", "no"}
 _DEFAULT = {"default", "oletus", "standard", "standardi"}
+# `/settings <word> …` in English, Finnish or Swedish. A two-word name ("hiljaiset tunnit",
+# "tysta timmar") is matched before its first word alone.
+_SETTING_WORDS: dict[str, str] = {
+    "quiet": "quiet",
+    "hiljaisuus": "quiet",
+    "hiljaiset tunnit": "quiet",
+    "hiljaiset": "quiet",
+    "hiljainen": "quiet",
+    "tystnad": "quiet",
+    "tysta timmar": "quiet",
+    "tysta": "quiet",
+    "tyst": "quiet",
+    "digest": "digest",
+    "kooste": "digest",
+    "viikkokooste": "digest",
+    "sammandrag": "digest",
+    "veckosammandrag": "digest",
+}
 # Weekday prefixes in Finnish, Swedish and English; index 0 = Monday.
 _WEEKDAYS: tuple[tuple[str, ...], ...] = (
     ("ma", "mån", "mon"),
@@ -66,9 +85,20 @@ class DigestChoice:
     hour: int = 9
 
 
+def setting_named(words: list[str]) -> tuple[str | None, list[str]]:
+    """`/settings`'s arguments → ("quiet" or "digest", the rest), or (None, words) when the
+    first words name no setting. Case and a trailing colon do not matter."""
+    folded = [w.casefold().rstrip(":") for w in words]
+    for length in (2, 1):
+        name = _SETTING_WORDS.get(" ".join(folded[:length])) if len(words) >= length else None
+        if name is not None:
+            return name, words[length:]
+    return None, words
+
+
 def parse_quiet(text: str) -> QuietChoice:
     """Raise ValueError for a window that is not like 21:00-08:00 (e.g. 25:00)."""
-    word = text.strip().casefold()
+    word = " ".join(text.casefold().split())
     if word in _OFF:
         return QuietChoice("")
     if word in _DEFAULT:
@@ -81,7 +111,7 @@ def parse_quiet(text: str) -> QuietChoice:
 
 def parse_digest(words: list[str]) -> DigestChoice:
     """`off`, or a weekday and an hour ("ma 9", "tisdag 18", "fri 7:00"); ValueError otherwise."""
-    if len(words) == 1 and words[0].casefold() in _OFF:
+    if " ".join(words).casefold() in _OFF:
         return DigestChoice(None)
     if len(words) != 2:
         raise ValueError("form")
