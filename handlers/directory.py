@@ -156,7 +156,7 @@ async def inline_search(update: Update, context: AppContext) -> None:
         inline_articles(page, env, t),
         cache_time=INLINE_CACHE_SECONDS,
         is_personal=False,
-        next_offset=str(offset + INLINE_PAGE) if more else "",
+        next_offset=str(offset + INLINE_PAGE) if more else None,  # none: no more
         button=None
         if page.total
         else InlineQueryResultsButton(
