@@ -56,7 +56,7 @@ async def test_place_search_shows_only_public_listings_and_opens_a_card(tmp_path
             join_link="https://t.me/+joenkyla",
         )
         for status in ("private", "pending", "hidden", "lapsed"):
-            await _listing(h, f"Piilossa {status}", status=status)  # type: ignore[arg-type]
+            await _listing(h, f"Piilossa {status}", status=status)
         await _listing(h, "Helsingin Seura", places=(HELSINKI,))
         liisa = h.user("Liisa")
         await liisa.send("/directory Joensuu")
