@@ -127,11 +127,38 @@ def _exact(span: str, index: PlaceIndex, themes: tuple[Theme, ...], into: _Readi
     return False
 
 
-def _single(token: str, index: PlaceIndex, into: _Reading) -> None:
+def _one_edit(a: str, b: str) -> bool:
+    """At most one letter added, dropped or changed (or two neighbours swapped)."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    a, b = a[start:], b[start:]
+    return a[1:] == b[1:] or a[1:] == b or a == b[1:] or (a[:2] == b[1::-1] and a[2:] == b[2:])
+
+
+def _close(key: str, ref: PlaceRef, catalog: PlaceCatalog) -> bool:
+    """A free word is taken for a mistyped place only when it is the start of the place's
+    name or one edit from it: /subscribe's two-edit forgiveness would read "kahvila" (café)
+    as Karvia, where a person asking about a place is rarer than a word of a name."""
+    place = (
+        catalog.municipality(ref.code)
+        if ref.kind == "municipality"
+        else catalog.region(ref.code)
+        if ref.kind == "region"
+        else catalog.county(ref.code)
+    )
+    names = (normalise(place.name_fi), normalise(place.name_sv)) if place else ()
+    return any(name.startswith(key) or _one_edit(key, name) for name in names)
+
+
+def _single(token: str, index: PlaceIndex, catalog: PlaceCatalog, into: _Reading) -> None:
     """A word that is no exact name: a mistyped place when long enough, else a free word."""
-    if len(normalise(token)) >= _TYPO_MIN:
+    key = normalise(token)
+    if len(key) >= _TYPO_MIN:
         result = index.search(token, limit=2)
-        if result.exact is not None:
+        if result.exact is not None and _close(key, result.exact, catalog):
             into.places[result.exact] = None
             return
     word = fold(token)
@@ -154,7 +181,7 @@ def parse_query(
                 position += size
                 break
         else:
-            _single(tokens[position], index, reading)
+            _single(tokens[position], index, catalog, reading)
             position += 1
     places = tuple(reading.places)
     return DirectoryQuery(
