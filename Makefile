@@ -72,6 +72,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/broadcast.py
 	$(BIN)/python bench/broadcast.py --recipients 600 --replies
 	$(BIN)/python bench/chaos.py
+	$(BIN)/python bench/directory.py
 	$(BIN)/python bench/poll_results.py
 	$(BIN)/python bench/rsvp.py
 	$(BIN)/python bench/sandbox_throughput.py

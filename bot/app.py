@@ -32,6 +32,7 @@ from bot.runtime.startup import Backoff, PollingRequest, keep_trying
 from bot.scheduler.engine import Scheduler
 from bot.scheduler.jobs import runners
 from handlers import announcements as announce
+from handlers import directory as association_directory
 from handlers import errors, feedback, groups, ops, privacy, settings, start, tracking, wizard
 from handlers import roles as coordinators
 from handlers.events import newevent, rsvp, vuosikello
@@ -94,6 +95,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *my_subscriptions.handlers(),
                 *settings.handlers(),
                 *groups.handlers(),
+                *association_directory.handlers(),  # /directory and inline mode
                 *sublinks.handlers(),
                 *announce.handlers(),
                 *coordinators.handlers(),

@@ -16,8 +16,8 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import AppContext
 from bot.core.i18n import Texts
+from bot.ops import directory_figures, year_report
 from bot.ops import figures as ops
-from bot.ops import year_report
 from bot.roles.access import role_of
 from handlers.common import texts_for
 
@@ -79,6 +79,17 @@ async def report_command(update: Update, context: AppContext) -> None:
         message.chat.id,
         InputFile(png, filename=f"participation_{year}.png"),
         caption=t._("Participation in {year}", year=year),
+    )
+    since, until = ops.year_bounds(year, env.config.bot.timezone)
+    listed = await directory_figures.collect(
+        env.db, env.config, env.catalog, since, until, t.language
+    )
+    await context.bot.send_document(
+        message.chat.id,
+        InputFile(directory_figures.csv_report(listed, year, t), filename=f"directory_{year}.csv"),
+        caption=t._(
+            "The directory in {year}: listed associations, searches that found nothing.", year=year
+        ),
     )
 
 

@@ -16,7 +16,12 @@ GROUP = -1
 
 async def record(update: Update, context: AppContext) -> None:
     """Upsert sender and chat in one trip (unchanged rows are not written) and keep the chat's
-    stored language for the handlers of this update."""
+    stored language for the handlers of this update.
+
+    An inline query (or a chosen inline result) is not recorded: anyone may search the directory
+    from any chat without having started the bot, and nothing about them is kept."""
+    if update.inline_query is not None or update.chosen_inline_result is not None:
+        return
     user = update.effective_user
     sender = (
         seen.SeenUser(user.id, user.first_name, user.last_name, user.username, user.language_code)

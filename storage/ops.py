@@ -159,7 +159,8 @@ _REACH_SQL = """
                 JOIN year_events e ON e.id = r.event_id
                 INTERSECT
                 SELECT o.broadcast_id, o.chat_id FROM year_events e
-                JOIN outbox o ON o.broadcast_id = e.broadcast_id AND o.state = 'sent'))
+                JOIN outbox o ON o.broadcast_id = e.broadcast_id AND o.state = 'sent')
+                AS answered_pairs)
                AS answered_chats,
            (SELECT count(*) FROM rsvps r JOIN year_events e ON e.id = r.event_id) AS answers,
            (SELECT coalesce(sum(r.headcount), 0) FROM rsvps r

@@ -89,7 +89,7 @@ async def test_stats_and_report_for_admins_only(tmp_path: Path) -> None:
         await admin.send("/report 2025")
         assert admin.last_message().text == "No published events in 2025."
         await admin.send("/report 2026")
-        sent = admin.messages()[-2:]
+        sent = admin.messages()[-3:]
         assert sent[0].document is not None and sent[0].document.filename == (
             "participation_2026.csv"
         )
@@ -102,6 +102,7 @@ async def test_stats_and_report_for_admins_only(tmp_path: Path) -> None:
         assert association["name"] == "'=Joensuun Kyläyhdistys"  # formula-safe
         assert association["coming"] == "2" and association["average_rating"] == ""
         assert sent[1].photo is not None
+        assert sent[2].document is not None and sent[2].document.filename == "directory_2026.csv"
 
         await chats.set_language(h.env.db, admin.id, "fi")
         await admin.send("/report 2026")

@@ -161,6 +161,8 @@ def stats(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
+    from bot.ops import directory_figures
+    from bot.ops.figures import year_bounds
     from bot.ops.year_report import build, chart_png, report_csv
 
     config = config_of(args)
@@ -170,14 +172,20 @@ def report(args: argparse.Namespace) -> int:
     out: Path = args.out
     csv_path = out / f"participation_{year}.csv"
     png_path = out / f"participation_{year}.png"
-    _refuse_existing([csv_path, png_path], args.force)
+    directory_path = out / f"directory_{year}.csv"
+    _refuse_existing([csv_path, png_path, directory_path], args.force)
     language = args.language or config.bot.default_language
 
     async def go() -> tuple[int, int]:
         async with opened(config, readonly=True, current=True) as env:
             t = env.translator.texts(language)
             result = await build(env.db, config, env.catalog, t, year)
+            since, until = year_bounds(year, config.bot.timezone)
+            listed = await directory_figures.collect(
+                env.db, config, env.catalog, since, until, language
+            )
         _directory(out)
+        directory_path.write_bytes(directory_figures.csv_report(listed, year, t))
         csv_path.write_bytes(report_csv(result, t))
         png_path.write_bytes(await asyncio.to_thread(chart_png, result, t))
         return len(result.lines), len(result.section("municipality"))
@@ -185,4 +193,5 @@ def report(args: argparse.Namespace) -> int:
     lines, municipalities = asyncio.run(go())
     print(f"{csv_path}: {lines} rows ({municipalities} municipalities)")
     print(f"{png_path}: chart")
+    print(f"{directory_path}: listed associations and searches that found nothing")
     return 0

@@ -120,6 +120,12 @@ class PlaceIndex:
             unique = [r for r in unique if r.kind != "county"]
         return unique
 
+    def exact(self, name: str) -> PlaceRef | None:
+        """The one place with exactly this (normalised) name, without prefixes or typos: what
+        a directory search tries first on runs of several words."""
+        found = self._best(self._by_name.get(normalise(name), []))
+        return found[0] if len(found) == 1 else None
+
     def search(self, query: str, *, limit: int = 8) -> SearchResult:
         text = query.strip()
         if re.fullmatch(r"\d{3}", text):

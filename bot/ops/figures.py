@@ -32,6 +32,7 @@ from bot.core.places import PlaceCatalog
 from bot.core.sheets import csv_bytes, header, word, yes_no
 from bot.events.cards import KIND_NAMES
 from bot.feedback.report import _generalized as generalized_pairs
+from bot.ops import directory_figures
 from storage import ops
 from storage.db import Database
 
@@ -73,6 +74,7 @@ class Stats:
     overview: ops.Overview
     regions: tuple[Named, ...]  # most followed first
     themes: tuple[Named, ...]  # most followed first; code '*' = every theme
+    directory: directory_figures.DirectoryFigures | None = None
 
     @property
     def answer_rate(self) -> float | None:
@@ -114,7 +116,8 @@ async def collect(
             key=lambda r: (-r.chats, r.code == "*", r.name),
         )
     )
-    return Stats(year, await ops.overview(db, since, until), regions, themes)
+    directory = await directory_figures.collect(db, config, catalog, since, until, language)
+    return Stats(year, await ops.overview(db, since, until), regions, themes, directory)
 
 
 def _percent(rate: float | None) -> str:
@@ -142,11 +145,14 @@ def render_plain(stats: Stats) -> str:
         f"feedback: {o.feedback_answers} of {o.feedback_asked} asked "
         f"(feedback rate {_percent(stats.feedback_rate)})",
     ]
+    if stats.directory is not None:
+        lines += directory_figures.plain(stats.directory)
     return "\n".join(lines)
 
 
 def to_json(stats: Stats) -> dict[str, Any]:
     o = stats.overview
+    directory = directory_figures.to_json(stats.directory) if stats.directory else {}
     return {
         "year": stats.year,
         "chats": {
@@ -176,6 +182,7 @@ def to_json(stats: Stats) -> dict[str, Any]:
             "feedback_answers": o.feedback_answers,
             "feedback_rate": stats.feedback_rate,
         },
+        **directory,
     }
 
 
@@ -236,6 +243,8 @@ def render(stats: Stats, t: Texts) -> str:
             rate=_rate(t, stats.feedback_rate),
         ),
     ]
+    if stats.directory is not None:
+        lines += directory_figures.render(stats.directory, t)
     return "\n".join(lines)
 
 

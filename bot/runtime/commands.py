@@ -44,6 +44,7 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("pause", N_("Pause deliveries (optionally until a date)")),
     CommandInfo("resume", N_("Resume deliveries")),
     CommandInfo("profile", N_("The association profile of a group chat")),
+    CommandInfo("directory", N_("Find associations: /directory Joensuu health")),
     CommandInfo("events", N_("Upcoming events in your subscriptions")),
     CommandInfo("event", N_("Show one event: /event 12")),
     CommandInfo("vuosikello", N_("The year's events by month, with a calendar file")),

@@ -12,7 +12,9 @@ import time
 from typing import Any, Literal
 
 from bot.sandbox.api_objects import chat_member_status, member_to_api, message_to_api
+from bot.sandbox.common import formatted, inline_markup
 from bot.sandbox.entities import utf16_len
+from bot.sandbox.inline import InlineAnswer, SimInlineQuery
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.world import MemberStatus, SentFile, SentMessage, SimChat, SimQuery, SimUser
 
@@ -140,6 +142,58 @@ class UserActions(SandboxServer):
         where = f"message {message_id}" if message_id is not None else f"chat {chat.id}"
         raise AssertionError(
             f"no callback button {button_text!r} in {where}; buttons by message: {available}"
+        )
+
+    # --- inline mode ---------------------------------------------------------------------------
+
+    def inline_query(
+        self, user: SimUser, query: str, *, offset: str = "", chat_type: str = "sender"
+    ) -> dict[str, Any]:
+        """The user types `@bot query` in some chat (`chat_type`: sender, private, group,
+        supergroup, channel); the bot gets an inline_query. The user need not have started
+        the bot."""
+        query_id = f"{self.bot_id}{next(self._query_ids):010d}"
+        self.inline_queries[query_id] = SimInlineQuery(query_id, user.id, query, offset, chat_type)
+        return self.push_update(
+            "inline_query",
+            {
+                "id": query_id,
+                "from": user.to_api(),
+                "query": query,
+                "offset": offset,
+                "chat_type": chat_type,
+            },
+        )
+
+    def inline_answer(self, query_id: str) -> InlineAnswer:
+        query = self.inline_queries.get(query_id)
+        if query is None or query.answer is None:
+            raise AssertionError(f"inline query {query_id} was not answered")
+        return query.answer
+
+    def choose_inline_result(
+        self, chat: SimChat, user: SimUser, query_id: str, result_id: str
+    ) -> SentMessage:
+        """The user taps one of the answered results: its message goes into the chat as the
+        user's, with via_bot. No update reaches the bot (inline feedback is off)."""
+        result = self.inline_answer(query_id).result(result_id)
+        if result is None:
+            raise AssertionError(f"no result {result_id!r} in the answer to {query_id}")
+        content = result.get("input_message_content") or {}
+        if "message_text" not in content:
+            raise AssertionError("the sandbox sends only text results")
+        text, entities = formatted(
+            self, content["message_text"], content.get("parse_mode"), content.get("entities")
+        )
+        return self._user_message(
+            chat,
+            user,
+            text=text,
+            raw_text=content["message_text"],
+            parse_mode=content.get("parse_mode"),
+            entities=entities,
+            reply_markup=inline_markup(result.get("reply_markup")),
+            via_bot=True,
         )
 
     def answer_poll(self, user: SimUser, poll_id: str, option_ids: list[int]) -> dict[str, Any]:

@@ -38,6 +38,8 @@ def message_to_api(
         "chat": chat.to_api(),
         "from": sender,
     }
+    if message.via_bot:
+        data["via_bot"] = sb.bot_user
     if message.reply_to_message_id is not None and not nested:
         replied = sb.world.message(message.chat_id, message.reply_to_message_id)
         if replied is not None:

@@ -13,6 +13,10 @@ trying the bot by hand. With the sandbox on port 8081 (`python -m bot.sandbox`):
     curl -s -X POST $URL/tap -d '{"chat_id": 1001, "user_id": 1001, "message_id": 2,
                                   "data": "lang:fi"}'
     curl -s -X POST $URL/poll_answer -d '{"user_id": 1001, "poll_id": "…", "option_ids": [0]}'
+    # inline mode: type "@bot Joensuu" (answer waited for up to `wait` s), then pick a result
+    curl -s -X POST $URL/inline_query -d '{"user_id": 1001, "query": "Joensuu", "wait": 5}'
+    curl -s -X POST $URL/choose_inline -d '{"chat_id": -1, "user_id": 1001,
+                                            "inline_query_id": "…", "result_id": "3"}'
     # a load driver: taps at a steady rate, then when each was answered (sandbox clock, seconds)
     curl -s -X POST $URL/taps -d '{"taps": [{"chat_id": 1001, "user_id": 1001, "message_id": 2,
                                    "data": "…"}], "rate": 500, "wait": 30}'
@@ -155,6 +159,40 @@ class _Control:
         return self.sb.tap(
             self.chat(data["chat_id"]), self.user(data), int(data["message_id"]), str(data["data"])
         )
+
+    async def inline_query(self, request: web.Request) -> Any:
+        """Inject an inline query; with `wait`, also wait that many seconds for its answer."""
+        data = await self.body(request)
+        update = self.sb.inline_query(
+            self.user(data),
+            str(data.get("query", "")),
+            offset=str(data.get("offset", "")),
+            chat_type=str(data.get("chat_type", "sender")),
+        )
+        query_id = update["inline_query"]["id"]
+        wait = float(data.get("wait", 0))
+        if wait > 0:
+            with contextlib.suppress(TimeoutError):
+                await self.sb.wait_for(
+                    lambda: self.sb.inline_queries[query_id].answer is not None, wait
+                )
+        answer = self.sb.inline_queries[query_id].answer
+        return {
+            "update": update,
+            "answer": None
+            if answer is None
+            else {"results": answer.results, "next_offset": answer.next_offset},
+        }
+
+    async def choose_inline(self, request: web.Request) -> Any:
+        data = await self.body(request)
+        sent = self.sb.choose_inline_result(
+            self.chat(data["chat_id"]),
+            self.user(data),
+            str(data["inline_query_id"]),
+            str(data["result_id"]),
+        )
+        return message_to_json(sent)
 
     async def taps(self, request: web.Request) -> Any:
         """Inject the taps `rate` per second (0: at once), then wait up to `wait` seconds for
@@ -357,6 +395,8 @@ def control_routes(sb: Sandbox) -> list[web.RouteDef]:
         web.post("/_sandbox/tap", _route(c.tap)),
         web.post("/_sandbox/taps", _route(c.taps)),
         web.post("/_sandbox/poll_answer", _route(c.poll_answer)),
+        web.post("/_sandbox/inline_query", _route(c.inline_query)),
+        web.post("/_sandbox/choose_inline", _route(c.choose_inline)),
         web.get("/_sandbox/chats", _route(c.chats)),
         web.get("/_sandbox/chats/{chat_id}/messages", _route(c.messages)),
         web.get("/_sandbox/chats/{chat_id}/transcript", _route(c.transcript)),

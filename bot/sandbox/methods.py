@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.sandbox import chats, media, messaging
+from bot.sandbox import chats, inline, media, messaging
 
 if TYPE_CHECKING:
     from bot.sandbox.server import SandboxServer
@@ -47,6 +47,7 @@ METHODS: dict[str, Method] = {
     "editmessagereplymarkup": messaging.edit_message_reply_markup,
     "deletemessage": messaging.delete_message,
     "answercallbackquery": messaging.answer_callback_query,
+    "answerinlinequery": inline.answer_inline_query,
     "sendchataction": messaging.send_chat_action,
     "senddocument": media.send_document,
     "sendphoto": media.send_photo,

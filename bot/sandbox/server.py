@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bot.sandbox.errors import ApiError, bad_request
 from bot.sandbox.faults import FUTURE_UPDATE, Faults
+from bot.sandbox.inline import SimInlineQuery
 from bot.sandbox.limits import FloodLimits
 from bot.sandbox.media import file_path
 from bot.sandbox.methods import METHODS
@@ -56,7 +57,7 @@ class SandboxServer:
             "username": bot_username,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,
         }
         self.host = host
         self.port = port
@@ -72,6 +73,7 @@ class SandboxServer:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.queries: dict[str, SimQuery] = {}  # every injected callback query
+        self.inline_queries: dict[str, SimInlineQuery] = {}  # every injected inline query
         # Stalls, errors, resets on demand (bot/sandbox/faults.py); real time, not `clock`.
         self.faults = Faults(known=lambda name: self.schema.method(name) is not None)
         self.updates.shape = self.faults.shape_update

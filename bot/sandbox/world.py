@@ -146,6 +146,7 @@ class SentMessage:
     photo: SentFile | None = None
     poll: SimPoll | None = None
     reply_to_message_id: int | None = None
+    via_bot: bool = False  # a person sent it by choosing the bot's inline result
     edit_count: int = 0
     deleted: bool = False
 
