@@ -15,7 +15,7 @@ from bot.directory import moderation
 from bot.directory.fields import Refused, check_markup
 from bot.directory.notices import AREA
 from bot.environment import Environment
-from handlers.common import may_change_chat, texts_for
+from handlers.common import edit_in_place, may_change_chat, texts_for
 from handlers.wizard import AnswerDraft
 from storage import drafts, listings
 from storage.listings import Listing
@@ -104,7 +104,7 @@ async def on_tap(update: Update, context: AppContext) -> None:
     text = await _decide(context, t, user.id, action, listing.id, None)
     await query.answer(text, show_alert=text == _outcome_text(t, "handled"))
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(None)
+        await edit_in_place(query.message, query.message.text_html, None)
         await query.message.reply_text(text)
 
 
@@ -143,7 +143,7 @@ async def _review_tap(
     )
     await query.answer(text)
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(None)
+        await edit_in_place(query.message, query.message.text_html, None)
         await query.message.reply_text(text)
 
 

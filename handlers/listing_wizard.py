@@ -32,7 +32,7 @@ from bot.directory.fields import (
     parse_themes,
 )
 from bot.directory.notices import status_line
-from handlers.common import texts_for
+from handlers.common import edit_in_place, texts_for
 from handlers.wizard import DraftKind, Turn, Wizard, one_at_a_time
 from storage import listings
 from storage.listings import Listing
@@ -234,7 +234,9 @@ async def on_tap(update: Update, context: AppContext) -> None:
             chosen = (*listing.themes, theme)
         listing = replace(listing, themes=chosen)
         await _store(context, t, user.id, step, listing)
-        await message.edit_reply_markup(_themes_markup(t, listing, context.env.themes))
+        await edit_in_place(
+            message, message.text_html, _themes_markup(t, listing, context.env.themes)
+        )
     elif action == "thd" and step == "themes":
         await _advance(message, context, t, step, listing)
     elif action == "vol" and step == "volunteers":
@@ -245,7 +247,7 @@ async def on_tap(update: Update, context: AppContext) -> None:
         await KIND.end(context, user.id, user.id)
         saved = await moderation.submit(context.env, replace(listing, user_id=user.id))
         context.services.delivery.wake()
-        await message.edit_reply_markup(None)
+        await edit_in_place(message, message.text_html, None)
         await message.reply_text(
             t._(
                 "📨 Sent. A coordinator approves “{name}” before it is public in /directory; "
@@ -255,7 +257,7 @@ async def on_tap(update: Update, context: AppContext) -> None:
         )
     elif action == "drop":
         await KIND.end(context, user.id, user.id)
-        await message.edit_reply_markup(None)
+        await edit_in_place(message, message.text_html, None)
         await message.reply_text(t._("The listing was discarded."))
 
 

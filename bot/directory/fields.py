@@ -92,8 +92,9 @@ def check_markup(value: str, t: Texts) -> None:
     if _HTML.search(value) or _MARKDOWN.search(value):
         raise Refused(
             t._(
-                "Please write plain text: HTML tags (like <b>) and Markdown (like **bold**, "
-                "[text](link) or `code`) are not allowed."
+                "Please write plain text: HTML tags (like {tag}) and Markdown (like **bold**, "
+                "[text](link) or `code`) are not allowed.",
+                tag="<b>",
             )
         )
 
