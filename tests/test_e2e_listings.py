@@ -304,6 +304,9 @@ async def test_mydata_and_forget(tmp_path: Path) -> None:
         published = json.loads(document.data.decode("utf-8"))["listings"]
         assert [(row["name"], row["chat_id"]) for row in published] == [("Kylät ry", group.id)]
 
+        await liisa.send("/privacy")
+        assert "The association directory" in liisa.last_message().text
+        assert "Publishing is a choice" in liisa.last_message().text
         await liisa.send("/forget")
         await liisa.tap("🗑 Yes, delete my data")
         assert await listings.get(h.env.db, listing_id) is None
