@@ -15,6 +15,7 @@ from bot.directory import moderation
 from bot.directory.fields import Refused, check_markup
 from bot.directory.notices import AREA
 from bot.environment import Environment
+from bot.roles.access import role_of
 from handlers.common import edit_in_place, may_change_chat, texts_for
 from handlers.wizard import AnswerDraft
 from storage import drafts, listings
@@ -23,6 +24,10 @@ from storage.listings import Listing
 __all__ = ["REASON", "handlers"]
 
 _REASON_KIND = "listing_reason"  # a drafts row: which listing the next private message is about
+
+
+def _not_yours(t: Texts) -> str:
+    return t._("Only the coordinators of its municipality can decide about this listing.")
 
 
 def _outcome_text(t: Texts, outcome: moderation.Decision) -> str:
@@ -85,10 +90,7 @@ async def on_tap(update: Update, context: AppContext) -> None:
         await _review_tap(update, context, t, action, listing)
         return
     if not await moderation.may_moderate(context.env, user.id, listing):
-        await query.answer(
-            t._("Only the coordinators of its municipality can decide about this listing."),
-            show_alert=True,
-        )
+        await query.answer(_not_yours(t), show_alert=True)
         return
     wanted = "public" if action == "hide" else "pending"
     if listing.status != wanted:
@@ -200,18 +202,19 @@ async def hidelisting_command(update: Update, context: AppContext) -> None:
     listing_id = int(args[0]) if args and args[0].isdigit() and len(args[0]) < 12 else 0
     reason = " ".join(args[1:])
     listing = await listings.get(context.env.db, listing_id) if listing_id else None
+    if await role_of(context.env.config, context.env.db, user.id) == "participant":
+        await message.reply_text(_not_yours(t))
+        return
     if chat.type != ChatType.PRIVATE or listing is None or not reason:
         await message.reply_text(
             t._(
-                "Usage, in a private chat with me: /hidelisting 12 the reason — the number is on "
+                "Usage: /hidelisting 12 the reason, in a private chat with me — the number is on "
                 "the listing's approval message."
             )
         )
         return
     if not await moderation.may_moderate(context.env, user.id, listing):
-        await message.reply_text(
-            t._("Only the coordinators of its municipality can decide about this listing.")
-        )
+        await message.reply_text(_not_yours(t))
         return
     try:
         check_markup(reason, t)
