@@ -33,7 +33,20 @@ from bot.scheduler.engine import Scheduler
 from bot.scheduler.jobs import runners
 from handlers import announcements as announce
 from handlers import directory as association_directory
-from handlers import errors, feedback, groups, ops, privacy, settings, start, tracking, wizard
+from handlers import (
+    directory_profile,
+    errors,
+    feedback,
+    groups,
+    listing_moderation,
+    listing_wizard,
+    ops,
+    privacy,
+    settings,
+    start,
+    tracking,
+    wizard,
+)
 from handlers import roles as coordinators
 from handlers.events import newevent, rsvp, vuosikello
 from handlers.events import view as events
@@ -69,7 +82,8 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
     wizards' /cancel and free-text dispatch are shared (handlers/wizard.py).
     """
     drafts = wizard.handlers(
-        [newevent.WIZARD, announce.WIZARD, polls.WIZARD], [poll_answers.ANSWER, feedback.COMMENT]
+        [newevent.WIZARD, announce.WIZARD, polls.WIZARD, listing_wizard.WIZARD],
+        [poll_answers.ANSWER, feedback.COMMENT, listing_moderation.REASON],
     )
     return [
         (CONTEXT_GROUP, context_handlers()),  # update and chat id on every log line
@@ -96,6 +110,9 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *settings.handlers(),
                 *groups.handlers(),
                 *association_directory.handlers(),  # /directory and inline mode
+                *directory_profile.handlers(),  # /profile (groups and private listings)
+                *listing_wizard.handlers(),
+                *listing_moderation.handlers(),  # approve, decline, hide, the yearly review
                 *sublinks.handlers(),
                 *announce.handlers(),
                 *coordinators.handlers(),

@@ -15,13 +15,16 @@ __all__ = [
     "Listing",
     "Status",
     "delete",
+    "due_for_review",
     "fold",
     "for_chat",
     "for_user",
     "get",
+    "lapse_unanswered",
     "save",
     "save_in",
     "set_status",
+    "set_status_in",
 ]
 
 Status = Literal["private", "pending", "public", "hidden", "lapsed"]
@@ -197,7 +200,24 @@ async def set_status(
     """Change a listing's status (only from one of `expected`, when given): False when it is
     gone or was in another state already (two coordinators tapping at once). Publishing or
     approving counts as a confirmation, so the yearly question starts again from now."""
-    now = db.now()
+    async with db.transaction() as tx:
+        return await set_status_in(
+            tx, listing_id, status, db.now(), by=by, reason=reason, expected=expected
+        )
+
+
+async def set_status_in(
+    tx: Writer,
+    listing_id: int,
+    status: Status,
+    now: int,
+    *,
+    by: int | None = None,
+    reason: str | None = None,
+    expected: tuple[Status, ...] | None = None,
+) -> bool:
+    """`set_status` in the caller's transaction (the message that tells the outcome is queued
+    in the same one)."""
     confirmed = "confirmed_at = ?, review_asked_at = NULL, " if status == "public" else ""
     params: tuple[object, ...] = (status, reason, by, *((now,) if status == "public" else ()), now)
     where = "id = ?"
@@ -205,12 +225,42 @@ async def set_status(
     if expected:
         where += f" AND status IN ({','.join('?' * len(expected))})"
         extra += expected
-    changed = await db.execute(
+    changed = await tx.execute(
         f"UPDATE listings SET status = ?, status_reason = ?, status_by = ?, {confirmed}"
         f"updated_at = ? WHERE {where}",
         params + extra,
     )
     return changed > 0
+
+
+async def due_for_review(tx: Writer, confirmed_before: int, now: int, limit: int) -> list[Listing]:
+    """Public listings confirmed before `confirmed_before` and not asked yet: they are marked
+    asked (now) in the caller's transaction, which also queues the question."""
+    found = await _load(
+        tx,
+        "id IN (SELECT id FROM listings WHERE status = 'public' AND confirmed_at <= ? "
+        f"AND review_asked_at IS NULL ORDER BY confirmed_at LIMIT {int(limit)})",
+        (confirmed_before,),
+    )
+    for listing in found:
+        await tx.execute(
+            "UPDATE listings SET review_asked_at = ?, updated_at = ? WHERE id = ?",
+            (now, now, listing.id),
+        )
+    return [replace(listing, review_asked_at=now) for listing in found]
+
+
+async def lapse_unanswered(tx: Writer, asked_before: int, now: int, limit: int) -> list[Listing]:
+    """Public listings asked before `asked_before` that nobody confirmed: now 'lapsed'."""
+    found = await _load(
+        tx,
+        "id IN (SELECT id FROM listings WHERE status = 'public' AND review_asked_at <= ? "
+        f"ORDER BY review_asked_at LIMIT {int(limit)})",
+        (asked_before,),
+    )
+    for listing in found:
+        await set_status_in(tx, listing.id, "lapsed", now, expected=("public",))
+    return [replace(listing, status="lapsed") for listing in found]
 
 
 async def delete(db: Database, listing_id: int) -> bool:

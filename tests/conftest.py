@@ -53,6 +53,7 @@ CLOCK_SENSITIVE = frozenset(
         "test_e2e_events",
         "test_e2e_events_bad_input",
         "test_e2e_feedback",
+        "test_e2e_listings",
         "test_e2e_polls",
         "test_e2e_privacy",
         "test_e2e_scheduler",

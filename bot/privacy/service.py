@@ -94,6 +94,14 @@ def privacy_text(t: Texts, months: int, *, admin_by_config: bool = False) -> str
             "• Whoever runs the bot can read its database; Telegram carries the messages."
         ),
         t._(
+            "<b>The association directory</b>\n"
+            "It shows only what an association chose to publish: name, municipalities, themes, "
+            "what it does, languages, a public contact, whether it welcomes volunteers and its "
+            "group's join link — never who published it. Publishing is a choice and can be "
+            "undone (/profile); /mydata includes what you published, /forget removes your own "
+            "listings and your name from group profiles."
+        ),
+        t._(
             "<b>How long</b>\n"
             "Your subscriptions and settings: until you remove them or use /forget. {months} "
             "months after an event, who answered it and the feedback comments are removed; the "

@@ -63,6 +63,9 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("feedback", N_("Feedback results of an event: /feedback 12"), "coordinator"),
     CommandInfo("poll", N_("Ask an audience a question or a short survey"), "coordinator"),
     CommandInfo("polls", N_("Your polls, with their results"), "coordinator"),
+    CommandInfo(
+        "hidelisting", N_("Hide a directory listing: /hidelisting 12 reason"), "coordinator"
+    ),
     CommandInfo("coordinators", N_("Coordinators, with revoke buttons"), "admin"),
     CommandInfo("coordinatorlink", N_("A one-time link that appoints a coordinator"), "admin"),
     CommandInfo("stats", N_("Subscribers, events, answer and feedback rates"), "admin"),

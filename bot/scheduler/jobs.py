@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.directory.review import run_review
 from bot.environment import Environment
 from bot.events.digest import run_digest
 from bot.events.reminders import run_feedback, run_invitation, run_nudge, run_reminder
@@ -26,6 +27,13 @@ def _bind(env: Environment, run: EnvRunner) -> Runner:
     return runner
 
 
+async def run_daily(env: Environment, tx: Writer, job: Job, now: int) -> str | None:
+    """The daily job at 03:30: the directory's yearly review, then retention (one row of the
+    schedule table, whose kinds are fixed by migration 0005)."""
+    await run_review(env, tx, now)
+    return await run_retention(env, tx, job, now)
+
+
 def runners(env: Environment) -> dict[JobKind, Runner]:
     return {
         "reminder": _bind(env, run_reminder),
@@ -33,7 +41,7 @@ def runners(env: Environment) -> dict[JobKind, Runner]:
         "invitation": _bind(env, run_invitation),
         "digest": _bind(env, run_digest),
         "feedback": _bind(env, run_feedback),
-        "retention": _bind(env, run_retention),
+        "retention": _bind(env, run_daily),
         "poll_reminder": _bind(env, run_poll_reminder),
         "poll_close": _bind(env, run_poll_close),
     }
