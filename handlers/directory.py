@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from telegram import CallbackQuery, InlineQueryResultsButton, Message, Update
+from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, InlineQueryHandler
 
 from bot.context import AppContext
-from bot.core.callbacks import decode, pattern
+from bot.core.callbacks import decode, keyboard, pattern
 from bot.core.i18n import Texts, pick_language
 from bot.directory.cards import card_markup, card_text
+from bot.directory.moderation import may_moderate, moderation_row
 from bot.directory.results import (
     AREA,
     INLINE_PAGE,
@@ -118,9 +120,16 @@ async def _open_card(
         return
     await callback.answer()
     env = context.env
+    markup = card_markup(listing, t)
+    # A coordinator of the listing's area may hide it: the button only in their private chat,
+    # where nobody else sees it (the tap is checked again either way).
+    if message.chat.type == ChatType.PRIVATE and await may_moderate(
+        env, callback.from_user.id, listing
+    ):
+        rows = [list(row) for row in markup.inline_keyboard] if markup else []
+        markup = keyboard([*rows, moderation_row(listing, t, viewer_may_moderate=True)])
     await message.reply_text(
-        card_text(listing, t, env.catalog, env.config.bot.themes),
-        reply_markup=card_markup(listing, t),
+        card_text(listing, t, env.catalog, env.config.bot.themes), reply_markup=markup
     )
 
 

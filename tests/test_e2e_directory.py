@@ -8,6 +8,7 @@ from pathlib import Path
 from storage import listings, subscriptions
 from storage.listings import Listing, Status
 from storage.subscriptions import Area
+from tests.factories import ADMIN, admin_user, appoint
 from tests.harness import BotHarness
 
 JOENSUU, HELSINKI, VAASA, OUTOKUMPU = "167", "091", "905", "309"
@@ -217,3 +218,20 @@ async def test_inline_results_are_paged_with_next_offset(tmp_path: Path) -> None
         rest = h.sandbox.inline_answer(more["inline_query"]["id"])
         assert rest.titles == ["Yhdistys 20", "Yhdistys 21", "Yhdistys 22"]
         assert rest.next_offset == ""
+
+
+async def test_a_coordinator_of_the_place_sees_hide_under_the_card_others_do_not(
+    tmp_path: Path,
+) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        await _listing(h, "Joen Kyläyhdistys")
+        admin = admin_user(h)
+        kaisa = await appoint(h, admin, "Kaisa", "Joensuu")
+        vaasa = await appoint(h, admin, "Ville", "Vaasa")
+        liisa = h.user("Liisa")
+        for person, sees_hide in ((kaisa, True), (vaasa, False), (liisa, False)):
+            await person.send("/directory Joensuu")
+            await person.tap("1. Joen Kyläyhdistys")
+            card = person.last_message()
+            assert card.text.startswith("Joen Kyläyhdistys")
+            assert ("🙈 Hide" in card.buttons) is sees_hide
