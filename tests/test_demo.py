@@ -38,6 +38,15 @@ async def test_demo_transcript(capsys: pytest.CaptureFixture[str]) -> None:
     assert "📊 Poll 1 is on its way to 2 chats." in out
     assert "Answered: 2 of 2 chats asked (100%)" in out
     assert "• Tuesday 8.12.: 50 %" in out
+    # Who does what: a group publishes, a listing without a group is approved, Liisa searches.
+    directory = out.split("━━ Directory: the heart association")[1].split("━━ Privacy")[0]
+    assert "🌍 Julkaistu! Yhdistyksenne näkyy nyt hakemistossa /directory" in directory
+    assert "📋 Listing 2 waits for your approval" in directory
+    assert "✅ A coordinator approved “Joensuun Lukupiiri”" in directory
+    found = "1. Joensuun Lukupiiri — Joensuu · Kulttuuri\n      │ 2. Joensuun Sydänyhdistys"
+    assert found in directory
+    assert "🗣 Toimintakielet: suomi, englanti" in directory
+    assert "🔎 arabia\n      │ 1 yhdistys löytyi" in directory
     # /mydata and /forget: her answer stays counted without her name.
     assert "jarjestobotti-mydata-2026-12-01.json" in out
     assert "stored about Liisa afterwards: nothing" in out

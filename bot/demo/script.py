@@ -24,6 +24,7 @@ from bot.audience.recipients import AudienceSpec, count
 from bot.context import BotApplication
 from bot.core.clock import FastForwardClock
 from bot.core.config import BotSettings, Config, StorageSettings, TelegramSettings
+from bot.demo.directory import demo_directory
 from bot.demo.poll import demo_poll
 from bot.demo.privacy import demo_privacy
 from bot.runtime.runner import ProcessedUpdates, running
@@ -272,6 +273,14 @@ async def _events(
         kaisa_chat,
         [(liisa, liisa_chat), (aino, heart)],
         audience="event 1",
+    )
+
+    await demo_directory(
+        t,
+        application,
+        coordinator=(kaisa, kaisa_chat),
+        group=(aino, heart),
+        reader=(liisa, liisa_chat),
     )
 
     await demo_privacy(t, sandbox, application, liisa, liisa_chat)
