@@ -49,6 +49,7 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("vuosikello", N_("The year's events by month, with a calendar file")),
     CommandInfo("language", N_("Change the language")),
     CommandInfo("settings", N_("Quiet hours and the weekly digest of this chat")),
+    CommandInfo("contact", N_("Contact people of a place: /contact Joensuu")),
     CommandInfo("privacy", N_("What I store about you, and for how long")),
     CommandInfo("mydata", N_("A file with everything I store about you")),
     CommandInfo("forget", N_("Delete your data")),
@@ -61,6 +62,9 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("poll", N_("Ask an audience a question or a short survey"), "coordinator"),
     CommandInfo("polls", N_("Your polls, with their results"), "coordinator"),
     CommandInfo("cancel", N_("Stop what you are preparing"), "coordinator"),
+    CommandInfo(
+        "contactme", N_("List yourself as a contact person: /contactme TITLE"), "coordinator"
+    ),
     CommandInfo("coordinators", N_("Coordinators, with revoke buttons"), "admin"),
     CommandInfo("coordinatorlink", N_("A one-time link that appoints a coordinator"), "admin"),
     CommandInfo("stats", N_("Subscribers, events, answer and feedback rates"), "admin"),
