@@ -37,7 +37,7 @@ def _title_problem(t: Texts, problem: rules.TitleProblem) -> str:
             limit=rules.TITLE_LIMIT,
         ),
         "markup": t._(
-            "A title is plain text: leave out HTML tags and Markdown characters (< > * _ ` [ ] ~)."
+            "A title is plain text: leave out HTML tags and Markdown characters (&lt; &gt; * _ ` [ ] ~)."
         ),
     }[problem]
 
