@@ -37,7 +37,8 @@ def _title_problem(t: Texts, problem: rules.TitleProblem) -> str:
             limit=rules.TITLE_LIMIT,
         ),
         "markup": t._(
-            "A title is plain text: leave out HTML tags and Markdown characters (&lt; &gt; * _ ` [ ] ~)."
+            "A title is plain text: leave out HTML tags and Markdown characters "
+            "(&lt; &gt; * _ ` [ ] ~)."
         ),
     }[problem]
 
