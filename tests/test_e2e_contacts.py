@@ -69,6 +69,7 @@ async def test_contact_finds_municipality_region_and_staff(tmp_path: Path) -> No
                 "Verkoston työntekijät:",
                 "• Network staff — Anna Admin (✉️ painike alla)",
             ]
+            assert answer.reply_markup is not None
             labels = [b["text"] for row in answer.reply_markup["inline_keyboard"] for b in row]
             assert labels == ["✉️ Kirjoita: Pekka", "✉️ Kirjoita: Anna Admin"]
         karin = _person(h, "Karin", KARIN, "sv")
@@ -88,7 +89,9 @@ async def test_contact_finds_municipality_region_and_staff(tmp_path: Path) -> No
         # In a group the button opens the private chat with a deep link, not an id.
         group = h.sandbox.add_group("Yhdistys", members=[liisa.user], bot_present=True)
         await liisa.in_chat(group).send("/contact Joensuu")
-        buttons = liisa.in_chat(group).last_message().reply_markup["inline_keyboard"]
+        markup = liisa.in_chat(group).last_message().reply_markup
+        assert markup is not None
+        buttons = markup["inline_keyboard"]
         assert buttons[0][0]["url"].startswith("https://t.me/")
         assert "start=cw_" in buttons[0][0]["url"]
         assert str(PEKKA) not in buttons[0][0]["url"]
@@ -118,7 +121,9 @@ async def test_relay_and_reply_without_ids(tmp_path: Path) -> None:
         assert str(LIISA) not in _seen(pekka)
         assert str(PEKKA) not in _seen(liisa)
         # A reply button copied to another chat does not verify there.
-        data = pekka.last_message().reply_markup["inline_keyboard"][0][0]["callback_data"]
+        markup = pekka.last_message().reply_markup
+        assert markup is not None
+        data = markup["inline_keyboard"][0][0]["callback_data"]
         note = liisa.last_message().message_id
         await liisa.tap_data(note, data)
         assert liisa.last_answer() == "Tämä painike ei ole kelvollinen."
