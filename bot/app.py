@@ -48,6 +48,8 @@ from handlers import (
     wizard,
 )
 from handlers import roles as coordinators
+from handlers.contacts import listing as contact_listing
+from handlers.contacts import relay as contact_relay
 from handlers.events import newevent, rsvp, vuosikello
 from handlers.events import view as events
 from handlers.polls import answers as poll_answers
@@ -83,7 +85,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
     """
     drafts = wizard.handlers(
         [newevent.WIZARD, announce.WIZARD, polls.WIZARD, listing_wizard.WIZARD],
-        [poll_answers.ANSWER, feedback.COMMENT, listing_moderation.REASON],
+        [poll_answers.ANSWER, feedback.COMMENT, listing_moderation.REASON, contact_relay.MESSAGE],
     )
     return [
         (CONTEXT_GROUP, context_handlers()),  # update and chat id on every log line
@@ -98,6 +100,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 feedback.deep_link_handler(),
                 poll_answers.deep_link_handler(),
                 privacy.deep_link_handler(),
+                contact_relay.deep_link_handler(),
                 *newevent.handlers(),
                 *drafts.cancel,  # every wizard's and answer draft's /cancel
                 *polls.handlers(),
@@ -119,6 +122,8 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *events.handlers(),
                 *vuosikello.handlers(),
                 *privacy.handlers(),  # /privacy, /mydata, /forget
+                *contact_listing.handlers(),  # /contactme
+                *contact_relay.handlers(),  # /contact, ✉️ Write, ↩️ Reply
                 *ops.handlers(),  # /stats, /report (admins)
                 *rsvp.handlers(),
                 *start.fallback_handlers(),

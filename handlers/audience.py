@@ -5,11 +5,12 @@ events, somebody to reach). Each wizard words its question and refusals for what
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from telegram import Message
 
-from bot.audience.access import audience_problem
+from bot.audience.access import audience_problem, within_scope
 from bot.audience.codec import spec_from_json, spec_to_json
 from bot.audience.parsing import AudienceChoice, parse_audience
 from bot.audience.recipients import count
@@ -35,9 +36,12 @@ async def ask_audience(message: Message, t: Texts, question: str, area: str) -> 
 async def read_audience(
     message: Message, context: AppContext, t: Texts, text: str
 ) -> AudienceChoice | None:
-    """The audience in `text`; None (after asking for it again) when a name is not known."""
+    """The audience in `text`; None (after asking for it again) when a name is not known. A role
+    without places is made the sender's scope."""
     env = context.env
     choice = parse_audience(text, env.place_index, env.config.bot.themes)
+    if message.from_user is not None:
+        choice = replace(choice, spec=await within_scope(env, message.from_user.id, choice.spec))
     if choice.unknown:
         await message.reply_text(
             t._(

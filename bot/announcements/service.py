@@ -92,6 +92,7 @@ def describe(spec: AudienceSpec) -> str:
             "themes": sorted(spec.themes),
             "everyone": spec.everyone,
             "event": spec.event_id,
+            "role": spec.role,
         },
         ensure_ascii=False,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.audience.recipients import AudienceSpec
+from bot.audience.recipients import ROLES, AudienceSpec
 
 __all__ = ["spec_from_json", "spec_to_json"]
 
@@ -17,6 +17,7 @@ def spec_to_json(spec: AudienceSpec) -> dict[str, Any]:
         "themes": sorted(spec.themes),
         "everyone": spec.everyone,
         "event_id": spec.event_id,
+        "role": spec.role,
     }
 
 
@@ -28,4 +29,6 @@ def spec_from_json(value: dict[str, Any]) -> AudienceSpec:
         themes=frozenset(value["themes"]),
         everyone=bool(value["everyone"]),
         event_id=value["event_id"],
+        # Drafts saved before audiences by role have no "role".
+        role=next((r for r in ROLES if r == value.get("role")), None),
     )

@@ -9,15 +9,20 @@ county containing one of them, or the whole country — i.e. when the two areas 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from bot.core.places import PlaceCatalog
-from storage import rsvps, subscriptions
+from storage import role_audiences, rsvps, subscriptions
 from storage.db import Database, Writer
 from storage.subscriptions import AudienceQuery
 
-__all__ = ["ANSWERED", "AudienceSpec", "count", "expand", "resolve"]
+__all__ = ["ANSWERED", "ROLES", "AudienceRole", "AudienceSpec", "count", "expand", "resolve"]
 
 ANSWERED: tuple[rsvps.Status, ...] = ("yes", "maybe", "waitlist", "no")
+# Audiences by role: the listed contact people, the coordinators, the groups with a published
+# directory listing (storage/role_audiences.py) — in the spec's areas instead of subscribers.
+AudienceRole = Literal["contacts", "coordinators", "associations"]
+ROLES: tuple[AudienceRole, ...] = ("contacts", "coordinators", "associations")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +34,12 @@ class AudienceSpec:
     everyone: bool = False
     # The people who answered this event (any answer), instead of areas and themes.
     event_id: int | None = None
+    # People or groups by role, in the areas (everyone: anywhere), instead of subscribers.
+    role: AudienceRole | None = None
+
+    @property
+    def has_places(self) -> bool:
+        return bool(self.municipalities or self.regions or self.counties)
 
 
 def expand(spec: AudienceSpec, catalog: PlaceCatalog) -> AudienceQuery:
@@ -51,11 +62,18 @@ async def resolve(db: Database | Writer, catalog: PlaceCatalog, spec: AudienceSp
     """Chat ids of the audience (active, not paused), each once."""
     if spec.event_id is not None:
         return await rsvps.notify_chats(db, spec.event_id, ANSWERED)
-    return await subscriptions.audience(db, expand(spec, catalog))
+    query = expand(spec, catalog)
+    if spec.role == "contacts":
+        return await role_audiences.contact_chats(db, query)
+    if spec.role == "coordinators":
+        return await role_audiences.coordinator_chats(db, query)
+    if spec.role == "associations":
+        return await role_audiences.association_chats(db, query, query.themes)
+    return await subscriptions.audience(db, query)
 
 
 async def count(db: Database, catalog: PlaceCatalog, spec: AudienceSpec) -> int:
     """The audience size, for previews ("will reach N chats")."""
-    if spec.event_id is not None:
-        return len(await rsvps.notify_chats(db, spec.event_id, ANSWERED))
+    if spec.event_id is not None or spec.role is not None:
+        return len(await resolve(db, catalog, spec))
     return await subscriptions.audience_count(db, expand(spec, catalog))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.announcements.html_text import HtmlError, plain_text
 from bot.announcements.service import Content, check_content, queue
-from bot.audience.parsing import UnknownPlace, parse_options
+from bot.audience.parsing import ROLE_WORDS, UnknownPlace, parse_options
 from bot.audience.recipients import count
 from bot.cli.common import CliError, Subcommands, add_command, config_of, opened
 from bot.core.config import Config
@@ -56,9 +56,14 @@ def _content(args: argparse.Namespace) -> Content:
 
 
 async def announce(args: argparse.Namespace, config: Config) -> str:
-    if not (args.municipality or args.region or args.theme or args.all or args.event):
+    if not (args.municipality or args.region or args.theme or args.all or args.event or args.role):
         raise AnnounceError(
-            "choose an audience: --municipality, --region, --theme, --all or --event"
+            "choose an audience: --municipality, --region, --theme, --all, --event or --role"
+        )
+    role = ROLE_WORDS.get(args.role.casefold()) if args.role else None
+    if args.role and role is None:
+        raise AnnounceError(
+            f"--role: unknown role {args.role!r} (known: contacts, coordinators, associations)"
         )
     unknown = [t for t in args.theme if config.bot.theme(t) is None]
     if unknown:
@@ -73,6 +78,7 @@ async def announce(args: argparse.Namespace, config: Config) -> str:
             themes=args.theme,
             everyone=bool(args.all),
             event_id=args.event,
+            role=role,
         )
     except UnknownPlace as exc:
         raise AnnounceError(_UNKNOWN_PLACE[exc.kind].format(name=exc.name)) from None
@@ -92,6 +98,8 @@ async def announce(args: argparse.Namespace, config: Config) -> str:
                 raise AnnounceError(f"--at: {args.at!r} {reason}") from None
         size = await count(db, catalog, spec)
         if size == 0:
+            if role is not None:
+                raise AnnounceError(f"nobody is in that audience ({role}); nothing was queued")
             raise AnnounceError("no subscribed chat matches that audience; nothing was queued")
         broadcast_id, queued = await queue(
             db,
@@ -163,6 +171,13 @@ def register(sub: Subcommands) -> None:
     target.add_argument("--all", action="store_true", help="everyone subscribed")
     target.add_argument(
         "--event", type=int, metavar="ID", help="everyone who answered event ID (alone)"
+    )
+    target.add_argument(
+        "--role",
+        metavar="ROLE",
+        help="instead of subscribers: 'contacts' (listed contact people), 'coordinators' or "
+        "'associations' (groups with a published directory listing), in the areas given "
+        "(without areas: everywhere); Finnish and Swedish words work too",
     )
     text = parser.add_mutually_exclusive_group()
     text.add_argument("--text", help="the announcement text")

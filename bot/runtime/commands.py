@@ -50,6 +50,7 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("vuosikello", N_("The year's events by month, with a calendar file")),
     CommandInfo("language", N_("Change the language")),
     CommandInfo("settings", N_("Quiet hours and the weekly digest of this chat")),
+    CommandInfo("contact", N_("Contact people of a place: /contact Joensuu")),
     CommandInfo("privacy", N_("What I store about you, and for how long")),
     CommandInfo("mydata", N_("A file with everything I store about you")),
     CommandInfo("forget", N_("Delete your data")),
@@ -65,6 +66,9 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("polls", N_("Your polls, with their results"), "coordinator"),
     CommandInfo(
         "hidelisting", N_("Hide a directory listing: /hidelisting 12 reason"), "coordinator"
+    ),
+    CommandInfo(
+        "contactme", N_("List yourself as a contact person: /contactme TITLE"), "coordinator"
     ),
     CommandInfo("coordinators", N_("Coordinators, with revoke buttons"), "admin"),
     CommandInfo("coordinatorlink", N_("A one-time link that appoints a coordinator"), "admin"),
