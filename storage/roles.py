@@ -70,9 +70,22 @@ async def grant_in(
 
 
 async def revoke(db: Database, role_id: int) -> bool:
-    changed = await db.execute(
-        "UPDATE roles SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (db.now(), role_id)
-    )
+    """Revoke a role; a person left without any role is no longer listed as a contact person
+    (/contact would otherwise keep sending people to someone who no longer coordinates)."""
+    async with db.transaction() as tx:
+        changed = await tx.execute(
+            "UPDATE roles SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            (db.now(), role_id),
+        )
+        await tx.execute(
+            """
+            DELETE FROM contact_people
+            WHERE user_id = (SELECT user_id FROM roles WHERE id = ?)
+              AND NOT EXISTS (SELECT 1 FROM roles r
+                              WHERE r.user_id = contact_people.user_id AND r.revoked_at IS NULL)
+            """,
+            (role_id,),
+        )
     return changed > 0
 
 

@@ -167,3 +167,22 @@ async def test_refusals_and_off(tmp_path: Path) -> None:
         await liisa.send("/contact Joensuu")
         assert "Pekka" not in liisa.last_message().text
         assert "Maija" in liisa.last_message().text  # the region's contact is still there
+
+
+async def test_a_revoked_coordinator_is_no_longer_a_contact(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        admin, _, _ = await _listed(h)
+        liisa = _person(h, "Liisa", LIISA, "fi")
+        await admin.send("/coordinators")
+        await admin.tap("✖ Revoke Pekka")
+        assert admin.last_answer() == "Revoked."
+        await liisa.send("/contact Joensuu")
+        shown = liisa.last_message().text
+        assert TITLE not in shown and "Pekka" not in shown
+        assert "Pohjois-Karjalan maakunnan yhteyshenkilö — Maija" in shown
+        assert (
+            await h.env.db.fetchval(
+                "SELECT count(*) FROM contact_people WHERE user_id = ?", (PEKKA,)
+            )
+            == 0
+        )
