@@ -47,6 +47,10 @@ async def test_demo_transcript(capsys: pytest.CaptureFixture[str]) -> None:
     assert found in directory
     assert "🗣 Toimintakielet: suomi, englanti" in directory
     assert "🔎 arabia\n      │ 1 yhdistys löytyi" in directory
+    contact = out.split("━━ Contact people")[1].split("━━ Privacy")[0]
+    assert "• Joensuun kaupungin järjestöyhdyshenkilö — Kaisa (✉️ painike alla)" in contact
+    assert "Hei! Voiko yhdistyksemme esitellä toimintaansa foorumissa?" in contact
+    assert "↩️ Vastaus henkilöltä Kaisa:" in contact
     # /mydata and /forget: her answer stays counted without her name.
     assert "jarjestobotti-mydata-2026-12-01.json" in out
     assert "stored about Liisa afterwards: nothing" in out

@@ -1,6 +1,6 @@
 """The demo's "who does what" part: an association group publishes its profile, a person lists an
-association without a group and a coordinator approves it, and a volunteer searches the
-directory."""
+association without a group and a coordinator approves it, a volunteer searches the directory
+and asks the municipality's contact person one question through the bot."""
 
 from __future__ import annotations
 
@@ -67,3 +67,13 @@ async def demo_directory(
     await t.send(liisa, liisa_chat, "/directory Joensuu")
     await t.tap(liisa, liisa_chat, "2. Joensuun Sydänyhdistys")
     await t.send(liisa, liisa_chat, "/directory arabia")
+
+    t.heading("Contact people: Kaisa lists herself, Liisa asks her one question")
+    await t.send(kaisa, kaisa_chat, "/contactme Joensuun kaupungin järjestöyhdyshenkilö")
+    await t.send(liisa, liisa_chat, "/contact Joensuu")
+    await t.tap(liisa, liisa_chat, "✉️ Kirjoita: Kaisa")
+    await t.send(liisa, liisa_chat, "Hei! Voiko yhdistyksemme esitellä toimintaansa foorumissa?")
+    t.report_chats([kaisa_chat])
+    await t.tap(kaisa, kaisa_chat, en._("↩️ Reply"))
+    await t.send(kaisa, kaisa_chat, "Totta kai! Kerron ohjelmasta ensi viikolla.")
+    t.report_chats([liisa_chat])
