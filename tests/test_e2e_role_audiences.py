@@ -168,3 +168,36 @@ def test_cli_announce_by_role(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert asyncio.run(recipients(3)) == {11, 12}
     assert main([*base, "--role", "bosses"]) == 2
     assert "unknown role 'bosses'" in capsys.readouterr().err
+
+
+async def test_poll_to_the_associations_of_a_coordinators_scope(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        people = _people(h)
+        await _seed(h.env.db, {name: p.id for name, p in people.items()})
+        pekka = people["pekka"]
+        await pekka.send("/poll")
+        await pekka.send("Which evening suits the next forum?")
+        await pekka.tap("🔘 One choice")
+        await pekka.send("Tuesday\nWednesday")
+        await pekka.tap("Continue ▶")
+        await pekka.send("associations")
+        assert "The audience is 1 chat." in "\n".join(m.text for m in pekka.messages()[-3:])
+        await pekka.tap("🙈 Anonymous")
+        await pekka.tap("🏠 The association, once (its administrators)")
+        await pekka.send("3.12.2026 18.00")
+        await pekka.tap("No reminder")
+        await pekka.tap("No")
+        await pekka.tap("📣 Send the poll")
+        assert "📊 Poll 1 is on its way to 1 chat." in pekka.last_message().text
+        await delivered(h)
+        asked = await h.env.db.fetchall("SELECT chat_id FROM poll_recipients WHERE poll_id = 1")
+        assert [row[0] for row in asked] == [GROUP_JOENSUU]
+        assert any(
+            "Which evening suits the next forum?" in m.text
+            for m in h.sandbox.messages(GROUP_JOENSUU)
+        )
+        assert not any(
+            "Which evening" in m.text
+            for chat in (GROUP_PRIVATE, GROUP_HELSINKI)
+            for m in h.sandbox.messages(chat)
+        )
