@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage.db import Database
-from storage.listings import Listing
+from storage.listings import COLUMNS, Listing, from_row
 
 __all__ = [
     "MissSummary",
@@ -28,11 +28,6 @@ __all__ = [
     "search",
     "search_sync",
 ]
-
-_COLUMNS = (
-    "id, chat_id, user_id, name, themes, contact, about, languages, welcomes_volunteers, "
-    "join_link, status, confirmed_at"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,24 +79,6 @@ def _where(query: SearchFilter) -> tuple[str, list[object]]:
     return " AND ".join(clauses), params
 
 
-def _listing(row: sqlite3.Row, municipalities: tuple[str, ...]) -> Listing:
-    return Listing(
-        id=row["id"],
-        chat_id=row["chat_id"],
-        user_id=row["user_id"],
-        name=row["name"],
-        municipalities=municipalities,
-        themes=tuple(row["themes"].split()),
-        contact=row["contact"],
-        about=row["about"],
-        languages=tuple(row["languages"].split()),
-        welcomes_volunteers=bool(row["welcomes_volunteers"]),
-        join_link=row["join_link"],
-        status=row["status"],
-        confirmed_at=row["confirmed_at"],
-    )
-
-
 def search_sync(raw: sqlite3.Connection, query: SearchFilter, offset: int, limit: int) -> Page:
     """`search` as a block on the raw connection."""
     where, params = _where(query)
@@ -109,7 +86,7 @@ def search_sync(raw: sqlite3.Connection, query: SearchFilter, offset: int, limit
     if not total or offset >= total:
         return Page(int(total), ())
     rows = raw.execute(
-        f"SELECT {_COLUMNS} FROM listings l WHERE {where} ORDER BY l.name, l.id LIMIT ? OFFSET ?",
+        f"SELECT {COLUMNS} FROM listings l WHERE {where} ORDER BY l.name, l.id LIMIT ? OFFSET ?",
         [*params, limit, offset],
     ).fetchall()
     ids = [row["id"] for row in rows]
@@ -120,7 +97,7 @@ def search_sync(raw: sqlite3.Connection, query: SearchFilter, offset: int, limit
         ids,
     ):
         places[row["listing_id"]].append(row["code"])
-    return Page(int(total), tuple(_listing(row, tuple(places[row["id"]])) for row in rows))
+    return Page(int(total), tuple(from_row(row, tuple(places[row["id"]])) for row in rows))
 
 
 async def search(db: Database, query: SearchFilter, *, offset: int = 0, limit: int = 5) -> Page:

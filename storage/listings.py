@@ -12,6 +12,7 @@ from storage import privacy
 from storage.db import Database, Writer
 
 __all__ = [
+    "COLUMNS",
     "Listing",
     "Status",
     "delete",
@@ -19,6 +20,7 @@ __all__ = [
     "fold",
     "for_chat",
     "for_user",
+    "from_row",
     "get",
     "lapse_unanswered",
     "save",
@@ -28,7 +30,7 @@ __all__ = [
 ]
 
 Status = Literal["private", "pending", "public", "hidden", "lapsed"]
-_COLUMNS = (
+COLUMNS = (
     "id, chat_id, user_id, name, themes, contact, about, languages, welcomes_volunteers, "
     "join_link, status, status_reason, status_by, confirmed_at, review_asked_at"
 )
@@ -76,7 +78,8 @@ def _search_text(listing: Listing) -> str:
     return fold(" ".join([listing.name, listing.about, listing.contact or ""]))
 
 
-def _listing(row: sqlite3.Row, municipalities: tuple[str, ...]) -> Listing:
+def from_row(row: sqlite3.Row, municipalities: tuple[str, ...]) -> Listing:
+    """A row of `COLUMNS` (any table alias) with its municipalities."""
     return Listing(
         id=row["id"],
         chat_id=row["chat_id"],
@@ -98,7 +101,7 @@ def _listing(row: sqlite3.Row, municipalities: tuple[str, ...]) -> Listing:
 
 
 async def _load(db: Database | Writer, where: str, params: tuple[object, ...]) -> list[Listing]:
-    rows = await db.fetchall(f"SELECT {_COLUMNS} FROM listings WHERE {where} ORDER BY id", params)
+    rows = await db.fetchall(f"SELECT {COLUMNS} FROM listings WHERE {where} ORDER BY id", params)
     if not rows:
         return []
     ids = [row["id"] for row in rows]
@@ -111,7 +114,7 @@ async def _load(db: Database | Writer, where: str, params: tuple[object, ...]) -
             tuple(chunk),
         ):
             places[row["listing_id"]].append(row["code"])
-    return [_listing(row, tuple(places[row["id"]])) for row in rows]
+    return [from_row(row, tuple(places[row["id"]])) for row in rows]
 
 
 async def get(db: Database | Writer, listing_id: int) -> Listing | None:

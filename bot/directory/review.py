@@ -9,11 +9,17 @@ job's `now` (the injected clock), never the wall clock.
 
 from __future__ import annotations
 
+from functools import partial
+
+from telegram import InlineKeyboardMarkup
+
+from bot.core.i18n import Texts
 from bot.directory.cards import card_text
-from bot.directory.notices import owner_chat, queue, review_markup
+from bot.directory.notices import RenderFn, owner_chat, queue, review_markup
 from bot.environment import Environment
 from storage import listings
 from storage.db import Writer
+from storage.listings import Listing
 
 __all__ = ["ASK_AFTER", "BATCH", "LAPSE_AFTER", "run_review"]
 
@@ -26,43 +32,42 @@ async def run_review(env: Environment, tx: Writer, now: int) -> tuple[int, int]:
     """Ask the listings that are due, lapse the unanswered ones; (asked, lapsed)."""
     lapsed = await listings.lapse_unanswered(tx, now - LAPSE_AFTER, now, BATCH)
     for listing in lapsed:
-        chat_id = owner_chat(listing)
-        if chat_id is None:
-            continue
-        await queue(
-            env,
-            tx,
-            [chat_id],
-            lambda t, listing=listing: (  # type: ignore[misc]
-                t._(
-                    "“{name}” is no longer shown in /directory: nobody confirmed it in 30 days. "
-                    "To publish it again, use /profile publish in the group, or /profile in a "
-                    "private chat with me for an association without a group.",
-                    name=listing.name,
-                ),
-                None,
-            ),
-            now,
-        )
+        await _tell_owner(env, tx, listing, partial(_lapsed_notice, listing), now)
     asked = await listings.due_for_review(tx, now - ASK_AFTER, now, BATCH)
     for listing in asked:
-        chat_id = owner_chat(listing)
-        if chat_id is None:
-            continue
-        await queue(
-            env,
-            tx,
-            [chat_id],
-            lambda t, listing=listing: (  # type: ignore[misc]
-                t._(
-                    "🗓 <b>Is this still right?</b> This is how your association shows in the "
-                    "directory. Please confirm it within 30 days, or it is hidden until it is "
-                    "published again."
-                )
-                + "\n\n"
-                + card_text(listing, t, env.catalog, env.themes),
-                review_markup(listing, t),
-            ),
-            now,
-        )
+        await _tell_owner(env, tx, listing, partial(_question, env, listing), now)
     return len(asked), len(lapsed)
+
+
+async def _tell_owner(
+    env: Environment, tx: Writer, listing: Listing, render: RenderFn, now: int
+) -> None:
+    """The group's chat, or the person who listed an association without a group."""
+    chat_id = owner_chat(listing)
+    if chat_id is not None:
+        await queue(env, tx, [chat_id], render, now)
+
+
+def _lapsed_notice(listing: Listing, t: Texts) -> tuple[str, InlineKeyboardMarkup | None]:
+    return (
+        t._(
+            "“{name}” is no longer shown in /directory: nobody confirmed it in 30 days. "
+            "To publish it again, use /profile publish in the group, or /profile in a "
+            "private chat with me for an association without a group.",
+            name=listing.name,
+        ),
+        None,
+    )
+
+
+def _question(
+    env: Environment, listing: Listing, t: Texts
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    question = t._(
+        "🗓 <b>Is this still right?</b> This is how your association shows in the "
+        "directory. Please confirm it within 30 days, or it is hidden until it is "
+        "published again."
+    )
+    return question + "\n\n" + card_text(listing, t, env.catalog, env.themes), review_markup(
+        listing, t
+    )
