@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import Literal
+from typing import Literal, get_args
 from urllib.parse import urlsplit
 
 from bot.core.dates import DateError, parse_datetime, parse_time
@@ -41,16 +41,8 @@ EventKind = Literal[
     "evaluation_workshop",
     "other",
 ]
-# The order of the /newevent buttons; "other" stays last.
-KINDS: tuple[EventKind, ...] = (
-    "forum",
-    "association_evening",
-    "partnership_evening",
-    "workshop",
-    "training",
-    "evaluation_workshop",
-    "other",
-)
+# The order of the /newevent buttons (the type's order); "other" stays last.
+KINDS: tuple[EventKind, ...] = get_args(EventKind)
 # The card (title, time, place, description, counts) must fit one 4096-character message, and
 # update notices carry title and place in a 1024-character caption.
 MAX_TITLE = 150
