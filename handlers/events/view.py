@@ -12,7 +12,7 @@ from bot.core.callbacks import button, claim, decode, keyboard, pattern
 from bot.core.i18n import Texts
 from bot.events import report as event_report
 from bot.events import service as events
-from bot.events.cards import time_line
+from bot.events.cards import DEEP_LINK_PREFIX, time_line
 from bot.events.reader_cards import Reader
 from bot.roles.access import role_of
 from handlers.common import edit_in_place, texts_for
@@ -26,7 +26,6 @@ __all__ = ["deep_link_handler", "handlers"]
 AREA_LIST = claim("evl", __name__)
 AREA_MANAGE = claim("evm", __name__)
 PAGE = 5
-DEEP_LINK_PREFIX = "ev_"
 
 
 async def _show(message: Message, update: Update, context: AppContext, event_id: int) -> None:
