@@ -18,6 +18,7 @@ __all__ = [
     "EventState",
     "NewEvent",
     "by_creator",
+    "for_group_params",
     "cancel",
     "create",
     "get",
@@ -257,12 +258,16 @@ def get_sync(raw: sqlite3.Connection, event_id: int) -> Event | None:
     return None if row is None else load_sync(raw, [row])[0]
 
 
-# Event `e` is for the group `?` (bot/events/for_whom.py): it names the group or everyone, or
-# names nobody (which means everyone).
+# Event `e` is for a group (bot/events/for_whom.py): it names the group or everyone, or names
+# nobody (which means everyone). Bound: `for_group_params(code)`; the patterns are parameters, as
+# a `%` inside a quoted literal would not reach PostgreSQL intact (storage/pg_compat.py).
 FOR_GROUP = """
-    (e.for_whom = '' OR (' ' || e.for_whom || ' ') LIKE ('% ' || ? || ' %')
-     OR (' ' || e.for_whom || ' ') LIKE '% everyone %')
+    (e.for_whom = '' OR (' ' || e.for_whom || ' ') LIKE ? OR (' ' || e.for_whom || ' ') LIKE ?)
 """
+
+
+def for_group_params(code: str) -> tuple[str, str]:
+    return f"% {code} %", "% everyone %"
 
 
 async def upcoming_for_chat(
@@ -281,7 +286,7 @@ async def upcoming_for_chat(
     params: tuple[object, ...] = (now, chat_id, chat_id)
     if for_whom is not None:
         where += f" AND {FOR_GROUP}"
-        params = (*params, for_whom)
+        params = (*params, *for_group_params(for_whom))
     total = int(await db.fetchval(f"SELECT count(*) FROM events e WHERE {where}", params) or 0)
     rows = await db.fetchall(
         f"SELECT e.* FROM events e WHERE {where} ORDER BY e.starts_at, e.id LIMIT ? OFFSET ?",
