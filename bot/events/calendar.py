@@ -97,13 +97,22 @@ def event_ics(event: Event, *, location: str, url: str | None = None, about: str
     return data
 
 
-def feed_ics(events: Sequence[Event], *, name: str, locations: Mapping[int, str]) -> bytes:
+def feed_ics(
+    events: Sequence[Event],
+    *,
+    name: str,
+    locations: Mapping[int, str],
+    abouts: Mapping[int, str] | None = None,
+) -> bytes:
     """Several events in one calendar (the annual calendar feed). `locations` maps an event id
-    to its LOCATION text; an event missing from it shows its place."""
+    to its LOCATION text; an event missing from it shows its place. `abouts`: the text added to
+    an event's DESCRIPTION (whom it is for, its programme)."""
     calendar = _calendar("PUBLISH")
     calendar.add("x-wr-calname", name)
     for event in events:
-        calendar.add_component(_vevent(event, locations.get(event.id, event.place), None))
+        location = locations.get(event.id, event.place)
+        about = (abouts or {}).get(event.id, "")
+        calendar.add_component(_vevent(event, location, None, about))
     _add_timezones(calendar, events)
     data: bytes = calendar.to_ical()
     return data
