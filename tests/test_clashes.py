@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.places import load_catalog
@@ -23,7 +24,7 @@ def _ts(day: int, hour: int, minute: int = 0) -> int:
 SUBJECT = Subject(_ts(1, 18), ("167",), ("health",), event_id=1)
 
 
-def _found(**changes: object) -> list[tuple[int, str]]:
+def _found(**changes: Any) -> list[tuple[int, str]]:
     other = replace(make_event(), **{"id": 2, "municipalities": ("167",), **changes})
     return [(c.event.id, c.reason) for c in classify(SUBJECT, [other], CATALOG, HKI)]
 
