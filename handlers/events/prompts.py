@@ -75,13 +75,7 @@ def prompt(
     if state == "forwhom":
         return _for_whom_prompt(t, draft)
     if state == "programme":
-        return (
-            t._(
-                "The programme? One line per item, at most 10 lines of 100 characters, e.g.\n"
-                "18.00 Welcome\n18.15 Workshops\nOr skip."
-            ),
-            keyboard([[button(skip, AREA, "skip", "programme")]]),
-        )
+        return _programme_prompt(t)
     if state == "capacity":
         return (
             t._("How many people fit? Send a number, or tap for no limit."),
@@ -111,6 +105,16 @@ def _themes_prompt(
         ]
     )
     return t._("Which themes? Tap to choose; none chosen means every theme."), keyboard(rows)
+
+
+def _programme_prompt(t: Texts) -> tuple[str, InlineKeyboardMarkup]:
+    return (
+        t._(
+            "The programme? One line per item, at most 10 lines of 100 characters, e.g.\n"
+            "18.00 Welcome\n18.15 Workshops\nOr skip."
+        ),
+        keyboard([[button(t._("Skip"), AREA, "skip", "programme")]]),
+    )
 
 
 def _for_whom_prompt(t: Texts, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
