@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from telegram import Message
+from telegram import LinkPreviewOptions, Message
 
 from bot.context import AppContext
 from bot.core.callbacks import button, keyboard
@@ -184,7 +184,10 @@ async def _warn_clashes(
     username = context.bot.username
     warning = clashes.lines(found, t, lambda event_id: event_link(username, event_id))
     if warning:
-        await message.reply_text("\n".join(warning), disable_web_page_preview=True)
+        # Several links: no preview card of the first one.
+        await message.reply_text(
+            "\n".join(warning), link_preview_options=LinkPreviewOptions(is_disabled=True)
+        )
 
 
 def dropped(t: Texts, draft: Draft | None) -> str:
