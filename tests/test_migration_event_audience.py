@@ -1,5 +1,5 @@
-"""Migration 0014: events get "for whom" and a programme; a database at 0013 keeps its events,
-which read back for everyone and without a programme."""
+"""The migration that gives events "for whom" and a programme: a database one version before it
+keeps its events, which read back for everyone and without a programme."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from pathlib import Path
 
 from storage import events
 from storage.db import Database
-from storage.schema import load_migrations
+from storage.schema import latest_version, load_migrations
+
+# The migration under test: the one whose file is named event_audience.
+BEFORE = next(m.version for m in load_migrations() if m.name.endswith("event_audience")) - 1
 
 _EVENT = (
     "INSERT INTO events (id, uid, kind, title, starts_at, timezone, state, created_at, updated_at) "
@@ -17,9 +20,9 @@ _EVENT = (
 )
 
 
-def _at_version_13(path: Path) -> None:
+def _before_the_migration(path: Path) -> None:
     conn = sqlite3.connect(path)
-    for migration in load_migrations()[:13]:
+    for migration in load_migrations()[:BEFORE]:
         conn.executescript(migration.sql)
         conn.execute(f"PRAGMA user_version = {migration.version}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -34,14 +37,14 @@ def _at_version_13(path: Path) -> None:
     conn.close()
 
 
-async def test_events_at_0013_read_back_for_everyone_and_take_the_new_fields(
+async def test_events_from_before_read_back_for_everyone_and_take_the_new_fields(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "old.sqlite3"
-    _at_version_13(path)
+    _before_the_migration(path)
     db = await Database.open(path)
     try:
-        assert await db.fetchval("PRAGMA user_version") == 14
+        assert await db.fetchval("PRAGMA user_version") == latest_version()
         old = await events.get(db, 1)
         assert old is not None and old.title == "Koulutus" and old.municipalities == ("167",)
         assert (old.for_whom, old.programme) == ((), ())
