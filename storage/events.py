@@ -12,6 +12,7 @@ from storage.db import Database, Writer
 from storage.subscriptions import ALL_THEMES
 
 __all__ = [
+    "FOR_GROUP",
     "MEETS_CHAT",
     "Event",
     "EventState",
@@ -19,6 +20,7 @@ __all__ = [
     "by_creator",
     "cancel",
     "create",
+    "for_group_params",
     "get",
     "get_sync",
     "load",
@@ -50,6 +52,8 @@ class NewEvent:
     municipalities: tuple[str, ...]
     themes: tuple[str, ...]
     series_id: int | None = None
+    for_whom: tuple[str, ...] = ()  # codes of bot/events/audience.py; empty: everyone
+    programme: tuple[str, ...] = ()  # lines such as "18.00 Welcome"
 
 
 # The stored event is the written fields plus what the bot keeps about them. Its own fields are
@@ -99,6 +103,8 @@ def _event(row: sqlite3.Row, municipalities: tuple[str, ...], themes: tuple[str,
         municipalities=municipalities,
         themes=themes,
         series_id=row["series_id"],
+        for_whom=tuple(row["for_whom"].split()),
+        programme=tuple(line for line in row["programme"].split("\n") if line),
     )
 
 
@@ -115,6 +121,8 @@ def _fields(new: NewEvent) -> dict[str, Any]:
         "capacity": new.capacity,
         "rsvp_deadline": new.rsvp_deadline,
         "reminders": " ".join(str(v) for v in sorted(set(new.reminders), reverse=True)),
+        "for_whom": " ".join(new.for_whom),
+        "programme": "\n".join(new.programme),
     }
 
 
@@ -250,13 +258,35 @@ def get_sync(raw: sqlite3.Connection, event_id: int) -> Event | None:
     return None if row is None else load_sync(raw, [row])[0]
 
 
+# Event `e` is for a group (bot/events/for_whom.py): it names the group or everyone, or names
+# nobody (which means everyone). Bound: `for_group_params(code)`; the patterns are parameters, as
+# a `%` inside a quoted literal would not reach PostgreSQL intact (storage/pg_compat.py).
+FOR_GROUP = """
+    (e.for_whom = '' OR (' ' || e.for_whom || ' ') LIKE ? OR (' ' || e.for_whom || ' ') LIKE ?)
+"""
+
+
+def for_group_params(code: str) -> tuple[str, str]:
+    return f"% {code} %", "% everyone %"
+
+
 async def upcoming_for_chat(
-    db: Database | Writer, chat_id: int, now: int, *, limit: int, offset: int
+    db: Database | Writer,
+    chat_id: int,
+    now: int,
+    *,
+    limit: int,
+    offset: int,
+    for_whom: str | None = None,
 ) -> tuple[list[Event], int]:
     """Published events not yet over whose municipalities meet the chat's subscribed areas and
-    whose themes meet its themes; (one page, total)."""
+    whose themes meet its themes, and, given `for_whom`, that are for that group; (one page,
+    total)."""
     where = f"e.state = 'published' AND coalesce(e.ends_at, e.starts_at) > ? AND {MEETS_CHAT}"
-    params = (now, chat_id, chat_id)
+    params: tuple[object, ...] = (now, chat_id, chat_id)
+    if for_whom is not None:
+        where += f" AND {FOR_GROUP}"
+        params = (*params, *for_group_params(for_whom))
     total = int(await db.fetchval(f"SELECT count(*) FROM events e WHERE {where}", params) or 0)
     rows = await db.fetchall(
         f"SELECT e.* FROM events e WHERE {where} ORDER BY e.starts_at, e.id LIMIT ? OFFSET ?",

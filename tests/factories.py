@@ -75,6 +75,8 @@ async def publish_forum(
     await coordinator.tap("Health")
     await coordinator.tap("Done ▶")
     await coordinator.tap("Skip")
+    await coordinator.tap("Done ▶")  # for whom: nobody named, so everyone
+    await coordinator.tap("Skip")  # no programme
     await coordinator.send(capacity)
     await coordinator.tap("No deadline")
     await coordinator.tap("Done ▶")

@@ -93,6 +93,8 @@ async def test_wizard_refuses_bad_answers_and_foreign_municipalities(tmp_path: P
         await kaisa.send("Joensuu")
         await kaisa.tap("Done ▶")
         await kaisa.tap("Skip")
+        await kaisa.tap("Done ▶")  # for whom
+        await kaisa.tap("Skip")  # programme
         for bad, answer in (
             ("0", "at least 1"),
             ("-1", "at least 1"),
@@ -196,6 +198,8 @@ async def test_other_coordinators_revoked_scopes_and_deadlines_change_nothing(
         await kaisa.tap("Health")
         await kaisa.tap("Done ▶")
         await kaisa.tap("Skip")
+        await kaisa.tap("Done ▶")  # for whom
+        await kaisa.tap("Skip")  # programme
         await kaisa.send("1")  # one place
         await kaisa.send("26.11. klo 12")  # answers by noon on the day
         await kaisa.tap("Done ▶")

@@ -32,6 +32,8 @@ async def _to_preview(coordinator: ChatUser, start: str, title: str = "Yhdistysi
     await coordinator.tap("Health")
     await coordinator.tap("Done ▶")
     await coordinator.tap("Skip")
+    await coordinator.tap("Done ▶")  # for whom
+    await coordinator.tap("Skip")  # programme
     await coordinator.send("40")
     await coordinator.tap("No deadline")
     await coordinator.tap("Done ▶")

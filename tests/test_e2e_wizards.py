@@ -37,6 +37,8 @@ NEWEVENT_STEPS = [
     "Health",
     "Done ▶",
     "Skip",
+    "Done ▶",
+    "Skip",
     "3",
     "No deadline",
     "Done ▶",

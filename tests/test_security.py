@@ -353,6 +353,8 @@ async def test_injection_shaped_long_and_rtl_text_is_stored_literally(tmp_path: 
             await coordinator.tap("Health")
             await coordinator.tap("Done ▶")
             await coordinator.send(injection)  # description
+            await coordinator.tap("Done ▶")  # for whom
+            await coordinator.tap("Skip")  # programme
             await coordinator.send("5")
             await coordinator.tap("No deadline")
             await coordinator.tap("Done ▶")

@@ -14,7 +14,8 @@ from bot.cli.common import CliError, Subcommands, add_command, config_of
 from bot.core.config import Config
 from bot.core.place_search import PlaceIndex
 from bot.core.places import PlaceCatalog, load_catalog
-from bot.environment import environment
+from bot.environment import Environment, environment
+from bot.events import clashes
 from bot.events import service as events
 from bot.events.importing import ImportedEvent, read_events
 from storage.db import DatabaseError
@@ -34,9 +35,11 @@ def _describe(item: ImportedEvent, config: Config, catalog: PlaceCatalog) -> str
     )
     themes = ", ".join(fields.themes) or "all themes"
     capacity = f", {fields.capacity} places" if fields.capacity else ""
+    audience = f" — for {', '.join(fields.for_whom)}" if fields.for_whom else ""
+    programme = f", {len(fields.programme)} programme lines" if fields.programme else ""
     return (
         f"row {item.row}: {start:%Y-%m-%d %H:%M} {fields.kind} “{fields.title}” "
-        f"— {places} — {themes}{capacity}"
+        f"— {places} — {themes}{capacity}{audience}{programme}"
     )
 
 
@@ -82,6 +85,7 @@ async def _publish(
         # (35 s for 40 events of 5 000). Each id is printed as soon as its event is published,
         # so a failure part-way says exactly what exists.
         for number, (item, line) in enumerate(zip(found, summary, strict=True)):
+            await _warn_clashes(env, item, catalog)
             try:
                 event_id, invited = await events.publish(env, item.fields, admin)
             except (sqlite3.Error, OSError) as exc:
@@ -92,6 +96,27 @@ async def _publish(
                 ) from exc
             print(f"{line} → event {event_id}, {invited} invitations", file=sys.stderr)
             print(event_id, flush=True)
+
+
+async def _warn_clashes(env: Environment, item: ImportedEvent, catalog: PlaceCatalog) -> None:
+    """Published events this row may clash with (bot/events/clashes.py), one line each on
+    stderr; a warning only, the row is published all the same. Earlier rows of the file are
+    published by now, so they count too."""
+    tz = env.config.bot.timezone
+    found = await clashes.find(env.db, catalog, clashes.subject_of(item.fields), tz)
+    for clash in found:
+        other = clash.event
+        why = (
+            "same municipality within 3 hours"
+            if clash.reason == "near"
+            else ("same theme, region and week")
+        )
+        start = datetime.fromtimestamp(other.starts_at, tz)
+        print(
+            f"row {item.row}: warning: may clash with event {other.id} “{other.title}” at "
+            f"{start:%Y-%m-%d %H:%M} ({why}); /event {other.id}",
+            file=sys.stderr,
+        )
 
 
 def run(args: argparse.Namespace) -> int:

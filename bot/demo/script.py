@@ -231,6 +231,12 @@ async def _publish_forum(
     await t.tap(kaisa, kaisa_chat, health.name("en"))
     await t.tap(kaisa, kaisa_chat, en._("Done ▶"))
     await t.send(kaisa, kaisa_chat, "Kuntien ja järjestöjen yhteinen ilta. Kahvia tarjolla.")
+    for group in ("association staff", "volunteers and members"):  # for whom
+        await t.tap(kaisa, kaisa_chat, "▫️ " + en._(group))
+    await t.tap(kaisa, kaisa_chat, en._("Done ▶"))
+    await t.send(
+        kaisa, kaisa_chat, "17.30 Tervetuloa\n17.45 Järjestöjen puheenvuorot\n19.00 Yhteenveto"
+    )
     await t.send(kaisa, kaisa_chat, "60")
     await t.tap(kaisa, kaisa_chat, en._("No deadline"))
     await t.tap(kaisa, kaisa_chat, en._("Done ▶"))

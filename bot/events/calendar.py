@@ -37,7 +37,7 @@ def _utc(timestamp: int) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
 
 
-def _vevent(event: Event, location: str, url: str | None) -> VEvent:
+def _vevent(event: Event, location: str, url: str | None, about: str = "") -> VEvent:
     zone = ZoneInfo(event.timezone)
     vevent = VEvent()
     vevent.add("uid", event.uid)
@@ -54,8 +54,10 @@ def _vevent(event: Event, location: str, url: str | None) -> VEvent:
     link = event.online_url or url
     if link:
         vevent.add("url", link)
-    if event.description:
-        vevent.add("description", event.description)
+    # `about`: whom it is for and the programme, in the reader's language (for_whom.ics_text).
+    description = "\n\n".join(part for part in (event.description, about) if part)
+    if description:
+        vevent.add("description", description)
     if event.themes:
         vevent.add("categories", list(event.themes))
     vevent.add("status", "CANCELLED" if event.state == "cancelled" else "CONFIRMED")
@@ -85,23 +87,32 @@ def _add_timezones(calendar: Calendar, events: Sequence[Event]) -> None:
     calendar.add_missing_timezones(date(min(years) - 1, 1, 1), date(max(ends) + 2, 1, 1))
 
 
-def event_ics(event: Event, *, location: str, url: str | None = None) -> bytes:
+def event_ics(event: Event, *, location: str, url: str | None = None, about: str = "") -> bytes:
     """One event as a calendar file; a cancelled event gives METHOD:CANCEL, which tells the
     calendar app to remove the copy it has under the same UID."""
     calendar = _calendar("CANCEL" if event.state == "cancelled" else "PUBLISH")
-    calendar.add_component(_vevent(event, location, url))
+    calendar.add_component(_vevent(event, location, url, about))
     _add_timezones(calendar, [event])
     data: bytes = calendar.to_ical()
     return data
 
 
-def feed_ics(events: Sequence[Event], *, name: str, locations: Mapping[int, str]) -> bytes:
+def feed_ics(
+    events: Sequence[Event],
+    *,
+    name: str,
+    locations: Mapping[int, str],
+    abouts: Mapping[int, str] | None = None,
+) -> bytes:
     """Several events in one calendar (the annual calendar feed). `locations` maps an event id
-    to its LOCATION text; an event missing from it shows its place."""
+    to its LOCATION text; an event missing from it shows its place. `abouts`: the text added to
+    an event's DESCRIPTION (whom it is for, its programme)."""
     calendar = _calendar("PUBLISH")
     calendar.add("x-wr-calname", name)
     for event in events:
-        calendar.add_component(_vevent(event, locations.get(event.id, event.place), None))
+        location = locations.get(event.id, event.place)
+        about = (abouts or {}).get(event.id, "")
+        calendar.add_component(_vevent(event, location, None, about))
     _add_timezones(calendar, events)
     data: bytes = calendar.to_ical()
     return data

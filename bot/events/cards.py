@@ -17,16 +17,19 @@ from bot.core.callbacks import button, claim, keyboard, sign
 from bot.core.config_values import Theme
 from bot.core.i18n import N_, Html, Texts, escape
 from bot.core.places import PlaceCatalog
+from bot.events import for_whom
 from bot.subscriptions.rules import theme_names
 from storage.events import Event
 from storage.rsvps import Counts, Rsvp
 
 __all__ = [
     "AREA",
+    "DEEP_LINK_PREFIX",
     "KIND_NAMES",
     "Answer",
     "card_keyboard",
     "card_text",
+    "event_link",
     "listing_line",
     "location_line",
     "time_line",
@@ -34,6 +37,7 @@ __all__ = [
 ]
 
 AREA = claim("rsvp", __name__)
+DEEP_LINK_PREFIX = "ev_"  # t.me/<bot>?start=ev_<id> opens the card (handlers/events/view.py)
 KIND_NAMES: dict[str, str] = {
     "forum": N_("Association forum"),
     "association_evening": N_("Association evening"),
@@ -72,6 +76,11 @@ def listing_line(event: Event, t: Texts) -> str:
     return t._(
         "• {when}: {title} (/event {id})", when=time_line(event, t), title=event.title, id=event.id
     )
+
+
+def event_link(bot_username: str, event_id: int) -> str:
+    """The link that opens an event's card in a private chat with the bot."""
+    return f"https://t.me/{bot_username}?start={DEEP_LINK_PREFIX}{event_id}"
 
 
 def location_line(event: Event) -> str:
@@ -145,6 +154,7 @@ def _head(
             themes=", ".join(theme_names(event.themes, themes, t)),
         )
     )
+    lines.extend(for_whom.card_lines(event, t))
     if event.description:
         lines.append("")
         lines.append(escape(event.description))

@@ -23,6 +23,7 @@ from bot.events.fields import (
     check_title,
     parse_end,
 )
+from bot.events.for_whom import check_programme
 from bot.events.series import Pattern, SeriesRule, pattern_rule, with_default_end
 
 __all__ = ["Draft", "Repeat", "parse_municipalities", "parse_place", "parse_start"]
@@ -78,6 +79,8 @@ class Draft:
     capacity: int | None = None
     rsvp_deadline: datetime | None = None
     reminders: tuple[int, ...] = ()
+    for_whom: tuple[str, ...] = ()
+    programme: tuple[str, ...] = ()
     editing: int | None = None  # the published event being edited
     reviewing: bool = False  # answering one field from the preview's edit menu
     repeat: Repeat | None = None  # a new event only: publish a series
@@ -114,6 +117,8 @@ class Draft:
             capacity=self.capacity,
             rsvp_deadline=self.rsvp_deadline,
             reminders=self.reminders,
+            for_whom=self.for_whom,
+            programme=self.programme,
         )
 
     @classmethod
@@ -132,6 +137,8 @@ class Draft:
             capacity=fields.capacity,
             rsvp_deadline=fields.rsvp_deadline,
             reminders=fields.reminders,
+            for_whom=fields.for_whom,
+            programme=fields.programme,
             editing=editing,
         )
 
@@ -150,6 +157,8 @@ class Draft:
             "capacity": self.capacity,
             "rsvp_deadline": _moment(self.rsvp_deadline),
             "reminders": list(self.reminders),
+            "for_whom": list(self.for_whom),
+            "programme": list(self.programme),
             "editing": self.editing,
             "reviewing": self.reviewing,
             "repeat": None if self.repeat is None else self.repeat.to_json(),
@@ -172,6 +181,8 @@ class Draft:
             capacity=value.get("capacity"),
             rsvp_deadline=_parse_moment(value.get("rsvp_deadline")),
             reminders=tuple(value.get("reminders", ())),
+            for_whom=tuple(value.get("for_whom", ())),
+            programme=tuple(value.get("programme", ())),
             editing=value.get("editing"),
             reviewing=bool(value.get("reviewing", False)),
             repeat=None if repeat is None else Repeat.from_json(repeat),
@@ -198,6 +209,9 @@ class Draft:
 
     def with_description(self, text: str) -> Draft:
         return replace(self, description=check_description(text))
+
+    def with_programme(self, text: str) -> Draft:
+        return replace(self, programme=check_programme(text))
 
     def with_capacity(self, text: str) -> Draft:
         return replace(self, capacity=check_capacity(text))

@@ -55,12 +55,14 @@ MAX_DURATION = timedelta(days=14)
 
 class FieldError(ValueError):
     """`reason` names the rule broken: empty, too_long, format, invalid, past, ambiguous,
-    before_start, after_start, too_small, too_big, not_url."""
+    before_start, after_start, too_small, too_big, not_url (and for the programme and "for
+    whom": too_many, html, unknown); `value` is the part at fault, when it helps to show it."""
 
-    def __init__(self, reason: str, limit: int | None = None) -> None:
+    def __init__(self, reason: str, limit: int | None = None, value: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
         self.limit = limit
+        self.value = value
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,8 @@ class EventFields:
     capacity: int | None = None
     rsvp_deadline: datetime | None = None
     reminders: tuple[int, ...] = ()  # seconds before the start
+    for_whom: tuple[str, ...] = ()  # bot/events/for_whom.py codes; empty: everyone
+    programme: tuple[str, ...] = ()
 
 
 def _clean(text: str) -> str:

@@ -39,8 +39,17 @@ from bot.events.fields import (
     check_title,
     parse_end,
 )
+from bot.events.for_whom import check_programme, parse_for_whom
 
-__all__ = ["COLUMNS", "ImportProblem", "ImportedEvent", "parse_csv", "parse_ics", "read_events"]
+__all__ = [
+    "COLUMNS",
+    "OPTIONAL_COLUMNS",
+    "ImportProblem",
+    "ImportedEvent",
+    "parse_csv",
+    "parse_ics",
+    "read_events",
+]
 
 COLUMNS = (
     "title",
@@ -55,6 +64,8 @@ COLUMNS = (
     "rsvp_deadline",
     "description",
 )
+# Optional: a sheet without them imports as before (no groups named, no programme).
+OPTIONAL_COLUMNS = ("for_whom", "programme")
 KIND_ALIASES: dict[str, EventKind] = {
     "foorumi": "forum",
     "järjestöfoorumi": "forum",
@@ -182,6 +193,33 @@ def _deadline(text: str, start: datetime | None, setup: _Setup) -> datetime:
     return deadline if start is None else check_deadline(deadline, start)
 
 
+def _for_whom(row: _Row, text: str) -> tuple[str, ...]:
+    try:
+        return parse_for_whom(text)
+    except FieldError as exc:
+        row.problem(
+            f"for_whom: {exc.value!r} is not a group; use staff, volunteers, public_sector or "
+            "everyone (or henkilöstö, vapaaehtoiset, kunta, kaikki) separated by ;"
+        )
+        return ()
+
+
+def _programme(row: _Row, text: str) -> tuple[str, ...]:
+    try:
+        return check_programme(text)
+    except FieldError as exc:
+        line = exc.value[:60]
+        if exc.reason == "too_many":
+            row.problem(f"programme has more than {exc.limit} lines")
+        elif exc.reason == "too_long":
+            row.problem(f"programme line {line!r} is longer than {exc.limit} characters")
+        elif exc.reason == "html":
+            row.problem(f"programme line {line!r} contains HTML; the programme is plain text")
+        else:
+            row.problem(f"programme line {line!r} has control characters")
+        return ()
+
+
 def _validate(row: _Row, cells: Mapping[str, str], setup: _Setup) -> EventFields | None:
     def cell(column: str) -> str:
         return cells.get(column, "")
@@ -222,6 +260,7 @@ def _validate(row: _Row, cells: Mapping[str, str], setup: _Setup) -> EventFields
         )
     description = row.check("description", cell("description"), check_description, "")
     municipalities = _municipalities(row, cell("municipalities"), setup.index)
+    for_whom, programme = _for_whom(row, cell("for_whom")), _programme(row, cell("programme"))
     if row.problems or start is None:
         return None
     return EventFields(
@@ -237,6 +276,8 @@ def _validate(row: _Row, cells: Mapping[str, str], setup: _Setup) -> EventFields
         capacity=capacity,
         rsvp_deadline=deadline,
         reminders=setup.reminders,
+        for_whom=for_whom,
+        programme=programme,
     )
 
 
@@ -249,7 +290,8 @@ def parse_csv(
     themes: Sequence[Theme],
     reminders: tuple[int, ...],
 ) -> tuple[list[ImportedEvent], list[ImportProblem]]:
-    """A sheet with the COLUMNS header in any order, comma or semicolon delimited."""
+    """A sheet with the COLUMNS header (and any OPTIONAL_COLUMNS) in any order, comma or
+    semicolon delimited."""
     setup = _Setup(now, tz, index, themes, reminders)
     text = text.removeprefix("\ufeff")
     first = next((line for line in text.splitlines() if line.strip()), "")
@@ -257,7 +299,7 @@ def parse_csv(
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     names = [cell.strip().lower() for cell in next(reader, [])]
     missing = [column for column in COLUMNS if column not in names]
-    unknown = [name for name in names if name and name not in COLUMNS]
+    unknown = [name for name in names if name and name not in (*COLUMNS, *OPTIONAL_COLUMNS)]
     doubled = sorted({name for name in names if name and names.count(name) > 1})
     problems = [
         ImportProblem(1, f"header: {label} column(s) {', '.join(values)}")
@@ -265,7 +307,14 @@ def parse_csv(
         if values
     ]
     if problems:
-        return [], [*problems, ImportProblem(1, f"the header must be {','.join(COLUMNS)}")]
+        return [], [
+            *problems,
+            ImportProblem(
+                1,
+                f"the header must be {','.join(COLUMNS)} "
+                f"(optionally also {','.join(OPTIONAL_COLUMNS)})",
+            ),
+        ]
     events: list[ImportedEvent] = []
     line = reader.line_num
     for cells in reader:

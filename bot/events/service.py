@@ -16,6 +16,7 @@ from bot.announcements.service import in_scope
 from bot.audience.recipients import AudienceSpec, count, resolve
 from bot.core.i18n import Texts, pick_language
 from bot.environment import Environment
+from bot.events import for_whom
 from bot.events import schedule as event_schedule
 from bot.events.calendar import event_ics, ics_filename
 from bot.events.cards import card_keyboard, card_text, location_line, time_line
@@ -66,6 +67,8 @@ def _new(fields: EventFields, timezone: str) -> NewEvent:
         reminders=fields.reminders,
         municipalities=tuple(sorted(set(fields.municipalities))),
         themes=tuple(sorted(set(fields.themes))),
+        for_whom=fields.for_whom,
+        programme=fields.programme,
     )
 
 
@@ -90,6 +93,8 @@ def fields_of(event: Event) -> EventFields:
         capacity=event.capacity,
         rsvp_deadline=moment(event.rsvp_deadline),
         reminders=event.reminders,
+        for_whom=event.for_whom,
+        programme=event.programme,
     )
 
 
@@ -125,6 +130,8 @@ def preview(env: Environment, fields: EventFields, created_by: int | None) -> Ev
         reminders=new.reminders,
         municipalities=new.municipalities,
         themes=new.themes,
+        for_whom=new.for_whom,
+        programme=new.programme,
     )
 
 
@@ -259,7 +266,9 @@ async def _notices(
 ) -> int:
     if not chat_ids:
         return 0
-    data = event_ics(event, location=location_line(event))
+    # One file for every chat: whom it is for and the programme in the bot's default language.
+    about = for_whom.ics_text(event, env.translator.texts(env.config.bot.default_language))
+    data = event_ics(event, location=location_line(event), about=about)
     file_id = await outbox.add_file(tx, NewFile(ics_filename(event), "text/calendar", data))
     info = await chats.recipients(tx, chat_ids)
     rows = []

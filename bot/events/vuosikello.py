@@ -18,6 +18,7 @@ from babel.dates import format_date
 from bot.core.i18n import Texts
 from bot.core.place_search import PlaceIndex
 from bot.core.places import PlaceCatalog
+from bot.events import for_whom
 from bot.events.calendar import feed_ics
 from bot.events.cards import location_line
 from storage import series as stored_series
@@ -146,6 +147,11 @@ def month_heading(t: Texts, moment: datetime) -> str:
     return text[:1].upper() + text[1:]
 
 
-def feed(events: Sequence[Event], name: str) -> bytes:
-    """The .ics feed of the listed events."""
-    return feed_ics(events, name=name, locations={e.id: location_line(e) for e in events})
+def feed(events: Sequence[Event], name: str, t: Texts) -> bytes:
+    """The .ics feed of the listed events, whom each is for and its programme in `t`'s language."""
+    return feed_ics(
+        events,
+        name=name,
+        locations={e.id: location_line(e) for e in events},
+        abouts={e.id: for_whom.ics_text(e, t) for e in events},
+    )

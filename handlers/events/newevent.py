@@ -23,6 +23,7 @@ from bot.core.i18n import Texts
 from bot.events import service as events
 from bot.events.draft import Draft, parse_municipalities
 from bot.events.fields import KINDS, FieldError
+from bot.events.for_whom import FOR_WHOM
 from bot.roles.access import role_of
 from handlers.common import edit_in_place, texts_for
 from handlers.events.newevent_publish import publish
@@ -44,6 +45,9 @@ from handlers.wizard import Turn, Wizard, one_at_a_time
 from storage import events as stored_events
 
 __all__ = ["WIZARD", "handlers"]
+
+# A typed "skip" at the programme step (its Skip button does the same).
+SKIP_WORDS = frozenset(("skip", "ohita", "hoppa över", "-"))
 
 
 async def new_event(update: Update, context: AppContext) -> None:
@@ -99,6 +103,8 @@ async def _text_step(turn: Turn) -> None:
             if changed is None:
                 return
             draft = changed
+        elif state == "programme" and text.strip().lower() in SKIP_WORDS:
+            draft = replace(draft, programme=())
         else:
             draft = {
                 "title": lambda: draft.with_title(text),
@@ -106,6 +112,7 @@ async def _text_step(turn: Turn) -> None:
                 "end": lambda: draft.with_end(text, tz),
                 "place": lambda: draft.with_place(text),
                 "description": lambda: draft.with_description(text),
+                "programme": lambda: draft.with_programme(text),
                 "capacity": lambda: draft.with_capacity(text),
                 "deadline": lambda: draft.with_deadline(text, now, tz),
             }[state]()
@@ -163,7 +170,7 @@ async def _tapped(
     value: str | None,
     number: int | None,
 ) -> None:
-    if action in ("theme", "rem"):
+    if action in ("theme", "rem", "fw"):
         await _toggle(message, context, t, draft, action, value, number)
     elif action in ("rep", "mon") or (action, value) in (("done", REPEAT), ("f", REPEAT)):
         await repeat_button(message, context, t, draft, action, number, value)
@@ -191,12 +198,14 @@ def _answered(
         return replace(draft, kind=value), "kind"
     if action == "allthemes":
         return replace(draft, themes=()), "themes"
-    if action == "done" and value in ("themes", "reminders"):
+    if action == "done" and value in ("themes", "forwhom", "reminders"):
         return draft, value
     if action == "skip" and value == "end":
         return replace(draft, ends_at=None), value
     if action == "skip" and value == "description":
         return replace(draft, description=""), value
+    if action == "skip" and value == "programme":
+        return replace(draft, programme=()), value
     if action == "skip" and value == "capacity":
         return replace(draft, capacity=None), value
     if action == "skip" and value == "deadline":
@@ -213,11 +222,17 @@ async def _toggle(
     value: str | None,
     number: int | None,
 ) -> None:
-    """A theme or a reminder ticked or unticked: the same step, redrawn."""
+    """A theme, a group (for whom) or a reminder ticked or unticked: the same step, redrawn."""
     if action == "theme" and value and context.env.config.bot.theme(value):
         draft = replace(draft, themes=tuple(sorted(set(draft.themes) ^ {value})))
         await keep(context, t, message, draft, "themes")
         text, markup = prompt("themes", t, draft, context.env.config.bot.themes, ())
+    elif action == "fw" and value in FOR_WHOM:
+        draft = replace(
+            draft, for_whom=tuple(c for c in FOR_WHOM if (c == value) != (c in draft.for_whom))
+        )
+        await keep(context, t, message, draft, "forwhom")
+        text, markup = prompt("forwhom", t, draft, (), ())
     elif action == "rem" and number in offsets(context):
         chosen = set(draft.reminders) ^ {number or 0}
         draft = replace(draft, reminders=tuple(sorted(chosen, reverse=True)))
@@ -237,7 +252,7 @@ async def _on_cancel(turn: Turn) -> None:
 WIZARD = Wizard(
     KIND,
     steps={
-        **{s: _text_step for s in STEPS if s not in ("kind", "themes", "reminders")},
+        **{s: _text_step for s in STEPS if s not in ("kind", "themes", "forwhom", "reminders")},
         REPEAT: repeat_text,
     },
     cancel=_on_cancel,

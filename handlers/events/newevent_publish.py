@@ -10,6 +10,7 @@ from telegram import Message
 from bot.context import AppContext
 from bot.core.i18n import Texts
 from bot.events import service as events
+from bot.events.cards import event_link
 from bot.events.draft import Draft
 from bot.events.fields import FieldError
 from bot.events.series import SeriesError
@@ -47,7 +48,7 @@ async def publish(message: Message, context: AppContext, t: Texts, draft: Draft)
         return
     event_id, invited = await events.publish(env, fields, draft.user_id)
     services.delivery.wake()
-    link = f"https://t.me/{context.bot.username}?start=ev_{event_id}"
+    link = event_link(context.bot.username, event_id)
     await message.reply_text(
         t.n_(
             "📣 Published as event {id}: the invitation goes to {n} chat.\nShare: {link}\n"

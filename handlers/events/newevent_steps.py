@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from telegram import Message
+from telegram import LinkPreviewOptions, Message
 
 from bot.context import AppContext
 from bot.core.callbacks import button, keyboard
 from bot.core.i18n import Texts
+from bot.events import clashes
 from bot.events import service as events
-from bot.events.cards import card_keyboard, card_text
+from bot.events.cards import card_keyboard, card_text, event_link
 from bot.events.draft import Draft
+from bot.events.fields import EventFields
 from bot.events.series import SeriesError
 from bot.events.series_text import explain
 from handlers.events.prompts import AREA, prompt
@@ -46,6 +48,8 @@ STEPS = (
     "municipalities",
     "themes",
     "description",
+    "forwhom",
+    "programme",
     "capacity",
     "deadline",
     "reminders",
@@ -104,6 +108,8 @@ async def menu(message: Message, context: AppContext, t: Texts, draft: Draft) ->
         "municipalities": t._("Municipalities"),
         "themes": t._("Themes"),
         "description": t._("Description"),
+        "forwhom": t._("For whom"),
+        "programme": t._("Programme"),
         "capacity": t._("Places"),
         "deadline": t._("Answer deadline"),
         "reminders": t._("Reminders"),
@@ -133,6 +139,7 @@ async def preview(message: Message, context: AppContext, t: Texts, draft: Draft)
     card = card_text(event, t, env.catalog, env.themes, now=now)
     markup = card_keyboard(event, t, env.key, message.chat.id, association=False, now=now)
     await message.reply_text(card, reply_markup=markup)
+    await _warn_clashes(message, context, t, fields, draft.editing)
     tz = context.env.config.bot.timezone
     rule = None if draft.editing else draft.series_rule(tz)
     if rule is not None:
@@ -165,6 +172,22 @@ async def preview(message: Message, context: AppContext, t: Texts, draft: Draft)
                 "Nobody follows them yet; you can still publish and share the event's link."
             )
     await message.reply_text(reach, reply_markup=keyboard(buttons))
+
+
+async def _warn_clashes(
+    message: Message, context: AppContext, t: Texts, fields: EventFields, editing: int | None
+) -> None:
+    """Other published events it may clash with, each with its link; a warning only."""
+    env = context.env
+    subject = clashes.subject_of(fields, editing)
+    found = await clashes.find(env.db, env.catalog, subject, env.config.bot.timezone)
+    username = context.bot.username
+    warning = clashes.lines(found, t, lambda event_id: event_link(username, event_id))
+    if warning:
+        # Several links: no preview card of the first one.
+        await message.reply_text(
+            "\n".join(warning), link_preview_options=LinkPreviewOptions(is_disabled=True)
+        )
 
 
 def dropped(t: Texts, draft: Draft | None) -> str:

@@ -12,6 +12,7 @@ from bot.core.i18n import Texts
 from bot.events.cards import KIND_NAMES
 from bot.events.draft import Draft
 from bot.events.fields import KINDS, FieldError
+from bot.events.for_whom import FOR_WHOM, FOR_WHOM_NAMES
 
 __all__ = ["AREA", "field_error", "offset_label", "prompt"]
 
@@ -71,6 +72,10 @@ def prompt(
             t._("A description: programme, who it is for, how to sign up. Or skip."),
             keyboard([[button(skip, AREA, "skip", "description")]]),
         )
+    if state == "forwhom":
+        return _for_whom_prompt(t, draft)
+    if state == "programme":
+        return _programme_prompt(t)
     if state == "capacity":
         return (
             t._("How many people fit? Send a number, or tap for no limit."),
@@ -102,6 +107,28 @@ def _themes_prompt(
     return t._("Which themes? Tap to choose; none chosen means every theme."), keyboard(rows)
 
 
+def _programme_prompt(t: Texts) -> tuple[str, InlineKeyboardMarkup]:
+    return (
+        t._(
+            "The programme? One line per item, at most 10 lines of 100 characters, e.g.\n"
+            "18.00 Welcome\n18.15 Workshops\nOr skip."
+        ),
+        keyboard([[button(t._("Skip"), AREA, "skip", "programme")]]),
+    )
+
+
+def _for_whom_prompt(t: Texts, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
+    rows = []
+    for code in FOR_WHOM:
+        mark = "✅ " if code in draft.for_whom else "▫️ "
+        rows.append([button(mark + t._(FOR_WHOM_NAMES[code]), AREA, "fw", code)])
+    rows.append([button(t._("Done ▶"), AREA, "done", "forwhom")])
+    return (
+        t._("For whom is it? Tap all that fit; none chosen means everyone."),
+        keyboard(rows),
+    )
+
+
 def _reminders_prompt(
     t: Texts, draft: Draft, offsets: tuple[int, ...]
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -115,6 +142,8 @@ def _reminders_prompt(
 
 def field_error(t: Texts, state: str, exc: FieldError) -> str:
     reason = exc.reason
+    if state == "programme":
+        return _programme_error(t, exc)
     if reason == "too_long" and state == "end":
         return t._("An event can last at most 14 days. Send the end again.")
     if reason == "too_long":
@@ -145,3 +174,23 @@ def field_error(t: Texts, state: str, exc: FieldError) -> str:
     if state == "end":
         return t._("Send the end like 20.00, 26.11.2026 20.00 or 2 h.")
     return t._("Send the time like 26.11.2026 18.00, 26.11. klo 18 or ti 1.12. 17:30.")
+
+
+def _programme_error(t: Texts, exc: FieldError) -> str:
+    if exc.reason == "too_many":
+        return t._(
+            "A programme has at most {limit} lines. Shorten it and send it again.",
+            limit=exc.limit,
+        )
+    if exc.reason == "too_long":
+        return t._(
+            "A programme line has at most {limit} characters: “{line}”. Send it again.",
+            limit=exc.limit,
+            line=exc.value[:40] + "…",
+        )
+    if exc.reason == "html":
+        return t._(
+            "The programme is plain text; remove the HTML from “{line}” and send it again.",
+            line=exc.value[:60],
+        )
+    return t._("Send the programme as plain lines, like 18.00 Welcome.")

@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.context import AppContext
 from bot.core.callbacks import pattern
 from bot.core.i18n import Texts
-from bot.events import reader_cards, rsvp
+from bot.events import for_whom, reader_cards, rsvp
 from bot.events.calendar import event_ics, ics_filename
 from bot.events.cards import AREA, Answer, location_line, your_answer
 from bot.events.reader_cards import Reader, ReaderCard
@@ -125,7 +125,7 @@ async def _send_calendar(update: Update, context: AppContext, t: Texts, event_id
     if event is None:
         await query.answer(t._("This event no longer exists."), show_alert=True)
         return
-    data = event_ics(event, location=location_line(event))
+    data = event_ics(event, location=location_line(event), about=for_whom.ics_text(event, t))
     try:
         # In a group the file goes to the person's private chat, not to everyone.
         await context.bot.send_document(

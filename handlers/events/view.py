@@ -12,7 +12,8 @@ from bot.core.callbacks import button, claim, decode, keyboard, pattern
 from bot.core.i18n import Texts
 from bot.events import report as event_report
 from bot.events import service as events
-from bot.events.cards import time_line
+from bot.events.cards import DEEP_LINK_PREFIX, time_line
+from bot.events.for_whom import FOR_WHOM, code_of_word, names
 from bot.events.reader_cards import Reader
 from bot.roles.access import role_of
 from handlers.common import edit_in_place, texts_for
@@ -26,7 +27,6 @@ __all__ = ["deep_link_handler", "handlers"]
 AREA_LIST = claim("evl", __name__)
 AREA_MANAGE = claim("evm", __name__)
 PAGE = 5
-DEEP_LINK_PREFIX = "ev_"
 
 
 async def _show(message: Message, update: Update, context: AppContext, event_id: int) -> None:
@@ -88,14 +88,23 @@ async def deep_link(update: Update, context: AppContext) -> None:
 
 
 async def _listing(
-    update: Update, context: AppContext, t: Texts, offset: int
+    update: Update, context: AppContext, t: Texts, offset: int, group: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One page of /events; `group` (a for_whom code): only the events for that group."""
     chat = update.effective_chat
     assert chat is not None
     env = context.env
     found, total = await stored_events.upcoming_for_chat(
-        env.db, chat.id, env.db.now(), limit=PAGE, offset=offset
+        env.db, chat.id, env.db.now(), limit=PAGE, offset=offset, for_whom=group
     )
+    if total == 0 and group is not None:
+        return (
+            t._(
+                "No upcoming events for {group} in this chat's subscriptions.",
+                group=names((group,), t),
+            ),
+            None,
+        )
     if total == 0:
         return (
             t._(
@@ -112,15 +121,18 @@ async def _listing(
             total=total,
         )
     ]
+    if group is not None:
+        lines.append(t._("For {group}", group=names((group,), t)))
     rows = []
     for event in found:
         lines.append(t._("• {when}: {title}", when=time_line(event, t), title=event.title))
         rows.append([button(f"{event.title[:40]}", AREA_LIST, "o", event.id)])
     nav = []
+    more = () if group is None else (group,)  # the next page keeps the filter
     if offset > 0:
-        nav.append(button(t._("◀ Earlier"), AREA_LIST, "p", max(0, offset - PAGE)))
+        nav.append(button(t._("◀ Earlier"), AREA_LIST, "p", max(0, offset - PAGE), *more))
     if offset + PAGE < total:
-        nav.append(button(t._("Later ▶"), AREA_LIST, "p", offset + PAGE))
+        nav.append(button(t._("Later ▶"), AREA_LIST, "p", offset + PAGE, *more))
     rows.append(nav)
     return "\n".join(lines), keyboard(rows)
 
@@ -129,7 +141,19 @@ async def events_command(update: Update, context: AppContext) -> None:
     message = update.effective_message
     assert message is not None
     t = await texts_for(context, update)
-    text, markup = await _listing(update, context, t, 0)
+    group = None
+    if context.args:  # "/events volunteers": only the events for that group
+        group = code_of_word("_".join(context.args))
+        if group is None:
+            await message.reply_text(
+                t._(
+                    "I do not know the group “{word}”. Try /events staff, /events volunteers, "
+                    "/events municipality or /events everyone.",
+                    word=" ".join(context.args)[:40],
+                )
+            )
+            return
+    text, markup = await _listing(update, context, t, 0, group)
     await message.reply_text(text, reply_markup=markup)
 
 
@@ -178,7 +202,10 @@ async def list_tap(update: Update, context: AppContext) -> None:
     if data.part(0) == "o":
         await _show(query.message, update, context, value)
     elif data.part(0) == "p":
-        text, markup = await _listing(update, context, t, value)
+        group = data.part(2)
+        if group is not None and group not in FOR_WHOM:
+            return  # a forged page button
+        text, markup = await _listing(update, context, t, value, group)
         await edit_in_place(query.message, text, markup)
 
 

@@ -133,7 +133,7 @@ async def _send_calendar(
     filename = f"vuosikello-{calendar.first_year}{suffix}.ics"
     await context.bot.send_document(
         chat_id,
-        InputFile(vuosikello.feed(calendar.events, name), filename=filename),
+        InputFile(vuosikello.feed(calendar.events, name, t), filename=filename),
         caption=t.n_(
             "{n} event for your calendar app: open the file to add it.",
             "{n} events for your calendar app: open the file to add them.",
