@@ -106,8 +106,8 @@ async def test_stats_and_report_for_admins_only(tmp_path: Path) -> None:
 
         await chats.set_language(h.env.db, admin.id, "fi")
         await admin.send("/report 2026")
-        document = admin.messages()[-2].document
-        assert document is not None
+        document = admin.messages()[-3].document
+        assert document is not None and document.filename == "participation_2026.csv"
         finnish = list(csv.reader(io.StringIO(document.data.decode("utf-8-sig"))))
         assert finnish[0] == [
             "vuosi",
