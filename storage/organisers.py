@@ -62,7 +62,7 @@ def names_sync(raw: sqlite3.Connection, event_id: int) -> tuple[str, ...]:
         "WHERE o.event_id = ? ORDER BY o.id",
         (event_id,),
     ).fetchall()
-    return tuple(row[0] for row in rows)
+    return tuple(row["name"] for row in rows)
 
 
 async def _export(db: Database, user_id: int) -> object:

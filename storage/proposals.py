@@ -19,6 +19,7 @@ __all__ = [
     "NewProposal",
     "Proposal",
     "Status",
+    "canonical",
     "create_in",
     "declined_like",
     "due_for_escalation",

@@ -34,9 +34,7 @@ async def covering(env: Environment, codes: Iterable[str]) -> list[int]:
     granted = await roles.active_roles(env.db)
     return list(
         dict.fromkeys(
-            r.user_id
-            for r in granted
-            if r.role == "coordinator" and covers(r, wanted, env.catalog)
+            r.user_id for r in granted if r.role == "coordinator" and covers(r, wanted, env.catalog)
         )
     )
 
