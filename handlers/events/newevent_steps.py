@@ -142,8 +142,8 @@ async def preview(message: Message, context: AppContext, t: Texts, draft: Draft)
     markup = card_keyboard(event, t, env.key, message.chat.id, association=False, now=now)
     await message.reply_text(card, reply_markup=markup)
     if draft.proposing is not None:
-        text, buttons = proposal_buttons(t, draft)
-        await message.reply_text(text, reply_markup=buttons)
+        ending, ending_markup = proposal_buttons(t, draft)
+        await message.reply_text(ending, reply_markup=ending_markup)
         return
     tz = context.env.config.bot.timezone
     rule = None if draft.editing else draft.series_rule(tz)
