@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.events.draft import Draft, Proposing
 from bot.proposals import service
 from storage import organisers, proposals, roles
-from tests.factories import ADMIN, JOENSUU, admin_user, appoint, delivered
+from tests.factories import ADMIN, admin_user, appoint, delivered
 from tests.harness import BotHarness, ChatUser
 
 
@@ -54,7 +54,7 @@ async def test_group_admin_proposes_and_first_approval_wins(tmp_path: Path) -> N
         admin = admin_user(h)
         kaisa = await appoint(h, admin, "Kaisa", "Joensuu")
         ville = await appoint(h, admin, "Ville", "Pohjois-Karjala")
-        group_admin, aino, group_id = await _group(h)
+        group_admin, aino, _group_id = await _group(h)
 
         await aino.send("/propose")
         assert aino.last_message().text == (
