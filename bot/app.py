@@ -55,6 +55,8 @@ from handlers.events import view as events
 from handlers.polls import answers as poll_answers
 from handlers.polls import results as poll_results
 from handlers.polls import wizard as polls
+from handlers.proposals import decide as proposal_decisions
+from handlers.proposals import propose
 from handlers.subscriptions import links as sublinks
 from handlers.subscriptions import menu as subscriptions
 from handlers.subscriptions import mine as my_subscriptions
@@ -85,7 +87,13 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
     """
     drafts = wizard.handlers(
         [newevent.WIZARD, announce.WIZARD, polls.WIZARD, listing_wizard.WIZARD],
-        [poll_answers.ANSWER, feedback.COMMENT, listing_moderation.REASON, contact_relay.MESSAGE],
+        [
+            poll_answers.ANSWER,
+            feedback.COMMENT,
+            listing_moderation.REASON,
+            contact_relay.MESSAGE,
+            proposal_decisions.REASON,
+        ],
     )
     return [
         (CONTEXT_GROUP, context_handlers()),  # update and chat id on every log line
@@ -101,6 +109,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 poll_answers.deep_link_handler(),
                 privacy.deep_link_handler(),
                 contact_relay.deep_link_handler(),
+                propose.deep_link_handler(),  # start=prp_: /propose from a group
                 *newevent.handlers(),
                 *drafts.cancel,  # every wizard's and answer draft's /cancel
                 *polls.handlers(),
@@ -124,6 +133,8 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *privacy.handlers(),  # /privacy, /mydata, /forget
                 *contact_listing.handlers(),  # /contactme
                 *contact_relay.handlers(),  # /contact, ✉️ Write, ↩️ Reply
+                *propose.handlers(),  # /propose
+                *proposal_decisions.handlers(),  # /proposals, ✅ / ✏️ / ❌ on a proposal
                 *ops.handlers(),  # /stats, /report (admins)
                 *rsvp.handlers(),
                 *start.fallback_handlers(),

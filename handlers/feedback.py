@@ -197,7 +197,7 @@ async def feedback_command(update: Update, context: AppContext) -> None:
         return
     env = context.env
     event_id = int(args[0])
-    event, manager = await visible_event(env, user.id, event_id)
+    event, manager = await visible_event(env, user.id, event_id, context)
     if event is None:
         await message.reply_text(t._("There is no event {id}.", id=event_id))
         return

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from storage import chats, events, subscriptions
+from storage import chats, events, organisers, subscriptions
 from storage.chats import Recipient
 from storage.db import Database, Writer
 from storage.events import Event
@@ -244,6 +244,7 @@ class CardReads:
     counts: Counts
     answers: dict[int, tuple[Rsvp, int | None]]  # by person: their answer, place in line
     recipients: dict[int, Recipient]  # by chat: language hints, association profile
+    organisers: tuple[str, ...] = ()  # the co-organising associations' names
 
 
 async def card_reads(
@@ -268,7 +269,12 @@ def _card_reads_sync(
         for row in rows:
             rsvp = _rsvp(row)
             answers[rsvp.user_id] = (rsvp, waitlist_position_sync(raw, rsvp))
-    return CardReads(_counts_sync(raw, event_id), answers, chats.recipients_sync(raw, chat_ids))
+    return CardReads(
+        _counts_sync(raw, event_id),
+        answers,
+        chats.recipients_sync(raw, chat_ids),
+        organisers.names_sync(raw, event_id),
+    )
 
 
 # Sorted by its lower(), SQLite's NOCASE order (ASCII letters folded): PostgreSQL neither knows

@@ -15,7 +15,6 @@ administrators changed in the meantime is what they judge.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 from typing import Literal
 
@@ -23,12 +22,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.callbacks import button
 from bot.core.i18n import Texts
-from bot.core.places import PlaceCatalog
 from bot.directory.cards import card_text
 from bot.directory.notices import AREA, approval_markup, owner_chat, queue
 from bot.environment import Environment
-from bot.roles.access import is_admin
-from storage import listings, roles
+from bot.roles import coverage
+from bot.roles.coverage import covers
+from storage import listings
 from storage.db import Writer
 from storage.listings import Listing
 
@@ -52,43 +51,15 @@ PublishOutcome = Literal["published", "incomplete", "pending"]
 Decision = Literal["done", "handled", "gone"]
 
 
-def covers(role: roles.Role, codes: Iterable[str], catalog: PlaceCatalog) -> bool:
-    """Whether a coordinator's scope covers one of the municipalities."""
-    for code in codes:
-        place = catalog.municipality(code)
-        for area in role.scope:
-            if area.kind == "all" or (area.kind == "municipality" and area.code == code):
-                return True
-            if place is not None and (
-                (area.kind == "region" and area.code == place.region_code)
-                or (area.kind == "county" and area.code == place.county_id)
-            ):
-                return True
-    return False
-
-
 async def reviewers(env: Environment, listing: Listing) -> list[int]:
     """The coordinators covering the listing; else the administrators (configured, and those
     with the admin role)."""
-    granted = await roles.active_roles(env.db)
-    found = [
-        r.user_id
-        for r in granted
-        if r.role == "coordinator" and covers(r, listing.municipalities, env.catalog)
-    ]
-    if not found:
-        found = [*sorted(env.config.bot.admins), *(r.user_id for r in granted if r.role == "admin")]
-    return list(dict.fromkeys(found))
+    return await coverage.reviewers(env, listing.municipalities)
 
 
 async def may_moderate(env: Environment, user_id: int, listing: Listing) -> bool:
     """An administrator, or a coordinator whose scope covers the listing."""
-    granted = await roles.active_roles(env.db, user_id)
-    if is_admin(env.config, user_id, granted):
-        return True
-    return any(
-        r.role == "coordinator" and covers(r, listing.municipalities, env.catalog) for r in granted
-    )
+    return await coverage.may_decide(env, user_id, listing.municipalities)
 
 
 def moderation_row(

@@ -8,6 +8,7 @@ chat)`: a client that rewrites the event id fails the check, and nothing is stor
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -32,6 +33,7 @@ __all__ = [
     "event_link",
     "listing_line",
     "location_line",
+    "organiser_lines",
     "time_line",
     "your_answer",
 ]
@@ -88,6 +90,13 @@ def location_line(event: Event) -> str:
     return " · ".join(part for part in (event.place, event.online_url) if part)
 
 
+def organiser_lines(organisers: Sequence[str], t: Texts) -> list[str]:
+    """The co-organising associations (storage/organisers.py), when there are any."""
+    if not organisers:
+        return []
+    return [t._("🤝 In cooperation with: {names}", names=", ".join(organisers))]
+
+
 def card_text(
     event: Event,
     t: Texts,
@@ -97,8 +106,10 @@ def card_text(
     counts: Counts | None = None,
     answer: Answer | None = None,
     now: int | None = None,
+    organisers: Sequence[str] = (),
 ) -> str:
     lines = list(_head(event, t, catalog, themes))
+    lines.extend(organiser_lines(organisers, t))
     if event.capacity is not None:
         taken = counts.yes_people if counts else 0
         lines.append(t._("👥 Places: {taken}/{capacity}", taken=taken, capacity=event.capacity))

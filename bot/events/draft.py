@@ -26,7 +26,7 @@ from bot.events.fields import (
 from bot.events.for_whom import check_programme
 from bot.events.series import Pattern, SeriesRule, pattern_rule, with_default_end
 
-__all__ = ["Draft", "Repeat", "parse_municipalities", "parse_place", "parse_start"]
+__all__ = ["Draft", "Proposing", "Repeat", "parse_municipalities", "parse_place", "parse_start"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +65,41 @@ class Repeat:
 
 
 @dataclass(frozen=True, slots=True)
+class Proposing:
+    """The draft is an event proposal (bot/proposals/), not an event: for which association;
+    when it edits a stored proposal, which one at which revision; `approving`: a coordinator's
+    edited copy, approved (rather than sent) at the end."""
+
+    listing_id: int | None
+    chat_id: int | None
+    association: str
+    proposal_id: int | None = None
+    revision: int = 0
+    approving: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "listing_id": self.listing_id,
+            "chat_id": self.chat_id,
+            "association": self.association,
+            "proposal_id": self.proposal_id,
+            "revision": self.revision,
+            "approving": self.approving,
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Proposing:
+        return cls(
+            listing_id=value.get("listing_id"),
+            chat_id=value.get("chat_id"),
+            association=value.get("association", ""),
+            proposal_id=value.get("proposal_id"),
+            revision=int(value.get("revision", 0)),
+            approving=bool(value.get("approving", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Draft:
     user_id: int
     kind: EventKind | None = None
@@ -84,6 +119,7 @@ class Draft:
     editing: int | None = None  # the published event being edited
     reviewing: bool = False  # answering one field from the preview's edit menu
     repeat: Repeat | None = None  # a new event only: publish a series
+    proposing: Proposing | None = None  # an association's proposal, not an event
 
     def series_rule(self, tz: tzinfo) -> SeriesRule | None:
         if self.repeat is None or self.starts_at is None:
@@ -162,11 +198,20 @@ class Draft:
             "editing": self.editing,
             "reviewing": self.reviewing,
             "repeat": None if self.repeat is None else self.repeat.to_json(),
+            "proposing": None if self.proposing is None else self.proposing.to_json(),
         }
+
+    def event_json(self) -> dict[str, Any]:
+        """The event's own fields, without the wizard's state: what a proposal stores."""
+        value = self.to_json()
+        for key in ("editing", "reviewing", "repeat", "proposing", "reminders"):
+            del value[key]
+        return value
 
     @classmethod
     def from_json(cls, user_id: int, value: dict[str, Any]) -> Draft:
         repeat = value.get("repeat")
+        proposing = value.get("proposing")
         return cls(
             user_id=user_id,
             kind=cast(EventKind | None, value.get("kind")),
@@ -186,6 +231,7 @@ class Draft:
             editing=value.get("editing"),
             reviewing=bool(value.get("reviewing", False)),
             repeat=None if repeat is None else Repeat.from_json(repeat),
+            proposing=None if proposing is None else Proposing.from_json(proposing),
         )
 
     def with_title(self, text: str) -> Draft:

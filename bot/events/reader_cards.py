@@ -60,6 +60,7 @@ def render_read(
         answer=Answer(*mine) if mine is not None else None,
         association=recipient is not None and recipient.association,
         now=now,
+        organisers=reads.organisers,
     )
 
 
@@ -73,6 +74,7 @@ def render(
     answer: Answer | None,
     association: bool,
     now: int,
+    organisers: Sequence[str] = (),
 ) -> ReaderCard:
     """One reader's card from what is already known (a tap's own outcome needs no read). The
     "for our association" button only in an association's group: a tap on it in a private
@@ -85,6 +87,7 @@ def render(
         counts=counts,
         answer=answer if reader.private else None,
         now=now,
+        organisers=organisers,
     )
     markup = card_keyboard(
         event, t, env.key, reader.chat_id, association=association and not reader.private, now=now

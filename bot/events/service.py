@@ -8,6 +8,7 @@ goes out exactly as one made with /newevent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -22,7 +23,7 @@ from bot.events.calendar import event_ics, ics_filename
 from bot.events.cards import card_keyboard, card_text, location_line, time_line
 from bot.events.fields import EventFields
 from bot.roles.access import is_admin
-from storage import broadcasts, chats, events, outbox, roles, rsvps, schedule
+from storage import broadcasts, chats, events, organisers, outbox, roles, rsvps, schedule
 from storage.chats import Recipient
 from storage.db import Writer
 from storage.events import Event, NewEvent
@@ -165,15 +166,19 @@ async def publish_in(
     now: int,
     series_id: int | None = None,
     invite_now: bool = True,
+    co_listings: Sequence[int] = (),
 ) -> tuple[int, int]:
     """Create and publish inside the caller's transaction, with its scheduled jobs.
 
     With `invite_now` False (the later dates of a series) the invitations wait until
     `SERIES_INVITE_AHEAD` before the start; (event id, invitations queued now).
+    `co_listings`: co-organising associations, named before the invitations are written.
     """
     new = replace(_new(fields, _timezone(env)), series_id=series_id)
     event_id = await events.create(tx, new, created_by=created_by, now=now)
     await events.mark_published(tx, event_id, None, now)
+    for listing_id in co_listings:
+        await organisers.add_in(tx, event_id, listing_id=listing_id)
     event = await events.get(tx, event_id)
     assert event is not None
     queued = 0
@@ -231,11 +236,12 @@ async def queue_invitations(
     await events.set_invitations(tx, event.id, broadcast_id, now)
     rows = []
     texts: dict[str, str] = {}
+    names = await tx.run(lambda raw: organisers.names_sync(raw, event.id))
     for chat_id in recipients:
         recipient = info.get(chat_id)
         t = texts_for_chat(env, recipient)
         if t.language not in texts:
-            texts[t.language] = card_text(event, t, env.catalog, env.themes)
+            texts[t.language] = card_text(event, t, env.catalog, env.themes, organisers=names)
         rows.append(card_message(env, event, t, recipient, chat_id, texts[t.language], now=now))
     await outbox.enqueue(tx, rows, now=now, broadcast_id=broadcast_id)
     return replace(event, broadcast_id=broadcast_id), len(recipients)

@@ -21,7 +21,14 @@ from bot.core.callbacks import claim
 from bot.core.config import Config
 from bot.core.i18n import Texts
 from bot.environment import Environment
-from storage import contacts, listings, privacy, schedule  # noqa: F401 - sections register
+from storage import (  # noqa: F401 - sections register
+    contacts,
+    listings,
+    organisers,
+    privacy,
+    proposals,
+    schedule,
+)
 from storage.db import Database, Writer
 from storage.schedule import Job, PlannedJob
 

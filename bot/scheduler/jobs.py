@@ -11,6 +11,7 @@ from bot.events.reminders import run_feedback, run_invitation, run_nudge, run_re
 from bot.polls.closing import run_close as run_poll_close
 from bot.polls.closing import run_reminder as run_poll_reminder
 from bot.privacy.service import run_retention
+from bot.proposals.service import escalate as escalate_proposals
 from bot.scheduler.engine import Runner
 from storage.db import Writer
 from storage.schedule import Job, JobKind
@@ -28,9 +29,11 @@ def _bind(env: Environment, run: EnvRunner) -> Runner:
 
 
 async def run_daily(env: Environment, tx: Writer, job: Job, now: int) -> str | None:
-    """The daily job at 03:30: the directory's yearly review, then retention (one row of the
-    schedule table, whose kinds are fixed by migration 0005)."""
+    """The daily job at 03:30: the directory's yearly review, proposals waiting 7 days to the
+    administrators, then retention (one row of the schedule table, whose kinds are fixed by
+    migration 0005)."""
     await run_review(env, tx, now)
+    await escalate_proposals(env, tx, now)
     return await run_retention(env, tx, job, now)
 
 

@@ -14,22 +14,49 @@ from bot.core.callbacks import Callback, decode, verify
 from bot.core.i18n import Texts
 from bot.environment import Environment
 from bot.events import service as events
+from bot.events.organisers import co_organises
+from bot.roles.permissions import AdminCheckFailed
 from handlers.common import texts_for
 from storage import events as stored_events
 from storage.events import Event
 
-__all__ = ["ManagedTap", "SignedTap", "managed_tap", "signed_tap", "visible_event"]
+__all__ = [
+    "ManagedTap",
+    "SignedTap",
+    "managed_tap",
+    "may_view",
+    "signed_tap",
+    "visible_event",
+]
+
+
+async def may_view(context: AppContext, user_id: int, event: Event) -> bool:
+    """The coordinator view: the event's coordinators and its co-organisers."""
+    env = context.env
+    if await events.may_manage(env, user_id, event):
+        return True
+
+    async def admin_of(chat_id: int) -> bool:
+        try:
+            return await context.services.group_admins.is_admin(context.bot, chat_id, user_id)
+        except AdminCheckFailed:
+            return False  # fail closed: nobody sees answers on a guess
+
+    return await co_organises(env, user_id, event.id, admin_of)
 
 
 async def visible_event(
-    env: Environment, user_id: int | None, event_id: int
+    env: Environment, user_id: int | None, event_id: int, context: AppContext | None = None
 ) -> tuple[Event | None, bool]:
     """An event as a person may open it by number (/event, /feedback): None when there is no
-    such event or it is a draft they may not manage; and whether they may manage it."""
+    such event or it is a draft they may not manage; and whether they may manage it (with
+    `context`, its co-organisers too)."""
     event = await stored_events.get(env.db, event_id)
     manager = (
         event is not None and user_id is not None and await events.may_manage(env, user_id, event)
     )
+    if event is not None and user_id is not None and context is not None and not manager:
+        manager = await may_view(context, user_id, event)
     if event is None or (event.state == "draft" and not manager):
         return None, False
     return event, manager
@@ -61,7 +88,7 @@ async def managed_tap(update: Update, context: AppContext) -> ManagedTap | None:
         data is None
         or event is None
         or not isinstance(message, Message)
-        or not await events.may_manage(env, user.id, event)
+        or not await may_view(context, user.id, event)
     ):
         await query.answer(t._("Only the event's coordinators can do that."), show_alert=True)
         return None

@@ -133,7 +133,7 @@ async def _municipalities(turn: Turn, draft: Draft, text: str) -> Draft | None:
             t._("I did not recognise: {names}. Send the municipalities again.", names=names)
         )
         return None
-    if not await events.may_create_in(env, draft.user_id, codes):
+    if draft.proposing is None and not await events.may_create_in(env, draft.user_id, codes):
         await turn.message.reply_text(
             t._("Those municipalities are outside your areas. Send others.")
         )

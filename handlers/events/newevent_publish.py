@@ -19,6 +19,7 @@ from bot.events.series_text import explain
 from handlers.events.newevent_steps import KIND, ask, preview
 from handlers.events.prompts import field_error
 from handlers.events.series_prompts import REPEAT
+from handlers.proposals.finish import finish_proposal
 from storage import events as stored_events
 
 __all__ = ["publish"]
@@ -34,6 +35,9 @@ async def publish(message: Message, context: AppContext, t: Texts, draft: Draft)
     if fields.starts_at <= services.env.clock.now():
         await message.reply_text(field_error(t, "start", FieldError("past")))
         await ask(message, context, t, replace(draft, reviewing=True), "start")
+        return
+    if draft.proposing is not None:
+        await finish_proposal(message, context, t, draft)
         return
     if not await events.may_create_in(env, draft.user_id, fields.municipalities):
         await message.reply_text(t._("You can no longer publish events in these municipalities."))

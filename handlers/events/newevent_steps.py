@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from telegram import LinkPreviewOptions, Message
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message
 
 from bot.context import AppContext
 from bot.core.callbacks import button, keyboard
@@ -37,6 +37,8 @@ __all__ = [
     "next_step",
     "offsets",
     "preview",
+    "proposal_buttons",
+    "steps_of",
 ]
 
 STEPS = (
@@ -92,10 +94,16 @@ async def ask(chat: Message, context: AppContext, t: Texts, draft: Draft, state:
     await chat.reply_text(text, reply_markup=markup)
 
 
+def steps_of(draft: Draft) -> tuple[str, ...]:
+    """A proposal has no reminders: the coordinators set them when it is published."""
+    return STEPS[:-1] if draft.proposing is not None else STEPS
+
+
 def next_step(draft: Draft, state: str) -> str:
-    if draft.reviewing or state == STEPS[-1]:
+    steps = steps_of(draft)
+    if draft.reviewing or state not in steps or state == steps[-1]:
         return PREVIEW
-    return STEPS[STEPS.index(state) + 1]
+    return steps[steps.index(state) + 1]
 
 
 async def menu(message: Message, context: AppContext, t: Texts, draft: Draft) -> None:
@@ -114,8 +122,8 @@ async def menu(message: Message, context: AppContext, t: Texts, draft: Draft) ->
         "deadline": t._("Answer deadline"),
         "reminders": t._("Reminders"),
     }
-    steps = [s for s in STEPS if not (draft.editing and s == "reminders")]
-    if not draft.editing:
+    steps = [s for s in steps_of(draft) if not (draft.editing and s == "reminders")]
+    if not draft.editing and draft.proposing is None:
         steps.append(REPEAT)  # a published event's dates are edited one by one
         labels[REPEAT] = t._("Repeat")
     rows = [
@@ -140,6 +148,10 @@ async def preview(message: Message, context: AppContext, t: Texts, draft: Draft)
     markup = card_keyboard(event, t, env.key, message.chat.id, association=False, now=now)
     await message.reply_text(card, reply_markup=markup)
     await _warn_clashes(message, context, t, fields, draft.editing)
+    if draft.proposing is not None:
+        ending, ending_markup = proposal_buttons(t, draft)
+        await message.reply_text(ending, reply_markup=ending_markup)
+        return
     tz = context.env.config.bot.timezone
     rule = None if draft.editing else draft.series_rule(tz)
     if rule is not None:
@@ -190,8 +202,26 @@ async def _warn_clashes(
         )
 
 
+def proposal_buttons(t: Texts, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
+    """The end of a proposal: send it (or, a coordinator's edited copy: approve it)."""
+    approving = draft.proposing is not None and draft.proposing.approving
+    first = t._("✅ Approve and publish") if approving else t._("📨 Send proposal")
+    text = (
+        t._("Approve your edited version to publish it.")
+        if approving
+        else t._("The coordinators of its municipality decide whether it is published.")
+    )
+    rows = [
+        [button(first, AREA, "publish")],
+        [button(t._("✏️ Edit"), AREA, "edit"), button(t._("✖ Discard"), AREA, "discard")],
+    ]
+    return text, keyboard(rows)
+
+
 def dropped(t: Texts, draft: Draft | None) -> str:
     """What stopping the wizard leaves: a new event is gone, a published one stays as it was."""
+    if draft is not None and draft.proposing is not None:
+        return t._("The proposal was discarded; nothing was sent.")
     if draft is not None and draft.editing is not None:
         return t._(
             "Your changes were dropped; event {id} stays as it was and nobody was told.",

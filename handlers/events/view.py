@@ -33,7 +33,7 @@ async def _show(message: Message, update: Update, context: AppContext, event_id:
     t = await texts_for(context, update)
     env = context.env
     user = update.effective_user
-    event, manager = await visible_event(env, user.id if user else None, event_id)
+    event, manager = await visible_event(env, user.id if user else None, event_id, context)
     if event is None:
         await message.reply_text(t._("There is no event {id}.", id=event_id))
         return
