@@ -7,8 +7,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bot.core.callbacks import sign
 from bot.events import rsvp
@@ -157,9 +161,21 @@ async def test_forged_and_stale_session_buttons_store_nothing(tmp_path: Path) ->
         assert await rsvps.get(h.env.db, other_id, liisa.id) is None
 
 
-async def test_concurrent_picks_never_oversell_a_session(tmp_path: Path) -> None:
+async def test_concurrent_picks_never_oversell_a_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Twelve people pick a three-place session at once, through the bot and straight through
-    the rules (on PostgreSQL over the pool's connections side by side): three get it."""
+    the rules (on PostgreSQL over the pool's connections side by side): three get it. The gap
+    between a tap's reads and its writes is widened, so taps that did not take turns on the
+    event's row would overbook (without the row lock this fails on PostgreSQL)."""
+    read = sessions.taken_sync
+
+    def slow_read(raw: Any, event_id: int, user_id: int) -> dict[int, int]:
+        taken = read(raw, event_id, user_id)
+        time.sleep(0.02)
+        return taken
+
+    monkeypatch.setattr(sessions, "taken_sync", slow_read)
     async with BotHarness.start(tmp_path) as h:
         people = [await _person(h, f"P{n}", "en") for n in range(12)]
         fields = forum_fields(START + timedelta(days=20), capacity=50)
