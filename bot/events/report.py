@@ -90,9 +90,10 @@ def _session_lines(report: Report, t: Texts) -> list[str]:
     lines = ["", t._("<b>By session</b> (people coming, waiting)")]
     for s in report.counts.sessions:
         places = f"{s.taken}/{s.capacity}" if s.capacity is not None else str(s.taken)
-        lines.append(
-            t._("• {title}: {places}, ⏳ {waiting}", title=s.title, places=places, waiting=s.waiting)
+        line = t._(
+            "• {title}: {places}, ⏳ {waiting}", title=s.title, places=places, waiting=s.waiting
         )
+        lines.append(line)
     return lines
 
 
