@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from storage import privacy
 from storage.db import Database, Writer
 from storage.row_locks import lock_row_sync
 
@@ -146,3 +147,7 @@ def _replace_sync(
                 (event_id, position, spec.title, spec.capacity),
             )
     return []
+
+
+# Titles and places only; the person's choice is their answer's `session_id`, exported with it.
+privacy.register(privacy.Section("event_sessions", ("event_sessions",)))
