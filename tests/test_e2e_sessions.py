@@ -144,8 +144,10 @@ async def test_forged_and_stale_session_buttons_store_nothing(tmp_path: Path) ->
         assert await sessions.replace(h.env.db, other_id, specs) == []
         mine = (await sessions.for_event(h.env.db, event_id))[0].id
         theirs = (await sessions.for_event(h.env.db, other_id))[0].id
-        await liisa.tap("✅ Tulen", message_id=None)
+        first_card = next(m for m in liisa.messages() if m.button("✅ Tulen") is not None)
+        await liisa.tap("✅ Tulen", message_id=first_card.message_id)
         picker = liisa.last_message()
+        assert picker.button("A (5 vapaana)") is not None
         good = sign(h.env.key, event_id, liisa.id)
 
         await liisa.tap_data(picker.message_id, f"ses:{event_id}:{mine}:AAAAAAAAAA")
@@ -157,8 +159,17 @@ async def test_forged_and_stale_session_buttons_store_nothing(tmp_path: Path) ->
         assert liisa.last_answer() == (
             "Tätä sessiota ei enää ole: napauta kortin ✅ Tulen uudelleen."
         )
+        # A stale picker: its session was removed since (nobody had chosen it).
+        renamed = [sessions.SessionSpec("B"), sessions.SessionSpec("C", 5)]
+        assert await sessions.replace(h.env.db, event_id, renamed) == []
+        await liisa.tap("A (5 vapaana)", message_id=picker.message_id)
+        assert liisa.last_answer() == (
+            "Tätä sessiota ei enää ole: napauta kortin ✅ Tulen uudelleen."
+        )
         assert await rsvps.get(h.env.db, event_id, liisa.id) is None
         assert await rsvps.get(h.env.db, other_id, liisa.id) is None
+        assert [s.title for s in await sessions.for_event(h.env.db, event_id)] == ["B", "C"]
+        assert mine not in [s.id for s in await sessions.for_event(h.env.db, event_id)]
 
 
 async def test_concurrent_picks_never_oversell_a_session(
