@@ -50,7 +50,8 @@ from handlers import (
 from handlers import roles as coordinators
 from handlers.contacts import listing as contact_listing
 from handlers.contacts import relay as contact_relay
-from handlers.events import newevent, rsvp, vuosikello
+from handlers.events import newevent, rsvp, session_pick, vuosikello
+from handlers.events import sessions as event_sessions
 from handlers.events import view as events
 from handlers.polls import answers as poll_answers
 from handlers.polls import results as poll_results
@@ -93,6 +94,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
             listing_moderation.REASON,
             contact_relay.MESSAGE,
             proposal_decisions.REASON,
+            event_sessions.SESSIONS,
         ],
     )
     return [
@@ -137,6 +139,8 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *proposal_decisions.handlers(),  # /proposals, ✅ / ✏️ / ❌ on a proposal
                 *ops.handlers(),  # /stats, /report (admins)
                 *rsvp.handlers(),
+                *session_pick.handlers(),  # the breakout-session picker after ✅ Coming
+                *event_sessions.handlers(),  # 🧩 Sessions in the coordinator view
                 *start.fallback_handlers(),
                 *drafts.text,  # the answer to the sender's draft, else a hint
             ],

@@ -155,6 +155,7 @@ async def _export_rsvps(db: Database, user_id: int) -> object:
         """
         SELECT r.event_id, e.title AS event_title, e.starts_at, e.ends_at, e.state AS event_state,
                r.status, r.headcount, r.association, r.municipality_code,
+               (SELECT s.title FROM event_sessions s WHERE s.id = r.session_id) AS session,
                r.chat_id AS answered_in_chat, CASE WHEN c.type = 'private' THEN NULL
                ELSE c.title END AS answered_in_group, r.queued_at, r.created_at, r.updated_at
         FROM rsvps r JOIN events e ON e.id = r.event_id LEFT JOIN chats c ON c.id = r.chat_id

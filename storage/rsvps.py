@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from storage import chats, events, organisers, subscriptions
+from storage import chats, events, organisers, sessions, subscriptions
 from storage.chats import Recipient
 from storage.db import Database, Writer
 from storage.events import Event
+from storage.sessions import SessionCount
 
 __all__ = [
     "Attendee",
@@ -50,6 +51,7 @@ class Rsvp:
     queued_at: int | None
     created_at: int
     updated_at: int
+    session_id: int | None = None  # the breakout session chosen (storage/sessions.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class Counts:
     no: int = 0
     waitlist: int = 0
     waitlist_people: int = 0
+    sessions: tuple[SessionCount, ...] = ()  # per breakout session; empty without sessions
 
     @property
     def answered(self) -> int:
@@ -76,6 +79,7 @@ class Attendee:
     # Where the answer counts: the association's municipality, else the one municipality the
     # chat it came from follows (subscriptions.only_municipality_sql), else None.
     municipality_code: str | None = None
+    session_title: str | None = None
 
 
 def _rsvp(row: sqlite3.Row) -> Rsvp:
@@ -90,6 +94,7 @@ def _rsvp(row: sqlite3.Row) -> Rsvp:
         queued_at=row["queued_at"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        session_id=row["session_id"],
     )
 
 
@@ -106,12 +111,13 @@ def _get_sync(raw: sqlite3.Connection, event_id: int, user_id: int) -> Rsvp | No
 
 _SAVE = """
     INSERT INTO rsvps (event_id, user_id, chat_id, status, headcount, association,
-                       municipality_code, queued_at, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       municipality_code, queued_at, created_at, updated_at, session_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (event_id, user_id) DO UPDATE SET
         chat_id = excluded.chat_id, status = excluded.status, headcount = excluded.headcount,
         association = excluded.association, municipality_code = excluded.municipality_code,
-        queued_at = excluded.queued_at, updated_at = excluded.updated_at
+        queued_at = excluded.queued_at, updated_at = excluded.updated_at,
+        session_id = excluded.session_id
 """
 
 
@@ -127,6 +133,7 @@ def _values(rsvp: Rsvp) -> tuple[object, ...]:
         rsvp.queued_at,
         rsvp.created_at,
         rsvp.updated_at,
+        rsvp.session_id,
     )
 
 
@@ -204,13 +211,13 @@ async def waitlist_position(db: Database | Writer, rsvp: Rsvp) -> int | None:
 
 
 def waitlist_position_sync(raw: sqlite3.Connection, rsvp: Rsvp) -> int | None:
-    """`waitlist_position` as a block."""
+    """`waitlist_position` as a block. With breakout sessions each session has its own line."""
     if rsvp.status != "waitlist":
         return None
     ahead = raw.execute(
         "SELECT count(*) FROM rsvps WHERE event_id = ? AND status = 'waitlist' "
-        "AND (queued_at, created_at, user_id) < (?, ?, ?)",
-        (rsvp.event_id, rsvp.queued_at, rsvp.created_at, rsvp.user_id),
+        "AND session_id IS ? AND (queued_at, created_at, user_id) < (?, ?, ?)",
+        (rsvp.event_id, rsvp.session_id, rsvp.queued_at, rsvp.created_at, rsvp.user_id),
     ).fetchone()
     return int(ahead[0]) + 1
 
@@ -234,6 +241,7 @@ def _counts_sync(raw: sqlite3.Connection, event_id: int) -> Counts:
         no=by.get("no", (0, 0))[0],
         waitlist=by.get("waitlist", (0, 0))[0],
         waitlist_people=by.get("waitlist", (0, 0))[1],
+        sessions=sessions.counts_sync(raw, event_id),
     )
 
 
@@ -287,10 +295,11 @@ async def attendees(db: Database, event_id: int) -> list[Attendee]:
     rows = await db.fetchall(
         f"""
         SELECT r.*, {_FULL_NAME} AS name,
-               u.username, c.title AS chat_title,
+               u.username, c.title AS chat_title, s.title AS session_title,
                coalesce(r.municipality_code, {subscriptions.only_municipality_sql("r.chat_id")})
                    AS counted_municipality
         FROM rsvps r LEFT JOIN users u ON u.id = r.user_id LEFT JOIN chats c ON c.id = r.chat_id
+             LEFT JOIN event_sessions s ON s.id = r.session_id
         WHERE r.event_id = ?
         ORDER BY CASE r.status WHEN 'yes' THEN 0 WHEN 'waitlist' THEN 1 WHEN 'maybe' THEN 2
                  ELSE 3 END, r.queued_at, lower({_FULL_NAME}), r.user_id
@@ -298,7 +307,14 @@ async def attendees(db: Database, event_id: int) -> list[Attendee]:
         (event_id,),
     )
     return [
-        Attendee(_rsvp(r), r["name"], r["username"], r["chat_title"], r["counted_municipality"])
+        Attendee(
+            _rsvp(r),
+            r["name"],
+            r["username"],
+            r["chat_title"],
+            r["counted_municipality"],
+            r["session_title"],
+        )
         for r in rows
     ]
 

@@ -19,6 +19,7 @@ from bot.core.config_values import Theme
 from bot.core.i18n import N_, Html, Texts, escape
 from bot.core.places import PlaceCatalog
 from bot.events import for_whom
+from bot.events import sessions as session_texts
 from bot.subscriptions.rules import theme_names
 from storage.events import Event
 from storage.rsvps import Counts, Rsvp
@@ -57,6 +58,7 @@ class Answer:
 
     rsvp: Rsvp
     waitlist_position: int | None = None
+    session: str | None = None  # the breakout session's title
 
 
 def _moment(ts: int) -> datetime:
@@ -113,6 +115,8 @@ def card_text(
     if event.capacity is not None:
         taken = counts.yes_people if counts else 0
         lines.append(t._("👥 Places: {taken}/{capacity}", taken=taken, capacity=event.capacity))
+    if (sessions_line := session_texts.card_line(counts, t)) is not None:
+        lines.append(sessions_line)
     if event.rsvp_deadline is not None:
         lines.append(t._("⏳ Answer by {when}", when=t.when(_moment(event.rsvp_deadline))))
     if counts is not None and counts.answered:
@@ -189,6 +193,8 @@ def your_answer(answer: Answer, t: Texts) -> str:
         text += t.n_(", {n} person", ", {n} people", rsvp.headcount)
     if rsvp.association:
         text += t._(", for {association}", association=rsvp.association)
+    if answer.session:
+        text += t._(", session {session}", session=answer.session)
     return text
 
 

@@ -9,13 +9,14 @@ the scheduler's write transaction, which every other writer waits for.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import InlineKeyboardMarkup
 
 from bot.core.i18n import Texts
 from bot.environment import Environment
 from bot.events.cards import Answer, card_keyboard, card_text
+from bot.events.sessions import title_of
 from storage import rsvps
 from storage.db import Database, Writer
 from storage.events import Event
@@ -78,7 +79,9 @@ def render(
 ) -> ReaderCard:
     """One reader's card from what is already known (a tap's own outcome needs no read). The
     "for our association" button only in an association's group: a tap on it in a private
-    chat has no association to answer for."""
+    chat has no association to answer for. The sessions' places come with the counts."""
+    if answer is not None and answer.rsvp.session_id is not None:
+        answer = replace(answer, session=title_of(counts, answer.rsvp.session_id))
     text = card_text(
         event,
         t,

@@ -77,9 +77,24 @@ def render(event: Event, report: Report, t: Texts, catalog: PlaceCatalog) -> str
                 total=report.invited,
             )
         )
+    lines += _session_lines(report, t)
     lines += _group_lines(report, t, catalog)
     lines += _name_lines(report, t)
     return "\n".join(lines)
+
+
+def _session_lines(report: Report, t: Texts) -> list[str]:
+    """Breakout sessions: people coming to each, answers waiting for each."""
+    if not report.counts.sessions:
+        return []
+    lines = ["", t._("<b>By session</b> (people coming, waiting)")]
+    for s in report.counts.sessions:
+        places = f"{s.taken}/{s.capacity}" if s.capacity is not None else str(s.taken)
+        line = t._(
+            "• {title}: {places}, ⏳ {waiting}", title=s.title, places=places, waiting=s.waiting
+        )
+        lines.append(line)
+    return lines
 
 
 def _group_lines(report: Report, t: Texts, catalog: PlaceCatalog) -> list[str]:
@@ -134,6 +149,7 @@ _ATTENDEE_COLUMNS = (
     N_("people"),
     N_("association"),
     N_("municipality"),
+    N_("session"),
     N_("answered_in"),
     N_("answered_at"),
 )
@@ -156,6 +172,7 @@ def attendees_csv(event: Event, report: Report, t: Texts, catalog: PlaceCatalog)
                 a.rsvp.headcount,
                 a.rsvp.association or "",
                 place.name(t.language) if place else "",
+                a.session_title or "",
                 a.chat_title or "",
                 answered.strftime("%Y-%m-%d %H:%M"),
             ]

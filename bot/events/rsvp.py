@@ -1,5 +1,7 @@
 """One RSVP tap: the rules for coming / maybe / can't, headcount, "for our association",
-capacity with a waiting list, and promotion from the list when a place frees up.
+capacity with a waiting list, and promotion from the list when a place frees up. An event with
+breakout sessions (storage/sessions.py) counts places and keeps a waiting list per session too:
+"coming" is then always for one session, picked with action "s".
 
 Every tap is one transaction: the answer, the promotions it causes and their notifications
 (outbox rows) are stored together or not at all. The rules are plain functions, run inside that
@@ -14,8 +16,9 @@ from typing import Literal
 
 from bot.environment import Environment
 from bot.events.cards import time_line
+from bot.events.seats import Seats
 from bot.events.service import texts_for_chat
-from storage import outbox, rsvps
+from storage import outbox, rsvps, sessions
 from storage.events import Event
 from storage.outbox import NewMessage
 from storage.row_locks import lock_row_sync
@@ -23,11 +26,20 @@ from storage.rsvps import Counts, Rsvp
 
 __all__ = ["ACTIONS", "MAX_HEADCOUNT", "Outcome", "Tap", "answer"]
 
-Action = Literal["y", "m", "n", "p", "q", "a"]
+# "s": coming to the breakout session `Tap.session_id` (the session picker's buttons).
+Action = Literal["y", "m", "n", "p", "q", "a", "s"]
 ACTIONS: frozenset[str] = frozenset({"y", "m", "n", "p", "q", "a"})
 MAX_HEADCOUNT = 20
 Problem = Literal[
-    "gone", "cancelled", "closed", "not_answered", "no_association", "full_for_more", "max_people"
+    "gone",
+    "cancelled",
+    "closed",
+    "not_answered",
+    "no_association",
+    "full_for_more",
+    "max_people",
+    "choose_session",  # "coming" to an event with sessions: which one? Nothing stored.
+    "no_session",  # a session that is not (or no longer) the event's
 ]
 
 
@@ -51,6 +63,7 @@ class Tap:
     action: Action
     # The group's (name, municipality) when tapped in an association group.
     association: tuple[str, str | None] | None = None
+    session_id: int | None = None  # with action "s"
 
 
 async def answer(env: Environment, tap: Tap) -> Outcome:
@@ -77,30 +90,39 @@ def _answer_sync(raw: sqlite3.Connection, env: Environment, tap: Tap, now: int) 
         return Outcome(event, problem="cancelled")
     if not event.answers_open(now):
         return Outcome(event, problem="closed")
-    wanted, problem = _apply(
-        current, tap.action, tap.association, event_id, user_id, tap.chat_id, now
-    )
+    offered = sessions.for_event_sync(raw, event_id)
+    wanted, problem = _apply(current, tap, now)
+    if problem is None and wanted is not None:
+        problem = _session_problem(wanted, offered, tap)
     if problem is not None or wanted is None:
         return Outcome(event, current, problem=problem)
-    wanted, problem = _fit(event, current, wanted, state.taken_by_others, now)
+    seats = Seats(
+        event.capacity,
+        state.taken_by_others,
+        {s.id: s.capacity for s in offered},
+        sessions.taken_sync(raw, event_id, user_id) if offered else {},
+    )
+    wanted, problem = _fit(seats, current, wanted, now)
     if problem is not None:
         return Outcome(event, current, problem=problem)
-    if wanted.status == "waitlist" and (current is None or current.status != "waitlist"):
+    if wanted.status == "waitlist" and _joins_line(current, wanted):
         # Strictly after everyone already waiting, also within one second: a place number once
         # told never moves back (same-second joins would otherwise sort by user id).
         last = rsvps.last_queued_sync(raw, event_id)
         if last is not None and last >= now:
             wanted = replace(wanted, queued_at=last + 1)
-    taken = state.taken_by_others + (wanted.headcount if wanted.status == "yes" else 0)
+    if wanted.status == "yes":
+        seats.take(wanted)
     # Only the head of the list can move up: at most one person per free place, one more to see
-    # that the next does not fit, and one for the tapper's own row, left out here.
-    head = None if event.capacity is None else max(event.capacity - taken, 0) + 2
+    # that the next does not fit, and one for the tapper's own row, left out here. With sessions
+    # a place freed in one session may go to someone far down the event's list: all of it.
+    head = None if event.capacity is None or offered else max(event.capacity - seats.taken, 0) + 2
     waiting = sorted(
         [r for r in rsvps.waitlist_head_sync(raw, event_id, head) if r.user_id != user_id]
         + ([wanted] if wanted.status == "waitlist" else []),
         key=rsvps.waitlist_key,
     )
-    promoted = _promotions(event, waiting, taken, now)
+    promoted = _promotions(seats, waiting, now)
     if promoted:
         told = [_promoted_message_sync(raw, env, event, r) for r in promoted]
         outbox.enqueue_sync(raw, told, now=now)
@@ -111,25 +133,25 @@ def _answer_sync(raw: sqlite3.Connection, env: Environment, tap: Tap, now: int) 
     return Outcome(event, stored, waitlist_position=position, promoted=len(promoted), counts=counts)
 
 
-def _apply(
-    current: Rsvp | None,
-    action: Action,
-    association: tuple[str, str | None] | None,
-    event_id: int,
-    user_id: int,
-    chat_id: int,
-    now: int,
-) -> tuple[Rsvp | None, Problem | None]:
-    base = current or Rsvp(event_id, user_id, chat_id, "no", 1, None, None, None, now, now)
-    base = replace(base, chat_id=chat_id, updated_at=now)
+def _apply(current: Rsvp | None, tap: Tap, now: int) -> tuple[Rsvp | None, Problem | None]:
+    action, association = tap.action, tap.association
+    base = current or Rsvp(
+        tap.event_id, tap.user_id, tap.chat_id, "no", 1, None, None, None, now, now
+    )
+    base = replace(base, chat_id=tap.chat_id, updated_at=now)
+    if action == "s":
+        if base.status in ("yes", "waitlist") and base.session_id == tap.session_id:
+            return base, None
+        # Another session (or none before): a new place there, or its waiting list.
+        return replace(base, status="yes", session_id=tap.session_id, queued_at=None), None
     if action == "y":
         if base.status == "waitlist":
             return base, None
         return replace(base, status="yes"), None
     if action == "m":
-        return replace(base, status="maybe", queued_at=None), None
+        return replace(base, status="maybe", queued_at=None, session_id=None), None
     if action == "n":
-        return replace(base, status="no", queued_at=None), None
+        return replace(base, status="no", queued_at=None, session_id=None), None
     if action == "p":
         if current is None or current.status == "no":
             return replace(base, status="yes", headcount=2), None
@@ -150,33 +172,62 @@ def _apply(
     return replace(base, association=association[0], municipality_code=association[1]), None
 
 
-def _fit(
-    event: Event, current: Rsvp | None, wanted: Rsvp, taken: int, now: int
-) -> tuple[Rsvp, Problem | None]:
-    """Capacity: a yes that does not fit joins the waiting list; more people on an existing
-    yes that do not fit are refused (the place already held is kept). `taken`: the places
-    everyone else's yes holds."""
-    if event.capacity is None or wanted.status not in ("yes", "waitlist"):
+def _session_problem(wanted: Rsvp, offered: list[sessions.Session], tap: Tap) -> Problem | None:
+    """With sessions a place is always in one of them: a yes without one asks which, and a
+    session must be one of this event's (a stale or rewritten button names another)."""
+    if tap.action == "s" and all(s.id != tap.session_id for s in offered):
+        return "no_session"
+    if offered and (
+        tap.action == "y" or (wanted.status in ("yes", "waitlist") and wanted.session_id is None)
+    ):
+        return "choose_session"
+    return None
+
+
+def _joins_line(current: Rsvp | None, wanted: Rsvp) -> bool:
+    """Whether the answer is new on a waiting list (the event's, or another session's)."""
+    return (
+        current is None or current.status != "waitlist" or current.session_id != wanted.session_id
+    )
+
+
+def _fit(seats: Seats, current: Rsvp | None, wanted: Rsvp, now: int) -> tuple[Rsvp, Problem | None]:
+    """Capacity: a yes that does not fit (the event or its session) joins the waiting list;
+    more people on an existing yes that do not fit are refused (the place already held is
+    kept). `seats`: the places everyone else's yes holds."""
+    if not seats.limited or wanted.status not in ("yes", "waitlist"):
         return replace(wanted, queued_at=None) if wanted.status != "waitlist" else wanted, None
-    fits = taken + wanted.headcount <= event.capacity
+    fits = seats.fits(wanted)
     if wanted.status == "yes" and not fits:
-        if current is not None and current.status == "yes":
+        if (
+            current is not None
+            and current.status == "yes"
+            and current.session_id == wanted.session_id
+        ):
             return wanted, "full_for_more"
         return replace(wanted, status="waitlist", queued_at=now), None
-    if wanted.status == "waitlist" and current is not None and current.status != "waitlist":
+    if wanted.status == "waitlist" and current is not None and _joins_line(current, wanted):
         return replace(wanted, queued_at=now), None
     return wanted, None
 
 
-def _promotions(event: Event, waiting: list[Rsvp], taken: int, now: int) -> list[Rsvp]:
+def _promotions(seats: Seats, waiting: list[Rsvp], now: int) -> list[Rsvp]:
     """First in line gets the freed places, strictly in order, while they fit. `waiting` is the
-    waiting list after this tap, first in line first; `taken` the places yes answers hold."""
+    waiting list after this tap, first in line first; `seats` the places yes answers hold.
+    With sessions the order is strict within each session: one who does not fit their session
+    stops the rest of that session's line, not the others'."""
     promoted: list[Rsvp] = []
+    blocked: set[int | None] = set()
     for candidate in waiting:
-        if event.capacity is not None and taken + candidate.headcount > event.capacity:
+        if candidate.session_id in blocked:
+            continue
+        if not seats.event_fits(candidate):
             break
+        if not seats.fits(candidate):
+            blocked.add(candidate.session_id)
+            continue
         promoted.append(replace(candidate, status="yes", queued_at=None, updated_at=now))
-        taken += candidate.headcount
+        seats.take(candidate)
     return promoted
 
 

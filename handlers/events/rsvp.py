@@ -14,8 +14,10 @@ from bot.events import for_whom, reader_cards, rsvp
 from bot.events.calendar import event_ics, ics_filename
 from bot.events.cards import AREA, Answer, location_line, your_answer
 from bot.events.reader_cards import Reader, ReaderCard
+from bot.events.sessions import title_of
 from handlers.common import edit_in_place, texts_for
 from handlers.events.access import signed_tap
+from handlers.events.session_pick import send_picker
 from storage import events, listings
 from storage.events import Event
 
@@ -78,11 +80,16 @@ async def on_tap(update: Update, context: AppContext) -> None:
             association = (profile.name, profile.municipality_code)
     tap = rsvp.Tap(event_id, user.id, message.chat.id, action, association)  # type: ignore[arg-type]
     outcome = await rsvp.answer(context.env, tap)
+    if outcome.problem == "choose_session" and outcome.event is not None:
+        await query.answer(t._("Which session? Choose below."))
+        await send_picker(context, t, outcome.event, message, user.id)
+        return
     if outcome.problem is not None:
         await query.answer(_problem_text(t, outcome.problem), show_alert=True)
     else:
         assert outcome.rsvp is not None
-        await query.answer(your_answer(Answer(outcome.rsvp, outcome.waitlist_position), t))
+        session = title_of(outcome.counts, outcome.rsvp.session_id)
+        await query.answer(your_answer(Answer(outcome.rsvp, outcome.waitlist_position, session), t))
     if outcome.promoted:
         context.services.delivery.wake()
     if outcome.event is not None:
@@ -100,6 +107,7 @@ def _problem_text(t: Texts, problem: str) -> str:
         "no_association": t._("This group has no association profile; /profile sets one."),
         "full_for_more": t._("The event is full: there is no room for one more person."),
         "max_people": t._("That is as many people as one answer can bring."),
+        "no_session": t._("This session is no longer offered: tap ✅ Coming on the card again."),
     }[problem]
 
 
