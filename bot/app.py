@@ -58,6 +58,8 @@ from handlers.polls import wizard as polls
 from handlers.subscriptions import links as sublinks
 from handlers.subscriptions import menu as subscriptions
 from handlers.subscriptions import mine as my_subscriptions
+from handlers.topics import manage as topic_manage
+from handlers.topics import suggest as topic_suggest
 from storage.leadership import leader_lock_for
 from storage.pg_listen import listener_for
 
@@ -85,7 +87,14 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
     """
     drafts = wizard.handlers(
         [newevent.WIZARD, announce.WIZARD, polls.WIZARD, listing_wizard.WIZARD],
-        [poll_answers.ANSWER, feedback.COMMENT, listing_moderation.REASON, contact_relay.MESSAGE],
+        [
+            poll_answers.ANSWER,
+            feedback.COMMENT,
+            listing_moderation.REASON,
+            contact_relay.MESSAGE,
+            topic_suggest.SUGGESTION,
+            topic_manage.UNTIL,
+        ],
     )
     return [
         (CONTEXT_GROUP, context_handlers()),  # update and chat id on every log line
@@ -101,6 +110,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 poll_answers.deep_link_handler(),
                 privacy.deep_link_handler(),
                 contact_relay.deep_link_handler(),
+                topic_suggest.deep_link_handler(),
                 *newevent.handlers(),
                 *drafts.cancel,  # every wizard's and answer draft's /cancel
                 *polls.handlers(),
@@ -125,6 +135,8 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *contact_listing.handlers(),  # /contactme
                 *contact_relay.handlers(),  # /contact, ✉️ Write, ↩️ Reply
                 *ops.handlers(),  # /stats, /report (admins)
+                *topic_suggest.handlers(),  # 💡 Suggest a topic, and its name / anonymous
+                *topic_manage.handlers(),  # the coordinator's 💡 Topics, until…, poll
                 *rsvp.handlers(),
                 *start.fallback_handlers(),
                 *drafts.text,  # the answer to the sender's draft, else a hint

@@ -21,7 +21,7 @@ from bot.core.callbacks import claim
 from bot.core.config import Config
 from bot.core.i18n import Texts
 from bot.environment import Environment
-from storage import contacts, listings, privacy, schedule  # noqa: F401 - sections register
+from storage import contacts, listings, privacy, schedule, topics  # noqa: F401 - sections register
 from storage.db import Database, Writer
 from storage.schedule import Job, PlannedJob
 

@@ -18,6 +18,7 @@ from bot.roles.access import role_of
 from handlers.common import edit_in_place, texts_for
 from handlers.events.access import managed_tap, visible_event
 from handlers.events.rsvp import render_card
+from handlers.topics.manage import coordinator_rows as topic_rows
 from storage import events as stored_events
 from storage.events import Event
 
@@ -60,6 +61,7 @@ async def _send_report(message: Message, context: AppContext, t: Texts, event: E
                 button(t._("✖ Cancel event"), AREA_MANAGE, "cx", event.id),
             ]
         )
+    rows += await topic_rows(env, t, event)  # a forum's or workshop's topic suggestions
     await message.reply_text(
         event_report.render(event, report, t, env.catalog), reply_markup=keyboard(rows)
     )
