@@ -8,7 +8,7 @@ Problems are values, not exceptions: handlers turn them into a localized answer.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime, time, tzinfo
 from typing import Literal
 
 from bot.core.dates import DateError, parse_date, parse_datetime
@@ -68,7 +68,7 @@ def check_text(text: str | None) -> tuple[str, Problem | None]:
 
 
 def parse_until(text: str, event: Event, now: datetime, tz: tzinfo) -> datetime:
-    """A coordinator's "until" date: "20.11." (to the end of that day) or a date and time
+    """A coordinator's "until" date: "20.11." (until 23.59 that day) or a date and time
     ("20.11. klo 16"); in the future and before the start, else DateError ('format',
     'invalid', 'past', 'ambiguous' or 'after_start')."""
     try:
@@ -77,7 +77,7 @@ def parse_until(text: str, event: Event, now: datetime, tz: tzinfo) -> datetime:
         if exc.reason != "format":
             raise
         day = parse_date(text, now.astimezone(tz).date())
-        moment = datetime.combine(day + timedelta(days=1), time(0, 0), tz)
+        moment = datetime.combine(day, time(23, 59), tz)
         if moment <= now:
             raise DateError("past") from None
     if moment.timestamp() > event.starts_at:
