@@ -273,3 +273,22 @@ async def test_forget_deletes_the_suggesters_suggestions(tmp_path: Path) -> None
             "SELECT count(*) FROM event_topics WHERE user_id = ?", (liisa.id,)
         )
         assert left == 0
+
+
+async def test_a_forwarded_group_link_lends_no_name_to_an_outsider(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        _admin, coordinator = await _start(h)
+        pekka = h.user("Pekka", language_code="en")
+        await pekka.send("/start")
+        in_group = await _group(h, pekka)
+        event_id = await publish_delivered(h, forum_fields(FORUM_START), coordinator.id)
+        outsider = h.user("Olli", language_code="en")
+        await outsider.send(f"/start {_link_payload(h, event_id, in_group.chat.id)}")
+        await outsider.send("Energia")
+        assert outsider.last_message().text == (
+            "Thanks! Your suggestion is saved; the coordinators see it without a name."
+        )
+        stored = await topics.for_event(h.env.db, event_id)
+        assert [(t.association, t.anonymous) for t in stored] == [("", True)]
+        await outsider.send(f"/start {_link_payload(h, event_id, in_group.chat.id)[:-2]}xx")
+        assert outsider.last_message().text == "This link is not valid any more."

@@ -45,7 +45,7 @@ def offered(event: Event) -> bool:
 def closes_at(event: Event) -> int:
     """The moment suggestions close."""
     if event.topics_until is not None:
-        return event.topics_until
+        return min(event.topics_until, event.starts_at)  # an edit may move the start earlier
     default = event.starts_at - DEFAULT_AHEAD
     if event.published_at is not None and event.published_at >= default:
         return event.starts_at - LATE_AHEAD

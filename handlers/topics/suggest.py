@@ -5,7 +5,8 @@ a restart) and the choice "with our association's name" / "anonymously"."""
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.context import AppContext
@@ -91,9 +92,19 @@ async def deep_link(update: Update, context: AppContext) -> None:
     if not rules.is_open(event, env.db.now()):
         await message.reply_text(closed_text(t, event))
         return
-    payload = {"event": event.id, "chat": found[1]}
+    # A forwarded link does not lend a group's name to someone outside it.
+    origin = found[1] if await _member(context, found[1], user.id) else user.id
+    payload = {"event": event.id, "chat": origin}
     await drafts.save(env.db, user.id, user.id, _KIND, "text", payload)
     await message.reply_text(_prompt(t, event))
+
+
+async def _member(context: AppContext, chat_id: int, user_id: int) -> bool:
+    try:
+        member = await context.bot.get_chat_member(chat_id, user_id)
+    except TelegramError:
+        return False
+    return member.status not in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
 
 
 def _choice_keyboard(t: Texts, event_id: int, association: str) -> InlineKeyboardMarkup:
