@@ -157,7 +157,8 @@ async def take_suggestion(update: Update, context: AppContext) -> bool:
     event_id, origin = int(stored.payload["event"]), int(stored.payload["chat"])
     association = await _association(env, origin, user.id)
     if not association:
-        await drafts.delete(env.db, user.id, user.id, _KIND)
+        if not await drafts.delete(env.db, user.id, user.id, _KIND, revision=stored.revision):
+            return True  # another update took this draft meanwhile
         await message.reply_text(await _save(env, t, user.id, event_id, "", text))
         return True
     payload = {"event": event_id, "chat": origin, "text": text}
@@ -209,7 +210,9 @@ async def _choose(
         await query.answer(t._("This menu has expired."), show_alert=True)
         return
     await query.answer()
-    await drafts.delete(env.db, user.id, user.id, _KIND)
+    # Two quick taps read the same draft: only the one that ends it stores the suggestion.
+    if not await drafts.delete(env.db, user.id, user.id, _KIND, revision=stored.revision):
+        return
     name = "" if anonymous else await _association(env, int(stored.payload["chat"]), user.id)
     answer = await _save(env, t, user.id, event_id, name, str(stored.payload["text"]))
     await edit_in_place(message, answer, None)
