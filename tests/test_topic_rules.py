@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.dates import DateError
-from bot.topics import poll, rules
+from bot.core.i18n import Translator
+from bot.topics import poll, rules, texts
 from storage.events import Event
 from storage.topics import Topic
 
@@ -103,3 +104,14 @@ def test_poll_options_merge_cut_and_keep_ten() -> None:
     long = poll.options(_topics("Lyhyt", "y" * 150))
     assert long.options[1] == "y" * 99 + "…" and long.cut == 1
     assert not poll.options(_topics("Sama", " sama ")).enough
+
+
+def test_a_long_list_fits_one_message_and_points_to_the_csv() -> None:
+    t = Translator("en", HELSINKI).texts("en")
+    found = [Topic(n, 1, "Kylä & koulu", False, "&" * 500, 0) for n in range(12)]
+    text = texts.topics_text(t, _event(), found, now=START - 20 * DAY)
+    assert len(text) <= 4096
+    assert text.endswith("… and 11 more: the CSV has them all.")
+    assert "1. Kylä &amp; koulu: " in text
+    everyone = texts.topics_text(t, _event(), found[:1], now=START - 20 * DAY)
+    assert "more" not in everyone

@@ -25,6 +25,9 @@ CSV_COLUMNS = (
 )
 
 
+MAX_LIST = 3800
+
+
 def _moment(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
@@ -52,10 +55,14 @@ def topics_text(t: Texts, event: Event, found: Sequence[Topic], *, now: int) -> 
         lines.append(closed_text(t, event))
     if not found:
         lines.append(t._("No suggestions yet."))
+    size = sum(len(line) + 1 for line in lines)
     for number, topic in enumerate(found, start=1):
-        lines.append(
-            t._("{number}. {who}: {text}", number=number, who=who(t, topic), text=topic.text)
-        )
+        line = t._("{number}. {who}: {text}", number=number, who=who(t, topic), text=topic.text)
+        if size + len(line) > MAX_LIST:  # a message holds 4096 characters: the CSV has the rest
+            lines.append(t._("… and {n} more: the CSV has them all.", n=len(found) - number + 1))
+            break
+        lines.append(line)
+        size += len(line) + 1
     return "\n".join(lines)
 
 
