@@ -61,6 +61,8 @@ from handlers.proposals import propose
 from handlers.subscriptions import links as sublinks
 from handlers.subscriptions import menu as subscriptions
 from handlers.subscriptions import mine as my_subscriptions
+from handlers.topics import manage as topic_manage
+from handlers.topics import suggest as topic_suggest
 from storage.leadership import leader_lock_for
 from storage.pg_listen import listener_for
 
@@ -95,6 +97,8 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
             contact_relay.MESSAGE,
             proposal_decisions.REASON,
             event_sessions.SESSIONS,
+            topic_suggest.SUGGESTION,
+            topic_manage.UNTIL,
         ],
     )
     return [
@@ -112,6 +116,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 privacy.deep_link_handler(),
                 contact_relay.deep_link_handler(),
                 propose.deep_link_handler(),  # start=prp_: /propose from a group
+                topic_suggest.deep_link_handler(),
                 *newevent.handlers(),
                 *drafts.cancel,  # every wizard's and answer draft's /cancel
                 *polls.handlers(),
@@ -138,6 +143,8 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *propose.handlers(),  # /propose
                 *proposal_decisions.handlers(),  # /proposals, ✅ / ✏️ / ❌ on a proposal
                 *ops.handlers(),  # /stats, /report (admins)
+                *topic_suggest.handlers(),  # 💡 Suggest a topic, and its name / anonymous
+                *topic_manage.handlers(),  # the coordinator's 💡 Topics, until…, poll
                 *rsvp.handlers(),
                 *session_pick.handlers(),  # the breakout-session picker after ✅ Coming
                 *event_sessions.handlers(),  # 🧩 Sessions in the coordinator view

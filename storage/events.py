@@ -70,6 +70,8 @@ class Event(NewEvent):
     updated_at: int
     published_at: int | None
     cancelled_at: int | None
+    # Topic suggestions are taken until then (None: the default, bot/topics/rules.py).
+    topics_until: int | None = None
 
     def answers_open(self, now: int) -> bool:
         """RSVPs are taken until the deadline (or the start) of a published event."""
@@ -105,6 +107,7 @@ def _event(row: sqlite3.Row, municipalities: tuple[str, ...], themes: tuple[str,
         series_id=row["series_id"],
         for_whom=tuple(row["for_whom"].split()),
         programme=tuple(line for line in row["programme"].split("\n") if line),
+        topics_until=row["topics_until"],
     )
 
 

@@ -65,6 +65,7 @@ CLOCK_SENSITIVE = frozenset(
         "test_scheduler_failures",
         "test_scheduling_rules",
         "test_series",
+        "test_e2e_topics",
     }
 )
 

@@ -21,6 +21,8 @@ from bot.core.places import PlaceCatalog
 from bot.events import for_whom
 from bot.events import sessions as session_texts
 from bot.subscriptions.rules import theme_names
+from bot.topics import rules as topic_rules
+from bot.topics.links import suggest_button
 from storage.events import Event
 from storage.rsvps import Counts, Rsvp
 
@@ -203,17 +205,27 @@ def card_keyboard(
 ) -> InlineKeyboardMarkup | None:
     if event.state != "published":
         return None
-    return _keyboard(event.id, t, key, chat_id, association, event.answers_open(now))
+    topics = topic_rules.is_open(event, now)
+    return _keyboard(event.id, t, key, chat_id, association, event.answers_open(now), topics)
 
 
 @functools.lru_cache(maxsize=1024)
 def _keyboard(
-    event_id: int, t: Texts, key: bytes, chat_id: int, association: bool, answers_open: bool
+    event_id: int,
+    t: Texts,
+    key: bytes,
+    chat_id: int,
+    association: bool,
+    answers_open: bool,
+    topics: bool = False,
 ) -> InlineKeyboardMarkup:
     sig = sign(key, event_id, chat_id)
     calendar = [button(t._("📅 Add to calendar"), AREA, event_id, "i", sig)]
+    # Topic suggestions (bot/topics) until their date: a row of its own above the calendar.
+    suggest = [suggest_button(t, event_id, sig)] if topics else []
     if not answers_open:
-        return keyboard([[button(t._("🔒 Answers closed"), AREA, event_id, "c", sig)], calendar])
+        closed = [button(t._("🔒 Answers closed"), AREA, event_id, "c", sig)]
+        return keyboard([closed, suggest, calendar])
     rows = [
         [
             button(t._("✅ Coming"), AREA, event_id, "y", sig),
@@ -227,5 +239,6 @@ def _keyboard(
     ]
     if association:
         rows.append([button(t._("🏠 For our association"), AREA, event_id, "a", sig)])
+    rows.append(suggest)
     rows.append(calendar)
     return keyboard(rows)
