@@ -64,12 +64,12 @@ async def test_attendee_csv_in_the_coordinators_language(tmp_path: Path) -> None
         expected = {
             "fi": (
                 ["tapahtuma", "nimi", "käyttäjänimi", "vastaus", "henkilöä", "yhdistys",
-                 "kunta", "vastattu keskustelussa", "vastausaika"],
+                 "kunta", "sessio", "vastattu keskustelussa", "vastausaika"],
                 {("Liisa", "kyllä"), ("'=Matti", "ei")},
             ),
             "sv": (
                 ["evenemang", "namn", "användarnamn", "svar", "personer", "förening",
-                 "kommun", "svarat i chatten", "svarstid"],
+                 "kommun", "session", "svarat i chatten", "svarstid"],
                 {("Liisa", "ja"), ("'=Matti", "nej")},
             ),
         }  # fmt: skip
