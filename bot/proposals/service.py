@@ -113,6 +113,40 @@ def _tell_proposer(proposal: Proposal, approve: bool, event_id: int, reason: str
     return render
 
 
+def _tell_group(proposal: Proposal, approve: bool, event_id: int, reason: str | None) -> Any:
+    """The association's group a proposal was made from hears the decision too: the proposer
+    acted for it, and its administrators now see the event's coordinator view."""
+
+    def render(t: Texts) -> tuple[str, None]:
+        title = str(proposal.fields.get("title", ""))
+        if approve:
+            return t._(
+                "✅ This association's proposal “{title}” was approved and published as event "
+                "{id}, with “{association}” as co-organiser. /event {id} shows the card.",
+                title=title,
+                id=event_id,
+                association=proposal.association,
+            ), None
+        text = t._("❌ This association's proposal “{title}” was declined.", title=title)
+        if reason:
+            text += "\n" + t._("Reason: {reason}", reason=reason)
+        return text, None
+
+    return render
+
+
+async def _tell(
+    env: Environment, tx: Writer, proposal: Proposal, event_id: int, reason: str | None, now: int
+) -> None:
+    """The proposer's private chat, and the group the proposal came from, if any."""
+    approve = event_id > 0
+    told = _tell_proposer(proposal, approve, event_id, reason)
+    await queue(env, tx, [proposal.user_id], told, now)
+    if proposal.chat_id is not None and proposal.chat_id != proposal.user_id:
+        group_told = _tell_group(proposal, approve, event_id, reason)
+        await queue(env, tx, [proposal.chat_id], group_told, now)
+
+
 async def approve(
     env: Environment,
     proposal_id: int,
@@ -158,7 +192,7 @@ async def approve(
             fields=fields,
         )
         assert changed  # the write lock is ours: nothing changed it since the read above
-        await queue(env, tx, [current.user_id], _tell_proposer(current, True, event_id, None), now)
+        await _tell(env, tx, current, event_id, None, now)
     env.changed()
     return "done", event_id
 
@@ -181,7 +215,7 @@ async def decline(
         await proposals.set_status_in(
             tx, proposal_id, "declined", now, expected=OPEN, revision=revision, by=by, reason=reason
         )
-        await queue(env, tx, [current.user_id], _tell_proposer(current, False, 0, reason), now)
+        await _tell(env, tx, current, 0, reason, now)
     return "done"
 
 
