@@ -1,7 +1,7 @@
 """Co-organisers end to end: the coordinator names an association from the directory and a
 coordinator with "➕ Co-organiser", removes one; a card redrawn after an RSVP tap shows the
 "🤝" line; a co-organiser sees the view but cannot change who co-organises; a proposal from a
-group tells the group of its approval and its decline; an edit cannot lower the event's places
+group tells the group of its approval and its decline, and its coordinator sees the clash; an edit cannot lower the event's places
 below a session's."""
 
 from __future__ import annotations
@@ -98,16 +98,22 @@ async def test_a_group_hears_its_proposals_approval_and_decline(tmp_path: Path) 
         admin = admin_user(h)
         kaisa = await appoint(h, admin, "Kaisa", "Joensuu")
         group_admin, _listing_id = await _group(h)  # the group speaks the default, Finnish
-        for title in ("Kyläilta", "Toinen ilta"):
-            await _propose_from_group(h, group_admin, title)
+        await _propose_from_group(h, group_admin, "Kyläilta")
         await delivered(h)
-        await kaisa.tap("✅ Approve", message_id=kaisa.messages()[-2].message_id)
+        assert "may clash" not in kaisa.last_message().text
+        await kaisa.tap("✅ Approve")
+        # The second, at the same hour in Joensuu: Kaisa sees the first as a clash.
+        await _propose_from_group(h, group_admin, "Toinen ilta")
+        await delivered(h)
+        proposal = kaisa.last_message().text
+        assert "⚠️ Other events that may clash (you can still publish):" in proposal
+        assert "Kyläilta — /event 1 (same municipality, within 3 hours)" in proposal
         await kaisa.tap("❌ Decline")
         await kaisa.send("Päällekkäin")
         await delivered(h)
         approved = await proposals.get(h.env.db, 1)
         assert approved is not None and approved.event_id is not None
-        told = [m.text for m in group_admin.messages()[-2:]]
+        told = [m.text for m in group_admin.messages() if "Yhdistyksen ehdotus" in m.text]
         assert told[0] == (
             f"✅ Yhdistyksen ehdotus ”Kyläilta” hyväksyttiin ja julkaistiin tapahtumana "
             f"{approved.event_id}, ja ”Kylät ry” on mukana järjestäjänä. /event "

@@ -12,9 +12,10 @@ from typing import Any, Literal
 from bot.core.i18n import Texts
 from bot.directory.notices import queue
 from bot.environment import Environment
+from bot.events import clashes
 from bot.events import service as events
 from bot.events.draft import Draft
-from bot.proposals.texts import decision_markup, proposal_text
+from bot.proposals.texts import decision_markup, fields_of, proposal_text
 from bot.roles import coverage
 from storage import proposals
 from storage.db import Writer
@@ -55,8 +56,17 @@ async def _ask(env: Environment, tx: Writer, proposal: Proposal, now: int) -> bo
     covering = await coverage.covering(env, codes)
     targets = covering or await coverage.network_admins(env)
 
+    fields = fields_of(proposal)
+    found = (
+        []
+        if fields is None
+        else await clashes.find(
+            tx, env.catalog, clashes.subject_of(fields), env.config.bot.timezone
+        )
+    )
+
     def render(t: Texts) -> tuple[str, Any]:
-        return proposal_text(env, proposal, t), decision_markup(proposal, t)
+        return proposal_text(env, proposal, t, clashes=found), decision_markup(proposal, t)
 
     await queue(env, tx, targets, render, now)
     return bool(covering)
