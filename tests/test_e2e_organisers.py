@@ -1,8 +1,8 @@
 """Co-organisers end to end: the coordinator names an association from the directory and a
 coordinator with "➕ Co-organiser", removes one; a card redrawn after an RSVP tap shows the
 "🤝" line; a co-organiser sees the view but cannot change who co-organises; a proposal from a
-group tells the group of its approval and its decline, and its coordinator sees the clash; an edit cannot lower the event's places
-below a session's."""
+group tells the group of its approval and its decline, and its coordinator sees the clash; an
+edit cannot lower the event's places below a session's."""
 
 from __future__ import annotations
 
