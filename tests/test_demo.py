@@ -41,7 +41,7 @@ async def test_demo_transcript(capsys: pytest.CaptureFixture[str]) -> None:
     # Who does what: a group publishes, a listing without a group is approved, Liisa searches.
     directory = out.split("━━ Directory: the heart association")[1].split("━━ Privacy")[0]
     assert "🌍 Julkaistu! Yhdistyksenne näkyy nyt hakemistossa /directory" in directory
-    assert "📋 Listing 2 waits for your approval" in directory
+    assert "📋 Listing 3 waits for your approval" in directory  # 2: the village group's profile
     assert "✅ A coordinator approved “Joensuun Lukupiiri”" in directory
     found = "1. Joensuun Lukupiiri — Joensuu · Kulttuuri\n      │ 2. Joensuun Sydänyhdistys"
     assert found in directory
