@@ -51,6 +51,7 @@ from handlers import roles as coordinators
 from handlers.contacts import listing as contact_listing
 from handlers.contacts import relay as contact_relay
 from handlers.events import newevent, rsvp, session_pick, vuosikello
+from handlers.events import organisers as event_organisers
 from handlers.events import sessions as event_sessions
 from handlers.events import view as events
 from handlers.polls import answers as poll_answers
@@ -99,6 +100,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
             event_sessions.SESSIONS,
             topic_suggest.SUGGESTION,
             topic_manage.UNTIL,
+            event_organisers.ORGANISERS,
         ],
     )
     return [
@@ -148,6 +150,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *rsvp.handlers(),
                 *session_pick.handlers(),  # the breakout-session picker after ✅ Coming
                 *event_sessions.handlers(),  # 🧩 Sessions in the coordinator view
+                *event_organisers.handlers(),  # ➕ Co-organiser in the coordinator view
                 *start.fallback_handlers(),
                 *drafts.text,  # the answer to the sender's draft, else a hint
             ],

@@ -41,7 +41,7 @@ async def test_demo_transcript(capsys: pytest.CaptureFixture[str]) -> None:
     # Who does what: a group publishes, a listing without a group is approved, Liisa searches.
     directory = out.split("━━ Directory: the heart association")[1].split("━━ Privacy")[0]
     assert "🌍 Julkaistu! Yhdistyksenne näkyy nyt hakemistossa /directory" in directory
-    assert "📋 Listing 2 waits for your approval" in directory
+    assert "📋 Listing 3 waits for your approval" in directory  # 2: the village group's profile
     assert "✅ A coordinator approved “Joensuun Lukupiiri”" in directory
     found = "1. Joensuun Lukupiiri — Joensuu · Kulttuuri\n      │ 2. Joensuun Sydänyhdistys"
     assert found in directory
@@ -51,6 +51,21 @@ async def test_demo_transcript(capsys: pytest.CaptureFixture[str]) -> None:
     assert "• Joensuun kaupungin järjestöyhdyshenkilö — Kaisa (✉️ painike alla)" in contact
     assert "Hei! Voiko yhdistyksemme esitellä toimintaansa foorumissa?" in contact
     assert "↩️ Vastaus henkilöltä Kaisa:" in contact
+    # Forums: a village group proposes, Kaisa sees the clash and approves, sessions are picked.
+    forums = out.split("━━ Forums: the village association")[1].split("━━ 9. Time passes")[0]
+    assert "⚠️ Muita tilaisuuksia, jotka voivat mennä päällekkäin" in forums  # Pekka's preview
+    decided = forums.split("━━ Forums: Kaisa gets the proposal")[1].split("━━ Forums: two")[0]
+    assert "📨 Proposal 1: “Rääkkylän kyläyhdistys” proposes an event." in decided
+    assert "⚠️ Other events that may clash (you can still publish):" in decided
+    assert "Järjestöfoorumi: hyvinvointia yhdessä — /event 1 (same municipality" in decided
+    assert "✅ Approved and published as event 2." in decided
+    assert "✅ Yhdistyksen ehdotus ”Yhdistysilta: kylät ja kaupunki” hyväksyttiin" in decided
+    assert "🤝 Yhteistyössä: Rääkkylän kyläyhdistys" in decided
+    picked = forums.split("━━ Forums: two breakout sessions")[1]
+    assert "✅ Saved: 2 sessions." in picked
+    assert "Vastauksesi: ✅ tulen, sessio Kylien palvelut" in picked
+    assert "Vastauksesi: ✅ tulen, sessio Vapaaehtoisten haku" in picked
+    assert "🧩 Kylien palvelut: 1/15 · Vapaaehtoisten haku: 1/15" in picked
     # /mydata and /forget: her answer stays counted without her name.
     assert "jarjestobotti-mydata-2026-12-01.json" in out
     assert "stored about Liisa afterwards: nothing" in out

@@ -25,6 +25,7 @@ from bot.context import BotApplication
 from bot.core.clock import FastForwardClock
 from bot.core.config import BotSettings, Config, StorageSettings, TelegramSettings
 from bot.demo.directory import demo_directory
+from bot.demo.forums import demo_forums
 from bot.demo.poll import demo_poll
 from bot.demo.privacy import demo_privacy
 from bot.runtime.runner import ProcessedUpdates, running
@@ -172,7 +173,7 @@ async def _script(t: Transcript, sandbox: Sandbox, application: BotApplication) 
     t.say(f"   an event in Joensuu on village activity would reach {village} chat(s) (the group)")
 
     await _announcement(t, sandbox, application)
-    await _events(t, sandbox, application, liisa, liisa_chat)
+    await _events(t, sandbox, application, liisa, liisa_chat, village=(pekka, group))
 
 
 async def _appoint_coordinator(t: Transcript, sandbox: Sandbox) -> tuple[SimUser, SimChat]:
@@ -251,6 +252,8 @@ async def _events(
     application: BotApplication,
     liisa: SimUser,
     liisa_chat: SimChat,
+    *,
+    village: tuple[SimUser, SimChat],
 ) -> None:
     services = application.bot_data.services
     assert services is not None
@@ -268,6 +271,8 @@ async def _events(
 
     t.heading("8. Kaisa sees who is coming, by association")
     await t.send(kaisa, kaisa_chat, "/event 1")
+
+    await demo_forums(t, application, coordinator=(kaisa, kaisa_chat), village=village)
 
     await _time_passes(t, application, liisa, liisa_chat, heart, kaisa)
 

@@ -5,11 +5,45 @@ group administrators (or, for an association without a group, the person who lis
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from bot.environment import Environment
-from storage import listings, organisers
+from storage import directory_search, listings, organisers
+from storage.listings import fold
 
-__all__ = ["co_organises"]
+__all__ = ["MAX_MATCHES", "Candidates", "candidates", "co_organises"]
+
+MAX_MATCHES = 5  # buttons offered for one typed name
+_MIN_WORD = 2  # a one-letter word would match nearly everything
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """What a typed name may mean: public directory listings and active coordinators, each as
+    (id, name), at most MAX_MATCHES of each."""
+
+    listings: tuple[tuple[int, str], ...] = ()
+    coordinators: tuple[tuple[int, str], ...] = ()
+
+
+async def candidates(env: Environment, text: str) -> Candidates:
+    """Listings whose name or text has every typed word (the directory's own search), and
+    coordinators whose name has every typed word (accents and case folded)."""
+    words = tuple(w for w in fold(text).split() if len(w) >= _MIN_WORD)[:5]
+    if not words:
+        return Candidates()
+    page = await directory_search.search(
+        env.db, directory_search.SearchFilter(words=words), limit=MAX_MATCHES
+    )
+    people = [
+        (user_id, name)
+        for user_id, name in await organisers.coordinators(env.db)
+        if all(word in fold(name) for word in words)
+    ]
+    return Candidates(
+        tuple((listing.id, listing.name) for listing in page.listings),
+        tuple(people[:MAX_MATCHES]),
+    )
 
 
 async def co_organises(

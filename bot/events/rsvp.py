@@ -18,7 +18,7 @@ from bot.environment import Environment
 from bot.events.cards import time_line
 from bot.events.seats import Seats
 from bot.events.service import texts_for_chat
-from storage import outbox, rsvps, sessions
+from storage import organisers, outbox, rsvps, sessions
 from storage.events import Event
 from storage.outbox import NewMessage
 from storage.row_locks import lock_row_sync
@@ -51,6 +51,7 @@ class Outcome:
     waitlist_position: int | None = None
     promoted: int = 0
     counts: Counts | None = None  # the event's counts as this tap committed them
+    organisers: tuple[str, ...] = ()  # the co-organising associations, for the redrawn card
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,8 @@ def _answer_sync(raw: sqlite3.Connection, env: Environment, tap: Tap, now: int) 
     changed = promoted if stored is not wanted else [wanted, *promoted]
     counts = rsvps.store_tap_sync(raw, event_id, changed)
     position = rsvps.waitlist_position_sync(raw, stored)
-    return Outcome(event, stored, waitlist_position=position, promoted=len(promoted), counts=counts)
+    names = organisers.names_sync(raw, event_id)  # the card redrawn after the tap shows them
+    return Outcome(event, stored, None, position, len(promoted), counts, names)
 
 
 def _apply(current: Rsvp | None, tap: Tap, now: int) -> tuple[Rsvp | None, Problem | None]:

@@ -29,6 +29,7 @@ __all__ = [
     "MIN_SESSIONS",
     "PICK_AREA",
     "Refused",
+    "capacity_refusal",
     "card_line",
     "parse",
     "picker",
@@ -90,6 +91,26 @@ def _spec(line: str, event: Event, t: Texts) -> SessionSpec:
             )
         )
     return SessionSpec(title, capacity)
+
+
+async def capacity_refusal(
+    env: Environment, event_id: int, capacity: int | None, t: Texts
+) -> str | None:
+    """Why an edit may not set the event's places to `capacity` (None: it may): a session may
+    not offer more places than the whole event, whichever way round they are set."""
+    if capacity is None:
+        return None
+    over = [s for s in await sessions.for_event(env.db, event_id) if (s.capacity or 0) > capacity]
+    if not over:
+        return None
+    return t._(
+        "The event cannot have fewer places ({capacity}) than its session {title} ({n}). "
+        "Give the event more places, or lower the session's places first (🧩 Sessions in "
+        "the event's view).",
+        capacity=capacity,
+        title=over[0].title,
+        n=over[0].capacity,
+    )
 
 
 async def save(env: Environment, event: Event, specs: Sequence[SessionSpec]) -> list[str]:

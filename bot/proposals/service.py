@@ -12,9 +12,10 @@ from typing import Any, Literal
 from bot.core.i18n import Texts
 from bot.directory.notices import queue
 from bot.environment import Environment
+from bot.events import clashes
 from bot.events import service as events
 from bot.events.draft import Draft
-from bot.proposals.texts import decision_markup, proposal_text
+from bot.proposals.texts import decision_markup, fields_of, proposal_text
 from bot.roles import coverage
 from storage import proposals
 from storage.db import Writer
@@ -55,8 +56,17 @@ async def _ask(env: Environment, tx: Writer, proposal: Proposal, now: int) -> bo
     covering = await coverage.covering(env, codes)
     targets = covering or await coverage.network_admins(env)
 
+    fields = fields_of(proposal)
+    found = (
+        []
+        if fields is None
+        else await clashes.find(
+            tx, env.catalog, clashes.subject_of(fields), env.config.bot.timezone
+        )
+    )
+
     def render(t: Texts) -> tuple[str, Any]:
-        return proposal_text(env, proposal, t), decision_markup(proposal, t)
+        return proposal_text(env, proposal, t, clashes=found), decision_markup(proposal, t)
 
     await queue(env, tx, targets, render, now)
     return bool(covering)
@@ -113,6 +123,40 @@ def _tell_proposer(proposal: Proposal, approve: bool, event_id: int, reason: str
     return render
 
 
+def _tell_group(proposal: Proposal, approve: bool, event_id: int, reason: str | None) -> Any:
+    """The association's group a proposal was made from hears the decision too: the proposer
+    acted for it, and its administrators now see the event's coordinator view."""
+
+    def render(t: Texts) -> tuple[str, None]:
+        title = str(proposal.fields.get("title", ""))
+        if approve:
+            return t._(
+                "✅ This association's proposal “{title}” was approved and published as event "
+                "{id}, with “{association}” as co-organiser. /event {id} shows the card.",
+                title=title,
+                id=event_id,
+                association=proposal.association,
+            ), None
+        text = t._("❌ This association's proposal “{title}” was declined.", title=title)
+        if reason:
+            text += "\n" + t._("Reason: {reason}", reason=reason)
+        return text, None
+
+    return render
+
+
+async def _tell(
+    env: Environment, tx: Writer, proposal: Proposal, event_id: int, reason: str | None, now: int
+) -> None:
+    """The proposer's private chat, and the group the proposal came from, if any."""
+    approve = event_id > 0
+    told = _tell_proposer(proposal, approve, event_id, reason)
+    await queue(env, tx, [proposal.user_id], told, now)
+    if proposal.chat_id is not None and proposal.chat_id != proposal.user_id:
+        group_told = _tell_group(proposal, approve, event_id, reason)
+        await queue(env, tx, [proposal.chat_id], group_told, now)
+
+
 async def approve(
     env: Environment,
     proposal_id: int,
@@ -158,7 +202,7 @@ async def approve(
             fields=fields,
         )
         assert changed  # the write lock is ours: nothing changed it since the read above
-        await queue(env, tx, [current.user_id], _tell_proposer(current, True, event_id, None), now)
+        await _tell(env, tx, current, event_id, None, now)
     env.changed()
     return "done", event_id
 
@@ -181,7 +225,7 @@ async def decline(
         await proposals.set_status_in(
             tx, proposal_id, "declined", now, expected=OPEN, revision=revision, by=by, reason=reason
         )
-        await queue(env, tx, [current.user_id], _tell_proposer(current, False, 0, reason), now)
+        await _tell(env, tx, current, 0, reason, now)
     return "done"
 
 

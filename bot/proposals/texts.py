@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import InlineKeyboardMarkup
 
 from bot.core.callbacks import button, claim, keyboard
 from bot.core.i18n import Texts
 from bot.environment import Environment
+from bot.events import clashes as event_clashes
 from bot.events import service as events
 from bot.events.cards import card_text
 from bot.events.draft import Draft
@@ -37,9 +40,15 @@ def decision_markup(proposal: Proposal, t: Texts) -> InlineKeyboardMarkup:
 
 
 def proposal_text(
-    env: Environment, proposal: Proposal, t: Texts, *, escalated: bool = False
+    env: Environment,
+    proposal: Proposal,
+    t: Texts,
+    *,
+    escalated: bool = False,
+    clashes: Sequence[event_clashes.Clash] = (),
 ) -> str:
-    """The heading (who proposes) and the event's card as it would be published."""
+    """The heading (who proposes), the event's card as it would be published and, when given,
+    the published events it may clash with (a warning for the coordinator deciding)."""
     if escalated:
         heading = t._(
             "⏰ <b>Proposal {id} has waited 7 days</b> without a coordinator's decision. "
@@ -58,4 +67,6 @@ def proposal_text(
     if fields is None:
         return heading
     event = events.preview(env, fields, proposal.user_id)
-    return heading + "\n\n" + card_text(event, t, env.catalog, env.themes)
+    text = heading + "\n\n" + card_text(event, t, env.catalog, env.themes)
+    warning = event_clashes.lines(clashes, t, lambda event_id: f"/event {event_id}")
+    return "\n\n".join([text, "\n".join(warning)]) if warning else text

@@ -21,6 +21,7 @@ from bot.context import AppContext
 from bot.core.callbacks import decode, pattern
 from bot.core.i18n import Texts
 from bot.events import service as events
+from bot.events import sessions
 from bot.events.draft import Draft, parse_municipalities
 from bot.events.fields import KINDS, FieldError
 from bot.events.for_whom import FOR_WHOM
@@ -119,6 +120,11 @@ async def _text_step(turn: Turn) -> None:
     except FieldError as exc:
         await message.reply_text(field_error(t, state, exc))
         return
+    if state == "capacity" and draft.editing is not None:
+        refusal = await sessions.capacity_refusal(env, draft.editing, draft.capacity, t)
+        if refusal is not None:  # the step waits for another number
+            await message.reply_text(refusal)
+            return
     await ask(message, context, t, draft, next_step(draft, state))
 
 

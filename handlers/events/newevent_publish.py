@@ -10,6 +10,7 @@ from telegram import Message
 from bot.context import AppContext
 from bot.core.i18n import Texts
 from bot.events import service as events
+from bot.events import sessions
 from bot.events.cards import event_link
 from bot.events.draft import Draft
 from bot.events.fields import FieldError
@@ -46,6 +47,12 @@ async def publish(message: Message, context: AppContext, t: Texts, draft: Draft)
     if draft.editing is None and draft.repeat is not None:
         await _publish_series(message, context, t, draft)
         return
+    if draft.editing is not None:
+        refusal = await sessions.capacity_refusal(env, draft.editing, fields.capacity, t)
+        if refusal is not None:  # sessions set since the capacity step
+            await message.reply_text(refusal)
+            await ask(message, context, t, replace(draft, reviewing=True), "capacity")
+            return
     await KIND.end(context, draft.user_id, message.chat.id)
     if draft.editing is not None:
         await _save_changes(message, context, t, draft, draft.editing)

@@ -45,7 +45,15 @@ async def render_card(
         return reader_cards.render_read(env, event, t, reader, reads, now=now)
     answer = Answer(tapped.rsvp, tapped.waitlist_position)
     return reader_cards.render(
-        env, event, t, reader, counts=tapped.counts, answer=answer, association=association, now=now
+        env,
+        event,
+        t,
+        reader,
+        counts=tapped.counts,
+        answer=answer,
+        association=association,
+        now=now,
+        organisers=tapped.organisers,
     )
 
 

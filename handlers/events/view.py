@@ -18,6 +18,7 @@ from bot.events.reader_cards import Reader
 from bot.roles.access import role_of
 from handlers.common import edit_in_place, texts_for
 from handlers.events.access import managed_tap, visible_event
+from handlers.events.organisers import organisers_button
 from handlers.events.rsvp import render_card
 from handlers.events.sessions import sessions_button
 from handlers.topics.manage import coordinator_rows as topic_rows
@@ -63,6 +64,7 @@ async def _send_report(message: Message, context: AppContext, t: Texts, event: E
             ]
         )
         rows.append([sessions_button(t, event)])
+        rows.append([organisers_button(t, event)])
     rows += await topic_rows(env, t, event)  # a forum's or workshop's topic suggestions
     await message.reply_text(
         event_report.render(event, report, t, env.catalog), reply_markup=keyboard(rows)
