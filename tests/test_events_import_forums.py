@@ -111,3 +111,32 @@ def test_publish_warns_of_clashes_and_imports_all_the_same(
         stored = conn.execute("SELECT for_whom, programme FROM events WHERE id = 2").fetchone()
     conn.close()
     assert stored == ("volunteers", "18.00 Tervetuloa")
+
+
+def test_the_dry_run_warns_of_clashes_with_published_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "bot.sqlite3"
+    config = _config(tmp_path, db)
+    first = tmp_path / "first.csv"
+    first.write_text(
+        HEADER + "\nIlta Joensuussa,yhdistysilta,2027-03-16 18:00,2 h,Talo,,Joensuu,culture,,,\n",
+        encoding="utf-8",
+    )
+    assert main(["events", "import", "--config", str(config), str(first), "--publish"]) == 0
+    capsys.readouterr()
+    second = tmp_path / "second.csv"
+    second.write_text(
+        HEADER + "\nFoorumi,forum,2027-03-16 20:00,2 h,Carelicum,,Joensuu,health,,,\n",
+        encoding="utf-8",
+    )
+    assert main(["events", "import", "--config", str(config), str(second)]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip().endswith("1 events are valid; --publish creates and publishes them.")
+    assert err.splitlines() == [
+        "row 2: warning: may clash with event 1 “Ilta Joensuussa” at 2027-03-16 18:00 "
+        "(same municipality within 3 hours); /event 1"
+    ]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == (1,)
+    conn.close()

@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.cli.common import CliError, Subcommands, add_command, config_of
+from bot.cli.common import CliError, Subcommands, add_command, config_of, opened
 from bot.core.config import Config
 from bot.core.place_search import PlaceIndex
 from bot.core.places import PlaceCatalog, load_catalog
@@ -64,6 +64,10 @@ def import_events(args: argparse.Namespace, config: Config) -> str:
         )
     summary = [_describe(item, config, catalog) for item in found]
     if not args.publish:
+        if config.storage.url or config.storage.path.is_file():
+            # The preview warns as /newevent's does, against the events already published; a
+            # database that does not exist yet has none and is not created by a dry run.
+            asyncio.run(_preview_clashes(found, config, catalog))
         return "\n".join(
             [*summary, f"{len(found)} events are valid; --publish creates and publishes them."]
         )
@@ -96,6 +100,14 @@ async def _publish(
                 ) from exc
             print(f"{line} → event {event_id}, {invited} invitations", file=sys.stderr)
             print(event_id, flush=True)
+
+
+async def _preview_clashes(
+    found: list[ImportedEvent], config: Config, catalog: PlaceCatalog
+) -> None:
+    async with opened(config, readonly=True, current=True) as env:
+        for item in found:
+            await _warn_clashes(env, item, catalog)
 
 
 async def _warn_clashes(env: Environment, item: ImportedEvent, catalog: PlaceCatalog) -> None:
