@@ -19,6 +19,7 @@ from bot.grants import service as grants
 from bot.grants.fields import parse_deadline
 from bot.grants.texts import AREA as CARD_AREA
 from bot.grants.texts import calendar_file, card_keyboard, card_text, ics_filename
+from bot.roles.access import role_of
 from handlers.common import edit_in_place, texts_for
 from handlers.grants.newgrant import deadline_error
 from storage import grants as stored
@@ -186,6 +187,9 @@ async def edit_command(update: Update, context: AppContext) -> None:
     t = await texts_for(context, update)
     args = list(context.args or [])
     env = context.env
+    if await role_of(env.config, env.db, user.id) == "participant":
+        await message.reply_text(t._("Only coordinators can publish grant calls."))
+        return
     call = None
     if args and args[0].isdigit():
         call = await stored.get(env.db, int(args[0]))
