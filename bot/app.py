@@ -54,6 +54,8 @@ from handlers.events import newevent, rsvp, session_pick, vuosikello
 from handlers.events import organisers as event_organisers
 from handlers.events import sessions as event_sessions
 from handlers.events import view as events
+from handlers.grants import listing as grant_listing
+from handlers.grants import newgrant
 from handlers.polls import answers as poll_answers
 from handlers.polls import results as poll_results
 from handlers.polls import wizard as polls
@@ -90,7 +92,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
     wizards' /cancel and free-text dispatch are shared (handlers/wizard.py).
     """
     drafts = wizard.handlers(
-        [newevent.WIZARD, announce.WIZARD, polls.WIZARD, listing_wizard.WIZARD],
+        [newevent.WIZARD, announce.WIZARD, polls.WIZARD, listing_wizard.WIZARD, newgrant.WIZARD],
         [
             poll_answers.ANSWER,
             feedback.COMMENT,
@@ -144,6 +146,8 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *contact_relay.handlers(),  # /contact, ✉️ Write, ↩️ Reply
                 *propose.handlers(),  # /propose
                 *proposal_decisions.handlers(),  # /proposals, ✅ / ✏️ / ❌ on a proposal
+                *newgrant.handlers(),  # /newgrant
+                *grant_listing.handlers(),  # /grants, /editgrant, 🔔 Remind me, 📅 on a call
                 *ops.handlers(),  # /stats, /report (admins)
                 *topic_suggest.handlers(),  # 💡 Suggest a topic, and its name / anonymous
                 *topic_manage.handlers(),  # the coordinator's 💡 Topics, until…, poll

@@ -37,6 +37,7 @@ __all__ = [
     "ConfigError",
     "DeliverySettings",
     "FeedbackSettings",
+    "GrantSettings",
     "PrivacySettings",
     "QuietHours",
     "ReminderSettings",
@@ -110,6 +111,13 @@ class ReminderSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class GrantSettings:
+    # Deadline reminders to those who tapped "Remind me", this long before the deadline; whole
+    # days, since the daily job sends them (on the day that many days before the deadline).
+    reminders: tuple[timedelta, ...] = (timedelta(days=14), timedelta(days=2))
+
+
+@dataclass(frozen=True, slots=True)
 class FeedbackSettings:
     delay: timedelta = timedelta(hours=1)
     open_for: timedelta = timedelta(days=7)
@@ -162,6 +170,7 @@ class Config:
     delivery: DeliverySettings = DeliverySettings()
     webhook: WebhookSettings = WebhookSettings()
     privacy: PrivacySettings = PrivacySettings()
+    grants: GrantSettings = GrantSettings()
     source: str = "<defaults>"
 
 
@@ -238,6 +247,7 @@ def parse_config(
         "delivery",
         "webhook",
         "privacy",
+        "grants",
     )
     sections = {name: _Section(source, name, top.get(name, dict, {})) for name in known}
     unknown = sorted(set(data) - set(known))
@@ -252,6 +262,7 @@ def parse_config(
         delivery=_delivery(sections["delivery"]),
         webhook=_webhook(sections["webhook"]),
         privacy=_privacy(sections["privacy"]),
+        grants=_grants(sections["grants"]),
         source=source,
     )
     for section in sections.values():
@@ -387,6 +398,13 @@ def _reminders(s: _Section) -> ReminderSettings:
     return ReminderSettings(
         offsets=_durations(s, "offsets", defaults.offsets), quiet_hours=quiet, nudge=nudge
     )
+
+
+def _grants(s: _Section) -> GrantSettings:
+    offsets = _durations(s, "reminders", GrantSettings().reminders)
+    if any(o.total_seconds() % 86400 or o <= timedelta(0) for o in offsets):
+        raise s.error("reminders", 'give whole days, like "14d"')
+    return GrantSettings(reminders=offsets)
 
 
 def _feedback(s: _Section) -> FeedbackSettings:

@@ -22,6 +22,7 @@ __all__ = [
     "KIND_PROPERTY",
     "MUNICIPALITIES_PROPERTY",
     "PRODID",
+    "deadline_ics",
     "event_ics",
     "feed_ics",
     "ics_filename",
@@ -121,3 +122,33 @@ def feed_ics(
 def ics_filename(event: Event) -> str:
     """ASCII only: some Telegram clients and mail gateways mangle other file names."""
     return f"event-{event.id}.ics"
+
+
+def deadline_ics(
+    *,
+    uid: str,
+    sequence: int,
+    summary: str,
+    deadline: datetime,
+    stamp: int,
+    description: str = "",
+    url: str = "",
+) -> bytes:
+    """One moment (a grant call's deadline) as a calendar entry in its own zone: a VEVENT that
+    starts and ends at the deadline, with a VTIMEZONE like an event's file."""
+    calendar = _calendar("PUBLISH")
+    vevent = VEvent()
+    vevent.add("uid", uid)
+    vevent.add("sequence", sequence)
+    vevent.add("dtstamp", _utc(stamp))
+    vevent.add("dtstart", deadline)
+    vevent.add("dtend", deadline)
+    vevent.add("summary", summary)
+    if description:
+        vevent.add("description", description)
+    if url:
+        vevent.add("url", url)
+    calendar.add_component(vevent)
+    calendar.add_missing_timezones(date(deadline.year - 1, 1, 1), date(deadline.year + 2, 1, 1))
+    data: bytes = calendar.to_ical()
+    return data

@@ -46,9 +46,13 @@ __all__ = [
     "OPTIONAL_COLUMNS",
     "ImportProblem",
     "ImportedEvent",
+    "RowCheck",
     "parse_csv",
     "parse_ics",
     "read_events",
+    "read_sheet",
+    "row_municipalities",
+    "split_cells",
 ]
 
 COLUMNS = (
@@ -293,13 +297,31 @@ def parse_csv(
     """A sheet with the COLUMNS header (and any OPTIONAL_COLUMNS) in any order, comma or
     semicolon delimited."""
     setup = _Setup(now, tz, index, themes, reminders)
+    rows, problems = read_sheet(text, COLUMNS, OPTIONAL_COLUMNS)
+    events: list[ImportedEvent] = []
+    for row, cells in rows:
+        fields = _validate(row, cells, setup)
+        problems.extend(row.problems)
+        if fields is not None:
+            events.append(ImportedEvent(row.number, fields))
+    if not events and not problems:
+        problems.append(ImportProblem(0, "the file has no events after the header"))
+    return ([] if problems else events), problems
+
+
+def read_sheet(
+    text: str, columns: Sequence[str], optional: Sequence[str] = ()
+) -> tuple[list[tuple[RowCheck, dict[str, str]]], list[ImportProblem]]:
+    """A CSV sheet (comma or semicolon, a BOM allowed) with exactly these columns in any order:
+    each non-empty row's checker (numbered by the line it starts on) and its cells, or the
+    header's problems. Shared by every sheet import (events, grant calls)."""
     text = text.removeprefix("\ufeff")
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     names = [cell.strip().lower() for cell in next(reader, [])]
-    missing = [column for column in COLUMNS if column not in names]
-    unknown = [name for name in names if name and name not in (*COLUMNS, *OPTIONAL_COLUMNS)]
+    missing = [column for column in columns if column not in names]
+    unknown = [name for name in names if name and name not in (*columns, *optional)]
     doubled = sorted({name for name in names if name and names.count(name) > 1})
     problems = [
         ImportProblem(1, f"header: {label} column(s) {', '.join(values)}")
@@ -307,15 +329,9 @@ def parse_csv(
         if values
     ]
     if problems:
-        return [], [
-            *problems,
-            ImportProblem(
-                1,
-                f"the header must be {','.join(COLUMNS)} "
-                f"(optionally also {','.join(OPTIONAL_COLUMNS)})",
-            ),
-        ]
-    events: list[ImportedEvent] = []
+        also = f" (optionally also {','.join(optional)})" if optional else ""
+        return [], [*problems, ImportProblem(1, f"the header must be {','.join(columns)}{also}")]
+    rows: list[tuple[RowCheck, dict[str, str]]] = []
     line = reader.line_num
     for cells in reader:
         # A quoted cell may span lines; the row is numbered by the line it starts on.
@@ -326,13 +342,14 @@ def parse_csv(
         # Excel keeps cells under columns without a header; they are fine only when empty.
         if any(c.strip() for i, c in enumerate(cells) if i >= len(names) or not names[i]):
             row.problem("the row has values outside the named columns")
-        fields = _validate(row, dict(zip(names, cells, strict=False)), setup)
-        problems.extend(row.problems)
-        if fields is not None:
-            events.append(ImportedEvent(number, fields))
-    if not events and not problems:
-        problems.append(ImportProblem(0, "the file has no events after the header"))
-    return ([] if problems else events), problems
+        rows.append((row, dict(zip(names, cells, strict=False))))
+    return rows, []
+
+
+# For other sheet imports: a row's checks and the municipalities column.
+RowCheck = _Row
+split_cells = _split
+row_municipalities = _municipalities
 
 
 @functools.cache

@@ -48,6 +48,7 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("propose", N_("Propose an event for your association")),
     CommandInfo("events", N_("Upcoming events in your subscriptions")),
     CommandInfo("event", N_("Show one event: /event 12")),
+    CommandInfo("grants", N_("Open grant calls by deadline: /grants Joensuu")),
     CommandInfo("vuosikello", N_("The year's events by month, with a calendar file")),
     CommandInfo("language", N_("Change the language")),
     CommandInfo("settings", N_("Quiet hours and the weekly digest of this chat")),
@@ -61,6 +62,10 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("announce", N_("Send an announcement to an audience"), "coordinator"),
     CommandInfo("announcements", N_("Your announcements, with cancel buttons"), "coordinator"),
     CommandInfo("newevent", N_("Create and publish an event"), "coordinator"),
+    CommandInfo("newgrant", N_("Publish a grant call with deadline reminders"), "coordinator"),
+    CommandInfo(
+        "editgrant", N_("Change a grant call's deadline: /editgrant 12 15.1.2027"), "coordinator"
+    ),
     CommandInfo("myevents", N_("Your events, with answers and tools"), "coordinator"),
     CommandInfo("proposals", N_("Event proposals waiting for your decision"), "coordinator"),
     CommandInfo("feedback", N_("Feedback results of an event: /feedback 12"), "coordinator"),

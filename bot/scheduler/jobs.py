@@ -8,6 +8,7 @@ from bot.directory.review import run_review
 from bot.environment import Environment
 from bot.events.digest import run_digest
 from bot.events.reminders import run_feedback, run_invitation, run_nudge, run_reminder
+from bot.grants.service import run_reminders as remind_grant_deadlines
 from bot.polls.closing import run_close as run_poll_close
 from bot.polls.closing import run_reminder as run_poll_reminder
 from bot.privacy.service import run_retention
@@ -30,10 +31,11 @@ def _bind(env: Environment, run: EnvRunner) -> Runner:
 
 async def run_daily(env: Environment, tx: Writer, job: Job, now: int) -> str | None:
     """The daily job at 03:30: the directory's yearly review, proposals waiting 7 days to the
-    administrators, then retention (one row of the schedule table, whose kinds are fixed by
-    migration 0005)."""
+    administrators, grant call deadline reminders, then retention (one row of the schedule
+    table, whose kinds are fixed by migration 0005)."""
     await run_review(env, tx, now)
     await escalate_proposals(env, tx, now)
+    await remind_grant_deadlines(env, tx, now)
     return await run_retention(env, tx, job, now)
 
 
