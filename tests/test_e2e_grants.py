@@ -6,6 +6,7 @@ and drops a closed one the day after."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -162,3 +163,22 @@ async def test_grants_lists_by_deadline_and_drops_closed_ones(tmp_path: Path) ->
         await sven.send("/grants")
         assert "Sooner call" not in sven.last_message().text
         assert "Later call" in sven.last_message().text
+
+
+async def test_mydata_shows_the_reminder_opt_in_and_forget_removes_it(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        liisa = await _person(h, "Liisa", "en", JOENSUU, ["*"])
+        await service.publish(
+            h.env, _fields("Toiminta-avustus", datetime(2026, 12, 10, 16, tzinfo=HELSINKI)), ADMIN
+        )
+        await delivered(h)
+        await liisa.tap("🔔 Remind me")
+        await liisa.send("/mydata")
+        document = liisa.last_message().document
+        assert document is not None
+        mine = json.loads(document.data.decode("utf-8"))["grant_calls"]
+        assert [(r["call_id"], r["title"]) for r in mine["reminders"]] == [(1, "Toiminta-avustus")]
+        await liisa.send("/forget")
+        await liisa.tap("🗑 Yes, delete my data")
+        assert await grants.reminder_users(h.env.db, 1) == []
+        assert await grants.get(h.env.db, 1) is not None  # the call itself stays
