@@ -66,8 +66,12 @@ async def test_demo_transcript(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Vastauksesi: ✅ tulen, sessio Kylien palvelut" in picked
     assert "Vastauksesi: ✅ tulen, sessio Vapaaehtoisten haku" in picked
     assert "🧩 Kylien palvelut: 1/15 · Vapaaehtoisten haku: 1/15" in picked
+    grant = out.split("━━ Grants")[1].split("━━ Privacy")[0]
+    assert "💶 Grant call 1 published; it goes to 296 chats." in grant
+    assert "🔔 Muistutan sinua ennen määräaikaa." in grant
+    assert "hakuaika päättyy 14 päivän päästä, to 17.12.2026 klo 16.00." in grant
     # /mydata and /forget: her answer stays counted without her name.
-    assert "jarjestobotti-mydata-2026-12-01.json" in out
+    assert "jarjestobotti-mydata-2026-12-03.json" in out  # after the grant reminder's day
     assert "stored about Liisa afterwards: nothing" in out
     assert "Traceback" not in out
     assert out.rstrip().endswith("Demo finished.")

@@ -26,6 +26,7 @@ from bot.core.clock import FastForwardClock
 from bot.core.config import BotSettings, Config, StorageSettings, TelegramSettings
 from bot.demo.directory import demo_directory
 from bot.demo.forums import demo_forums
+from bot.demo.grants import demo_grants
 from bot.demo.poll import demo_poll
 from bot.demo.privacy import demo_privacy
 from bot.runtime.runner import ProcessedUpdates, running
@@ -291,6 +292,14 @@ async def _events(
         application,
         coordinator=(kaisa, kaisa_chat),
         group=(aino, heart),
+        reader=(liisa, liisa_chat),
+    )
+
+    await demo_grants(
+        t,
+        application,
+        _fast_forward,
+        coordinator=(kaisa, kaisa_chat),
         reader=(liisa, liisa_chat),
     )
 
