@@ -28,6 +28,7 @@ from storage import (  # noqa: F401 - sections register
     privacy,
     proposals,
     schedule,
+    volunteer_profiles,
 )
 from storage.db import Database, Writer
 from storage.schedule import Job, PlannedJob
