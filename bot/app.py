@@ -61,6 +61,7 @@ from handlers.proposals import propose
 from handlers.subscriptions import links as sublinks
 from handlers.subscriptions import menu as subscriptions
 from handlers.subscriptions import mine as my_subscriptions
+from handlers.volunteering import newcall, volunteer
 from storage.leadership import leader_lock_for
 from storage.pg_listen import listener_for
 
@@ -87,7 +88,14 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
     wizards' /cancel and free-text dispatch are shared (handlers/wizard.py).
     """
     drafts = wizard.handlers(
-        [newevent.WIZARD, announce.WIZARD, polls.WIZARD, listing_wizard.WIZARD],
+        [
+            newevent.WIZARD,
+            announce.WIZARD,
+            polls.WIZARD,
+            listing_wizard.WIZARD,
+            newcall.WIZARD,
+            volunteer.WIZARD,
+        ],
         [
             poll_answers.ANSWER,
             feedback.COMMENT,
@@ -112,6 +120,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 privacy.deep_link_handler(),
                 contact_relay.deep_link_handler(),
                 propose.deep_link_handler(),  # start=prp_: /propose from a group
+                newcall.deep_link_handler(),  # start=ncl_: /newcall from a group
                 *newevent.handlers(),
                 *drafts.cancel,  # every wizard's and answer draft's /cancel
                 *polls.handlers(),
@@ -138,6 +147,8 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *propose.handlers(),  # /propose
                 *proposal_decisions.handlers(),  # /proposals, ✅ / ✏️ / ❌ on a proposal
                 *ops.handlers(),  # /stats, /report (admins)
+                *newcall.handlers(),  # /newcall
+                *volunteer.handlers(),  # /volunteer
                 *rsvp.handlers(),
                 *session_pick.handlers(),  # the breakout-session picker after ✅ Coming
                 *event_sessions.handlers(),  # 🧩 Sessions in the coordinator view
