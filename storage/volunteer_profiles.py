@@ -52,8 +52,7 @@ def skill_words(text: str) -> frozenset[str]:
 
 async def get(db: Database | Writer, user_id: int) -> VolunteerProfile | None:
     row = await db.fetchone(
-        "SELECT user_id, wants_calls, skills, updated_at FROM volunteer_profiles "
-        "WHERE user_id = ?",
+        "SELECT user_id, wants_calls, skills, updated_at FROM volunteer_profiles WHERE user_id = ?",
         (user_id,),
     )
     if row is None:

@@ -38,7 +38,7 @@ def preview_text(
     )
     lines = [
         t._("<b>Preview of your volunteer call</b>"),
-        t._("<b>{title}</b>", title=call.title),
+        f"<b>{escape(call.title)}</b>",
         escape(call.description),
     ]
     if association:

@@ -66,9 +66,7 @@ def _skills(text: str) -> str:
     return skills
 
 
-def _shift(
-    row: _Row, cells: dict[str, str], now: datetime, tz: ZoneInfo
-) -> NewShift | None:
+def _shift(row: _Row, cells: dict[str, str], now: datetime, tz: ZoneInfo) -> NewShift | None:
     start = row.check(
         "start", cells["start"], lambda t: parse_datetime(t, now, tz), None, _DATE_FORM
     )
@@ -93,7 +91,11 @@ class _Building:
 
 
 def _first_row(
-    row: _Row, cells: dict[str, str], building: _Building, index: PlaceIndex, themes: Sequence[Theme]
+    row: _Row,
+    cells: dict[str, str],
+    building: _Building,
+    index: PlaceIndex,
+    themes: Sequence[Theme],
 ) -> None:
     """The call's own fields, checked on its first row."""
     row.check("title", cells["title"], check_title, "")

@@ -65,7 +65,7 @@ def profile_text(
         "<b>Your volunteer profile</b>\n"
         "Calls: {state}\nWhere: {places}\nThemes: {themes}\nSkills: {skills}\n"
         "Only you see this; the organisers of a call you answer may see it too.",
-        state=t._("on") if profile.wants_calls else t._("off"),
+        state=t._("yes, send me calls") if profile.wants_calls else t._("not now"),
         places=places,
         themes=chosen,
         skills=profile.skills or t._("none given"),

@@ -23,7 +23,7 @@ from bot.volunteering.profiles import (
 from handlers.common import echo, edit_in_place, texts_for
 from handlers.wizard import DraftKind, Turn, Wizard, one_at_a_time
 from storage import volunteer_profiles
-from storage.volunteer_profiles import ProfileArea, VolunteerProfile
+from storage.volunteer_profiles import VolunteerProfile
 
 __all__ = ["WIZARD", "handlers"]
 
@@ -83,12 +83,18 @@ async def _save(context: AppContext, profile: VolunteerProfile) -> VolunteerProf
     )
 
 
-def _themes_markup(t: Texts, context: AppContext, profile: VolunteerProfile) -> InlineKeyboardMarkup:
+def _themes_markup(
+    t: Texts, context: AppContext, profile: VolunteerProfile
+) -> InlineKeyboardMarkup:
     rows = [
-        [button(("✅ " if th.id in profile.themes else "") + th.name(t.language), AREA, "th", th.id)]
+        [
+            button(
+                ("✅ " if th.id in profile.themes else "") + th.name(t.language), AREA, "th", th.id
+            )
+        ]
         for th in context.env.config.bot.themes
     ]
-    rows.append([button(t._("Done"), AREA, "v")])
+    rows.append([button(t._("Done ▶"), AREA, "v")])
     return keyboard(rows)
 
 
