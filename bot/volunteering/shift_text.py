@@ -79,9 +79,7 @@ def parse_shifts(
         match = _PART.match(part)
         if match is None:
             problems.append(
-                t._(
-                    "“{part}” is not a shift; write it like 3.12. 10–12, 4 places", part=shown
-                )
+                t._("“{part}” is not a shift; write it like 3.12. 10–12, 4 places", part=shown)
             )
             continue
         if match["date"]:
