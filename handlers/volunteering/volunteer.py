@@ -6,6 +6,8 @@ the profile itself is saved at once on every change (storage/volunteer_profiles.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -112,7 +114,7 @@ async def on_tap(update: Update, context: AppContext) -> None:
     action = data.part(0)
     await query.answer()
     if action == "w":
-        profile = await _save(context, _with(profile, wants_calls=not profile.wants_calls))
+        profile = await _save(context, replace(profile, wants_calls=not profile.wants_calls))
         if profile.wants_calls and not profile.areas:
             await message.reply_text(t._("Calls are on. Now tell me where: tap 📍 Where."))
     elif action in ("a", "s"):
@@ -141,7 +143,7 @@ async def on_tap(update: Update, context: AppContext) -> None:
         if theme not in {th.id for th in env.config.bot.themes}:
             return
         chosen = set(profile.themes) ^ {theme}
-        profile = await _save(context, _with(profile, themes=tuple(sorted(chosen))))
+        profile = await _save(context, replace(profile, themes=tuple(sorted(chosen))))
         await edit_in_place(
             message,
             t._("Which themes? None chosen means every theme."),
@@ -153,19 +155,6 @@ async def on_tap(update: Update, context: AppContext) -> None:
         profile_text(t, profile, env.catalog, env.config.bot.themes),
         _markup(t, profile),
     )
-
-
-def _with(profile: VolunteerProfile, **changes: object) -> VolunteerProfile:
-    values = {
-        "user_id": profile.user_id,
-        "wants_calls": profile.wants_calls,
-        "skills": profile.skills,
-        "areas": profile.areas,
-        "themes": profile.themes,
-        "updated_at": profile.updated_at,
-        **changes,
-    }
-    return VolunteerProfile(**values)  # type: ignore[arg-type]
 
 
 async def _on_areas(turn: Turn) -> None:
@@ -185,7 +174,7 @@ async def _on_areas(turn: Turn) -> None:
         return
     user_id = turn.draft.user_id
     profile = await volunteer_profiles.get(env.db, user_id) or _empty(user_id)
-    await _save(turn.context, _with(profile, areas=found.areas))
+    await _save(turn.context, replace(profile, areas=found.areas))
     await KIND.end(turn.context, user_id, turn.draft.chat_id)
     for typed, area in found.guessed:
         await turn.message.reply_text(
@@ -208,7 +197,7 @@ async def _on_skills(turn: Turn) -> None:
     user_id = turn.draft.user_id
     db = turn.context.env.db
     profile = await volunteer_profiles.get(db, user_id) or _empty(user_id)
-    await _save(turn.context, _with(profile, skills="" if text == "-" else text))
+    await _save(turn.context, replace(profile, skills="" if text == "-" else text))
     await KIND.end(turn.context, user_id, turn.draft.chat_id)
     await _show(turn.message, turn.context, turn.t, user_id)
 
