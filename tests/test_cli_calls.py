@@ -56,7 +56,9 @@ def test_bad_rows_are_each_named_and_nothing_is_created(
         + "\nb,Talkoot,Joensuu,,,Text,1.12.2020 10.00,12.00,4"
         + "\nc,Ok,Joensuu,,,Text,2027-03-20 10:00,12:00,0"
         + "\nd,Ok,Joensuu,,,Text,2027-03-20 10:00,12:00,10000"
-        + "\ne,Fine,Joensuu,,,Text,2027-03-20 10:00,12:00,5\n",
+        + "\ne,Fine,Joensuu,,,Text,2027-03-20 10:00,12:00,5"
+        + "\nf,Twice,Joensuu,,,Text,2027-03-20 10:00,12:00,5"
+        + "\nf,,,,,,20.3.2027 10.00,2 h,5\n",
         encoding="utf-8",
     )
     db = tmp_path / "bot.sqlite3"
@@ -71,6 +73,7 @@ def test_bad_rows_are_each_named_and_nothing_is_created(
     assert any(line.startswith("row 5: places") for line in lines)
     assert any(line.startswith("row 6: places") and "larger than 500" in line for line in lines)
     assert not any(line.startswith("row 7") for line in lines)
+    assert "row 9: call 'f' already has this shift; give it once with all places" in lines
     assert not db.exists()
 
 

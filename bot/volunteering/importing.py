@@ -149,7 +149,12 @@ def parse_calls(
         shift = _shift(row, cells, now, tz)
         if building is not None:
             building.rows.append(number)
-            if shift is not None:
+            if shift is not None and any(
+                (s.starts_at, s.ends_at) == (shift.starts_at, shift.ends_at)
+                for s in building.shifts
+            ):
+                row.problem(f"call {key!r} already has this shift; give it once with all places")
+            elif shift is not None:
                 building.shifts.append(shift)
                 if len(building.shifts) == MAX_SHIFTS + 1:
                     row.problem(
