@@ -23,7 +23,7 @@ __all__ = [
     "skill_words",
 ]
 
-AreaKind = Literal["municipality", "region", "county"]
+AreaKind = Literal["all", "municipality", "region", "county"]
 _WORD = re.compile(r"[^\W_]{3,}")
 _CHUNK = 400  # bound parameters per query, well under SQLite's limit
 
@@ -126,10 +126,10 @@ async def matching_users(
     skills: str | Sequence[str] = "",
 ) -> list[int]:
     """The people who want calls, in an active private chat, whose areas cover one of the
-    call's municipalities (directly, by region or by wellbeing county), and whose themes meet
-    the call's (a profile without themes takes every theme; a call without themes reaches
-    every profile) — or, when the themes do not meet, whose skills share a word with the
-    call's wanted skills. Ascending ids, each once."""
+    call's municipalities (the whole country, directly, by region or by wellbeing county), and
+    whose themes meet the call's (a profile without themes takes every theme; a call without
+    themes reaches every profile) — or, when the themes do not meet, whose skills share a word
+    with the call's wanted skills. Ascending ids, each once."""
     if not municipalities:
         return []
     marks = ",".join("?" * len(municipalities))
@@ -139,7 +139,8 @@ async def matching_users(
         JOIN chats c ON c.id = p.user_id AND c.active = 1
         JOIN volunteer_profile_areas a ON a.user_id = p.user_id
         JOIN municipalities m ON m.code IN ({marks}) AND (
-            (a.kind = 'municipality' AND a.code = m.code)
+            a.kind = 'all'
+            OR (a.kind = 'municipality' AND a.code = m.code)
             OR (a.kind = 'region' AND a.code = m.region_code)
             OR (a.kind = 'county' AND a.code = m.county_id))
         WHERE p.wants_calls = 1

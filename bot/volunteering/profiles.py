@@ -32,11 +32,11 @@ def read_places(index: PlaceIndex, text: str) -> PlacesRead:
     exact is taken as the place search's best guess (said back to the person), one with no
     guess is unknown."""
     resolution = resolve_names(index, text)
-    areas = [ProfileArea(a.kind, a.code) for a in resolution.found if a.kind != "all"]
+    areas = [ProfileArea(a.kind, a.code) for a in resolution.found]
     guessed: list[tuple[str, ProfileArea]] = []
     unknown: list[str] = []
     for typed, candidates in resolution.unresolved:
-        if candidates and candidates[0].kind in ("municipality", "region", "county"):
+        if candidates and candidates[0].kind in ("all", "municipality", "region", "county"):
             area = ProfileArea(candidates[0].kind, candidates[0].code)
             guessed.append((typed, area))
             areas.append(area)
