@@ -6,11 +6,14 @@ gets no profile."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.privacy.service import export_my_data, forget_user
+from bot.volunteering.calls import NewCall, NewShift, publish
 from storage import volunteer_profiles
 from storage.volunteer_profiles import ProfileArea
+from tests.factories import ADMIN, admin_user, delivered
 from tests.harness import BotHarness
 
 JOENSUU, OUTOKUMPU, HELSINKI = "167", "309", "091"
@@ -104,3 +107,46 @@ async def test_mydata_shows_the_profile_and_forget_removes_it(tmp_path: Path) ->
         assert section["wants_calls"] is True
         await forget_user(env.db, env.config, olli.id)
         assert await volunteer_profiles.get(h.env.db, olli.id) is None
+
+
+async def test_a_call_matching_the_profile_reaches_the_person(tmp_path: Path) -> None:
+    """Nobody subscribes: the profile alone brings the call, by place and skill."""
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        aino = h.user("Aino", language_code="fi")
+        await aino.send("/start")
+        await aino.send("/volunteer")
+        await aino.tap("📍 Missä")
+        await aino.send("Joensuu")
+        await aino.tap("🔔 Haut päälle")
+        await aino.tap("🏷 Teemat")
+        await aino.tap("Kulttuuri")
+        await aino.tap("🛠 Taidot")
+        await aino.send("ensiapu")
+        admin = admin_user(h)
+        await admin.send("/newcall")
+        for answer in ("Fair stand", "At the fair.", "Joensuu"):
+            await admin.send(answer)
+        await admin.tap("Health")  # not Aino's theme: her skill brings it
+        await admin.tap("Done ▶")
+        await admin.send("ensiapu")
+        await admin.send("3.12. 10–12, 4 places; 12–14, 4 places")
+        assert "It goes to 1 chat." in admin.last_message().text
+        await admin.tap("📣 Publish")
+        await delivered(h)
+        card = aino.last_message()
+        assert "Fair stand" in card.text
+        assert len(card.buttons) == 3  # two shifts and "my shifts"
+
+        other = await publish(
+            h.env,
+            NewCall("Kuopio", "x", "", ("297",), (), (NewShift(*_shift(h), 2),)),
+            ADMIN,
+        )
+        await delivered(h)
+        assert other[1] == 0
+        assert all("Kuopio" not in m.text for m in aino.messages())
+
+
+def _shift(h: BotHarness) -> tuple[datetime, datetime]:
+    start = h.clock.now() + timedelta(days=3)
+    return start, start + timedelta(hours=2)

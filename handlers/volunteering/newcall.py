@@ -288,7 +288,7 @@ async def _on_shifts(turn: Turn) -> None:
         )
         return
     stored = tuple((s.starts_at.timestamp(), s.ends_at.timestamp(), s.places) for s in shifts)
-    size = await calls.audience_size(env, draft.municipalities, draft.themes)
+    size = await calls.audience_size(env, draft.municipalities, draft.themes, draft.skills)
     draft = replace(draft, step="confirm", shifts=stored, audience=size)
     await _store(turn.context, t, draft)
     await turn.message.reply_text(
