@@ -55,6 +55,7 @@ class Draft:
     listing_id: int | None = None
     association: str | None = None
     allowed: tuple[str, ...] = field(default=())  # an association's municipalities
+    group_id: int | None = None  # the association's group, whose administrator writes
     audience: int = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -74,6 +75,7 @@ class Draft:
             listing_id=value.get("listing_id"),
             association=value.get("association"),
             allowed=tuple(value.get("allowed", ())),
+            group_id=value.get("group_id"),
             audience=int(value.get("audience", 0)),
         )
 
@@ -176,6 +178,7 @@ async def deep_link(update: Update, context: AppContext) -> None:
         listing_id=listing.id,
         association=listing.name,
         allowed=listing.municipalities,
+        group_id=chat_id,
     )
     await _begin(message, context, t, draft)
 
@@ -338,7 +341,11 @@ async def _publish(message: Message, context: AppContext, t: Texts, draft: Draft
     env = context.env
     call = draft.call(env.config.bot.timezone)
     problems = calls.shift_problems(t, call.shifts, env.clock.now())
-    allowed = bool(draft.allowed) or await may_create_in(env, draft.user_id, call.municipalities)
+    if draft.group_id is not None:  # still the group's administrator, as when the link was used
+        admins = context.services.group_admins
+        allowed = await admins.is_admin(context.bot, draft.group_id, draft.user_id)
+    else:
+        allowed = await may_create_in(env, draft.user_id, call.municipalities)
     if problems or not allowed:
         await message.reply_text(
             "\n".join(problems or [t._("You can no longer post calls for these municipalities.")])
