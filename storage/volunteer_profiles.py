@@ -56,7 +56,7 @@ async def matching_users(
     theirs: dict[int, set[str]] = {}
     for row in await db.fetchall(
         "SELECT user_id, theme FROM volunteer_profile_themes WHERE user_id IN "
-        f"(SELECT user_id FROM volunteer_profiles WHERE wants_calls = 1)"
+        "(SELECT user_id FROM volunteer_profiles WHERE wants_calls = 1)"
     ):
         theirs.setdefault(row[0], set()).add(row[1])
     asked = skill_words(skills if isinstance(skills, str) else " ".join(skills))
