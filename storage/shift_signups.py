@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from storage import chats
+from storage import chats, privacy
 from storage.chats import Recipient
 from storage.db import Database, Writer
 
@@ -164,3 +164,35 @@ def reach_sync(raw: sqlite3.Connection, user_id: int, chat_id: int) -> Recipient
     target = user_id if private is not None else chat_id
     found = chats.recipients_sync(raw, [target])
     return found.get(target) or Recipient(target, None, None, False)
+
+
+async def _export(db: Database, user_id: int) -> object:
+    return await privacy.rows(
+        db,
+        "SELECT c.title AS call, s.starts_at, s.ends_at, g.status, g.queued_at, g.confirmed_at, "
+        "g.checked_in_at, g.hours, g.created_at, g.updated_at FROM shift_signups g "
+        "JOIN call_shifts s ON s.id = g.shift_id JOIN volunteer_calls c ON c.id = s.call_id "
+        "WHERE g.user_id = ? ORDER BY s.starts_at",
+        (user_id,),
+    )
+
+
+async def _forget(tx: Writer, person: privacy.Person) -> None:
+    # The sign-ups stay (places taken, hours volunteered are counted) under a pseudonym per
+    # call, as storage/rsvps.py keeps answers: one call's shifts stay together, calls unlinked.
+    # The chat (their private one, or a group) is no longer named either.
+    for (call_id,) in await tx.fetchall(
+        "SELECT DISTINCT s.call_id FROM shift_signups g JOIN call_shifts s ON s.id = g.shift_id "
+        "WHERE g.user_id = ?",
+        (person.user_id,),
+    ):
+        await tx.execute(
+            "UPDATE shift_signups SET user_id = ?, chat_id = ? WHERE user_id = ? "
+            "AND shift_id IN (SELECT id FROM call_shifts WHERE call_id = ?)",
+            (person.pseudonym(f"call:{call_id}"), privacy.ANONYMOUS_CHAT, person.user_id, call_id),
+        )
+
+
+privacy.register(
+    privacy.Section("shift_signups", ("shift_signups",), export=_export, forget=_forget)
+)

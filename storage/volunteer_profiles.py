@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from storage import privacy
 from storage.db import Database, Writer
 
 __all__ = ["matching_users", "skill_words"]
@@ -66,3 +67,34 @@ async def matching_users(
         if not wanted or not mine or wanted & mine or asked & skill_words(row[1]):
             out.append(int(row[0]))
     return out
+
+
+async def _export(db: Database, user_id: int) -> object:
+    return {
+        "profile": await privacy.rows(
+            db,
+            "SELECT wants_calls, skills, updated_at FROM volunteer_profiles WHERE user_id = ?",
+            (user_id,),
+        ),
+        "areas": await privacy.rows(
+            db, "SELECT kind, code FROM volunteer_profile_areas WHERE user_id = ?", (user_id,)
+        ),
+        "themes": await privacy.rows(
+            db, "SELECT theme FROM volunteer_profile_themes WHERE user_id = ?", (user_id,)
+        ),
+    }
+
+
+async def _forget(tx: Writer, person: privacy.Person) -> None:
+    for table in ("volunteer_profile_areas", "volunteer_profile_themes", "volunteer_profiles"):
+        await tx.execute(f"DELETE FROM {table} WHERE user_id = ?", (person.user_id,))
+
+
+privacy.register(
+    privacy.Section(
+        "volunteer_profiles",
+        ("volunteer_profiles", "volunteer_profile_areas", "volunteer_profile_themes"),
+        export=_export,
+        forget=_forget,
+    )
+)

@@ -5,6 +5,7 @@ buttons, reminders and concurrent taps."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -211,3 +212,25 @@ async def test_many_taps_at_once_take_exactly_the_places(tmp_path: Path) -> None
         assert taken == {shift_id: 3}
         positions = sorted(o.position for o in outcomes if o.position is not None)
         assert positions == list(range(1, 38))
+
+
+async def test_mydata_shows_sign_ups_and_forget_keeps_the_place_without_the_name(
+    tmp_path: Path,
+) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        olli = await _person(h, "Olli", "en")
+        call_id, _ = await publish(h.env, _call((TEN, NOON, 2)), 1)
+        await delivered(h)
+        (shift_id,) = (s.id for s in await volunteer_calls.shifts(h.env.db, call_id))
+        await olli.tap("Thu 3.12. 10:00–12:00 · 2/2 free")
+        await olli.send("/mydata")
+        document = olli.last_message().document
+        assert document is not None
+        data = json.loads(document.data.decode("utf-8"))
+        assert [(s["call"], s["status"]) for s in data["shift_signups"]] == [("Messut", "yes")]
+
+        await olli.send("/forget")
+        await olli.tap("🗑 Yes, delete my data")
+        assert await shift_signups.get(h.env.db, shift_id, olli.id) is None
+        # The place stays taken (and its hours will stay counted), under a pseudonym.
+        assert await shift_signups.taken(h.env.db, call_id) == {shift_id: 1}
