@@ -45,6 +45,7 @@ from handlers import (
     settings,
     start,
     tracking,
+    volunteering,
     wizard,
 )
 from handlers import roles as coordinators
@@ -152,6 +153,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *rsvp.handlers(),
                 *session_pick.handlers(),  # the breakout-session picker after ✅ Coming
                 *event_sessions.handlers(),  # 🧩 Sessions in the coordinator view
+                *volunteering.handlers(),  # volunteer call shifts, my shifts, shift reminders
                 *start.fallback_handlers(),
                 *drafts.text,  # the answer to the sender's draft, else a hint
             ],

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from storage import privacy
 from storage.db import Database, Writer
 
 __all__ = [
@@ -14,9 +15,9 @@ __all__ = [
     "NewCallRow",
     "NewShiftRow",
     "Shift",
+    "by_ids_sync",
     "create",
     "get",
-    "by_ids_sync",
     "get_sync",
     "reachable",
     "shift",
@@ -190,3 +191,28 @@ async def reachable(db: Database | Writer, user_ids: Sequence[int]) -> list[int]
         )
         found.extend(int(r[0]) for r in rows)
     return found
+
+
+async def _export(db: Database, user_id: int) -> object:
+    return await privacy.rows(
+        db,
+        "SELECT id, title, description, skills, state, created_at FROM volunteer_calls "
+        "WHERE created_by = ? ORDER BY id",
+        (user_id,),
+    )
+
+
+async def _forget(tx: Writer, person: privacy.Person) -> None:
+    # The call stays for those signed up; only who made it goes.
+    await tx.execute(
+        "UPDATE volunteer_calls SET created_by = NULL WHERE created_by = ?", (person.user_id,)
+    )
+
+
+privacy.register(
+    privacy.Section("volunteer_calls", ("volunteer_calls",), export=_export, forget=_forget)
+)
+# What a call is: places, times, areas and themes; nobody's data.
+privacy.register(
+    privacy.Section("call_details", ("call_municipalities", "call_themes", "call_shifts"))
+)

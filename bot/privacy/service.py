@@ -28,6 +28,8 @@ from storage import (  # noqa: F401 - sections register
     privacy,
     proposals,
     schedule,
+    shift_signups,
+    volunteer_calls,
     volunteer_profiles,
 )
 from storage.db import Database, Writer

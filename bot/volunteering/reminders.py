@@ -4,14 +4,20 @@ can't after all" (the taps: bot/volunteering/signup.py)."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.environment import Environment
-from storage.schedule import PlannedJob
+from bot.events.service import texts_for_chat
+from bot.volunteering.cards import shift_when, signed
+from storage import outbox, shift_signups, volunteer_calls
+from storage.db import Writer
+from storage.outbox import NewMessage
+from storage.schedule import Job, PlannedJob
 from storage.volunteer_calls import Call, Shift
 
-__all__ = ["DAY", "before_start", "plan", "reminder_key"]
+__all__ = ["DAY", "before_start", "plan", "reminder_key", "run_shift_reminder"]
 
 DAY = 86400
 
@@ -42,3 +48,37 @@ def plan(call: Call, shifts: Sequence[Shift], env: Environment, now: int) -> lis
                     )
                 )
     return jobs
+
+
+async def run_shift_reminder(env: Environment, tx: Writer, job: Job, now: int) -> str | None:
+    """One reminder round for a shift: to everyone holding a place, in their private chat when
+    usable, with "✅ I'll be there / ❌ I can't after all" signed for that chat. A note (the job
+    is skipped) when there is nothing to remind of."""
+    if job.ref_id is None:
+        return "no shift"
+    return await tx.run(lambda raw: _remind_sync(raw, env, job.ref_id or 0, now))
+
+
+def _remind_sync(raw: sqlite3.Connection, env: Environment, shift_id: int, now: int) -> str | None:
+    shift = volunteer_calls.shift_sync(raw, shift_id)
+    call = volunteer_calls.get_sync(raw, shift.call_id) if shift is not None else None
+    if shift is None or call is None or call.state != "published":
+        return "call gone or closed"
+    messages = []
+    for signup in shift_signups.yes_for_shift_sync(raw, shift_id):
+        reach = shift_signups.reach_sync(raw, signup.user_id, signup.chat_id)
+        t = texts_for_chat(env, reach)
+        text = t._(
+            "⏰ Reminder: your shift {when} in <b>{title}</b>.",
+            when=shift_when(shift, t),
+            title=call.title,
+        )
+        buttons = [
+            [signed(t._("✅ I'll be there"), env.key, "ok", shift_id, reach.chat_id)],
+            [signed(t._("❌ I can't after all"), env.key, "no", shift_id, reach.chat_id)],
+        ]
+        markup = {"inline_keyboard": [[b.to_dict() for b in row] for row in buttons]}
+        params = {"text": text, "parse_mode": "HTML", "reply_markup": markup}
+        messages.append(NewMessage(reach.chat_id, "reminder", "sendMessage", params))
+    outbox.enqueue_sync(raw, messages, now=now)
+    return None
