@@ -45,7 +45,6 @@ from handlers import (
     settings,
     start,
     tracking,
-    volunteering,
     wizard,
 )
 from handlers import roles as coordinators
@@ -62,7 +61,7 @@ from handlers.proposals import propose
 from handlers.subscriptions import links as sublinks
 from handlers.subscriptions import menu as subscriptions
 from handlers.subscriptions import mine as my_subscriptions
-from handlers.volunteering import newcall, volunteer
+from handlers.volunteering import newcall, shifts, volunteer
 from storage.leadership import leader_lock_for
 from storage.pg_listen import listener_for
 
@@ -153,7 +152,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *rsvp.handlers(),
                 *session_pick.handlers(),  # the breakout-session picker after ✅ Coming
                 *event_sessions.handlers(),  # 🧩 Sessions in the coordinator view
-                *volunteering.handlers(),  # volunteer call shifts, my shifts, shift reminders
+                *shifts.handlers(),  # volunteer call shifts, my shifts, shift reminders
                 *start.fallback_handlers(),
                 *drafts.text,  # the answer to the sender's draft, else a hint
             ],
