@@ -113,10 +113,12 @@ async def check(db: Database, call_id: int) -> tuple[int, int, list[str]]:
         queued = [r[4] for r in waiting]
         if queued != sorted(set(queued)):
             wrong.append(f"shift {shift_id}: waiting list times not strictly increasing")
+    # A place held now, written after the row was made: promoted from the waiting list.
     promoted = int(
         await db.fetchval(
-            "SELECT count(*) FROM outbox WHERE kind = 'reminder' AND params LIKE ?",
-            ("%freed up%",),
+            "SELECT count(*) FROM shift_signups g JOIN call_shifts s ON s.id = g.shift_id "
+            "WHERE s.call_id = ? AND g.status = 'yes' AND g.updated_at > g.created_at",
+            (call_id,),
         )
         or 0
     )

@@ -8,6 +8,7 @@ current numbers and redraws the tapper's card with them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Literal
@@ -61,6 +62,8 @@ def _moment(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
+# Every tap redraws up to MAX_SHIFTS labels; a shift's day and time change only with the shift.
+@functools.lru_cache(maxsize=1024)
 def shift_when(shift: Shift, t: Texts) -> str:
     """ "ke 3.12. 10.00–12.00" in the reader's language and time zone."""
     start, end = t.local(_moment(shift.starts_at)), t.local(_moment(shift.ends_at))
