@@ -66,6 +66,7 @@ from handlers.subscriptions import menu as subscriptions
 from handlers.subscriptions import mine as my_subscriptions
 from handlers.topics import manage as topic_manage
 from handlers.topics import suggest as topic_suggest
+from handlers.volunteering import newcall, shifts, volunteer
 from storage.leadership import leader_lock_for
 from storage.pg_listen import listener_for
 
@@ -92,7 +93,15 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
     wizards' /cancel and free-text dispatch are shared (handlers/wizard.py).
     """
     drafts = wizard.handlers(
-        [newevent.WIZARD, announce.WIZARD, polls.WIZARD, listing_wizard.WIZARD, newgrant.WIZARD],
+        [
+            newevent.WIZARD,
+            announce.WIZARD,
+            polls.WIZARD,
+            listing_wizard.WIZARD,
+            newgrant.WIZARD,
+            newcall.WIZARD,
+            volunteer.WIZARD,
+        ],
         [
             poll_answers.ANSWER,
             feedback.COMMENT,
@@ -121,6 +130,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 contact_relay.deep_link_handler(),
                 propose.deep_link_handler(),  # start=prp_: /propose from a group
                 topic_suggest.deep_link_handler(),
+                newcall.deep_link_handler(),  # start=ncl_: /newcall from a group
                 *newevent.handlers(),
                 *drafts.cancel,  # every wizard's and answer draft's /cancel
                 *polls.handlers(),
@@ -151,10 +161,13 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *ops.handlers(),  # /stats, /report (admins)
                 *topic_suggest.handlers(),  # 💡 Suggest a topic, and its name / anonymous
                 *topic_manage.handlers(),  # the coordinator's 💡 Topics, until…, poll
+                *newcall.handlers(),  # /newcall
+                *volunteer.handlers(),  # /volunteer
                 *rsvp.handlers(),
                 *session_pick.handlers(),  # the breakout-session picker after ✅ Coming
                 *event_sessions.handlers(),  # 🧩 Sessions in the coordinator view
                 *event_organisers.handlers(),  # ➕ Co-organiser in the coordinator view
+                *shifts.handlers(),  # volunteer call shifts, my shifts, shift reminders
                 *start.fallback_handlers(),
                 *drafts.text,  # the answer to the sender's draft, else a hint
             ],

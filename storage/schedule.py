@@ -41,6 +41,7 @@ JobKind = Literal[
     "poll_reminder",
     "poll_close",
     "retention",
+    "shift_reminder",  # a volunteer call's shift (ref_id), bot/volunteering/reminders.py
 ]
 JobState = Literal["pending", "done", "skipped", "cancelled"]
 

@@ -8,13 +8,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.cli import announce, copy_db, events, grants, lifecycle, ops, poll
+from bot.cli import announce, calls, copy_db, events, grants, lifecycle, ops, poll
 from bot.cli.common import CliError
 
 __all__ = ["build_parser", "main"]
 
 # In the order `--help` lists them.
-MODULES = (lifecycle, announce, events, grants, ops, poll, copy_db)
+MODULES = (lifecycle, announce, events, grants, calls, ops, poll, copy_db)
 
 
 def build_parser() -> argparse.ArgumentParser:

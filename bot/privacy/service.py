@@ -28,7 +28,10 @@ from storage import (  # noqa: F401 - sections register
     privacy,
     proposals,
     schedule,
+    shift_signups,
     topics,
+    volunteer_calls,
+    volunteer_profiles,
 )
 from storage.db import Database, Writer
 from storage.schedule import Job, PlannedJob

@@ -46,6 +46,7 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("profile", N_("The association profile of a group chat")),
     CommandInfo("directory", N_("Find associations: /directory Joensuu health")),
     CommandInfo("propose", N_("Propose an event for your association")),
+    CommandInfo("volunteer", N_("Your volunteer profile: which calls for volunteers reach you")),
     CommandInfo("events", N_("Upcoming events in your subscriptions")),
     CommandInfo("event", N_("Show one event: /event 12")),
     CommandInfo("grants", N_("Open grant calls by deadline: /grants Joensuu")),
@@ -66,6 +67,7 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo(
         "editgrant", N_("Change a grant call's deadline: /editgrant 12 15.1.2027"), "coordinator"
     ),
+    CommandInfo("newcall", N_("Post a call for volunteers with shifts"), "coordinator"),
     CommandInfo("myevents", N_("Your events, with answers and tools"), "coordinator"),
     CommandInfo("proposals", N_("Event proposals waiting for your decision"), "coordinator"),
     CommandInfo("feedback", N_("Feedback results of an event: /feedback 12"), "coordinator"),

@@ -14,6 +14,7 @@ from bot.polls.closing import run_reminder as run_poll_reminder
 from bot.privacy.service import run_retention
 from bot.proposals.service import escalate as escalate_proposals
 from bot.scheduler.engine import Runner
+from bot.volunteering.reminders import run_shift_reminder
 from storage.db import Writer
 from storage.schedule import Job, JobKind
 
@@ -49,4 +50,5 @@ def runners(env: Environment) -> dict[JobKind, Runner]:
         "retention": _bind(env, run_daily),
         "poll_reminder": _bind(env, run_poll_reminder),
         "poll_close": _bind(env, run_poll_close),
+        "shift_reminder": _bind(env, run_shift_reminder),
     }

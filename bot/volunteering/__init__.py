@@ -1,0 +1,1 @@
+"""Volunteer calls: shifts with places, sign-ups with waiting lists, reminders."""
