@@ -6,28 +6,24 @@ as a proposal; and the proposer's "✏️ Edit proposal" on a sent one."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.context import AppContext
-from bot.core.callbacks import button, keyboard, sign, verify
+from bot.core.callbacks import button, keyboard
 from bot.core.i18n import Texts
 from bot.events.draft import Draft, Proposing
 from bot.proposals.texts import AREA
 from handlers.common import texts_for
 from handlers.events.newevent_steps import KIND, ask, menu
+from handlers.group_links import acting_for, offer_private, profile_ready
 from storage import listings, proposals
-from storage.listings import Listing
 
 __all__ = ["DEEP_LINK_PREFIX", "deep_link_handler", "edit_own", "handlers", "picked"]
 
 DEEP_LINK_PREFIX = "prp_"
 MAX_NAME = 100
-
-
-def _ready(listing: Listing | None) -> bool:
-    return listing is not None and bool(listing.name) and bool(listing.municipalities)
 
 
 async def _begin(
@@ -52,21 +48,14 @@ async def propose(update: Update, context: AppContext) -> None:
     if chat.type == ChatType.PRIVATE:
         await _in_private(message, context, t, user.id, " ".join(context.args or []).strip())
         return
-    if not await context.services.group_admins.is_admin(context.bot, chat.id, user.id):
-        await message.reply_text(t._("Only the group's administrators can propose events for it."))
-        return
-    listing = await listings.for_chat(context.env.db, chat.id)
-    if not _ready(listing):
-        await message.reply_text(
-            t._("First give the group a profile with a name and a municipality: /profile")
-        )
-        return
-    payload = f"{DEEP_LINK_PREFIX}{chat.id}_{sign(context.env.key, chat.id, user.id)}"
-    link = f"https://t.me/{context.bot.username}?start={payload}"
-    await message.reply_text(
-        t._("Let's write the proposal in our private chat, so the group is not flooded:"),
-        reply_markup=InlineKeyboardMarkup(
-            [[InlineKeyboardButton(t._("📨 Continue in private"), url=link)]]
+    await offer_private(
+        message,
+        context,
+        t,
+        prefix=DEEP_LINK_PREFIX,
+        refusal=t._("Only the group's administrators can propose events for it."),
+        invitation=t._(
+            "Let's write the proposal in our private chat, so the group is not flooded:"
         ),
     )
 
@@ -74,7 +63,7 @@ async def propose(update: Update, context: AppContext) -> None:
 async def _in_private(
     message: Message, context: AppContext, t: Texts, user_id: int, name: str
 ) -> None:
-    own = [x for x in await listings.for_user(context.env.db, user_id) if _ready(x)]
+    own = [x for x in await listings.for_user(context.env.db, user_id) if profile_ready(x)]
     if name:
         if len(name) > MAX_NAME:
             await message.reply_text(
@@ -108,23 +97,13 @@ async def picked(message: Message, context: AppContext, t: Texts, user_id: int, 
 
 async def deep_link(update: Update, context: AppContext) -> None:
     message, user = update.effective_message, update.effective_user
-    assert message is not None and user is not None and context.args
+    assert message is not None and user is not None
     t = await texts_for(context, update)
-    group, _, signature = context.args[0][len(DEEP_LINK_PREFIX) :].partition("_")
-    chat_id = int(group) if group.lstrip("-").isdigit() and len(group) < 20 else None
-    if chat_id is None or not verify(context.env.key, chat_id, user.id, signature):
-        await message.reply_text(t._("This link is not valid any more."))
-        return
-    listing = await listings.for_chat(context.env.db, chat_id)
-    if not await context.services.group_admins.is_admin(context.bot, chat_id, user.id):
-        await message.reply_text(t._("Only the group's administrators can propose events for it."))
-        return
-    if listing is None or not _ready(listing):
-        await message.reply_text(
-            t._("First give the group a profile with a name and a municipality: /profile")
-        )
-        return
-    await _begin(message, context, t, user.id, Proposing(listing.id, chat_id, listing.name))
+    refusal = t._("Only the group's administrators can propose events for it.")
+    found = await acting_for(update, context, t, prefix=DEEP_LINK_PREFIX, refusal=refusal)
+    if found is not None:
+        chat_id, listing = found
+        await _begin(message, context, t, user.id, Proposing(listing.id, chat_id, listing.name))
 
 
 async def edit_own(message: Message, context: AppContext, t: Texts, user_id: int, pid: int) -> str:

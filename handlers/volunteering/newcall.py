@@ -14,12 +14,12 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import AppContext
-from bot.core.callbacks import button, claim, decode, keyboard, pattern, sign, verify
+from bot.core.callbacks import button, claim, decode, keyboard, pattern
 from bot.core.i18n import Texts
 from bot.events.service import may_create_in
 from bot.roles.access import role_of
@@ -29,8 +29,8 @@ from bot.volunteering.call_preview import preview_text
 from bot.volunteering.calls import NewCall, NewShift
 from bot.volunteering.shift_text import read_shifts
 from handlers.common import echo, edit_in_place, texts_for
+from handlers.group_links import acting_for, offer_private
 from handlers.wizard import DraftKind, Turn, Wizard, one_at_a_time
-from storage import listings
 
 __all__ = ["DEEP_LINK_PREFIX", "WIZARD", "deep_link_handler", "handlers"]
 
@@ -98,10 +98,6 @@ async def _store(context: AppContext, t: Texts, draft: Draft) -> None:
     await KIND.keep(context, t, draft.user_id, draft.user_id, draft.step, draft.to_json())
 
 
-def _ready(listing: listings.Listing | None) -> bool:
-    return listing is not None and bool(listing.name) and bool(listing.municipalities)
-
-
 async def _begin(message: Message, context: AppContext, t: Texts, draft: Draft) -> None:
     await KIND.begin(context, t, draft.user_id, message.chat.id, "title", draft.to_json())
     intro = (
@@ -120,7 +116,16 @@ async def newcall_command(update: Update, context: AppContext) -> None:
     assert message is not None and user is not None and chat is not None
     t = await texts_for(context, update)
     if chat.type != ChatType.PRIVATE:
-        await _from_group(message, context, t, user.id, chat.id)
+        await offer_private(
+            message,
+            context,
+            t,
+            prefix=DEEP_LINK_PREFIX,
+            refusal=t._("Only the group's administrators can post calls for it."),
+            invitation=t._(
+                "Let's write the call in our private chat, so the group is not flooded:"
+            ),
+        )
         return
     if await role_of(context.env.config, context.env.db, user.id) == "participant":
         await message.reply_text(
@@ -133,45 +138,15 @@ async def newcall_command(update: Update, context: AppContext) -> None:
     await _begin(message, context, t, Draft(user.id, "title"))
 
 
-async def _from_group(
-    message: Message, context: AppContext, t: Texts, user_id: int, chat_id: int
-) -> None:
-    if not await context.services.group_admins.is_admin(context.bot, chat_id, user_id):
-        await message.reply_text(t._("Only the group's administrators can post calls for it."))
-        return
-    if not _ready(await listings.for_chat(context.env.db, chat_id)):
-        await message.reply_text(
-            t._("First give the group a profile with a name and a municipality: /profile")
-        )
-        return
-    payload = f"{DEEP_LINK_PREFIX}{chat_id}_{sign(context.env.key, chat_id, user_id)}"
-    link = f"https://t.me/{context.bot.username}?start={payload}"
-    await message.reply_text(
-        t._("Let's write the call in our private chat, so the group is not flooded:"),
-        reply_markup=InlineKeyboardMarkup(
-            [[InlineKeyboardButton(t._("📨 Continue in private"), url=link)]]
-        ),
-    )
-
-
 async def deep_link(update: Update, context: AppContext) -> None:
     message, user = update.effective_message, update.effective_user
-    assert message is not None and user is not None and context.args
+    assert message is not None and user is not None
     t = await texts_for(context, update)
-    group, _, signature = context.args[0][len(DEEP_LINK_PREFIX) :].partition("_")
-    chat_id = int(group) if group.lstrip("-").isdigit() and len(group) < 20 else None
-    if chat_id is None or not verify(context.env.key, chat_id, user.id, signature):
-        await message.reply_text(t._("This link is not valid any more."))
+    refusal = t._("Only the group's administrators can post calls for it.")
+    found = await acting_for(update, context, t, prefix=DEEP_LINK_PREFIX, refusal=refusal)
+    if found is None:
         return
-    listing = await listings.for_chat(context.env.db, chat_id)
-    if not await context.services.group_admins.is_admin(context.bot, chat_id, user.id):
-        await message.reply_text(t._("Only the group's administrators can post calls for it."))
-        return
-    if listing is None or not _ready(listing):
-        await message.reply_text(
-            t._("First give the group a profile with a name and a municipality: /profile")
-        )
-        return
+    chat_id, listing = found
     draft = Draft(
         user.id,
         "title",
