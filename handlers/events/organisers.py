@@ -19,11 +19,11 @@ from bot.core.i18n import Texts
 from bot.environment import Environment
 from bot.events import service as events
 from bot.events.organisers import candidates
-from handlers.common import echo, edit_in_place, texts_for
+from handlers.common import echo, edit_in_place
 from handlers.events.access import managed_tap
+from handlers.events.view_answers import event_answer
 from handlers.wizard import AnswerDraft
 from storage import drafts, listings, organisers
-from storage import events as stored_events
 from storage.events import Event
 
 __all__ = ["ORGANISERS", "handlers", "organisers_button"]
@@ -114,19 +114,11 @@ async def _add(env: Environment, event: Event, action: str, item: int) -> str | 
 
 async def take(update: Update, context: AppContext) -> bool:
     """The private message after ➕ Co-organiser; False: none was asked."""
-    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if message is None or user is None or chat is None or chat.type != ChatType.PRIVATE:
-        return False
-    env = context.env
-    stored = await drafts.get(env.db, user.id, user.id, _KIND)
-    if stored is None:
-        return False
-    t = await texts_for(context, update)
-    event = await stored_events.get(env.db, int(stored.payload.get("id", 0)))
-    if event is None or not await events.may_manage(env, user.id, event):
-        await drafts.delete(env.db, user.id, user.id, _KIND)
-        await message.reply_text(t._("Only the event's coordinators can do that."))
-        return True
+    answer = await event_answer(update, context, _KIND)
+    if isinstance(answer, bool):
+        return answer
+    env, message, t, event = context.env, answer.message, answer.t, answer.event
+    user_id = answer.user_id
     found = await candidates(env, message.text or "")
     if not found.listings and not found.coordinators:
         await message.reply_text(
@@ -137,7 +129,7 @@ async def take(update: Update, context: AppContext) -> bool:
             )
         )
         return True
-    await drafts.delete(env.db, user.id, user.id, _KIND)
+    await drafts.delete(env.db, user_id, user_id, _KIND)
     rows = [[button(f"🏘 {name[:40]}", AREA, "al", event.id, i)] for i, name in found.listings]
     rows += [[button(f"👤 {name[:40]}", AREA, "au", event.id, i)] for i, name in found.coordinators]
     await message.reply_text(t._("Which one co-organises?"), reply_markup=keyboard(rows))

@@ -11,14 +11,12 @@ from bot.context import AppContext
 from bot.core.callbacks import button, claim, pattern
 from bot.core.i18n import Texts
 from bot.environment import Environment
-from bot.events import service as events
 from bot.events import sessions
 from bot.events.sessions import Refused
-from handlers.common import texts_for
 from handlers.events.access import managed_tap
+from handlers.events.view_answers import event_answer
 from handlers.wizard import AnswerDraft
 from storage import drafts, rsvps
-from storage import events as stored_events
 from storage import sessions as stored_sessions
 from storage.events import Event
 
@@ -78,19 +76,11 @@ def t_cancelled(t: Texts) -> str:
 
 async def take(update: Update, context: AppContext) -> bool:
     """The private message after 🧩 Sessions; False: none was asked."""
-    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if message is None or user is None or chat is None or chat.type != ChatType.PRIVATE:
-        return False
-    env = context.env
-    stored = await drafts.get(env.db, user.id, user.id, _KIND)
-    if stored is None:
-        return False
-    t = await texts_for(context, update)
-    event = await stored_events.get(env.db, int(stored.payload.get("id", 0)))
-    if event is None or not await events.may_manage(env, user.id, event):
-        await drafts.delete(env.db, user.id, user.id, _KIND)
-        await message.reply_text(t._("Only the event's coordinators can do that."))
-        return True
+    answer = await event_answer(update, context, _KIND)
+    if isinstance(answer, bool):
+        return answer
+    env, message, t, event = context.env, answer.message, answer.t, answer.event
+    user_id = answer.user_id
     try:
         specs = sessions.parse(message.text or "", event, t)
     except Refused as refused:
@@ -107,7 +97,7 @@ async def take(update: Update, context: AppContext) -> bool:
             )
         )
         return True
-    await drafts.delete(env.db, user.id, user.id, _KIND)
+    await drafts.delete(env.db, user_id, user_id, _KIND)
     await message.reply_text(await _saved(env, t, event, len(specs)))
     return True
 

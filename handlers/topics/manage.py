@@ -15,12 +15,12 @@ from bot.core.callbacks import button, claim, keyboard, pattern
 from bot.core.dates import DateError
 from bot.core.i18n import Texts
 from bot.environment import Environment
-from bot.events import service as events
 from bot.topics import poll as topic_poll
 from bot.topics import rules
 from bot.topics.texts import topics_csv, topics_text, until_text
-from handlers.common import edit_in_place, texts_for
+from handlers.common import edit_in_place
 from handlers.events.access import ManagedTap, managed_tap
+from handlers.events.view_answers import event_answer
 from handlers.wizard import AnswerDraft
 from storage import drafts, topics
 from storage import events as stored_events
@@ -176,30 +176,18 @@ def _date_problem(t: Texts, reason: str) -> str:
 
 async def take_until(update: Update, context: AppContext) -> bool:
     """The private message after "💡 Suggestions until…"; False: no date was asked."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return False
-    env = context.env
-    stored = await drafts.get(env.db, user.id, user.id, _KIND)
-    if stored is None:
-        return False
-    t = await texts_for(context, update)
-    event = await stored_events.get(env.db, int(stored.payload.get("event", 0)))
-    if (
-        event is None
-        or event.state != "published"
-        or not await events.may_manage(env, user.id, event)
-    ):
-        await drafts.delete(env.db, user.id, user.id, _KIND)
-        await message.reply_text(t._("Only the event's coordinators can do that."))
-        return True
+    answer = await event_answer(update, context, _KIND, key="event", published=True)
+    if isinstance(answer, bool):
+        return answer
+    env, message, t, event = context.env, answer.message, answer.t, answer.event
+    user_id = answer.user_id
     now = datetime.fromtimestamp(env.db.now(), UTC)
     try:
         until = rules.parse_until(message.text or "", event, now, env.config.bot.timezone)
     except DateError as exc:
         await message.reply_text(_date_problem(t, exc.reason))
         return True
-    await drafts.delete(env.db, user.id, user.id, _KIND)
+    await drafts.delete(env.db, user_id, user_id, _KIND)
     await topics.set_until(env.db, event.id, int(until.timestamp()))
     changed = await stored_events.get(env.db, event.id)
     assert changed is not None
