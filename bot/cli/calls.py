@@ -11,14 +11,20 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.cli.common import CliError, Subcommands, add_command, config_of
+from bot.cli.common import (
+    CliError,
+    Subcommands,
+    add_command,
+    publishing_admin,
+    run_import,
+    sheet_refused,
+)
 from bot.core.config import Config
 from bot.core.place_search import PlaceIndex
 from bot.core.places import PlaceCatalog, load_catalog
 from bot.environment import environment
 from bot.volunteering import calls
 from bot.volunteering.importing import COLUMNS, ImportedCall, read_calls
-from storage.db import DatabaseError
 
 __all__ = ["import_calls", "register", "run"]
 
@@ -55,25 +61,18 @@ def import_calls(args: argparse.Namespace, config: Config) -> str:
         themes=config.bot.themes,
     )
     if problems:
-        lines = [f"row {p.row}: {p.message}" if p.row else p.message for p in problems]
-        raise CliError(
-            f"{path}: {len(problems)} problem(s), nothing was created:\n" + "\n".join(lines)
-        )
+        raise sheet_refused(path, problems, "created")
     summary = [line for item in found for line in _describe(item, config, catalog)]
     if not args.publish:
         return "\n".join(
             [*summary, f"{len(found)} calls are valid; --publish creates and publishes them."]
         )
-    if not config.bot.admins:
-        raise CliError("--publish needs an administrator: set [bot] admins in the config")
-    if not config.telegram.token:
-        raise CliError("--publish needs the bot token (it signs the shift buttons)")
-    asyncio.run(_publish(found, config))
+    admin = publishing_admin(config, signs="the shift buttons")
+    asyncio.run(_publish(found, config, admin))
     return ""  # the ids went to stdout one by one
 
 
-async def _publish(found: list[ImportedCall], config: Config) -> None:
-    admin = min(config.bot.admins)
+async def _publish(found: list[ImportedCall], config: Config, admin: int) -> None:
     async with environment(config) as env:
         # One transaction per call, as from /newcall; each id is printed as soon as its call is
         # published, so a failure part-way says exactly what exists.
@@ -91,14 +90,7 @@ async def _publish(found: list[ImportedCall], config: Config) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = config_of(args)
-    try:
-        output = import_calls(args, config)
-    except DatabaseError as exc:
-        raise CliError(f"database: {exc}") from None
-    if output:
-        print(output)
-    return 0
+    return run_import(args, import_calls)
 
 
 def register(sub: Subcommands) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,12 +27,25 @@ __all__ = [
     "add_command",
     "config_of",
     "opened",
+    "publishing_admin",
+    "run_import",
+    "sheet_refused",
 ]
 
 EXIT_CONFIG = 2  # bad input or configuration
 EXIT_FAILED = 1  # the work itself failed
 
 Command = Callable[[argparse.Namespace], int]
+
+
+class SheetProblem(Protocol):
+    """One problem of an imported sheet: its row (0: the file as a whole) and what is wrong."""
+
+    @property
+    def row(self) -> int: ...
+
+    @property
+    def message(self) -> str: ...
 
 
 class Subcommands(Protocol):
@@ -93,3 +106,39 @@ async def opened(
             yield env
     except DatabaseError as exc:
         raise CliError(f"database: {exc}") from None
+
+
+# Sheet imports (`events import`, `grants import`, `calls import`): the same contract for each —
+# the whole sheet is checked first, a dry run prints what would be created, `--publish` creates
+# as the configured admin and prints one id per line.
+
+
+def sheet_refused(path: Path, problems: Sequence[SheetProblem], verb: str) -> CliError:
+    """Every problem of a sheet, one line each, and that nothing was `verb` (exit 2)."""
+    lines = [f"row {p.row}: {p.message}" if p.row else p.message for p in problems]
+    return CliError(f"{path}: {len(problems)} problem(s), nothing was {verb}:\n" + "\n".join(lines))
+
+
+def publishing_admin(config: Config, *, signs: str | None = None) -> int:
+    """Who `--publish` publishes as: the configured admin (the lowest id when there are several).
+    `signs`: what the bot token signs in what is published (it is needed then)."""
+    if not config.bot.admins:
+        raise CliError("--publish needs an administrator: set [bot] admins in the config")
+    if signs is not None and not config.telegram.token:
+        raise CliError(f"--publish needs the bot token (it signs {signs})")
+    return min(config.bot.admins)
+
+
+def run_import(
+    args: argparse.Namespace, importer: Callable[[argparse.Namespace, Config], str]
+) -> int:
+    """Run a sheet import: its output (the dry run's summary) on stdout; a database failure is
+    one line."""
+    config = config_of(args)
+    try:
+        output = importer(args, config)
+    except DatabaseError as exc:
+        raise CliError(f"database: {exc}") from None
+    if output:
+        print(output)
+    return 0

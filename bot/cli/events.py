@@ -10,7 +10,15 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.cli.common import CliError, Subcommands, add_command, config_of, opened
+from bot.cli.common import (
+    CliError,
+    Subcommands,
+    add_command,
+    opened,
+    publishing_admin,
+    run_import,
+    sheet_refused,
+)
 from bot.core.config import Config
 from bot.core.place_search import PlaceIndex
 from bot.core.places import PlaceCatalog, load_catalog
@@ -18,13 +26,8 @@ from bot.environment import Environment, environment
 from bot.events import clashes
 from bot.events import service as events
 from bot.events.importing import ImportedEvent, read_events
-from storage.db import DatabaseError
 
-__all__ = ["ImportError_", "import_events", "register", "run"]
-
-
-class ImportError_(ValueError):
-    pass
+__all__ = ["import_events", "register", "run"]
 
 
 def _describe(item: ImportedEvent, config: Config, catalog: PlaceCatalog) -> str:
@@ -46,7 +49,7 @@ def _describe(item: ImportedEvent, config: Config, catalog: PlaceCatalog) -> str
 def import_events(args: argparse.Namespace, config: Config) -> str:
     path = Path(args.file)
     if not path.is_file():
-        raise ImportError_(f"{path}: no such file")
+        raise CliError(f"{path}: no such file")
     catalog = load_catalog()
     offsets = tuple(int(o.total_seconds()) for o in config.reminders.offsets)
     found, problems = read_events(
@@ -58,10 +61,7 @@ def import_events(args: argparse.Namespace, config: Config) -> str:
         reminders=offsets,
     )
     if problems:
-        lines = [f"row {p.row}: {p.message}" if p.row else p.message for p in problems]
-        raise ImportError_(
-            f"{path}: {len(problems)} problem(s), nothing was imported:\n" + "\n".join(lines)
-        )
+        raise sheet_refused(path, problems, "imported")
     summary = [_describe(item, config, catalog) for item in found]
     if not args.publish:
         if config.storage.url or config.storage.path.is_file():
@@ -71,18 +71,18 @@ def import_events(args: argparse.Namespace, config: Config) -> str:
         return "\n".join(
             [*summary, f"{len(found)} events are valid; --publish creates and publishes them."]
         )
-    if not config.bot.admins:
-        raise ImportError_("--publish needs an administrator: set [bot] admins in the config")
-    if not config.telegram.token:
-        raise ImportError_("--publish needs the bot token (it signs the invitation buttons)")
-    asyncio.run(_publish(found, summary, config, catalog))
+    admin = publishing_admin(config, signs="the invitation buttons")
+    asyncio.run(_publish(found, summary, config, catalog, admin))
     return ""  # the ids went to stdout one by one
 
 
 async def _publish(
-    found: list[ImportedEvent], summary: list[str], config: Config, catalog: PlaceCatalog
+    found: list[ImportedEvent],
+    summary: list[str],
+    config: Config,
+    catalog: PlaceCatalog,
+    admin: int,
 ) -> None:
-    admin = min(config.bot.admins)
     async with environment(config) as env:
         # One transaction per event, as from the wizard: a file of big audiences in one
         # transaction held the running bot's database for as long as all its invitations took
@@ -93,7 +93,7 @@ async def _publish(
             try:
                 event_id, invited = await events.publish(env, item.fields, admin)
             except (sqlite3.Error, OSError) as exc:
-                raise ImportError_(
+                raise CliError(
                     f"row {item.row}: publishing stopped: {exc}. The {number} event(s) printed "
                     f"above were published; this row and the {len(found) - number - 1} after it "
                     "were not."
@@ -132,16 +132,7 @@ async def _warn_clashes(env: Environment, item: ImportedEvent, catalog: PlaceCat
 
 
 def run(args: argparse.Namespace) -> int:
-    config = config_of(args)
-    try:
-        output = import_events(args, config)
-        if output:
-            print(output)
-    except ImportError_ as exc:
-        raise CliError(str(exc)) from None
-    except DatabaseError as exc:
-        raise CliError(f"database: {exc}") from None
-    return 0
+    return run_import(args, import_events)
 
 
 def register(sub: Subcommands) -> None:

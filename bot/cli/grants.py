@@ -9,7 +9,14 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.cli.common import CliError, Subcommands, add_command, config_of
+from bot.cli.common import (
+    CliError,
+    Subcommands,
+    add_command,
+    publishing_admin,
+    run_import,
+    sheet_refused,
+)
 from bot.core.clock import SystemClock
 from bot.core.config import Config
 from bot.core.place_search import PlaceIndex
@@ -17,7 +24,6 @@ from bot.core.places import PlaceCatalog, load_catalog
 from bot.environment import environment
 from bot.grants import service as grants
 from bot.grants.importing import ImportedGrant, parse_csv
-from storage.db import DatabaseError
 
 __all__ = ["register", "run"]
 
@@ -52,24 +58,20 @@ def import_grants(args: argparse.Namespace, config: Config) -> str:
         themes=config.bot.themes,
     )
     if problems:
-        lines = [f"row {p.row}: {p.message}" if p.row else p.message for p in problems]
-        raise CliError(
-            f"{path}: {len(problems)} problem(s), nothing was imported:\n" + "\n".join(lines),
-            exit_code=2,
-        )
+        raise sheet_refused(path, problems, "imported")
     summary = [_describe(item, config, catalog) for item in found]
     if not args.publish:
         return "\n".join(
             [*summary, f"{len(found)} grant calls are valid; --publish creates and publishes them."]
         )
-    if not config.bot.admins:
-        raise CliError("--publish needs an administrator: set [bot] admins in the config")
-    asyncio.run(_publish(found, summary, config))
+    admin = publishing_admin(config)
+    asyncio.run(_publish(found, summary, config, admin))
     return ""  # the ids went to stdout one by one
 
 
-async def _publish(found: list[ImportedGrant], summary: list[str], config: Config) -> None:
-    admin = min(config.bot.admins)
+async def _publish(
+    found: list[ImportedGrant], summary: list[str], config: Config, admin: int
+) -> None:
     async with environment(config) as env:
         # One transaction per call, as from /newgrant; each id printed as soon as it exists.
         for item, line in zip(found, summary, strict=True):
@@ -79,14 +81,7 @@ async def _publish(found: list[ImportedGrant], summary: list[str], config: Confi
 
 
 def run(args: argparse.Namespace) -> int:
-    config = config_of(args)
-    try:
-        output = import_grants(args, config)
-    except DatabaseError as exc:
-        raise CliError(f"database: {exc}") from None
-    if output:
-        print(output)
-    return 0
+    return run_import(args, import_grants)
 
 
 def register(sub: Subcommands) -> None:
