@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 
 from bot.context import AppContext
 from bot.core.i18n import Texts, pick_language, shorten
@@ -16,6 +16,7 @@ __all__ = [
     "edit_in_place",
     "may_change_chat",
     "refuse_non_admin",
+    "send_privately",
     "set_chat_language",
     "subscription_summary",
     "texts_for",
@@ -114,3 +115,23 @@ def subscription_summary(
         t,
         now=env.db.now(),
     )
+
+
+async def send_privately(
+    query: CallbackQuery, context: AppContext, t: Texts, file: InputFile, caption: str
+) -> None:
+    """A file a tap asked for (a calendar entry), sent to the tapper's private chat — in a group
+    it is theirs, not everyone's — and the tap answered with where it went, or, when they never
+    started a private chat with the bot, with how to."""
+    try:
+        await context.bot.send_document(query.from_user.id, file, caption=caption)
+    except (Forbidden, BadRequest):
+        await query.answer(
+            t._(
+                "Start a private chat with me first (@{bot}), then tap again.",
+                bot=context.bot.username,
+            ),
+            show_alert=True,
+        )
+        return
+    await query.answer(t._("I sent you the calendar file in our private chat."))

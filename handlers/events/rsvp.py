@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from telegram import InputFile, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.context import AppContext
@@ -15,7 +14,7 @@ from bot.events.calendar import event_ics, ics_filename
 from bot.events.cards import AREA, Answer, location_line, your_answer
 from bot.events.reader_cards import Reader, ReaderCard
 from bot.events.sessions import title_of
-from handlers.common import edit_in_place, texts_for
+from handlers.common import edit_in_place, send_privately, texts_for
 from handlers.events.access import signed_tap
 from handlers.events.session_pick import send_picker
 from storage import events, listings
@@ -142,25 +141,13 @@ async def _send_calendar(update: Update, context: AppContext, t: Texts, event_id
         await query.answer(t._("This event no longer exists."), show_alert=True)
         return
     data = event_ics(event, location=location_line(event), about=for_whom.ics_text(event, t))
-    try:
-        # In a group the file goes to the person's private chat, not to everyone.
-        await context.bot.send_document(
-            user.id,
-            InputFile(data, filename=ics_filename(event)),
-            caption=t._(
-                "📅 {title} — open the file to add it to your calendar.", title=event.title
-            ),
-        )
-    except (Forbidden, BadRequest):
-        await query.answer(
-            t._(
-                "Start a private chat with me first (@{bot}), then tap again.",
-                bot=context.bot.username,
-            ),
-            show_alert=True,
-        )
-        return
-    await query.answer(t._("I sent you the calendar file in our private chat."))
+    await send_privately(
+        query,
+        context,
+        t,
+        InputFile(data, filename=ics_filename(event)),
+        t._("📅 {title} — open the file to add it to your calendar.", title=event.title),
+    )
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, None]]:

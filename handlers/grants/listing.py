@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import AppContext
@@ -20,7 +19,7 @@ from bot.grants.fields import parse_deadline
 from bot.grants.texts import AREA as CARD_AREA
 from bot.grants.texts import calendar_file, card_keyboard, card_text, ics_filename
 from bot.roles.access import role_of
-from handlers.common import edit_in_place, texts_for
+from handlers.common import edit_in_place, send_privately, texts_for
 from handlers.grants.newgrant import deadline_error
 from storage import grants as stored
 from storage.grants import GrantCall
@@ -158,26 +157,16 @@ async def _send_calendar(update: Update, context: AppContext, t: Texts, call: Gr
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     data = calendar_file(call, t, str(context.env.config.bot.timezone))
-    try:
-        # In a group the file goes to the person's private chat, not to everyone.
-        await context.bot.send_document(
-            user.id,
-            InputFile(data, filename=ics_filename(call)),
-            caption=t._(
-                "📅 {title} — open the file to add the deadline to your calendar.",
-                title=call.title,
-            ),
-        )
-    except (Forbidden, BadRequest):
-        await query.answer(
-            t._(
-                "Start a private chat with me first (@{bot}), then tap again.",
-                bot=context.bot.username,
-            ),
-            show_alert=True,
-        )
-        return
-    await query.answer(t._("I sent you the calendar file in our private chat."))
+    await send_privately(
+        query,
+        context,
+        t,
+        InputFile(data, filename=ics_filename(call)),
+        t._(
+            "📅 {title} — open the file to add the deadline to your calendar.",
+            title=call.title,
+        ),
+    )
 
 
 async def edit_command(update: Update, context: AppContext) -> None:
