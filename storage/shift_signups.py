@@ -249,6 +249,49 @@ async def _forget(tx: Writer, person: privacy.Person) -> None:
         )
 
 
+def _retain_sync(raw: sqlite3.Connection, cutoff: int, batch: int) -> privacy.RetainResult:
+    # Calls whose last shift ended before the cutoff and still name someone: each person goes
+    # to a fresh pseudonym per call (as /forget does), so places and hours stay counted.
+    calls = [
+        int(r[0])
+        for r in raw.execute(
+            "SELECT s.call_id FROM call_shifts s GROUP BY s.call_id HAVING max(s.ends_at) < ?1 "
+            "AND EXISTS (SELECT 1 FROM shift_signups g JOIN call_shifts x ON x.id = g.shift_id "
+            "WHERE x.call_id = s.call_id AND (g.user_id > ?2 OR g.chat_id != ?3)) "
+            "ORDER BY s.call_id LIMIT ?4",
+            (cutoff, privacy.PSEUDONYM_FLOOR, privacy.ANONYMOUS_CHAT, batch + 1),
+        ).fetchall()
+    ]
+    changed = 0
+    for call_id in calls[:batch]:
+        shifts = "SELECT id FROM call_shifts WHERE call_id = ?"
+        people = raw.execute(
+            f"SELECT DISTINCT user_id FROM shift_signups WHERE shift_id IN ({shifts}) "
+            "AND user_id > ?",
+            (call_id, privacy.PSEUDONYM_FLOOR),
+        ).fetchall()
+        for (user_id,) in people:
+            raw.execute(
+                "UPDATE shift_signups SET user_id = ? WHERE user_id = ? "
+                f"AND shift_id IN ({shifts})",
+                (privacy.new_pseudonym(), user_id, call_id),
+            ).close()
+        cursor = raw.execute(
+            f"UPDATE shift_signups SET chat_id = ? WHERE shift_id IN ({shifts})",
+            (privacy.ANONYMOUS_CHAT, call_id),
+        )
+        changed += max(cursor.rowcount, 0)
+        cursor.close()
+    return privacy.RetainResult(changed, len(calls) > batch)
+
+
+async def _retain(tx: Writer, retention: privacy.Retention) -> privacy.RetainResult:
+    await privacy.ensure_anonymous_chat(tx, retention.now)
+    return await tx.run(lambda raw: _retain_sync(raw, retention.cutoff, retention.batch))
+
+
 privacy.register(
-    privacy.Section("shift_signups", ("shift_signups",), export=_export, forget=_forget)
+    privacy.Section(
+        "shift_signups", ("shift_signups",), export=_export, forget=_forget, retain=_retain
+    )
 )

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from bot.privacy.service import retention_cutoff
 from bot.volunteering.calls import publish
 from bot.volunteering.cards import signature
-from storage import shift_signups, volunteer_calls
+from storage import privacy, shift_signups, volunteer_calls
 from tests.factories import delivered
-from tests.harness import BotHarness, ChatUser
+from tests.harness import START, BotHarness, ChatUser
 from tests.test_e2e_volunteer_calls import NOON, TEN, TWO, _at, _call, _callbacks, _person
 
 HERE_FI = "📍 Olen paikalla"
+HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
 async def _checked_in(
@@ -134,3 +137,31 @@ async def test_a_cancelled_call_sends_no_check_in_or_thanks(tmp_path: Path) -> N
         await _tap_checkin(liisa, h, shift_id)
         assert liisa.last_answer() == "Tämä kutsu on suljettu."
         assert await _checked_in(h, shift_id, liisa.id) == (None, None)
+
+
+async def test_retention_keeps_hours_without_the_names(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        liisa = await _person(h, "Liisa", "fi")
+        call_id, _ = await publish(h.env, _call((TEN, NOON, 2)), 1)
+        await delivered(h)
+        (shift_id,) = (s.id for s in await volunteer_calls.shifts(h.env.db, call_id))
+        await liisa.tap("to 3.12. 10.00–12.00 · 2/2 vapaana")
+        await _at(h, TEN)
+        await _tap_checkin(liisa, h, shift_id)
+
+        def retention(months_after_end: int) -> privacy.Retention:
+            now = int((START + NOON + timedelta(days=31 * months_after_end)).timestamp())
+            return privacy.Retention(cutoff=retention_cutoff(now, 24, HELSINKI), now=now)
+
+        async with h.env.db.transaction() as tx:
+            early = await privacy.retain(tx, retention(23))
+        assert early.changed == 0
+        assert (await shift_signups.get(h.env.db, shift_id, liisa.id)) is not None
+        async with h.env.db.transaction() as tx:
+            await privacy.retain(tx, retention(25))
+        assert await shift_signups.get(h.env.db, shift_id, liisa.id) is None
+        rows = await h.env.db.fetchall("SELECT user_id, chat_id, hours FROM shift_signups")
+        assert [(r[0] < 0, r[1], r[2]) for r in rows] == [(True, privacy.ANONYMOUS_CHAT, 2.0)]
+        async with h.env.db.transaction() as tx:
+            again = await privacy.retain(tx, retention(26))
+        assert again.changed == 0
