@@ -70,8 +70,17 @@ async def test_demo_transcript(capsys: pytest.CaptureFixture[str]) -> None:
     assert "💶 Grant call 1 published; it goes to 296 chats." in grant
     assert "🔔 Muistutan sinua ennen määräaikaa." in grant
     assert "hakuaika päättyy 14 päivän päästä, to 17.12.2026 klo 16.00." in grant
+    # Volunteering: a call with two shifts, a waiting list and a promotion, check-in, thanks.
+    shifts = out.split("━━ Volunteering")[1].split("━━ Privacy")[0]
+    assert "Reminders: 1 day before each shift" in shifts
+    assert "⏳ Passet lör 5.12. 10.00–12.00 är fullt: du är nummer 1 på väntelistan." in shifts
+    assert "🎉 En plats blev ledig: passet lör 5.12. 10.00–12.00" in shifts
+    assert "📍 Olet paikalla vuorossa la 5.12. 10.00–12.00: sinulle kirjataan 2 h." in shifts
+    thanks = shifts.split("An hour after the shift")[1]
+    assert "Kirjatut tunnit: 2 h. Tänä vuonna tunteja on yhteensä 2 h." in thanks
+    assert "Sara's chat" not in thanks  # she did not check in
     # /mydata and /forget: her answer stays counted without her name.
-    assert "jarjestobotti-mydata-2026-12-03.json" in out  # after the grant reminder's day
+    assert "jarjestobotti-mydata-2026-12-05.json" in out  # after the volunteer shift's day
     assert "stored about Liisa afterwards: nothing" in out
     assert "Traceback" not in out
     assert out.rstrip().endswith("Demo finished.")

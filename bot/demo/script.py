@@ -29,6 +29,7 @@ from bot.demo.forums import demo_forums
 from bot.demo.grants import demo_grants
 from bot.demo.poll import demo_poll
 from bot.demo.privacy import demo_privacy
+from bot.demo.volunteering import demo_volunteering
 from bot.runtime.runner import ProcessedUpdates, running
 from bot.sandbox import Sandbox, SentMessage, SimChat, SimUser
 from storage import chats, listings, subscriptions
@@ -296,6 +297,14 @@ async def _events(
     )
 
     await demo_grants(
+        t,
+        application,
+        _fast_forward,
+        coordinator=(kaisa, kaisa_chat),
+        reader=(liisa, liisa_chat),
+    )
+
+    await demo_volunteering(
         t,
         application,
         _fast_forward,
