@@ -244,3 +244,26 @@ async def test_cancel_tells_everyone_and_closes_the_call(tmp_path: Path) -> None
         await kaisa.send(f"/call {call_id}")
         assert kaisa.last_message().text.startswith(f"Volunteer call {call_id}: Messut (cancelled)")
         assert "❌ Cancel call" not in kaisa.last_message().buttons
+
+
+async def test_published_call_opens_its_view(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        kaisa = await appoint(h, admin_user(h), "Kaisa", "Joensuu")
+        await kaisa.send("/newcall")
+        for answer in ("Fair stand", "We present associations.", "Joensuu"):
+            await kaisa.send(answer)
+        await kaisa.tap("Health")
+        await kaisa.tap("Done ▶")
+        await kaisa.send("-")
+        await kaisa.send("3.12. 10–12, 4 places")
+        await kaisa.tap("📣 Publish")
+        published = kaisa.last_message()
+        assert published.text.startswith("Published as call 1:")
+        assert published.buttons == ["📋 Open the call's view"]
+        await kaisa.tap("📋 Open the call's view")
+        assert kaisa.last_message().text.split("\n")[:3] == [
+            "Volunteer call 1: Fair stand",
+            "",
+            f"{FIRST} · signed up 0/4 · waiting 0 · checked in 0",
+        ]
+        assert "Nobody yet." in kaisa.last_message().text
