@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.volunteering import signup
 from bot.volunteering.calls import NewCall, NewShift, publish
 from bot.volunteering.reminders import reminder_key
-from storage import call_roster, schedule, subscriptions, volunteer_calls
+from storage import call_roster, listings, schedule, subscriptions, volunteer_calls
 from storage.call_roster import RosterRow
 from storage.subscriptions import Area
 from tests.factories import ADMIN, JOENSUU, admin_user, appoint, delivered
@@ -267,3 +267,34 @@ async def test_published_call_opens_its_view(tmp_path: Path) -> None:
             f"{FIRST} · signed up 0/4 · waiting 0 · checked in 0",
         ]
         assert "Nobody yet." in kaisa.last_message().text
+
+
+async def test_an_associations_group_admins_manage_its_call(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        pekka = h.sandbox.add_user("Pekka", language_code="fi")
+        outi = h.sandbox.add_user("Outi", language_code="fi")
+        aino = h.sandbox.add_user("Aino", language_code="fi")
+        group = h.sandbox.add_group(
+            "Kylät", members=[pekka, outi, aino], admins=[pekka, outi], bot_present=True
+        )
+        for command in ("/profile name Kylät ry", "/profile municipality Joensuu"):
+            await ChatUser(h, pekka, group).send(command)
+        listing = await listings.for_chat(h.env.db, group.id)
+        assert listing is not None
+        call = NewCall(
+            title="Kyläjuhla",
+            description="",
+            skills="",
+            municipalities=(JOENSUU,),
+            themes=(),
+            shifts=(NewShift(START + TEN, START + NOON, 3),),
+            listing_id=listing.id,
+        )
+        call_id, _ = await publish(h.env, call, pekka.id)
+        # Outi did not post it, but administers the association's group.
+        other_admin = ChatUser(h, outi, h.sandbox.private_chat(outi))
+        await other_admin.send(f"/call {call_id}")
+        assert other_admin.last_message().text.startswith(f"Vapaaehtoishaku {call_id}: Kyläjuhla")
+        member = ChatUser(h, aino, h.sandbox.private_chat(aino))
+        await member.send(f"/call {call_id}")
+        assert member.last_message().text == "Vain haun järjestäjät voivat avata sen näkymän."
