@@ -132,6 +132,9 @@ async def test_attendance_window_marking_and_hours(tmp_path: Path) -> None:
                 "Send the hours as a number above 0 and at most 24, like 2.5 or 2,5."
             )
         assert (await _row(h, call_id, liisa.id)).hours == 2.0
+        await kaisa.send("/cancel")
+        assert kaisa.last_message().text == "Stopped; the hours were not changed."
+        await kaisa.tap("⏱ 2 h")
         await kaisa.send("1,5")
         assert kaisa.last_message().text == "⏱ Liisa: 1.5 h for the shift."
         assert (await _row(h, call_id, liisa.id)).hours == 1.5
@@ -146,6 +149,11 @@ async def test_attendance_window_marking_and_hours(tmp_path: Path) -> None:
         edited = next(m for m in kaisa.messages() if m.message_id == listing)
         assert edited.buttons == ["⬜ Liisa", "◀ Back"]
         assert "checked in 0/1" in edited.text
+        # An old ⏱ button of someone no longer marked: refused, nothing asked.
+        first = (await volunteer_calls.shifts(h.env.db, call_id))[0]
+        await kaisa.tap_data(listing, f"vcr:h:{first.id}:{liisa.id}")
+        assert kaisa.last_answer() == "Hours can be corrected only for someone marked as there."
+        assert kaisa.last_message().text.startswith("I read commands")
 
 
 async def test_hours_refused_in_finnish_and_not_for_someone_unmarked(tmp_path: Path) -> None:
@@ -184,6 +192,9 @@ async def test_csv_has_one_row_per_sign_up(tmp_path: Path) -> None:
         await kaisa.tap(f"👥 Attendance {FIRST}")
         await kaisa.tap("⬜ Liisa")
         await kaisa.tap("◀ Back")
+        lines = kaisa.last_message().text.split("\n")
+        assert f"{FIRST} · signed up 1/1 · waiting 1 · checked in 1" in lines
+        assert "✅ 📍Liisa" in lines  # marked as there
         await kaisa.tap("📄 CSV")
         sent = kaisa.last_message()
         assert sent.document is not None and sent.caption == "4 sign-ups."
