@@ -66,7 +66,7 @@ from handlers.subscriptions import menu as subscriptions
 from handlers.subscriptions import mine as my_subscriptions
 from handlers.topics import manage as topic_manage
 from handlers.topics import suggest as topic_suggest
-from handlers.volunteering import newcall, roster_hours, shifts, volunteer
+from handlers.volunteering import checkin, newcall, roster_hours, shifts, volunteer
 from handlers.volunteering import roster as call_roster
 from storage.leadership import leader_lock_for
 from storage.pg_listen import listener_for
@@ -171,6 +171,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *event_sessions.handlers(),  # 🧩 Sessions in the coordinator view
                 *event_organisers.handlers(),  # ➕ Co-organiser in the coordinator view
                 *shifts.handlers(),  # volunteer call shifts, my shifts, shift reminders
+                *checkin.handlers(),  # "📍 I'm here" on a shift
                 *start.fallback_handlers(),
                 *drafts.text,  # the answer to the sender's draft, else a hint
             ],

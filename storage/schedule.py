@@ -42,6 +42,8 @@ JobKind = Literal[
     "poll_close",
     "retention",
     "shift_reminder",  # a volunteer call's shift (ref_id), bot/volunteering/reminders.py
+    "shift_checkin",  # "📍 I'm here" before a shift (ref_id), bot/volunteering/checkin.py
+    "shift_thanks",  # thanks with the hours after a shift (ref_id), bot/volunteering/thanks.py
 ]
 JobState = Literal["pending", "done", "skipped", "cancelled"]
 

@@ -15,12 +15,17 @@ from storage.chats import Recipient
 from storage.db import Database, Writer
 
 __all__ = [
+    "Attended",
     "Signup",
     "Status",
     "active_for_call_sync",
+    "attended_for_shift_sync",
+    "check_in_sync",
+    "checked_in_at_sync",
     "first_waiting_sync",
     "get",
     "get_sync",
+    "hours_between_sync",
     "last_queued_sync",
     "position_sync",
     "reach_sync",
@@ -155,6 +160,57 @@ def yes_for_shift_sync(raw: sqlite3.Connection, shift_id: int) -> list[Signup]:
     return [_signup(r) for r in rows]
 
 
+def checked_in_at_sync(raw: sqlite3.Connection, shift_id: int, user_id: int) -> int | None:
+    row = raw.execute(
+        "SELECT checked_in_at FROM shift_signups WHERE shift_id = ? AND user_id = ?",
+        (shift_id, user_id),
+    ).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def check_in_sync(
+    raw: sqlite3.Connection, shift_id: int, user_id: int, at: int, hours: float
+) -> bool:
+    """Record attendance (and the hours it earns) on a place held; False when none is held or
+    the person had already checked in, so a replayed tap changes nothing."""
+    cursor = raw.execute(
+        "UPDATE shift_signups SET checked_in_at = ?, hours = ?, updated_at = ? "
+        "WHERE shift_id = ? AND user_id = ? AND status = 'yes' AND checked_in_at IS NULL",
+        (at, hours, at, shift_id, user_id),
+    )
+    changed = cursor.rowcount == 1
+    cursor.close()
+    return changed
+
+
+@dataclass(frozen=True, slots=True)
+class Attended:
+    user_id: int
+    chat_id: int
+    hours: float
+
+
+def attended_for_shift_sync(raw: sqlite3.Connection, shift_id: int) -> list[Attended]:
+    """Those who held a place and checked in (or were marked by an organiser)."""
+    rows = raw.execute(
+        "SELECT user_id, chat_id, hours FROM shift_signups WHERE shift_id = ? AND status = 'yes' "
+        "AND checked_in_at IS NOT NULL ORDER BY user_id",
+        (shift_id,),
+    ).fetchall()
+    return [Attended(int(r[0]), int(r[1]), float(r[2] or 0)) for r in rows]
+
+
+def hours_between_sync(raw: sqlite3.Connection, user_id: int, since: int, until: int) -> float:
+    """A person's volunteered hours on shifts starting in [since, until)."""
+    row = raw.execute(
+        "SELECT sum(g.hours) FROM shift_signups g JOIN call_shifts s ON s.id = g.shift_id "
+        "WHERE g.user_id = ? AND g.status = 'yes' AND g.checked_in_at IS NOT NULL "
+        "AND s.starts_at >= ? AND s.starts_at < ?",
+        (user_id, since, until),
+    ).fetchone()
+    return 0.0 if row is None or row[0] is None else float(row[0])
+
+
 def reach_sync(raw: sqlite3.Connection, user_id: int, chat_id: int) -> Recipient:
     """Where to tell a person about their shift: their private chat with the bot when usable,
     else the chat they signed up in; with the language hints for the text."""
@@ -193,6 +249,49 @@ async def _forget(tx: Writer, person: privacy.Person) -> None:
         )
 
 
+def _retain_sync(raw: sqlite3.Connection, cutoff: int, batch: int) -> privacy.RetainResult:
+    # Calls whose last shift ended before the cutoff and still name someone: each person goes
+    # to a fresh pseudonym per call (as /forget does), so places and hours stay counted.
+    calls = [
+        int(r[0])
+        for r in raw.execute(
+            "SELECT s.call_id FROM call_shifts s GROUP BY s.call_id HAVING max(s.ends_at) < ?1 "
+            "AND EXISTS (SELECT 1 FROM shift_signups g JOIN call_shifts x ON x.id = g.shift_id "
+            "WHERE x.call_id = s.call_id AND (g.user_id > ?2 OR g.chat_id != ?3)) "
+            "ORDER BY s.call_id LIMIT ?4",
+            (cutoff, privacy.PSEUDONYM_FLOOR, privacy.ANONYMOUS_CHAT, batch + 1),
+        ).fetchall()
+    ]
+    changed = 0
+    for call_id in calls[:batch]:
+        shifts = "SELECT id FROM call_shifts WHERE call_id = ?"
+        people = raw.execute(
+            f"SELECT DISTINCT user_id FROM shift_signups WHERE shift_id IN ({shifts}) "
+            "AND user_id > ?",
+            (call_id, privacy.PSEUDONYM_FLOOR),
+        ).fetchall()
+        for (user_id,) in people:
+            raw.execute(
+                "UPDATE shift_signups SET user_id = ? WHERE user_id = ? "
+                f"AND shift_id IN ({shifts})",
+                (privacy.new_pseudonym(), user_id, call_id),
+            ).close()
+        cursor = raw.execute(
+            f"UPDATE shift_signups SET chat_id = ? WHERE shift_id IN ({shifts})",
+            (privacy.ANONYMOUS_CHAT, call_id),
+        )
+        changed += max(cursor.rowcount, 0)
+        cursor.close()
+    return privacy.RetainResult(changed, len(calls) > batch)
+
+
+async def _retain(tx: Writer, retention: privacy.Retention) -> privacy.RetainResult:
+    await privacy.ensure_anonymous_chat(tx, retention.now)
+    return await tx.run(lambda raw: _retain_sync(raw, retention.cutoff, retention.batch))
+
+
 privacy.register(
-    privacy.Section("shift_signups", ("shift_signups",), export=_export, forget=_forget)
+    privacy.Section(
+        "shift_signups", ("shift_signups",), export=_export, forget=_forget, retain=_retain
+    )
 )

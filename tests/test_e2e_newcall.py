@@ -142,3 +142,50 @@ async def test_a_participant_and_an_out_of_scope_coordinator_are_refused(tmp_pat
         )
         await kaisa.send("/cancel")
         assert kaisa.last_message().text == "Stopped; no call was published."
+
+
+async def test_the_organiser_sets_the_reminders(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        admin = admin_user(h)
+        kaisa = await appoint(h, admin, "Kaisa", "Joensuu")
+        await _until_shifts(kaisa)
+        await kaisa.send("3.12. 10–12, 4 places")
+        assert "Reminders: 1 day and 2 hours before each shift" in kaisa.last_message().text
+        await kaisa.tap("⏰ Change reminders")
+        assert "For example “1 d, 2 h”" in kaisa.last_message().text
+        for wrong in ("soon", "5 min", "20 d", "1 h, 2 h, 3 h, 4 h"):
+            await kaisa.send(wrong)
+            assert "For example “1 d, 2 h”" in kaisa.last_message().text, wrong
+        await kaisa.send("3 h, 2 d")
+        assert "Reminders: 2 days and 3 hours before each shift" in kaisa.last_message().text
+        await kaisa.tap("📣 Publish")
+        stored = await h.env.db.fetchval("SELECT reminders FROM volunteer_calls")
+        assert stored == "172800 10800"
+        keys = {
+            str(r[0])
+            for r in await h.env.db.fetchall(
+                "SELECT key FROM schedule WHERE kind = 'shift_reminder'"
+            )
+        }
+        assert {k.rsplit(":", 1)[1] for k in keys} == {"172800", "10800"}
+
+
+async def test_no_reminders_at_all(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        admin = admin_user(h)
+        kaisa = await appoint(h, admin, "Kaisa", "Joensuu")
+        await _until_shifts(kaisa)
+        await kaisa.send("3.12. 10–12, 4 places")
+        await kaisa.tap("⏰ Change reminders")
+        await kaisa.send("-")
+        assert "Reminders: no reminders" in kaisa.last_message().text
+        await kaisa.tap("📣 Publish")
+        count = await h.env.db.fetchval(
+            "SELECT count(*) FROM schedule WHERE kind = 'shift_reminder'"
+        )
+        assert count == 0
+        # The check-in and the thanks are still planned.
+        kinds = await h.env.db.fetchall(
+            "SELECT DISTINCT kind FROM schedule WHERE kind LIKE 'shift%'"
+        )
+        assert sorted(str(r[0]) for r in kinds) == ["shift_checkin", "shift_thanks"]

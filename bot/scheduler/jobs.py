@@ -14,7 +14,9 @@ from bot.polls.closing import run_reminder as run_poll_reminder
 from bot.privacy.service import run_retention
 from bot.proposals.service import escalate as escalate_proposals
 from bot.scheduler.engine import Runner
+from bot.volunteering.checkin import run_checkin
 from bot.volunteering.reminders import run_shift_reminder
+from bot.volunteering.thanks import run_thanks
 from storage.db import Writer
 from storage.schedule import Job, JobKind
 
@@ -51,4 +53,6 @@ def runners(env: Environment) -> dict[JobKind, Runner]:
         "poll_reminder": _bind(env, run_poll_reminder),
         "poll_close": _bind(env, run_poll_close),
         "shift_reminder": _bind(env, run_shift_reminder),
+        "shift_checkin": _bind(env, run_checkin),
+        "shift_thanks": _bind(env, run_thanks),
     }

@@ -18,7 +18,7 @@ from bot.audience.recipients import AudienceSpec, count, resolve
 from bot.core.i18n import Texts
 from bot.environment import Environment
 from bot.events.service import texts_for_chat
-from bot.volunteering import reminders
+from bot.volunteering import checkin, reminders, thanks
 from bot.volunteering.cards import card_keyboard, card_text
 from storage import chats, outbox, schedule, volunteer_calls, volunteer_profiles
 from storage.db import Writer
@@ -64,6 +64,7 @@ class NewCall:
     themes: tuple[str, ...]
     shifts: tuple[NewShift, ...]
     listing_id: int | None = None  # the association organising (a group admin's call)
+    reminders: tuple[int, ...] = DEFAULT_REMINDERS  # seconds before each shift
 
 
 def shift_problems(t: Texts, shifts: Sequence[NewShift], now: datetime) -> list[str]:
@@ -139,7 +140,7 @@ def _row(call: NewCall) -> NewCallRow:
             for s in call.shifts
         ),
         listing_id=call.listing_id,
-        reminders=DEFAULT_REMINDERS,
+        reminders=call.reminders,
     )
 
 
@@ -162,7 +163,8 @@ async def publish_in(
             texts[t.language] = card_text(stored, t, env.catalog, env.themes)
         messages.append(card_message(env, stored, shifts, {}, t, chat_id, texts[t.language]))
     await outbox.enqueue(tx, messages, now=now)
-    await schedule.upsert(tx, reminders.plan(stored, shifts, env, now), now)
+    jobs = reminders.plan(stored, shifts, env, now) + checkin.plan(shifts, now)
+    await schedule.upsert(tx, jobs + thanks.plan(shifts, now), now)
     return call_id, len(targets)
 
 

@@ -37,9 +37,9 @@ __all__ = [
 
 AREA = claim("vc", __name__)
 # s: take or leave a shift; m: my shifts (of a call); x: cancel a shift from "my shifts";
-# ok / no: a reminder's "I'll be there" / "I can't after all".
-Action = Literal["s", "m", "x", "ok", "no"]
-_CODES: dict[str, int] = {"s": 1, "m": 2, "x": 3, "ok": 4, "no": 5}
+# ok / no: a reminder's "I'll be there" / "I can't after all"; in: "📍 I'm here" (check-in).
+Action = Literal["s", "m", "x", "ok", "no", "in"]
+_CODES: dict[str, int] = {"s": 1, "m": 2, "x": 3, "ok": 4, "no": 5, "in": 6}
 
 
 def signature(key: bytes, action: Action, item_id: int, chat_id: int) -> str:

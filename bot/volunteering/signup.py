@@ -85,6 +85,9 @@ def _tap_sync(
         shift_signups.save_sync(raw, [stored])
         return Outcome(call, shift, stored, taken=shift_signups.taken_sync(raw, call.id))
     if active and current is not None:
+        if current.status == "yes" and shift.starts_at <= now:
+            # Once the shift is on, a place held is attendance to record, not one to free.
+            return Outcome(call, shift, current, problem="started")
         return _cancel(raw, env, call, shift, current, now)
     if kind == "cancel":
         return Outcome(call, shift, current, problem="not_signed_up")

@@ -27,6 +27,7 @@ from bot.subscriptions.rules import resolve_names
 from bot.volunteering import calls
 from bot.volunteering.call_preview import preview_text
 from bot.volunteering.calls import NewCall, NewShift
+from bot.volunteering.reminder_offsets import MAX_OFFSETS, describe, read_offsets
 from bot.volunteering.shift_text import read_shifts
 from handlers.common import echo, edit_in_place, texts_for
 from handlers.group_links import acting_for, offer_private
@@ -46,7 +47,7 @@ MAX_TITLE, MAX_DESCRIPTION, MAX_SKILLS, MAX_PLACES_NAMED = 120, 2000, 300, 20
 @dataclass(frozen=True, slots=True)
 class Draft:
     user_id: int
-    step: str  # title, description, places, themes, skills, shifts, confirm
+    step: str  # title, description, places, themes, skills, shifts, confirm, reminders
     title: str = ""
     description: str = ""
     municipalities: tuple[str, ...] = ()
@@ -58,6 +59,7 @@ class Draft:
     allowed: tuple[str, ...] = field(default=())  # an association's municipalities
     group_id: int | None = None  # the association's group, whose administrator writes
     audience: int = 0
+    reminders: tuple[int, ...] = calls.DEFAULT_REMINDERS
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if k not in ("user_id", "step")}
@@ -78,6 +80,7 @@ class Draft:
             allowed=tuple(value.get("allowed", ())),
             group_id=value.get("group_id"),
             audience=int(value.get("audience", 0)),
+            reminders=tuple(int(x) for x in value.get("reminders", calls.DEFAULT_REMINDERS)),
         )
 
     def call(self, tz: Any) -> NewCall:
@@ -92,6 +95,7 @@ class Draft:
                 for a, b, n in self.shifts
             ),
             listing_id=self.listing_id,
+            reminders=self.reminders,
         )
 
 
@@ -270,13 +274,42 @@ async def _on_shifts(turn: Turn) -> None:
     size = await calls.audience_size(env, draft.municipalities, draft.themes, draft.skills)
     draft = replace(draft, step="confirm", shifts=stored, audience=size)
     await _store(turn.context, t, draft)
-    await turn.message.reply_text(
-        preview_text(
-            t, draft.call(tz), env.catalog, env.config.bot.themes, draft.association, size
-        ),
-        reply_markup=keyboard(
-            [[button(t._("📣 Publish"), AREA, "pub"), button(t._("✖ Cancel"), AREA, "no")]]
-        ),
+    await _preview(turn.message, turn.context, t, draft)
+
+
+async def _preview(message: Message, context: AppContext, t: Texts, draft: Draft) -> None:
+    env = context.env
+    call = draft.call(env.config.bot.timezone)
+    text = preview_text(
+        t, call, env.catalog, env.config.bot.themes, draft.association, draft.audience
+    )
+    reminders = t._("Reminders: {when}", when=describe(t, draft.reminders))
+    markup = keyboard(
+        [
+            [button(t._("📣 Publish"), AREA, "pub"), button(t._("✖ Cancel"), AREA, "no")],
+            [button(t._("⏰ Change reminders"), AREA, "rem")],
+        ]
+    )
+    await message.reply_text(f"{text}\n{reminders}", reply_markup=markup)
+
+
+async def _on_reminders(turn: Turn) -> None:
+    t, draft = turn.t, _draft(turn)
+    offsets = read_offsets(turn.text or "")
+    if offsets is None:
+        await turn.message.reply_text(_reminders_help(t))
+        return
+    draft = replace(draft, step="confirm", reminders=offsets)
+    await _store(turn.context, t, draft)
+    await _preview(turn.message, turn.context, t, draft)
+
+
+def _reminders_help(t: Texts) -> str:
+    return t._(
+        "When should those signed up be reminded before their shift? For example “1 d, 2 h”, "
+        "“3 h” or “45 min”; at most {n}, each from 15 minutes to 14 days; “-” for none. "
+        "(The “📍 I'm here” check-in comes 30 minutes before the start in any case.)",
+        n=MAX_OFFSETS,
     )
 
 
@@ -306,6 +339,9 @@ async def on_tap(update: Update, context: AppContext) -> None:
         await message.reply_text(
             t._("Skills wanted, in free words (e.g. “first aid, Swedish”), or “-” for none.")
         )
+    elif action == "rem" and draft.step == "confirm":
+        await _store(context, t, replace(draft, step="reminders"))
+        await message.reply_text(_reminders_help(t))
     elif action == "pub" and draft.step == "confirm":
         await _publish(message, context, t, draft)
     elif action == "no":
@@ -355,6 +391,7 @@ WIZARD = Wizard(
         "places": _on_places,
         "skills": _on_skills,
         "shifts": _on_shifts,
+        "reminders": _on_reminders,
     },
     cancel=_on_cancel,
     text_only=True,

@@ -1,4 +1,4 @@
--- PostgreSQL's text of 0018_volunteer_calls.sql (the SQLite file says why): the tables as
+-- PostgreSQL's text of 0020_volunteer_calls.sql (the SQLite file says why): the tables as
 -- translate_ddl writes them, and the schedule's CHECK widened for 'shift_reminder'.
 
 CREATE TABLE volunteer_calls (

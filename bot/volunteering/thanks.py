@@ -1,0 +1,72 @@
+"""The thank-you after a volunteer shift: an hour after its end (kind 'shift_thanks', ref_id =
+the shift; the hour leaves the organiser time to mark those who could not tap "📍 I'm here"),
+everyone who attended hears their hours for the shift and their total this year, with a
+pointer to /myvolunteering for the certificate."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.environment import Environment
+from bot.events.service import texts_for_chat
+from bot.ops.figures import current_year, year_bounds
+from bot.volunteering.cards import shift_when
+from storage import outbox, shift_signups, volunteer_calls
+from storage.db import Writer
+from storage.outbox import NewMessage
+from storage.schedule import Job, PlannedJob
+from storage.volunteer_calls import Shift
+
+__all__ = ["AFTER_END", "plan", "run_thanks", "thanks_key"]
+
+AFTER_END = 60 * 60
+
+
+def thanks_key(shift_id: int) -> str:
+    return f"shift_thanks:{shift_id}"
+
+
+def plan(shifts: list[Shift], now: int) -> list[PlannedJob]:
+    return [
+        PlannedJob(thanks_key(s.id), "shift_thanks", max(s.ends_at + AFTER_END, now), ref_id=s.id)
+        for s in shifts
+    ]
+
+
+async def run_thanks(env: Environment, tx: Writer, job: Job, now: int) -> str | None:
+    if job.ref_id is None:
+        return "no shift"
+    return await tx.run(lambda raw: _thank_sync(raw, env, job.ref_id or 0, now))
+
+
+def _thank_sync(raw: sqlite3.Connection, env: Environment, shift_id: int, now: int) -> str | None:
+    shift = volunteer_calls.shift_sync(raw, shift_id)
+    call = volunteer_calls.get_sync(raw, shift.call_id) if shift is not None else None
+    if shift is None or call is None or call.state != "published":
+        return "call gone or closed"
+    attended = shift_signups.attended_for_shift_sync(raw, shift_id)
+    if not attended:
+        return "nobody checked in"
+    tz = env.config.bot.timezone
+    since, until = year_bounds(current_year(shift.starts_at, tz), tz)
+    messages = []
+    for person in attended:
+        reach = shift_signups.reach_sync(raw, person.user_id, person.chat_id)
+        t = texts_for_chat(env, reach)
+        total = shift_signups.hours_between_sync(raw, person.user_id, since, until)
+        text = t._(
+            "🙏 Thank you for your shift {when} in <b>{title}</b>! Hours recorded: {hours} h. "
+            "Your hours this year: {total} h in total. /myvolunteering shows your shifts and "
+            "makes a certificate.",
+            when=shift_when(shift, t),
+            title=call.title,
+            hours=t.number(person.hours),
+            total=t.number(total),
+        )
+        messages.append(
+            NewMessage(
+                reach.chat_id, "reminder", "sendMessage", {"text": text, "parse_mode": "HTML"}
+            )
+        )
+    outbox.enqueue_sync(raw, messages, now=now)
+    return None
