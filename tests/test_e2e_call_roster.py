@@ -12,7 +12,9 @@ from pathlib import Path
 
 from bot.volunteering import signup
 from bot.volunteering.calls import NewCall, NewShift, publish
+from bot.volunteering.checkin import checkin_key
 from bot.volunteering.reminders import reminder_key
+from bot.volunteering.thanks import thanks_key
 from storage import call_roster, listings, schedule, subscriptions, volunteer_calls
 from storage.call_roster import RosterRow
 from storage.subscriptions import Area
@@ -243,7 +245,9 @@ async def test_cancel_tells_everyone_and_closes_the_call(tmp_path: Path) -> None
         )
         call = await volunteer_calls.get(h.env.db, call_id)
         assert call is not None and call.state == "cancelled"
-        for key in (reminder_key(first, 86400), reminder_key(second, 7200)):
+        keys = [reminder_key(first, 86400), reminder_key(second, 7200)]
+        keys += [checkin_key(first), thanks_key(second)]
+        for key in keys:
             job = await schedule.get(h.env.db, key)
             assert job is not None and job.state == "cancelled"
         # The card's buttons answer that the call is closed; nothing changes.
