@@ -66,7 +66,8 @@ from handlers.subscriptions import menu as subscriptions
 from handlers.subscriptions import mine as my_subscriptions
 from handlers.topics import manage as topic_manage
 from handlers.topics import suggest as topic_suggest
-from handlers.volunteering import checkin, newcall, shifts, volunteer
+from handlers.volunteering import checkin, newcall, roster_hours, shifts, volunteer
+from handlers.volunteering import roster as call_roster
 from storage.leadership import leader_lock_for
 from storage.pg_listen import listener_for
 
@@ -101,6 +102,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
             newgrant.WIZARD,
             newcall.WIZARD,
             volunteer.WIZARD,
+            roster_hours.WIZARD,  # ⏱ an organiser's hours correction
         ],
         [
             poll_answers.ANSWER,
@@ -163,6 +165,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *topic_manage.handlers(),  # the coordinator's 💡 Topics, until…, poll
                 *newcall.handlers(),  # /newcall
                 *volunteer.handlers(),  # /volunteer
+                *call_roster.handlers(),  # /mycalls, /call: a call's coordinator view
                 *rsvp.handlers(),
                 *session_pick.handlers(),  # the breakout-session picker after ✅ Coming
                 *event_sessions.handlers(),  # 🧩 Sessions in the coordinator view

@@ -68,6 +68,8 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "editgrant", N_("Change a grant call's deadline: /editgrant 12 15.1.2027"), "coordinator"
     ),
     CommandInfo("newcall", N_("Post a call for volunteers with shifts"), "coordinator"),
+    CommandInfo("mycalls", N_("Your volunteer calls: sign-ups, attendance, CSV"), "coordinator"),
+    CommandInfo("call", N_("One volunteer call's view: /call 12"), "coordinator"),
     CommandInfo("myevents", N_("Your events, with answers and tools"), "coordinator"),
     CommandInfo("proposals", N_("Event proposals waiting for your decision"), "coordinator"),
     CommandInfo("feedback", N_("Feedback results of an event: /feedback 12"), "coordinator"),

@@ -31,6 +31,7 @@ from bot.volunteering.reminder_offsets import MAX_OFFSETS, describe, read_offset
 from bot.volunteering.shift_text import read_shifts
 from handlers.common import echo, edit_in_place, texts_for
 from handlers.group_links import acting_for, offer_private
+from handlers.volunteering import roster
 from handlers.wizard import DraftKind, Turn, Wizard, one_at_a_time
 
 __all__ = ["DEEP_LINK_PREFIX", "WIZARD", "deep_link_handler", "handlers"]
@@ -373,7 +374,7 @@ async def _publish(message: Message, context: AppContext, t: Texts, draft: Draft
             chats,
             id=call_id,
         ),
-        None,
+        keyboard([[roster.open_button(t, call_id)]]),
     )
 
 

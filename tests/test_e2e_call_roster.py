@@ -1,0 +1,315 @@
+"""A volunteer call's coordinator view end to end: /mycalls and /call, the numbers and names per
+shift, strangers refused, attendance marked inside its window only, hours corrected (bad values
+refused), the CSV, and cancelling the call (notices to everyone signed up or waiting, its jobs
+gone, card taps refused)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from pathlib import Path
+
+from bot.volunteering import signup
+from bot.volunteering.calls import NewCall, NewShift, publish
+from bot.volunteering.checkin import checkin_key
+from bot.volunteering.reminders import reminder_key
+from bot.volunteering.thanks import thanks_key
+from storage import call_roster, listings, schedule, subscriptions, volunteer_calls
+from storage.call_roster import RosterRow
+from storage.subscriptions import Area
+from tests.factories import ADMIN, JOENSUU, admin_user, appoint, delivered
+from tests.harness import START, BotHarness, ChatUser
+
+# 3.12. at 10.00 in Helsinki (START is 12.00 there on 25.11.).
+DAY = timedelta(days=8, hours=-2)
+TEN, NOON, TWO = DAY, DAY + timedelta(hours=2), DAY + timedelta(hours=4)
+FIRST, SECOND = "Thu 3.12. 10:00–12:00", "Thu 3.12. 12:00–14:00"
+
+
+async def _person(h: BotHarness, name: str, language: str) -> ChatUser:
+    person = h.user(name, language_code=language)
+    await person.send("/start")
+    await subscriptions.replace(h.env.db, person.id, [Area("municipality", JOENSUU)], ["health"])
+    return person
+
+
+async def _setup(
+    h: BotHarness, admin: ChatUser | None = None
+) -> tuple[ChatUser, ChatUser, ChatUser, ChatUser, int]:
+    """A coordinator's call with shifts of 1 and 2 places: Liisa holds the first, Sven waits
+    for it, Olli holds the second."""
+    kaisa = await appoint(h, admin or admin_user(h), "Kaisa", "Joensuu")
+    liisa = await _person(h, "Liisa", "fi")
+    sven = await _person(h, "Sven", "sv")
+    olli = await _person(h, "Olli", "en")
+    call = NewCall(
+        title="Messut",
+        description="Esittelypöytä",
+        skills="",
+        municipalities=(JOENSUU,),
+        themes=("health",),
+        shifts=(NewShift(START + TEN, START + NOON, 1), NewShift(START + NOON, START + TWO, 2)),
+    )
+    call_id, _ = await publish(h.env, call, kaisa.id)
+    await delivered(h)
+    await liisa.tap("to 3.12. 10.00–12.00 · 1/1 vapaana")
+    await sven.tap("tors 3.12. 10.00–12.00 · 1/1 lediga")
+    await olli.tap("Thu 3.12. 12:00–14:00 · 2/2 free")
+    return kaisa, liisa, sven, olli, call_id
+
+
+async def _row(h: BotHarness, call_id: int, user_id: int) -> RosterRow:
+    rows = await call_roster.roster(h.env.db, call_id)
+    return next(r for r in rows if r.user_id == user_id)
+
+
+async def test_view_shows_numbers_and_names_to_organisers_only(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        kaisa, liisa, sven, olli, call_id = await _setup(h)
+        await kaisa.send("/mycalls")
+        assert f"{call_id}: Messut" in kaisa.last_message().text
+        await kaisa.tap(f"{call_id}: Messut")
+        view = kaisa.last_message()
+        lines = view.text.split("\n")
+        assert lines[0] == f"Volunteer call {call_id}: Messut"
+        assert f"{FIRST} · signed up 1/1 · waiting 1 · checked in 0" in lines
+        assert "✅ Liisa" in lines and "⏳ 1. Sven" in lines
+        assert f"{SECOND} · signed up 1/2 · waiting 0 · checked in 0" in lines
+        assert "✅ Olli" in lines
+        assert view.buttons == [
+            "🔄 Refresh",
+            "📄 CSV",
+            f"👥 Attendance {FIRST}",
+            f"👥 Attendance {SECOND}",
+            "❌ Cancel call",
+        ]
+        # Olli leaves his shift; 🔄 Refresh edits the same message.
+        await olli.tap("Thu 3.12. 12:00–14:00 · 1/2 free")
+        await kaisa.tap("🔄 Refresh", message_id=view.message_id)
+        assert f"{SECOND} · signed up 0/2 · waiting 0 · checked in 0" in (
+            kaisa.last_message().text.split("\n")
+        )
+        assert "Olli" not in kaisa.last_message().text
+
+        # Volunteers are no organisers: refused in their language, by command and by button.
+        await sven.send(f"/call {call_id}")
+        assert sven.last_message().text == "Bara uppdragets arrangörer kan öppna dess vy."
+        await liisa.send("/call 999")
+        assert liisa.last_message().text == "Vapaaehtoishakua 999 ei ole."
+        await olli.send("/mycalls")
+        assert olli.last_message().text == "No volunteer calls yet. /newcall posts one."
+        await olli.tap_data(olli.last_message().message_id, f"vcr:r:{call_id}")
+        assert olli.last_answer() == "Only the call's organisers can do that."
+        assert "Liisa" not in olli.last_message().text
+
+
+async def test_attendance_window_marking_and_hours(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        kaisa, liisa, _sven, _olli, call_id = await _setup(h)
+        await kaisa.send(f"/call {call_id}")
+        await kaisa.tap(f"👥 Attendance {FIRST}")
+        listing = kaisa.last_message().message_id  # the view, edited in place
+        assert kaisa.last_message().buttons == ["⬜ Liisa", "◀ Back"]
+
+        h.clock.set(START + TEN - timedelta(minutes=31))  # too early
+        await kaisa.tap("⬜ Liisa")
+        assert kaisa.last_answer() == (
+            f"Attendance can be marked from 30 minutes before the shift starts ({FIRST})."
+        )
+        assert (await _row(h, call_id, liisa.id)).checked_in_at is None
+
+        h.clock.set(START + TEN - timedelta(minutes=30))
+        await kaisa.tap("⬜ Liisa")
+        stored = await _row(h, call_id, liisa.id)
+        assert stored.checked_in_at == int((START + TEN - timedelta(minutes=30)).timestamp())
+        assert stored.hours == 2.0
+        assert kaisa.last_message().buttons == ["✅ Liisa", "⏱ 2 h", "◀ Back"]
+
+        await kaisa.tap("⏱ 2 h")
+        assert kaisa.last_message().text == "Send the hours for Liisa (e.g. 2.5), or /cancel."
+        for bad in ("0", "25", "abc"):
+            await kaisa.send(bad)
+            assert kaisa.last_message().text == (
+                "Send the hours as a number above 0 and at most 24, like 2.5 or 2,5."
+            )
+        assert (await _row(h, call_id, liisa.id)).hours == 2.0
+        await kaisa.send("/cancel")
+        assert kaisa.last_message().text == "Stopped; the hours were not changed."
+        await kaisa.tap("⏱ 2 h")
+        await kaisa.send("1,5")
+        assert kaisa.last_message().text == "⏱ Liisa: 1.5 h for the shift."
+        assert (await _row(h, call_id, liisa.id)).hours == 1.5
+        await kaisa.send("3")  # the answer is taken: no draft is left
+        assert kaisa.last_message().text.startswith("I read commands")
+        assert (await _row(h, call_id, liisa.id)).hours == 1.5
+
+        # ✅ again unmarks: neither a check-in nor hours stay.
+        await kaisa.tap("✅ Liisa")
+        stored = await _row(h, call_id, liisa.id)
+        assert stored.checked_in_at is None and stored.hours is None
+        edited = next(m for m in kaisa.messages() if m.message_id == listing)
+        assert edited.buttons == ["⬜ Liisa", "◀ Back"]
+        assert "checked in 0/1" in edited.text
+        # An old ⏱ button of someone no longer marked: refused, nothing asked.
+        first = (await volunteer_calls.shifts(h.env.db, call_id))[0]
+        await kaisa.tap_data(listing, f"vcr:h:{first.id}:{liisa.id}")
+        assert kaisa.last_answer() == "Hours can be corrected only for someone marked as there."
+        assert kaisa.last_message().text.startswith("I read commands")
+
+
+async def test_hours_refused_in_finnish_and_not_for_someone_unmarked(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        admin = admin_user(h)
+        kaisa, liisa, _sven, _olli, call_id = await _setup(h, admin)
+        await admin.send("/language fi")
+        h.clock.set(START + TEN)
+        await admin.send(f"/call {call_id}")  # the network's administrator manages every call
+        await admin.tap("👥 Läsnäolo to 3.12. 10.00–12.00")
+        await admin.tap("⬜ Liisa")
+        await admin.tap("⏱ 2 h")
+        await admin.send("24,5")
+        assert admin.last_message().text == (
+            "Lähetä tunnit lukuna, joka on yli 0 ja enintään 24, esimerkiksi 2,5 tai 2.5."
+        )
+        # Kaisa unmarks Liisa meanwhile: the hours are no longer Liisa's to have.
+        await kaisa.send(f"/call {call_id}")
+        await kaisa.tap(f"👥 Attendance {FIRST}")
+        await kaisa.tap("✅ Liisa")
+        await admin.send("2")
+        assert admin.last_message().text == (
+            "Liisa ei ole enää merkitty paikalle; tunteja ei muutettu."
+        )
+        assert (await _row(h, call_id, liisa.id)).hours is None
+
+
+async def test_csv_has_one_row_per_sign_up(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        kaisa, _liisa, _sven, _olli, call_id = await _setup(h)
+        sly = await _person(h, "=HYPERLINK(1)", "en")  # joined after the call went out
+        second = (await volunteer_calls.shifts(h.env.db, call_id))[1]
+        await signup.tap(h.env, "take", second.id, sly.id, sly.id)
+        h.clock.set(START + TEN)
+        await kaisa.send(f"/call {call_id}")
+        await kaisa.tap(f"👥 Attendance {FIRST}")
+        await kaisa.tap("⬜ Liisa")
+        await kaisa.tap("◀ Back")
+        lines = kaisa.last_message().text.split("\n")
+        assert f"{FIRST} · signed up 1/1 · waiting 1 · checked in 1" in lines
+        assert "✅ 📍Liisa" in lines  # marked as there
+        await kaisa.tap("📄 CSV")
+        sent = kaisa.last_message()
+        assert sent.document is not None and sent.caption == "4 sign-ups."
+        rows = list(csv.reader(io.StringIO(sent.document.data.decode("utf-8-sig"))))
+        assert rows[0] == [
+            "shift",
+            "start",
+            "end",
+            "name",
+            "status",
+            "waiting_position",
+            "confirmed",
+            "checked_in",
+            "hours",
+        ]
+        start, noon, two = "2026-12-03 10:00", "2026-12-03 12:00", "2026-12-03 14:00"
+        assert rows[1:] == [
+            ["1", start, noon, "Liisa", "yes", "", "no", start, "2.0"],
+            ["1", start, noon, "Sven", "waiting list", "1", "no", "", ""],
+            ["2", noon, two, "Olli", "yes", "", "no", "", ""],
+            ["2", noon, two, "'=HYPERLINK(1)", "yes", "", "no", "", ""],
+        ]
+
+
+async def test_cancel_tells_everyone_and_closes_the_call(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        kaisa, liisa, sven, olli, call_id = await _setup(h)
+        first, second = (s.id for s in await volunteer_calls.shifts(h.env.db, call_id))
+        assert (await schedule.get(h.env.db, reminder_key(first, 86400))) is not None
+        await kaisa.send(f"/call {call_id}")
+        view = kaisa.last_message()
+        await kaisa.tap("❌ Cancel call")
+        assert kaisa.last_message().buttons == ["Yes, cancel the call", "No, keep it"]
+        await kaisa.tap("Yes, cancel the call")
+        assert kaisa.last_message().text == "The call was cancelled; 3 notices are on their way."
+        await delivered(h)
+        assert liisa.last_message().text == (
+            "❌ Vapaaehtoishaku Messut on peruttu; vuorosi to 3.12. 10.00–12.00 jää pois."
+        )
+        assert sven.last_message().text == (
+            "❌ Frivilliguppdraget Messut har ställts in; ditt pass tors 3.12. 10.00–12.00 "
+            "blir inte av."
+        )
+        assert olli.last_message().text == (
+            f"❌ The volunteer call Messut was cancelled; your shift {SECOND} is off."
+        )
+        call = await volunteer_calls.get(h.env.db, call_id)
+        assert call is not None and call.state == "cancelled"
+        keys = [reminder_key(first, 86400), reminder_key(second, 7200)]
+        keys += [checkin_key(first), thanks_key(second)]
+        for key in keys:
+            job = await schedule.get(h.env.db, key)
+            assert job is not None and job.state == "cancelled"
+        # The card's buttons answer that the call is closed; nothing changes.
+        await olli.tap("Thu 3.12. 12:00–14:00 · 1/2 free")
+        assert olli.last_answer() == "This call is closed."
+        # A second cancel from the old view: already cancelled.
+        await kaisa.tap("❌ Cancel call", message_id=view.message_id)
+        assert kaisa.last_answer() == "This call is already cancelled."
+        await kaisa.send(f"/call {call_id}")
+        assert kaisa.last_message().text.startswith(f"Volunteer call {call_id}: Messut (cancelled)")
+        assert "❌ Cancel call" not in kaisa.last_message().buttons
+
+
+async def test_published_call_opens_its_view(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        kaisa = await appoint(h, admin_user(h), "Kaisa", "Joensuu")
+        await kaisa.send("/newcall")
+        for answer in ("Fair stand", "We present associations.", "Joensuu"):
+            await kaisa.send(answer)
+        await kaisa.tap("Health")
+        await kaisa.tap("Done ▶")
+        await kaisa.send("-")
+        await kaisa.send("3.12. 10–12, 4 places")
+        await kaisa.tap("📣 Publish")
+        published = kaisa.last_message()
+        assert published.text.startswith("Published as call 1:")
+        assert published.buttons == ["📋 Open the call's view"]
+        await kaisa.tap("📋 Open the call's view")
+        assert kaisa.last_message().text.split("\n")[:3] == [
+            "Volunteer call 1: Fair stand",
+            "",
+            f"{FIRST} · signed up 0/4 · waiting 0 · checked in 0",
+        ]
+        assert "Nobody yet." in kaisa.last_message().text
+
+
+async def test_an_associations_group_admins_manage_its_call(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        pekka = h.sandbox.add_user("Pekka", language_code="fi")
+        outi = h.sandbox.add_user("Outi", language_code="fi")
+        aino = h.sandbox.add_user("Aino", language_code="fi")
+        group = h.sandbox.add_group(
+            "Kylät", members=[pekka, outi, aino], admins=[pekka, outi], bot_present=True
+        )
+        for command in ("/profile name Kylät ry", "/profile municipality Joensuu"):
+            await ChatUser(h, pekka, group).send(command)
+        listing = await listings.for_chat(h.env.db, group.id)
+        assert listing is not None
+        call = NewCall(
+            title="Kyläjuhla",
+            description="",
+            skills="",
+            municipalities=(JOENSUU,),
+            themes=(),
+            shifts=(NewShift(START + TEN, START + NOON, 3),),
+            listing_id=listing.id,
+        )
+        call_id, _ = await publish(h.env, call, pekka.id)
+        # Outi did not post it, but administers the association's group.
+        other_admin = ChatUser(h, outi, h.sandbox.private_chat(outi))
+        await other_admin.send(f"/call {call_id}")
+        assert other_admin.last_message().text.startswith(f"Vapaaehtoishaku {call_id}: Kyläjuhla")
+        member = ChatUser(h, aino, h.sandbox.private_chat(aino))
+        await member.send(f"/call {call_id}")
+        assert member.last_message().text == "Vain haun järjestäjät voivat avata sen näkymän."
