@@ -67,6 +67,7 @@ from handlers.subscriptions import mine as my_subscriptions
 from handlers.topics import manage as topic_manage
 from handlers.topics import suggest as topic_suggest
 from handlers.volunteering import checkin, newcall, shifts, volunteer
+from handlers.volunteering import record as volunteer_record
 from storage.leadership import leader_lock_for
 from storage.pg_listen import listener_for
 
@@ -163,6 +164,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *topic_manage.handlers(),  # the coordinator's 💡 Topics, until…, poll
                 *newcall.handlers(),  # /newcall
                 *volunteer.handlers(),  # /volunteer
+                *volunteer_record.handlers(),  # /myvolunteering, 📄 Certificate
                 *rsvp.handlers(),
                 *session_pick.handlers(),  # the breakout-session picker after ✅ Coming
                 *event_sessions.handlers(),  # 🧩 Sessions in the coordinator view
