@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import io
+import textwrap
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,7 @@ MAX_ROWS = 25
 _A4 = (8.27, 11.69)  # inches, portrait
 _LEFT, _RIGHT = 0.08, 0.92
 # Column starts (figure fractions): date, time, call, organiser; hours right-aligned at _RIGHT.
-_COLUMNS = (0.08, 0.24, 0.40, 0.66)
+_COLUMNS = (0.08, 0.20, 0.33, 0.65)
 
 
 def filename(t: Texts, year: int) -> str:
@@ -60,8 +61,8 @@ def _cells(t: Texts, row: RecordRow) -> tuple[str, str, str, str, str]:
     return (
         day,
         shift_times(t, row),
-        shorten(row.call_title, 34),
-        shorten(_organiser(t, row.organiser), 30),
+        shorten(row.call_title, 32),
+        shorten(_organiser(t, row.organiser), 26),
         _plain(hours_text(t, row_hours(row))),
     )
 
@@ -114,7 +115,7 @@ def _heading(figure: Figure, t: Texts, record: Record, name: str) -> None:
     )
     _write(figure, 0.5, 0.885, str(record.year), fontsize=14, ha="center")
     _write(figure, _LEFT, 0.83, _plain(t._("This certifies that")), fontsize=11)
-    _write(figure, _LEFT, 0.80, shorten(name, 60), fontsize=16, weight="bold")
+    _write(figure, _LEFT, 0.805, shorten(name, 60), fontsize=16, weight="bold")
     organisers = ", ".join(_organiser(t, o) for o in record.organisers)
     did = t.n_(
         "volunteered in {year} in {n} shift. Organiser: {organisers}",
@@ -123,7 +124,9 @@ def _heading(figure: Figure, t: Texts, record: Record, name: str) -> None:
         year=record.year,
         organisers=shorten(organisers, 200),
     )
-    _write(figure, _LEFT, 0.77, _plain(did), fontsize=11, wrap=True)
+    # At most three lines of ~85 characters (11 pt within the margins); the table starts below.
+    lines = textwrap.wrap(_plain(did), 85, max_lines=3, placeholder=" …")
+    _write(figure, _LEFT, 0.785, "\n".join(lines), fontsize=11, va="top", linespacing=1.4)
 
 
 def _footing(figure: Figure, t: Texts, record: Record, end: float, issued: date) -> None:
@@ -149,7 +152,7 @@ def certificate_pdf(t: Texts, record: Record, *, name: str, issued: date) -> byt
         figure = Figure(figsize=_A4)
         FigureCanvasPdf(figure)
         _heading(figure, t, record, name)
-        end = _table(figure, t, record.attended, 0.72)
+        end = _table(figure, t, record.attended, 0.70)
         _footing(figure, t, record, end, issued)
         buffer = io.BytesIO()
         title = _plain(t._("Volunteer certificate"))
