@@ -28,12 +28,12 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-__all__ = ["MAX_ROWS", "certificate_pdf", "filename"]
+__all__ = ["A4", "MAX_ROWS", "certificate_pdf", "draw", "filename"]
 
 # Rows of the table on the page; a longer record shows the first MAX_ROWS - 1 and a line
 # "… and N more shifts" (the total still counts them all).
 MAX_ROWS = 25
-_A4 = (8.27, 11.69)  # inches, portrait
+A4 = (8.27, 11.69)  # inches, portrait
 _LEFT, _RIGHT = 0.08, 0.92
 # Column starts (figure fractions): date, time, call, organiser; hours right-aligned at _RIGHT.
 _COLUMNS = (0.08, 0.20, 0.33, 0.65)
@@ -141,19 +141,25 @@ def _footing(figure: Figure, t: Texts, record: Record, end: float, issued: date)
     _write(figure, _LEFT, 0.055, _plain(source), fontsize=8, color="#444444")
 
 
+def draw(figure: Figure, t: Texts, record: Record, *, name: str, issued: date) -> None:
+    """The certificate's text and rules on an A4 `figure` (record with at least one attended
+    shift)."""
+    assert record.attended, "no certificate without an attended shift"
+    _heading(figure, t, record, name)
+    end = _table(figure, t, record.attended, 0.70)
+    _footing(figure, t, record, end, issued)
+
+
 def certificate_pdf(t: Texts, record: Record, *, name: str, issued: date) -> bytes:
     """The certificate of `record`'s attended shifts (at least one) for the person `name`."""
     from matplotlib import rc_context
     from matplotlib.backends.backend_pdf import FigureCanvasPdf
     from matplotlib.figure import Figure
 
-    assert record.attended, "no certificate without an attended shift"
     with rc_context({"pdf.fonttype": 42, "pdf.compression": 6, "font.family": "DejaVu Sans"}):
-        figure = Figure(figsize=_A4)
+        figure = Figure(figsize=A4)
         FigureCanvasPdf(figure)
-        _heading(figure, t, record, name)
-        end = _table(figure, t, record.attended, 0.70)
-        _footing(figure, t, record, end, issued)
+        draw(figure, t, record, name=name, issued=issued)
         buffer = io.BytesIO()
         title = _plain(t._("Volunteer certificate"))
         figure.savefig(
