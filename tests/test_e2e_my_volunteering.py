@@ -89,6 +89,10 @@ async def test_shifts_hours_total_and_the_certificate_in_finnish(tmp_path: Path)
         await olli.tap("Sat 12.12. 10:00–12:00 · 1/1 free")
         await liisa.tap("la 12.12. 10.00–12.00 · 1/1 vapaana")
         assert "jonossa sijalla 1" in (liisa.last_answer() or "")
+        january = DAY + timedelta(days=37)  # Saturday 9.1.2027: next year's record
+        await publish(h.env, _call("Talvirieha", (january, january + 2 * HOUR, 2)), kaisa.id)
+        await delivered(h)
+        await liisa.tap("la 9.1. 10.00–12.00 · 2/2 vapaana")
 
         await liisa.send("/myvolunteering")
         text = liisa.last_message().text
@@ -96,8 +100,14 @@ async def test_shifts_hours_total_and_the_certificate_in_finnish(tmp_path: Path)
         assert "• to 3.12. 10.00–12.00 · Messut (Kaisa)" in text
         assert "• la 12.12. 10.00–12.00 · Joulumyyjäiset (Kaisa) ⏳ jonossa" in text
         assert "Tehdyt" not in text and "Yhteensä 0 h, 0 vuoroa." in text
+        assert "Talvirieha" not in text
+        this_year = liisa.last_message().message_id
+        await liisa.send("/myvolunteering 2027")
+        text = liisa.last_message().text
+        assert "Vapaaehtoistyösi vuonna 2027" in text
+        assert "• la 9.1. 10.00–12.00 · Talvirieha (Kaisa)" in text and "Messut" not in text
         # Signed up is not attended: no certificate yet.
-        await liisa.tap("📄 Todistus")
+        await liisa.tap("📄 Todistus", message_id=this_year)
         assert "Vuodelta 2026 ei ole vielä yhtään vuoroa" in (liisa.last_answer() or "")
         assert all(m.document is None for m in liisa.messages())
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import io
 import textwrap
+import threading
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = ["A4", "MAX_ROWS", "certificate_pdf", "draw", "filename"]
 
+# rcParams are the process's: two certificates drawn at once in worker threads must not restore
+# each other's `pdf.fonttype` before saving.
+_DRAWING = threading.Lock()
 # Rows of the table on the page; a longer record shows the first MAX_ROWS - 1 and a line
 # "… and N more shifts" (the total still counts them all).
 MAX_ROWS = 25
@@ -156,7 +160,10 @@ def certificate_pdf(t: Texts, record: Record, *, name: str, issued: date) -> byt
     from matplotlib.backends.backend_pdf import FigureCanvasPdf
     from matplotlib.figure import Figure
 
-    with rc_context({"pdf.fonttype": 42, "pdf.compression": 6, "font.family": "DejaVu Sans"}):
+    with (
+        _DRAWING,
+        rc_context({"pdf.fonttype": 42, "pdf.compression": 6, "font.family": "DejaVu Sans"}),
+    ):
         figure = Figure(figsize=A4)
         FigureCanvasPdf(figure)
         draw(figure, t, record, name=name, issued=issued)

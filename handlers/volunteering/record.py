@@ -47,7 +47,8 @@ async def myvolunteering_command(update: Update, context: AppContext) -> None:
     args = context.args or []
     if not args:
         year = _this_year(context)
-    elif len(args) == 1 and _YEAR.fullmatch(args[0]) and int(args[0]) <= _this_year(context):
+    # Up to next year: in December, January's shifts are already coming up.
+    elif len(args) == 1 and _YEAR.fullmatch(args[0]) and int(args[0]) <= _this_year(context) + 1:
         year = int(args[0])
     else:
         await message.reply_text(t._("Give the year as four digits, e.g. /myvolunteering 2026"))
