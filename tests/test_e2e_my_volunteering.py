@@ -41,6 +41,14 @@ def _call(
     )
 
 
+async def _at(h: BotHarness, delta: timedelta) -> None:
+    h.clock.set(START + delta)
+    await h.services.scheduler.extend()
+    await h.services.scheduler.run_due()
+    h.services.delivery.wake()
+    await h.services.delivery.wait_idle()
+
+
 async def _attended(h: BotHarness, shift_id: int, user_id: int, hours: float) -> None:
     """What a check-in (or an organiser's marking, with corrected hours) stores."""
     changed = await h.env.db.execute(
@@ -146,14 +154,19 @@ async def test_swedish_certificate_another_year_and_a_non_ascii_name(tmp_path: P
         assert listing is not None
         user = h.sandbox.add_user("Äänekoski", last_name="Öberg", language_code="sv")
         person = await _subscribed(h, ChatUser(h, user, h.sandbox.private_chat(user)))
-        call_id, _ = await publish(
+        await publish(
             h.env, _call("Byafton", (DAY, DAY + 3 * HOUR, 2), listing=listing.id), pekka.id
         )
+        await h.services.scheduler.settle()
         await delivered(h)
-        (shift_id,) = (s.id for s in await volunteer_calls.shifts(h.env.db, call_id))
         await person.tap("tors 3.12. 10.00–13.00 · 2/2 lediga")
-        h.clock.set(START + timedelta(days=9))
-        await _attended(h, shift_id, person.id, 3.0)
+        # This one through the real check-in: "📍 I'm here" half an hour before, and the thanks
+        # an hour after the end, whose year total /myvolunteering must agree with.
+        await _at(h, DAY - timedelta(minutes=30))
+        await person.tap("📍 Jag är här")
+        await _at(h, DAY + 4 * HOUR)
+        assert "/myvolunteering" in person.last_message().text
+        assert "3 h" in person.last_message().text
 
         await person.send("/myvolunteering")
         text = person.last_message().text
