@@ -67,6 +67,7 @@ from handlers.subscriptions import mine as my_subscriptions
 from handlers.topics import manage as topic_manage
 from handlers.topics import suggest as topic_suggest
 from handlers.volunteering import checkin, newcall, roster_hours, shifts, volunteer
+from handlers.volunteering import record as volunteer_record
 from handlers.volunteering import roster as call_roster
 from storage.leadership import leader_lock_for
 from storage.pg_listen import listener_for
@@ -166,6 +167,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
                 *newcall.handlers(),  # /newcall
                 *volunteer.handlers(),  # /volunteer
                 *call_roster.handlers(),  # /mycalls, /call: a call's coordinator view
+                *volunteer_record.handlers(),  # /myvolunteering, 📄 Certificate
                 *rsvp.handlers(),
                 *session_pick.handlers(),  # the breakout-session picker after ✅ Coming
                 *event_sessions.handlers(),  # 🧩 Sessions in the coordinator view

@@ -47,6 +47,7 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("directory", N_("Find associations: /directory Joensuu health")),
     CommandInfo("propose", N_("Propose an event for your association")),
     CommandInfo("volunteer", N_("Your volunteer profile: which calls for volunteers reach you")),
+    CommandInfo("myvolunteering", N_("Your volunteer shifts and hours, with a certificate")),
     CommandInfo("events", N_("Upcoming events in your subscriptions")),
     CommandInfo("event", N_("Show one event: /event 12")),
     CommandInfo("grants", N_("Open grant calls by deadline: /grants Joensuu")),
