@@ -18,7 +18,7 @@ from bot.__main__ import main
 from bot.ops import volunteer_figures
 from bot.ops.figures import year_bounds
 from bot.volunteering.calls import NewCall, NewShift, publish
-from storage import listings, volunteer_calls, volunteer_stats
+from storage import chats, listings, volunteer_calls, volunteer_stats
 from storage.listings import Listing
 from tests.factories import ADMIN, JOENSUU, admin_user
 from tests.harness import BotHarness
@@ -151,8 +151,14 @@ async def test_figures_by_municipality_theme_and_association(tmp_path: Path) -> 
         assert (
             "Volunteer hours by association\n"
             "• Joen Terveys: 5.5 h, 2 volunteers, 1/2 shifts filled\n"
-            "• the network (no association): 2 h, 1 volunteers, 1/1 shifts filled"
+            "• the network (no association): 2 h, 1 volunteer, 1/1 shifts filled"
         ) in text
+        await chats.set_language(h.env.db, admin.id, "fi")
+        await admin.send("/stats")
+        finnish = admin.last_message().text
+        assert "Tehtyjä vuoroja: 4, 3 vapaaehtoista; tunteja: 7,5" in finnish
+        assert "• Joensuu: 7,5 h, 3 vapaaehtoista, 2/3 vuoroa täynnä" in finnish
+        assert "• verkosto (ei yhdistystä): 2 h, 1 vapaaehtoinen, 1/1 vuoroa täynnä" in finnish
 
 
 async def test_report_sends_the_volunteering_file(tmp_path: Path) -> None:

@@ -168,10 +168,11 @@ def render(figures: VolunteerFigures, year: int, t: Texts) -> list[str]:
             signups=t.number(f.signups),
             places=t.number(f.places),
         ),
-        t._(
-            "Attended shifts: {attended} by {volunteers} volunteers; hours: {hours}",
+        t.n_(
+            "Attended shifts: {attended} by {n} volunteer; hours: {hours}",
+            "Attended shifts: {attended} by {n} volunteers; hours: {hours}",
+            f.volunteers,
             attended=t.number(f.attended),
-            volunteers=t.number(f.volunteers),
             hours=t.number(round(f.hours, 1)),
         ),
     ]
@@ -182,11 +183,12 @@ def render(figures: VolunteerFigures, year: int, t: Texts) -> list[str]:
     ):
         lines += ["", title]
         lines += [
-            t._(
-                "• {name}: {hours} h, {volunteers} volunteers, {filled}/{shifts} shifts filled",
+            t.n_(
+                "• {name}: {hours} h, {n} volunteer, {filled}/{shifts} shifts filled",
+                "• {name}: {hours} h, {n} volunteers, {filled}/{shifts} shifts filled",
+                line.figures.volunteers,
                 name=_name(line, t),
                 hours=t.number(round(line.figures.hours, 1)),
-                volunteers=t.number(line.figures.volunteers),
                 filled=t.number(line.figures.shifts_filled),
                 shifts=t.number(line.figures.shifts),
             )
@@ -198,15 +200,17 @@ def render(figures: VolunteerFigures, year: int, t: Texts) -> list[str]:
 def caption(figures: VolunteerFigures, year: int, t: Texts) -> str:
     """The year-end report's volunteering summary (the caption of its file in /report)."""
     f = figures.total
-    return t._(
+    return t.n_(
         "Volunteering in {year}: {calls} calls, {filled} of {shifts} shifts filled, {hours} "
-        "hours by {volunteers} volunteers; by municipality, theme and association.",
+        "hours by {n} volunteer; by municipality, theme and association.",
+        "Volunteering in {year}: {calls} calls, {filled} of {shifts} shifts filled, {hours} "
+        "hours by {n} volunteers; by municipality, theme and association.",
+        f.volunteers,
         year=year,
         calls=t.number(f.calls),
         filled=t.number(f.shifts_filled),
         shifts=t.number(f.shifts),
         hours=t.number(round(f.hours, 1)),
-        volunteers=t.number(f.volunteers),
     )
 
 
