@@ -1,5 +1,6 @@
 """Admins' figures in chat: /stats (the same figures as `python -m bot stats`) and
-/report [YEAR] (the year-end participation report as a CSV and a PNG chart).
+/report [YEAR] (the year-end participation report as a CSV and a PNG chart, the directory's
+file and, when the year had volunteer calls, volunteering's file).
 
 Both only for admins (bot.roles.access), only in a private chat: the figures are the whole
 network's.
@@ -16,7 +17,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import AppContext
 from bot.core.i18n import Texts
-from bot.ops import directory_figures, year_report
+from bot.ops import directory_figures, volunteer_figures, year_report
 from bot.ops import figures as ops
 from bot.roles.access import role_of
 from handlers.common import texts_for
@@ -68,6 +69,7 @@ async def report_command(update: Update, context: AppContext) -> None:
     result = await year_report.build(env.db, env.config, env.catalog, t, year)
     if result.empty:
         await message.reply_text(t._("No published events in {year}.", year=year))
+        await _send_volunteering(message, context, t, year)
         return
     await context.bot.send_document(
         message.chat.id,
@@ -90,6 +92,25 @@ async def report_command(update: Update, context: AppContext) -> None:
         caption=t._(
             "The directory in {year}: listed associations, searches that found nothing.", year=year
         ),
+    )
+    await _send_volunteering(message, context, t, year)
+
+
+async def _send_volunteering(message: Message, context: AppContext, t: Texts, year: int) -> None:
+    """The report's volunteering file, when the year had volunteer calls with shifts."""
+    env = context.env
+    since, until = ops.year_bounds(year, env.config.bot.timezone)
+    figures = await volunteer_figures.collect(
+        env.db, env.config, env.catalog, since, until, t.language
+    )
+    if figures.empty:
+        return
+    await context.bot.send_document(
+        message.chat.id,
+        InputFile(
+            volunteer_figures.csv_report(figures, year, t), filename=f"volunteering_{year}.csv"
+        ),
+        caption=volunteer_figures.caption(figures, year, t),
     )
 
 

@@ -161,7 +161,7 @@ def stats(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
-    from bot.ops import directory_figures
+    from bot.ops import directory_figures, volunteer_figures
     from bot.ops.figures import year_bounds
     from bot.ops.year_report import build, chart_png, report_csv
 
@@ -173,7 +173,8 @@ def report(args: argparse.Namespace) -> int:
     csv_path = out / f"participation_{year}.csv"
     png_path = out / f"participation_{year}.png"
     directory_path = out / f"directory_{year}.csv"
-    _refuse_existing([csv_path, png_path, directory_path], args.force)
+    volunteering_path = out / f"volunteering_{year}.csv"
+    _refuse_existing([csv_path, png_path, directory_path, volunteering_path], args.force)
     language = args.language or config.bot.default_language
 
     async def go() -> tuple[int, int]:
@@ -184,8 +185,12 @@ def report(args: argparse.Namespace) -> int:
             listed = await directory_figures.collect(
                 env.db, config, env.catalog, since, until, language
             )
+            volunteering = await volunteer_figures.collect(
+                env.db, config, env.catalog, since, until, language
+            )
         _directory(out)
         directory_path.write_bytes(directory_figures.csv_report(listed, year, t))
+        volunteering_path.write_bytes(volunteer_figures.csv_report(volunteering, year, t))
         csv_path.write_bytes(report_csv(result, t))
         png_path.write_bytes(await asyncio.to_thread(chart_png, result, t))
         return len(result.lines), len(result.section("municipality"))
@@ -194,4 +199,5 @@ def report(args: argparse.Namespace) -> int:
     print(f"{csv_path}: {lines} rows ({municipalities} municipalities)")
     print(f"{png_path}: chart")
     print(f"{directory_path}: listed associations and searches that found nothing")
+    print(f"{volunteering_path}: volunteer calls, shifts and hours")
     return 0

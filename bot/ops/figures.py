@@ -1,7 +1,8 @@
 """Operations figures and exports: /stats, `python -m bot stats` and `python -m bot export`.
 
 Stats: subscribers by region and theme (now), and for the calendar year (in the bot's time zone)
-the events, the answer rate and the feedback rate:
+the events, the answer rate and the feedback rate (then the directory's figures,
+bot/ops/directory_figures.py, and volunteering's, bot/ops/volunteer_figures.py):
 - answer rate = invited chats from which someone answered / invitations delivered (per event);
 - feedback rate = people who gave a rating / people asked (those who said yes or maybe).
 
@@ -32,7 +33,7 @@ from bot.core.places import PlaceCatalog
 from bot.core.sheets import csv_bytes, header, word, yes_no
 from bot.events.cards import KIND_NAMES
 from bot.feedback.report import _generalized as generalized_pairs
-from bot.ops import directory_figures
+from bot.ops import directory_figures, volunteer_figures
 from storage import ops
 from storage.db import Database
 
@@ -75,6 +76,7 @@ class Stats:
     regions: tuple[Named, ...]  # most followed first
     themes: tuple[Named, ...]  # most followed first; code '*' = every theme
     directory: directory_figures.DirectoryFigures | None = None
+    volunteering: volunteer_figures.VolunteerFigures | None = None
 
     @property
     def answer_rate(self) -> float | None:
@@ -117,7 +119,9 @@ async def collect(
         )
     )
     directory = await directory_figures.collect(db, config, catalog, since, until, language)
-    return Stats(year, await ops.overview(db, since, until), regions, themes, directory)
+    volunteering = await volunteer_figures.collect(db, config, catalog, since, until, language)
+    overview = await ops.overview(db, since, until)
+    return Stats(year, overview, regions, themes, directory, volunteering)
 
 
 def _percent(rate: float | None) -> str:
@@ -147,12 +151,15 @@ def render_plain(stats: Stats) -> str:
     ]
     if stats.directory is not None:
         lines += directory_figures.plain(stats.directory)
+    if stats.volunteering is not None:
+        lines += volunteer_figures.plain(stats.volunteering, stats.year)
     return "\n".join(lines)
 
 
 def to_json(stats: Stats) -> dict[str, Any]:
     o = stats.overview
     directory = directory_figures.to_json(stats.directory) if stats.directory else {}
+    volunteering = volunteer_figures.to_json(stats.volunteering) if stats.volunteering else {}
     return {
         "year": stats.year,
         "chats": {
@@ -183,6 +190,7 @@ def to_json(stats: Stats) -> dict[str, Any]:
             "feedback_rate": stats.feedback_rate,
         },
         **directory,
+        **volunteering,
     }
 
 
@@ -245,6 +253,8 @@ def render(stats: Stats, t: Texts) -> str:
     ]
     if stats.directory is not None:
         lines += directory_figures.render(stats.directory, t)
+    if stats.volunteering is not None:
+        lines += volunteer_figures.render(stats.volunteering, stats.year, t)
     return "\n".join(lines)
 
 
