@@ -76,9 +76,11 @@ async def test_demo_transcript(capsys: pytest.CaptureFixture[str]) -> None:
     assert "⏳ Passet lör 5.12. 10.00–12.00 är fullt: du är nummer 1 på väntelistan." in shifts
     assert "🎉 En plats blev ledig: passet lör 5.12. 10.00–12.00" in shifts
     assert "📍 Olet paikalla vuorossa la 5.12. 10.00–12.00: sinulle kirjataan 2 h." in shifts
+    assert "[✅ Sara Lind]  [⏱ 2 h]" in shifts  # Kaisa marked her in the call's view
     thanks = shifts.split("An hour after the shift")[1]
     assert "Kirjatut tunnit: 2 h. Tänä vuonna tunteja on yhteensä 2 h." in thanks
-    assert "Sara's chat" not in thanks  # she did not check in
+    assert "Registrerade timmar: 2 h." in thanks
+    assert "Yhteensä 2 h, 1 vuoro." in thanks and "📎 todistus-2026.pdf" in thanks
     # /mydata and /forget: her answer stays counted without her name.
     assert "jarjestobotti-mydata-2026-12-05.json" in out  # after the volunteer shift's day
     assert "stored about Liisa afterwards: nothing" in out

@@ -1,7 +1,8 @@
 """The demo's volunteer call: Kaisa asks for help at a fair's stand with two shifts; Liisa (a
 subscriber) and two volunteers who set up /volunteer profiles sign up, the third lands on the
-waiting list and is promoted when another cancels; a reminder is confirmed, Liisa checks in
-and is thanked with her hours."""
+waiting list and is promoted when another cancels; a reminder is confirmed, Liisa checks in,
+Kaisa marks Sara as there in the call's view, both are thanked with their hours, and Liisa
+gets her record and certificate."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.context import BotApplication
 from bot.core.i18n import Texts
 from bot.sandbox import SimChat, SimUser
-from bot.volunteering.cards import shift_label
+from bot.volunteering.cards import shift_label, shift_when
 from storage import volunteer_calls
 
 if TYPE_CHECKING:  # bot.demo.script imports this module
@@ -99,6 +100,15 @@ async def demo_volunteering(
     t.report_chats([liisa_chat, sara_chat])
     await t.tap(liisa, liisa_chat, fi._("📍 I'm here"))
 
+    t.heading("Sara is there but forgot to tap: Kaisa marks her in the call's view")
+    await t.send(kaisa, kaisa_chat, f"/call {call_id}")
+    await t.tap(kaisa, kaisa_chat, en._("👥 Attendance {when}", when=shift_when(first, en)))
+    await t.tap(kaisa, kaisa_chat, "⬜ Sara Lind")
+
     t.heading("An hour after the shift: thanks, with the hours")
     await fast_forward(t, application, datetime(2026, 12, 5, 13, 0, tzinfo=HELSINKI))
     t.report_chats([liisa_chat, sara_chat])
+
+    t.heading("Liisa's record of the year, and her certificate")
+    await t.send(liisa, liisa_chat, "/myvolunteering")
+    await t.tap(liisa, liisa_chat, fi._("📄 Certificate"))
