@@ -41,6 +41,7 @@ class RosterRow:
     hours: float | None
     name: str  # '' when the person is not known (anonymised by /forget)
     username: str | None
+    skills: str = ""  # from their /volunteer profile: its privacy promise lets organisers see it
 
     @property
     def attended(self) -> bool:
@@ -74,8 +75,9 @@ async def roster(db: Database | Writer, call_id: int) -> list[RosterRow]:
 def _roster_sync(raw: sqlite3.Connection, call_id: int) -> list[RosterRow]:
     rows = raw.execute(
         f"SELECT g.shift_id, g.user_id, g.status, g.confirmed_at, g.checked_in_at, g.hours, "
-        f"{_NAME} AS name, u.username FROM shift_signups g "
+        f"{_NAME} AS name, u.username, p.skills FROM shift_signups g "
         "JOIN call_shifts s ON s.id = g.shift_id LEFT JOIN users u ON u.id = g.user_id "
+        "LEFT JOIN volunteer_profiles p ON p.user_id = g.user_id "
         "WHERE s.call_id = ? AND g.status IN ('yes', 'waitlist') "
         "ORDER BY s.position, CASE g.status WHEN 'yes' THEN 0 ELSE 1 END, "
         "coalesce(g.queued_at, g.created_at), g.user_id",
@@ -98,6 +100,7 @@ def _roster_sync(raw: sqlite3.Connection, call_id: int) -> list[RosterRow]:
                 hours=None if r["hours"] is None else float(r["hours"]),
                 name=r["name"] or "",
                 username=r["username"],
+                skills=r["skills"] or "",
             )
         )
     return found

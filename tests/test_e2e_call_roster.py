@@ -15,7 +15,14 @@ from bot.volunteering.calls import NewCall, NewShift, publish
 from bot.volunteering.checkin import checkin_key
 from bot.volunteering.reminders import reminder_key
 from bot.volunteering.thanks import thanks_key
-from storage import call_roster, listings, schedule, subscriptions, volunteer_calls
+from storage import (
+    call_roster,
+    listings,
+    schedule,
+    subscriptions,
+    volunteer_calls,
+    volunteer_profiles,
+)
 from storage.call_roster import RosterRow
 from storage.subscriptions import Area
 from tests.factories import ADMIN, JOENSUU, admin_user, appoint, delivered
@@ -189,8 +196,13 @@ async def test_csv_has_one_row_per_sign_up(tmp_path: Path) -> None:
         sly = await _person(h, "=HYPERLINK(1)", "en")  # joined after the call went out
         second = (await volunteer_calls.shifts(h.env.db, call_id))[1]
         await signup.tap(h.env, "take", second.id, sly.id, sly.id)
+        # Olli's /volunteer profile: the organisers of a call he answered may see it.
+        await volunteer_profiles.save(
+            h.env.db, _olli.id, wants_calls=True, skills="first aid, =cmd", areas=(), themes=()
+        )
         h.clock.set(START + TEN)
         await kaisa.send(f"/call {call_id}")
+        assert "🛠 Olli: first aid, =cmd" in kaisa.last_message().text.split("\n")
         await kaisa.tap(f"👥 Attendance {FIRST}")
         await kaisa.tap("⬜ Liisa")
         await kaisa.tap("◀ Back")
@@ -211,13 +223,14 @@ async def test_csv_has_one_row_per_sign_up(tmp_path: Path) -> None:
             "confirmed",
             "checked_in",
             "hours",
+            "skills",
         ]
         start, noon, two = "2026-12-03 10:00", "2026-12-03 12:00", "2026-12-03 14:00"
         assert rows[1:] == [
-            ["1", start, noon, "Liisa", "yes", "", "no", start, "2.0"],
-            ["1", start, noon, "Sven", "waiting list", "1", "no", "", ""],
-            ["2", noon, two, "Olli", "yes", "", "no", "", ""],
-            ["2", noon, two, "'=HYPERLINK(1)", "yes", "", "no", "", ""],
+            ["1", start, noon, "Liisa", "yes", "", "no", start, "2.0", ""],
+            ["1", start, noon, "Sven", "waiting list", "1", "no", "", "", ""],
+            ["2", noon, two, "Olli", "yes", "", "no", "", "", "first aid, =cmd"],
+            ["2", noon, two, "'=HYPERLINK(1)", "yes", "", "no", "", "", ""],
         ]
 
 

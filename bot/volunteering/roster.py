@@ -141,6 +141,11 @@ def _render(call: Call, rosters: Sequence[ShiftRoster], t: Texts, *, names: bool
         if r.waiting:
             line = ", ".join(f"{p.position}. {display_name(p, t)}" for p in r.waiting)
             lines.append(t._("⏳ {names}", names=line))
+        lines.extend(
+            t._("🛠 {name}: {skills}", name=display_name(p, t), skills=p.skills)
+            for p in (*r.signed, *r.waiting)
+            if p.skills
+        )
         if not r.signed and not r.waiting:
             lines.append(t._("Nobody yet."))
     return "\n".join(lines)
@@ -156,6 +161,7 @@ _COLUMNS = (
     N_("confirmed"),
     N_("checked_in"),
     N_("hours"),
+    N_("skills"),
 )
 
 
@@ -182,6 +188,7 @@ def roster_csv(rosters: Sequence[ShiftRoster], t: Texts) -> bytes:
                     yes_no(t, p.confirmed_at is not None),
                     _local(t, p.checked_in_at),
                     "" if p.hours is None or not p.attended else p.hours,
+                    p.skills,
                 ]
             )
     return csv_bytes(header(t, _COLUMNS), rows)
