@@ -326,3 +326,24 @@ async def test_an_associations_group_admins_manage_its_call(tmp_path: Path) -> N
         member = ChatUser(h, aino, h.sandbox.private_chat(aino))
         await member.send(f"/call {call_id}")
         assert member.last_message().text == "Vain haun järjestäjät voivat avata sen näkymän."
+
+
+async def test_someone_marked_after_the_thanks_is_thanked_on_their_own(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        kaisa, liisa, _sven, olli, call_id = await _setup(h)
+        await h.services.scheduler.settle()
+        await kaisa.send(f"/call {call_id}")
+        await kaisa.tap(f"👥 Attendance {SECOND}")
+        # The second shift's thanks go out at 15.00, to nobody: Olli did not check in.
+        h.clock.set(START + TWO + timedelta(hours=1))
+        await h.services.scheduler.extend()
+        await h.services.scheduler.run_due()
+        await delivered(h)
+        assert not any(m.text.startswith("🙏") for m in olli.messages())
+        # Kaisa marks him afterwards: he gets his thanks at once; Liisa (other shift) does not.
+        await kaisa.tap("⬜ Olli")
+        await delivered(h)
+        assert olli.last_message().text.startswith(
+            "🙏 Thank you for your shift Thu 3.12. 12:00–14:00 in Messut! Hours recorded: 2 h."
+        )
+        assert not any(m.text.startswith("🙏") for m in liisa.messages())

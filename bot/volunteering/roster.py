@@ -21,7 +21,9 @@ from bot.core.sheets import csv_bytes, header, word, yes_no
 from bot.environment import Environment
 from bot.roles.access import is_admin
 from bot.roles.coverage import covers
+from bot.volunteering import thanks
 from bot.volunteering.cards import shift_when
+from bot.volunteering.checkin import OPENS_BEFORE, shift_hours
 from storage import call_roster, listings, privacy, roles, volunteer_calls
 from storage.call_roster import RosterRow
 from storage.volunteer_calls import Call, Shift
@@ -34,7 +36,6 @@ __all__ = [
     "ShiftRoster",
     "build",
     "display_name",
-    "length_hours",
     "mark",
     "may_manage",
     "parse_hours",
@@ -43,7 +44,7 @@ __all__ = [
     "set_hours",
 ]
 
-MARK_WINDOW = 30 * 60  # attendance can be marked from half an hour before a shift starts
+MARK_WINDOW = OPENS_BEFORE  # organisers mark attendance in the same window volunteers check in
 MAX_HOURS = 24.0
 _TEXT_LIMIT = 3900  # Telegram's 4096, with room for the notes
 _HOURS = re.compile(r"^\s*(\d{1,2}(?:[.,]\d{1,2})?)\s*(?:h|t|tuntia|timmar|hours)?\s*$", re.I)
@@ -194,11 +195,6 @@ def roster_csv(rosters: Sequence[ShiftRoster], t: Texts) -> bytes:
     return csv_bytes(header(t, _COLUMNS), rows)
 
 
-def length_hours(shift: Shift) -> float:
-    """A shift's length in hours: what attending it is credited with."""
-    return round((shift.ends_at - shift.starts_at) / 3600, 2)
-
-
 async def mark(env: Environment, call: Call, shift: Shift, user_id: int, on: bool) -> MarkOutcome:
     """Mark a person as there (now, hours = the shift's length) or unmark them (no check-in,
     no hours). From half an hour before the shift's start onwards only."""
@@ -208,13 +204,13 @@ async def mark(env: Environment, call: Call, shift: Shift, user_id: int, on: boo
     if now < shift.starts_at - MARK_WINDOW:
         return "early"
     if on:
-        done = await call_roster.mark_attendance(
-            env.db, shift.id, user_id, length_hours(shift), now
-        )
+        done = await call_roster.mark_attendance(env.db, shift.id, user_id, shift_hours(shift), now)
     else:
         done = await call_roster.clear_attendance(env.db, shift.id, user_id, now)
     if not done:
         return "not_signed_up"
+    if on and await thanks.thank_late(env, shift, user_id):
+        env.changed()
     return "marked" if on else "unmarked"
 
 

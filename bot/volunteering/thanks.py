@@ -17,7 +17,7 @@ from storage.outbox import NewMessage
 from storage.schedule import Job, PlannedJob
 from storage.volunteer_calls import Shift
 
-__all__ = ["AFTER_END", "plan", "run_thanks", "thanks_key"]
+__all__ = ["AFTER_END", "plan", "run_thanks", "thank_late", "thanks_key"]
 
 AFTER_END = 60 * 60
 
@@ -39,12 +39,16 @@ async def run_thanks(env: Environment, tx: Writer, job: Job, now: int) -> str | 
     return await tx.run(lambda raw: _thank_sync(raw, env, job.ref_id or 0, now))
 
 
-def _thank_sync(raw: sqlite3.Connection, env: Environment, shift_id: int, now: int) -> str | None:
+def _thank_sync(
+    raw: sqlite3.Connection, env: Environment, shift_id: int, now: int, only: int | None = None
+) -> str | None:
     shift = volunteer_calls.shift_sync(raw, shift_id)
     call = volunteer_calls.get_sync(raw, shift.call_id) if shift is not None else None
     if shift is None or call is None or call.state != "published":
         return "call gone or closed"
     attended = shift_signups.attended_for_shift_sync(raw, shift_id)
+    if only is not None:
+        attended = [a for a in attended if a.user_id == only]
     if not attended:
         return "nobody checked in"
     tz = env.config.bot.timezone
@@ -70,3 +74,13 @@ def _thank_sync(raw: sqlite3.Connection, env: Environment, shift_id: int, now: i
         )
     outbox.enqueue_sync(raw, messages, now=now)
     return None
+
+
+async def thank_late(env: Environment, shift: Shift, user_id: int) -> bool:
+    """Someone an organiser marked as there after the shift's thanks went out is thanked on
+    their own; False when the thanks are not due yet (the job will include them)."""
+    now = env.db.now()
+    if now < shift.ends_at + AFTER_END:
+        return False
+    await env.db.write(lambda raw: _thank_sync(raw, env, shift.id, now, only=user_id))
+    return True
