@@ -101,8 +101,17 @@ async def mycalls_command(update: Update, context: AppContext) -> None:
         await message.reply_text(t._("Open the call's view in a private chat with me."))
         return
     env = context.env
-    admin = await role_of(env.config, env.db, user.id) == "admin"
-    found = await call_roster.organised(env.db, None if admin else user.id, _LISTED)
+    role = await role_of(env.config, env.db, user.id)
+    found = await call_roster.organised(env.db, None if role == "admin" else user.id, _LISTED)
+    if not found and role == "participant":
+        # An association's administrator who posted a call from their group sees it above.
+        await message.reply_text(
+            t._(
+                "Only the organisers of volunteer calls can use this: coordinators, and "
+                "association administrators who posted a call with /newcall in their group."
+            )
+        )
+        return
     if not found:
         await message.reply_text(t._("No volunteer calls yet. /newcall posts one."))
         return
