@@ -19,6 +19,7 @@ __all__ = [
     "create",
     "get",
     "get_sync",
+    "live_shift_sync",
     "reachable",
     "shift",
     "shift_sync",
@@ -166,6 +167,16 @@ async def shift(db: Database | Writer, shift_id: int) -> Shift | None:
 def shift_sync(raw: sqlite3.Connection, shift_id: int) -> Shift | None:
     row = raw.execute("SELECT * FROM call_shifts WHERE id = ?", (shift_id,)).fetchone()
     return None if row is None else _shift(row)
+
+
+def live_shift_sync(raw: sqlite3.Connection, shift_id: int) -> tuple[Shift, Call] | None:
+    """The shift and its call while the call is published (what a scheduled shift job acts
+    on); None when either is gone or the call was cancelled."""
+    shift = shift_sync(raw, shift_id)
+    call = get_sync(raw, shift.call_id) if shift is not None else None
+    if shift is None or call is None or call.state != "published":
+        return None
+    return shift, call
 
 
 def by_ids_sync(raw: sqlite3.Connection, shift_ids: Sequence[int]) -> dict[int, Shift]:

@@ -113,10 +113,10 @@ async def run_checkin(env: Environment, tx: Writer, job: Job, now: int) -> str |
 
 
 def _send_sync(raw: sqlite3.Connection, env: Environment, shift_id: int, now: int) -> str | None:
-    shift = volunteer_calls.shift_sync(raw, shift_id)
-    call = volunteer_calls.get_sync(raw, shift.call_id) if shift is not None else None
-    if shift is None or call is None or call.state != "published":
+    live = volunteer_calls.live_shift_sync(raw, shift_id)
+    if live is None:
         return "call gone or closed"
+    shift, call = live
     if now >= shift.ends_at:
         return "shift over"
     messages = []
