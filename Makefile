@@ -57,7 +57,7 @@ timeshift-future: $(STAMP)
 # test_reader_cards.py).
 POSTGRES_TESTS := $(wildcard tests/test_e2e_*.py) tests/test_delivery.py tests/test_delivery_faults.py \
 	tests/test_resilience_handlers.py tests/test_rsvp_rules.py tests/test_startup_resilience.py \
-	tests/test_directory_stats.py
+	tests/test_directory_stats.py tests/test_volunteer_figures.py
 
 unit-postgres: $(STAMP)
 	$(BIN)/python -m pytest -q --backend postgres $(POSTGRES_TESTS)
