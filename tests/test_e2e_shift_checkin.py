@@ -165,3 +165,30 @@ async def test_retention_keeps_hours_without_the_names(tmp_path: Path) -> None:
         async with h.env.db.transaction() as tx:
             again = await privacy.retain(tx, retention(26))
         assert again.changed == 0
+
+
+async def test_my_shifts_offers_check_in_to_someone_promoted_late(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        liisa = await _person(h, "Liisa", "fi")
+        sven = await _person(h, "Sven", "sv")
+        call_id, _ = await publish(h.env, _call((TEN, NOON, 1)), 1)
+        await h.services.scheduler.settle()
+        await delivered(h)
+        (shift_id,) = (s.id for s in await volunteer_calls.shifts(h.env.db, call_id))
+        await liisa.tap("to 3.12. 10.00–12.00 · 1/1 vapaana")
+        await sven.tap("tors 3.12. 10.00–12.00 · 1/1 lediga")
+        card = sven.last_message().message_id
+        # Before the window "My shifts" has no check-in button.
+        await sven.tap("📋 Mina pass", message_id=card)
+        assert "📍 Jag är här" not in sven.last_message().buttons
+        await _at(h, TEN - timedelta(minutes=30))
+        assert not any(m.text.startswith("📍") for m in sven.messages())  # he was waiting
+        await _at(h, TEN - timedelta(minutes=20))
+        await liisa.tap("📋 Omat vuoroni")
+        await liisa.tap("❌ to 3.12. 10.00–12.00")
+        assert (await shift_signups.get(h.env.db, shift_id, sven.id)).status == "yes"  # type: ignore[union-attr]
+        await sven.tap("📋 Mina pass", message_id=card)
+        assert sven.last_message().buttons == ["📍 Jag är här", "❌ tors 3.12. 10.00–12.00"]
+        await sven.tap("📍 Jag är här")
+        assert (sven.last_answer() or "").startswith("📍 Incheckad för passet")
+        assert (await _checked_in(h, shift_id, sven.id))[1] == 2.0

@@ -13,7 +13,10 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Literal
 
+from telegram import InlineKeyboardButton
+
 from bot.core.callbacks import button, claim
+from bot.core.i18n import Texts
 from bot.environment import Environment
 from bot.events.service import texts_for_chat
 from bot.volunteering.cards import shift_when, signature
@@ -29,11 +32,13 @@ __all__ = [
     "OPENS_BEFORE",
     "CheckIn",
     "Problem",
+    "button_for",
     "check_in",
     "checkin_key",
     "plan",
     "run_checkin",
     "shift_hours",
+    "window_open",
 ]
 
 # Its own area: the card's area (bot/volunteering/cards.py) routes every other action to the
@@ -61,6 +66,15 @@ def plan(shifts: list[Shift], now: int) -> list[PlannedJob]:
         for s in shifts
         if s.ends_at > now
     ]
+
+
+def window_open(shift: Shift, now: int) -> bool:
+    return shift.starts_at - OPENS_BEFORE <= now < shift.ends_at
+
+
+def button_for(t: Texts, key: bytes, shift_id: int, chat_id: int) -> InlineKeyboardButton:
+    """ "📍 I'm here", signed for the chat it is sent to."""
+    return button(t._("📍 I'm here"), AREA, shift_id, signature(key, "in", shift_id, chat_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +109,8 @@ def _check_in_sync(raw: sqlite3.Connection, shift_id: int, user_id: int, now: in
     earlier = shift_signups.checked_in_at_sync(raw, shift_id, user_id)
     if earlier is not None:
         return CheckIn(call, shift, problem="already", at=earlier)
-    if now < shift.starts_at - OPENS_BEFORE:
-        return CheckIn(call, shift, problem="early")
-    if now >= shift.ends_at:
-        return CheckIn(call, shift, problem="ended")
+    if not window_open(shift, now):
+        return CheckIn(call, shift, problem="early" if now < shift.ends_at else "ended")
     hours = shift_hours(shift)
     shift_signups.check_in_sync(raw, shift_id, user_id, now, hours)
     return CheckIn(call, shift, at=now, hours=hours)
@@ -131,9 +143,7 @@ def _send_sync(raw: sqlite3.Connection, env: Environment, shift_id: int, now: in
             when=shift_when(shift, t),
             title=call.title,
         )
-        here = button(
-            t._("📍 I'm here"), AREA, shift_id, signature(env.key, "in", shift_id, reach.chat_id)
-        )
+        here = button_for(t, env.key, shift_id, reach.chat_id)
         markup = {"inline_keyboard": [[here.to_dict()]]}
         params = {"text": text, "parse_mode": "HTML", "reply_markup": markup}
         messages.append(NewMessage(reach.chat_id, "reminder", "sendMessage", params))

@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.context import AppContext
 from bot.core.callbacks import decode, keyboard, pattern
 from bot.core.i18n import Texts
-from bot.volunteering import signup
+from bot.volunteering import checkin, signup
 from bot.volunteering.cards import AREA, card_keyboard, card_text, shift_when, signed, valid
 from handlers.common import edit_in_place, texts_for
 from storage import shift_signups, volunteer_calls
@@ -98,10 +98,15 @@ async def _my_shifts(
     mine = await env.db.run(lambda raw: shift_signups.active_for_call_sync(raw, call_id, user_id))
     lines = [t._("📋 Your shifts in <b>{title}</b>:", title=call.title)]
     rows = []
+    now = env.db.now()
     for s in mine:
-        when = shift_when(shifts[s.shift_id], t)
+        shift = shifts[s.shift_id]
+        when = shift_when(shift, t)
         label = when if s.status == "yes" else t._("{when} (waiting list)", when=when)
         lines.append(f"• {label}")
+        if s.status == "yes" and checkin.window_open(shift, now):
+            # Also for someone who got the place after the check-in message went out.
+            rows.append([checkin.button_for(t, env.key, s.shift_id, message.chat.id)])
         rows.append([signed(f"❌ {label}", env.key, "x", s.shift_id, message.chat.id)])
     if not mine:
         lines.append(t._("None yet: tap a shift on the call's card to sign up."))
