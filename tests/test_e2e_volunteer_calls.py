@@ -234,3 +234,22 @@ async def test_mydata_shows_sign_ups_and_forget_keeps_the_place_without_the_name
         assert await shift_signups.get(h.env.db, shift_id, olli.id) is None
         # The place stays taken (and its hours will stay counted), under a pseudonym.
         assert await shift_signups.taken(h.env.db, call_id) == {shift_id: 1}
+
+
+async def test_a_tap_that_changes_no_count_leaves_the_card_alone(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        liisa = await _person(h, "Liisa", "fi")
+        sven = await _person(h, "Sven", "sv")
+        call_id, _ = await publish(h.env, _call((TEN, NOON, 1)), 1)
+        await delivered(h)
+        (shift_id,) = (s.id for s in await volunteer_calls.shifts(h.env.db, call_id))
+        await liisa.tap("to 3.12. 10.00–12.00 · 1/1 vapaana")
+        await sven.tap("tors 3.12. 10.00–12.00 · 1/1 lediga")  # redrawn: now full
+        card = sven.last_message()
+        edits = h.sandbox.count("editMessageText")
+        # Leaving the full shift's waiting list changes no count: no edit request (it would
+        # only come back "message is not modified"), yet the cancel is stored.
+        await sven.tap("tors 3.12. 10.00–12.00 · fullt — väntelista", message_id=card.message_id)
+        assert sven.last_answer() == "Avbokat: passet tors 3.12. 10.00–12.00."
+        assert await _status(h, shift_id, sven.id) == "cancelled"
+        assert h.sandbox.count("editMessageText") == edits

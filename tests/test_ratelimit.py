@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, RetryAfter
 
 from bot.core.config import DeliverySettings
 from bot.delivery.http_client import AnswerLost, NotSent, ServerError
@@ -252,6 +252,12 @@ async def test_replies_retry_what_telegram_did_not_carry_out() -> None:
     with pytest.raises(NotSent):
         await _request(limiter, broken, "sendMessage")
     assert broken.calls == 4
+    # A 400 is final: "message is not modified" (an edit that changes nothing) goes back to
+    # the handler at once, not after a second of back-off and three more tries.
+    unchanged = Flaky(BadRequest("Message is not modified"), BadRequest("again"))
+    with pytest.raises(BadRequest):
+        await _request(limiter, unchanged, "editMessageText")
+    assert unchanged.calls == 1
     # Start-up calls retry on their own schedule.
     me = Flaky(NotSent("refused"))
     with pytest.raises(NotSent):

@@ -49,7 +49,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from datetime import timedelta
 from typing import Any, Protocol
 
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
@@ -292,6 +292,12 @@ class SharedRateLimiter(BaseRateLimiter[int]):
 
     @staticmethod
     def _may_retry(endpoint: str, error: NetworkError) -> bool:
+        # PTB's BadRequest is a NetworkError, but a 400 is Telegram's final word: the same
+        # request gets the same answer. Retried, an edit that changes nothing ("message is not
+        # modified", common when a tap leaves a card as it was) held its update ~1.75 s and the
+        # taps queued behind it (bench/shifts.py's p95 of 18 s).
+        if isinstance(error, BadRequest):
+            return False
         if endpoint.lower() in _OWN_RETRIES or isinstance(error, ReplyTooLate):
             return False
         return not is_uncertain(error) or not is_message_method(endpoint)

@@ -51,7 +51,10 @@ async def on_tap(update: Update, context: AppContext) -> None:
         taken = outcome.taken or await shift_signups.taken(context.env.db, outcome.call.id)
         text = card_text(outcome.call, t, context.env.catalog, context.env.themes)
         markup = card_keyboard(outcome.call, shifts, taken, t, context.env.key, message.chat.id)
-        await edit_in_place(message, text, markup)
+        # A tap that leaves every count as shown (joining or leaving a full shift's waiting
+        # list) needs no edit: it would only come back "message is not modified".
+        if markup != message.reply_markup or text != message.text_html:
+            await edit_in_place(message, text, markup)
     elif action == "x":
         await _my_shifts(context, t, message, outcome.call.id, user.id, new=False)
     elif outcome.problem is None:  # a reminder answered: its buttons have done their work
