@@ -12,6 +12,15 @@ waiting. Afterwards it checks the goals: places never oversold (no shift over it
 every shift full while anyone waits), tap p95 < 100 ms, and promotions in order (nobody who
 still waits arrived before anyone who got a place; the waiting lists' queue times strictly
 increase). Prints the ratios to the goals (≥ 1 meets it).
+
+Tap latency is measured by the stand-in, on its own clock, from the moment the tap is queued
+for the bot's getUpdates (the long poll's pick-up included) to the bot's answerCallbackQuery
+for it: the answer the person sees (the toast or alert), not the card's edit that follows it.
+The edits still count: each holds one of the bot's side-by-side update slots until Telegram
+answers it, so slow edits delay later taps. A cancel of a waiting place leaves the card as it
+was: the bot does not edit it (handlers/volunteering/shifts.py), and a 400 such as "message is
+not modified" comes back at once (bot/delivery/ratelimit.py does not retry it); before both, the
+cancel round queued the taps for ~18 s.
 """
 
 from __future__ import annotations

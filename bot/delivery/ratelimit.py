@@ -24,9 +24,9 @@ Late replies. A reply to a tap that arrives 40 s late is worse than none: a hand
 cannot go out within `reply_deadline` (waiting for a slot, a pause or its retries) is dropped with
 `ReplyTooLate` (a `TimedOut`; the error handler logs it in one line). Requests that failed without
 being carried out (refused connection, 500, 503) are retried up to `max_retries` times with
-back-off inside that deadline; a request whose answer was lost is retried only when it is not a
-message (answering a tap or editing one twice is harmless, a second message is not). Background
-work that must not be dropped runs inside `patient_requests()`.
+back-off inside that deadline (a 400 never: it is Telegram's answer); a request whose answer was
+lost is retried only when it is not a message (answering a tap or editing one twice is harmless,
+a second message is not). Background work that must not be dropped runs inside `patient_requests()`.
 
 Per chat. Private chats: at most `private_burst` messages per `private_burst × private_interval`
 seconds for replies, and for bulk sends also `private_interval` since the previous message.
