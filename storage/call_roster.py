@@ -109,10 +109,11 @@ def _roster_sync(raw: sqlite3.Connection, call_id: int) -> list[RosterRow]:
 async def mark_attendance(
     db: Database, shift_id: int, user_id: int, hours: float, now: int
 ) -> bool:
-    """Marked as there (now, with `hours`); False when the person holds no place."""
+    """Marked as there (now, with `hours`); False when the person holds no place or is marked
+    already (their own check-in's time and corrected hours stay)."""
     changed = await db.execute(
         "UPDATE shift_signups SET checked_in_at = ?, hours = ?, updated_at = ? "
-        "WHERE shift_id = ? AND user_id = ? AND status = 'yes'",
+        "WHERE shift_id = ? AND user_id = ? AND status = 'yes' AND checked_in_at IS NULL",
         (now, hours, now, shift_id, user_id),
     )
     return changed > 0

@@ -341,9 +341,41 @@ async def test_someone_marked_after_the_thanks_is_thanked_on_their_own(tmp_path:
         await delivered(h)
         assert not any(m.text.startswith("🙏") for m in olli.messages())
         # Kaisa marks him afterwards: he gets his thanks at once; Liisa (other shift) does not.
+        view = kaisa.last_message()
+        stale = next(
+            b["callback_data"]
+            for row in (view.reply_markup or {})["inline_keyboard"]
+            for b in row
+            if b["text"] == "⬜ Olli"
+        )
         await kaisa.tap("⬜ Olli")
         await delivered(h)
         assert olli.last_message().text.startswith(
             "🙏 Thank you for your shift Thu 3.12. 12:00–14:00 in Messut! Hours recorded: 2 h."
         )
         assert not any(m.text.startswith("🙏") for m in liisa.messages())
+        # Hours corrected, then the old "⬜ Olli" tapped again (a second organiser's stale
+        # view): already marked, the correction stays, no second thank-you.
+        await kaisa.tap("⏱ 2 h")
+        await kaisa.send("1,5")
+        await kaisa.tap_data(view.message_id, stale)
+        assert kaisa.last_answer() == "Already marked as there."
+        assert (await _row(h, call_id, olli.id)).hours == 1.5
+        await delivered(h)
+        assert len([m for m in olli.messages() if m.text.startswith("🙏")]) == 1
+
+
+async def test_a_call_whose_shifts_have_begun_cannot_be_cancelled(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        kaisa, _liisa, _sven, olli, call_id = await _setup(h)
+        await kaisa.send(f"/call {call_id}")
+        await kaisa.tap("❌ Cancel call")
+        h.clock.set(START + TEN)  # the first shift starts while the question is open
+        await kaisa.tap("Yes, cancel the call")
+        assert (kaisa.last_answer() or "").startswith("Its shifts have begun")
+        stored = await volunteer_calls.get(h.env.db, call_id)
+        assert stored is not None and stored.state == "published"
+        await delivered(h)
+        assert not any(m.text.startswith("❌") for m in olli.messages())
+        await kaisa.send(f"/call {call_id}")
+        assert "❌ Cancel call" not in kaisa.last_message().buttons

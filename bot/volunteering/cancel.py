@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from typing import Literal
 
 from bot.environment import Environment
 from bot.events.service import texts_for_chat
@@ -19,19 +20,27 @@ from storage.call_roster import Target
 from storage.outbox import NewMessage
 from storage.volunteer_calls import Call, Shift
 
-__all__ = ["cancel_call"]
+__all__ = ["cancel_call", "has_begun"]
 
 
-async def cancel_call(env: Environment, call_id: int) -> int | None:
-    """Cancel a published call; how many notices are on their way, None when it was not
-    published any more (already cancelled, or gone)."""
+def has_begun(shifts: Sequence[Shift], now: int) -> bool:
+    """Once a shift has started, the call is work being done: its attendance, hours and
+    thanks must stay, so it can no longer be cancelled as a whole."""
+    return any(s.starts_at <= now for s in shifts)
+
+
+async def cancel_call(env: Environment, call_id: int) -> int | Literal["begun"] | None:
+    """Cancel a published call; how many notices are on their way, "begun" when a shift has
+    started, None when it was not published any more (already cancelled, or gone)."""
     now = env.db.now()
     async with env.db.transaction() as tx:
+        shifts = await volunteer_calls.shifts(tx, call_id)
+        if has_begun(shifts, now):
+            return "begun"
         if not await call_roster.cancel_call(tx, call_id, now):
             return None
         call = await volunteer_calls.get(tx, call_id)
         assert call is not None
-        shifts = await volunteer_calls.shifts(tx, call_id)
         for key in await call_roster.pending_shift_jobs(tx, [s.id for s in shifts]):
             await schedule.cancel_key(tx, key, now)
         people = await call_roster.targets(tx, call_id)

@@ -24,7 +24,7 @@ from bot.roles.coverage import covers
 from bot.volunteering import thanks
 from bot.volunteering.cards import shift_when
 from bot.volunteering.checkin import OPENS_BEFORE, shift_hours
-from storage import call_roster, listings, privacy, roles, volunteer_calls
+from storage import call_roster, listings, privacy, roles, shift_signups, volunteer_calls
 from storage.call_roster import RosterRow
 from storage.volunteer_calls import Call, Shift
 
@@ -51,7 +51,7 @@ _HOURS = re.compile(r"^\s*(\d{1,2}(?:[.,]\d{1,2})?)\s*(?:h|t|tuntia|timmar|hours
 
 # Whether the tapper is an administrator of a group (the association's), failing closed.
 AdminOf = Callable[[int], Awaitable[bool]]
-MarkOutcome = Literal["marked", "unmarked", "early", "not_signed_up", "closed"]
+MarkOutcome = Literal["marked", "unmarked", "already", "early", "not_signed_up", "closed"]
 
 
 async def may_manage(env: Environment, user_id: int, call: Call, admin_of: AdminOf) -> bool:
@@ -208,9 +208,12 @@ async def mark(env: Environment, call: Call, shift: Shift, user_id: int, on: boo
     else:
         done = await call_roster.clear_attendance(env.db, shift.id, user_id, now)
     if not done:
+        held = await shift_signups.get(env.db, shift.id, user_id)
+        if on and held is not None and held.status == "yes":
+            return "already"  # a stale view, or they checked in themselves meanwhile
         return "not_signed_up"
-    if on and await thanks.thank_late(env, shift, user_id):
-        env.changed()
+    if on:
+        await thanks.thank_late(env, shift, user_id)
     return "marked" if on else "unmarked"
 
 

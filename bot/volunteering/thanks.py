@@ -11,7 +11,7 @@ from bot.environment import Environment
 from bot.events.service import texts_for_chat
 from bot.ops.figures import current_year, year_bounds
 from bot.volunteering.cards import shift_when
-from storage import outbox, shift_signups, volunteer_calls
+from storage import outbox, schedule, shift_signups, volunteer_calls
 from storage.db import Writer
 from storage.outbox import NewMessage
 from storage.schedule import Job, PlannedJob
@@ -78,9 +78,11 @@ def _thank_sync(
 
 async def thank_late(env: Environment, shift: Shift, user_id: int) -> bool:
     """Someone an organiser marked as there after the shift's thanks went out is thanked on
-    their own; False when the thanks are not due yet (the job will include them)."""
+    their own; False while the thanks job is still to run (also late: it will include them)."""
+    job = await schedule.get(env.db, thanks_key(shift.id))
     now = env.db.now()
-    if now < shift.ends_at + AFTER_END:
+    still_to_run = job.state == "pending" if job is not None else now < shift.ends_at + AFTER_END
+    if still_to_run:
         return False
     await env.db.write(lambda raw: _thank_sync(raw, env, shift.id, now, only=user_id))
     return True

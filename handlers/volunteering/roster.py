@@ -21,7 +21,7 @@ from bot.core.callbacks import button, claim, decode, keyboard, pattern
 from bot.core.i18n import Texts
 from bot.roles.access import role_of
 from bot.volunteering import roster
-from bot.volunteering.cancel import cancel_call
+from bot.volunteering.cancel import cancel_call, has_begun
 from bot.volunteering.cards import shift_when
 from handlers.common import edit_in_place, texts_for
 from handlers.volunteering import roster_hours
@@ -43,7 +43,9 @@ def open_button(t: Texts, call_id: int) -> InlineKeyboardButton:
     return button(t._("📋 Open the call's view"), AREA, "o", call_id)
 
 
-def _view_markup(call: Call, rosters: list[roster.ShiftRoster], t: Texts) -> InlineKeyboardMarkup:
+def _view_markup(
+    call: Call, rosters: list[roster.ShiftRoster], t: Texts, now: int
+) -> InlineKeyboardMarkup:
     rows = [
         [
             button(t._("🔄 Refresh"), AREA, "r", call.id),
@@ -53,14 +55,14 @@ def _view_markup(call: Call, rosters: list[roster.ShiftRoster], t: Texts) -> Inl
     for r in rosters:
         label = t._("👥 Attendance {when}", when=shift_when(r.shift, t))
         rows.append([button(label, AREA, "a", r.shift.id)])
-    if call.state == "published":
+    if call.state == "published" and not has_begun([r.shift for r in rosters], now):
         rows.append([button(t._("❌ Cancel call"), AREA, "cx", call.id)])
     return keyboard(rows)
 
 
 async def _view(context: AppContext, t: Texts, call: Call) -> tuple[str, InlineKeyboardMarkup]:
     rosters = await roster.build(context.env, call)
-    return roster.render(call, rosters, t), _view_markup(call, rosters, t)
+    return roster.render(call, rosters, t), _view_markup(call, rosters, t, context.env.db.now())
 
 
 async def _open(message: Message, update: Update, context: AppContext, call_id: int) -> None:
@@ -197,9 +199,12 @@ async def _attendance_tap(update: Update, context: AppContext, tap: _Tap, shift:
     t = tap.t
     if tap.action in ("m", "u") and tap.person is not None:
         outcome = await roster.mark(context.env, tap.call, shift, tap.person, tap.action == "m")
+        if outcome == "marked":
+            context.services.delivery.wake()  # a thank-you, when the shift's went out already
         answer = {
             "marked": None,
             "unmarked": None,
+            "already": t._("Already marked as there."),
             "early": t._(
                 "Attendance can be marked from 30 minutes before the shift starts ({when}).",
                 when=shift_when(shift, t),
@@ -207,7 +212,7 @@ async def _attendance_tap(update: Update, context: AppContext, tap: _Tap, shift:
             "not_signed_up": t._("This person is not signed up for the shift any more."),
             "closed": t._("This call was cancelled."),
         }[outcome]
-        await query.answer(answer, show_alert=answer is not None)
+        await query.answer(answer, show_alert=outcome not in ("marked", "unmarked", "already"))
     elif tap.action == "h" and tap.person is not None:
         await roster_hours.ask(update, context, t, tap.call, shift, tap.person)
         return
@@ -249,12 +254,23 @@ async def _attendance(
     return "\n".join(lines), keyboard(rows)
 
 
+def _begun_text(t: Texts) -> str:
+    return t._(
+        "Its shifts have begun, so the call can no longer be cancelled: the attendance and "
+        "hours already recorded stay. Tell those signed up for later shifts yourself."
+    )
+
+
 async def _cancel_tap(update: Update, context: AppContext, tap: _Tap) -> None:
     query = update.callback_query
     assert query is not None
     t, call, message = tap.t, tap.call, tap.message
     if call.state != "published":
         await query.answer(t._("This call is already cancelled."), show_alert=True)
+    elif tap.action in ("cx", "cxy") and has_begun(
+        await volunteer_calls.shifts(context.env.db, call.id), context.env.db.now()
+    ):
+        await query.answer(_begun_text(t), show_alert=True)
     elif tap.action == "cx":
         await query.answer()
         await message.reply_text(
@@ -271,8 +287,9 @@ async def _cancel_tap(update: Update, context: AppContext, tap: _Tap) -> None:
         )
     elif tap.action == "cxy":
         notified = await cancel_call(context.env, call.id)
-        if notified is None:
-            await query.answer(t._("This call is already cancelled."), show_alert=True)
+        if notified is None or notified == "begun":
+            already = t._("This call is already cancelled.")
+            await query.answer(already if notified is None else _begun_text(t), show_alert=True)
             return
         context.services.delivery.wake()
         await query.answer()
