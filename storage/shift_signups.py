@@ -22,6 +22,7 @@ __all__ = [
     "attended_for_shift_sync",
     "check_in_sync",
     "checked_in_at_sync",
+    "clear_check_in_sync",
     "first_waiting_sync",
     "get",
     "get_sync",
@@ -181,6 +182,14 @@ def check_in_sync(
     changed = cursor.rowcount == 1
     cursor.close()
     return changed
+
+
+def clear_check_in_sync(raw: sqlite3.Connection, shift_id: int, user_id: int) -> None:
+    raw.execute(
+        "UPDATE shift_signups SET checked_in_at = NULL, hours = NULL "
+        "WHERE shift_id = ? AND user_id = ?",
+        (shift_id, user_id),
+    ).close()
 
 
 @dataclass(frozen=True, slots=True)

@@ -326,6 +326,14 @@ async def test_an_associations_group_admins_manage_its_call(tmp_path: Path) -> N
         member = ChatUser(h, aino, h.sandbox.private_chat(aino))
         await member.send(f"/call {call_id}")
         assert member.last_message().text == "Vain haun järjestäjät voivat avata sen näkymän."
+        # Names and the CSV never go to the group, even on a button rewritten there.
+        in_group = ChatUser(h, pekka, group)
+        await in_group.send(f"/call {call_id}")
+        answer = in_group.last_message()
+        assert answer.text == "Avaa haun näkymä yksityiskeskustelussa kanssani."
+        await in_group.tap_data(answer.message_id, f"vcr:csv:{call_id}")
+        assert in_group.last_answer() == "Vain haun järjestäjät voivat tehdä tämän."
+        assert not any(m.document for m in h.sandbox.messages(group))
 
 
 async def test_someone_marked_after_the_thanks_is_thanked_on_their_own(tmp_path: Path) -> None:

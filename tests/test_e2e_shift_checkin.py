@@ -192,3 +192,33 @@ async def test_my_shifts_offers_check_in_to_someone_promoted_late(tmp_path: Path
         await sven.tap("📍 Jag är här")
         assert (sven.last_answer() or "").startswith("📍 Incheckad för passet")
         assert (await _checked_in(h, shift_id, sven.id))[1] == 2.0
+
+
+async def test_an_evening_shifts_check_in_is_not_held_for_quiet_hours(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        liisa = await _person(h, "Liisa", "fi")
+        await liisa.send("/settings quiet 21:00-08:00")
+        evening = TEN + timedelta(hours=11, minutes=30)  # 21.30–23.30
+        await publish(h.env, _call((evening, evening + timedelta(hours=2), 2)), 1)
+        await h.services.scheduler.settle()
+        await delivered(h)
+        await liisa.tap("to 3.12. 21.30–23.30 · 2/2 vapaana")
+        await _at(h, evening - timedelta(minutes=30))
+        assert liisa.last_message().buttons == [HERE_FI]  # at 21.00, inside her quiet hours
+
+
+async def test_a_check_in_goes_with_the_place_given_back(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        liisa = await _person(h, "Liisa", "fi")
+        call_id, _ = await publish(h.env, _call((TEN, NOON, 2)), 1)
+        await delivered(h)
+        (shift_id,) = (s.id for s in await volunteer_calls.shifts(h.env.db, call_id))
+        card = liisa.last_message().message_id
+        await liisa.tap("to 3.12. 10.00–12.00 · 2/2 vapaana")
+        await _at(h, TEN - timedelta(minutes=20))
+        await _tap_checkin(liisa, h, shift_id)
+        assert (await _checked_in(h, shift_id, liisa.id))[1] == 2.0
+        await liisa.tap("to 3.12. 10.00–12.00 · 1/2 vapaana", message_id=card)  # gives it back
+        await liisa.tap("to 3.12. 10.00–12.00 · 2/2 vapaana", message_id=card)  # takes it again
+        assert (await shift_signups.get(h.env.db, shift_id, liisa.id)).status == "yes"  # type: ignore[union-attr]
+        assert await _checked_in(h, shift_id, liisa.id) == (None, None)

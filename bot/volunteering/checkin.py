@@ -146,6 +146,8 @@ def _send_sync(raw: sqlite3.Connection, env: Environment, shift_id: int, now: in
         here = button_for(t, env.key, shift_id, reach.chat_id)
         markup = {"inline_keyboard": [[here.to_dict()]]}
         params = {"text": text, "parse_mode": "HTML", "reply_markup": markup}
-        messages.append(NewMessage(reach.chat_id, "reminder", "sendMessage", params))
+        # Urgent: held for quiet hours, it would come when the window is closed (an evening
+        # or early shift); the person asked for this shift at this hour.
+        messages.append(NewMessage(reach.chat_id, "reminder", "sendMessage", params, urgent=True))
     outbox.enqueue_sync(raw, messages, now=now)
     return None

@@ -137,6 +137,9 @@ def _cancel(
     raw: sqlite3.Connection, env: Environment, call: Call, shift: Shift, current: Signup, now: int
 ) -> Outcome:
     stored = replace(current, status="cancelled", queued_at=None, updated_at=now)
+    # A check-in (allowed from 30 minutes before the start) goes with the place given back:
+    # taking the shift again later must not count as attended.
+    shift_signups.clear_check_in_sync(raw, shift.id, current.user_id)
     changed = [stored]
     promoted = None
     taken = shift_signups.taken_sync(raw, call.id)

@@ -156,6 +156,8 @@ async def _tap(update: Update, context: AppContext) -> _Tap | None:
         or action is None
         or call is None
         or not isinstance(message, Message)
+        # The names and the CSV are for the organisers' private chat, never a group's.
+        or message.chat.type != ChatType.PRIVATE
         or not await may_manage(context, user.id, call)
     ):
         await query.answer(t._("Only the call's organisers can do that."), show_alert=True)
