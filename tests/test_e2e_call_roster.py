@@ -387,3 +387,37 @@ async def test_a_call_whose_shifts_have_begun_cannot_be_cancelled(tmp_path: Path
         assert not any(m.text.startswith("❌") for m in olli.messages())
         await kaisa.send(f"/call {call_id}")
         assert "❌ Cancel call" not in kaisa.last_message().buttons
+
+
+async def test_a_large_shifts_attendance_list_comes_in_pages(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        kaisa = await appoint(h, admin_user(h), "Kaisa", "Joensuu")
+        big = NewCall(
+            title="Messut",
+            description="",
+            skills="",
+            municipalities=(JOENSUU,),
+            themes=("health",),
+            shifts=(NewShift(START + TEN, START + NOON, 100),),
+        )
+        call_id, _ = await publish(h.env, big, kaisa.id)
+        (shift,) = await volunteer_calls.shifts(h.env.db, call_id)
+        people = [h.user(f"V{i:02d}", language_code="en") for i in range(45)]
+        for person in people:
+            await person.send("/start")
+            await signup.tap(h.env, "take", shift.id, person.id, person.id)
+        h.clock.set(START + TEN)
+        await kaisa.send(f"/call {call_id}")
+        await kaisa.tap(f"👥 Attendance {FIRST}")
+        first = kaisa.last_message()
+        assert "Page 1/2" in first.text
+        assert len(first.buttons) == 40 + 2 and first.buttons[-2:] == ["▶", "◀ Back"]
+        await kaisa.tap("▶")
+        second = kaisa.last_message()
+        assert "Page 2/2" in second.text and second.buttons[-2:] == ["◀", "◀ Back"]
+        last = people[-1]
+        await kaisa.tap("⬜ V44")
+        assert (await _row(h, call_id, last.id)).attended
+        # The list stays on the page the organiser was on.
+        assert "Page 2/2" in kaisa.last_message().text
+        assert kaisa.last_message().buttons[-4:] == ["✅ V44", "⏱ 2 h", "◀", "◀ Back"]

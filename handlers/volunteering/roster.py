@@ -34,6 +34,7 @@ __all__ = ["AREA", "handlers", "open_button"]
 AREA = claim("vcr", __name__)
 _LISTED = 30  # calls in /mycalls
 _NAME_IN_BUTTON = 30
+_PAGE = 40  # people a page of the attendance list: up to 2 buttons each, under 100 in all
 # Actions naming a shift (and a person) rather than the call.
 _SHIFT_ACTIONS = frozenset({"a", "m", "u", "h"})
 
@@ -130,9 +131,14 @@ class _Tap:
     action: str
     call: Call
     shift: Shift | None
-    person: int | None  # the user id a per-person button names
+    person: int | None  # the user id a per-person button names (the page, for "a")
     message: Message
     t: Texts
+    page: int = 0  # the attendance list's page a per-person button was on
+
+    @property
+    def list_page(self) -> int:
+        return (self.person if self.action == "a" else self.page) or 0
 
 
 async def _tap(update: Update, context: AppContext) -> _Tap | None:
@@ -162,7 +168,7 @@ async def _tap(update: Update, context: AppContext) -> _Tap | None:
     ):
         await query.answer(t._("Only the call's organisers can do that."), show_alert=True)
         return None
-    return _Tap(action, call, shift, data.int_part(2), message, t)
+    return _Tap(action, call, shift, data.int_part(2), message, t, data.int_part(3) or 0)
 
 
 async def on_tap(update: Update, context: AppContext) -> None:
@@ -220,15 +226,16 @@ async def _attendance_tap(update: Update, context: AppContext, tap: _Tap, shift:
         return
     else:
         await query.answer()
-    text, markup = await _attendance(context, t, tap.call, shift)
+    text, markup = await _attendance(context, t, tap.call, shift, tap.list_page)
     await edit_in_place(tap.message, text, markup)
 
 
 async def _attendance(
-    context: AppContext, t: Texts, call: Call, shift: Shift
+    context: AppContext, t: Texts, call: Call, shift: Shift, page: int
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The shift's people, each with ✅ (marked as there) or ⬜ to toggle, and ⏱ to correct the
-    hours of those marked."""
+    hours of those marked; `_PAGE` people a page, so a 500-place shift stays within Telegram's
+    100 buttons a message."""
     rosters = await roster.build(context.env, call)
     found = next(r for r in rosters if r.shift.id == shift.id)
     lines = [
@@ -243,15 +250,24 @@ async def _attendance(
     ]
     if not found.signed:
         lines.append(t._("Nobody yet."))
+    pages = max(1, -(-len(found.signed) // _PAGE))
+    page = min(max(page, 0), pages - 1)
     rows = []
-    for p in found.signed:
+    for p in found.signed[page * _PAGE : (page + 1) * _PAGE]:
         name = roster.display_name(p, t)[:_NAME_IN_BUTTON]
         action = "u" if p.attended else "m"
-        row = [button(("✅ " if p.attended else "⬜ ") + name, AREA, action, shift.id, p.user_id)]
+        mark = ("✅ " if p.attended else "⬜ ") + name
+        row = [button(mark, AREA, action, shift.id, p.user_id, page)]
         if p.attended and p.hours is not None:
             hours = t._("⏱ {hours} h", hours=t.number(p.hours))
-            row.append(button(hours, AREA, "h", shift.id, p.user_id))
+            row.append(button(hours, AREA, "h", shift.id, p.user_id, page))
         rows.append(row)
+    if pages > 1:
+        lines.append(t._("Page {page}/{pages}", page=page + 1, pages=pages))
+        turn = [button("◀", AREA, "a", shift.id, page - 1)] if page > 0 else []
+        if page < pages - 1:
+            turn.append(button("▶", AREA, "a", shift.id, page + 1))
+        rows.append(turn)
     rows.append([button(t._("◀ Back"), AREA, "b", call.id)])
     return "\n".join(lines), keyboard(rows)
 
