@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from bot.privacy.service import retention_cutoff
 from bot.volunteering.calls import publish
 from bot.volunteering.cards import signature
-from storage import privacy, shift_signups, volunteer_calls
-from tests.factories import delivered
+from storage import privacy, shift_signups, subscriptions, volunteer_calls
+from storage.subscriptions import Area
+from tests.factories import JOENSUU, delivered
 from tests.harness import START, BotHarness, ChatUser
 from tests.test_e2e_volunteer_calls import NOON, TEN, TWO, _at, _call, _callbacks, _person
 
@@ -222,3 +223,24 @@ async def test_a_check_in_goes_with_the_place_given_back(tmp_path: Path) -> None
         await liisa.tap("to 3.12. 10.00–12.00 · 2/2 vapaana", message_id=card)  # takes it again
         assert (await shift_signups.get(h.env.db, shift_id, liisa.id)).status == "yes"  # type: ignore[union-attr]
         assert await _checked_in(h, shift_id, liisa.id) == (None, None)
+
+
+async def test_thanks_in_a_group_leave_out_the_persons_year(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path) as h:
+        aino = h.sandbox.add_user("Aino", language_code="fi")
+        group = h.sandbox.add_group("Kylät", members=[aino], bot_present=True)
+        in_group = ChatUser(h, aino, group)
+        await in_group.send("/help")
+        await subscriptions.replace(h.env.db, group.id, [Area("municipality", JOENSUU)], ["health"])
+        await publish(h.env, _call((TEN, NOON, 2)), 1)
+        await h.services.scheduler.settle()
+        await delivered(h)
+        await in_group.tap("to 3.12. 10.00–12.00 · 2/2 vapaana")
+        await _at(h, TEN - timedelta(minutes=30))  # no private chat: the group hears it
+        await in_group.tap(HERE_FI)
+        assert (in_group.last_answer() or "").startswith("📍 Olet paikalla")
+        await _at(h, NOON + timedelta(hours=1))
+        thanks = in_group.last_message().text
+        assert thanks == (
+            "🙏 Kiitos vuorostasi to 3.12. 10.00–12.00 kutsussa Messut! Kirjatut tunnit: 2 h."
+        )

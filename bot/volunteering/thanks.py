@@ -57,21 +57,24 @@ def _thank_sync(
     for person in attended:
         reach = shift_signups.reach_sync(raw, person.user_id, person.chat_id)
         t = texts_for_chat(env, reach)
-        total = shift_signups.hours_between_sync(raw, person.user_id, since, until)
+        values = {"when": shift_when(shift, t), "title": call.title}
         text = t._(
-            "🙏 Thank you for your shift {when} in <b>{title}</b>! Hours recorded: {hours} h. "
-            "Your hours this year: {total} h in total. /myvolunteering shows your shifts and "
-            "makes a certificate.",
-            when=shift_when(shift, t),
-            title=call.title,
+            "🙏 Thank you for your shift {when} in <b>{title}</b>! Hours recorded: {hours} h.",
             hours=t.number(person.hours),
-            total=t.number(total),
+            **values,
         )
-        messages.append(
-            NewMessage(
-                reach.chat_id, "reminder", "sendMessage", {"text": text, "parse_mode": "HTML"}
+        if reach.chat_id == person.user_id:  # else said in a group: without their year
+            total = shift_signups.hours_between_sync(raw, person.user_id, since, until)
+            text = t._(
+                "🙏 Thank you for your shift {when} in <b>{title}</b>! Hours recorded: {hours} h. "
+                "Your hours this year: {total} h in total. /myvolunteering shows your shifts and "
+                "makes a certificate.",
+                hours=t.number(person.hours),
+                total=t.number(total),
+                **values,
             )
-        )
+        params = {"text": text, "parse_mode": "HTML"}
+        messages.append(NewMessage(reach.chat_id, "reminder", "sendMessage", params))
     outbox.enqueue_sync(raw, messages, now=now)
     return None
 

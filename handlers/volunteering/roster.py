@@ -75,10 +75,12 @@ async def _open(message: Message, update: Update, context: AppContext, call_id: 
         await message.reply_text(t._("Open the call's view in a private chat with me."))
         return
     call = await volunteer_calls.get(context.env.db, call_id)
-    if call is None:
+    env = context.env
+    if call is None and await role_of(env.config, env.db, user.id) != "participant":
         await message.reply_text(t._("There is no volunteer call {id}.", id=call_id))
         return
-    if not await may_manage(context, user.id, call):
+    # A participant hears the same for a call that does not exist, so ids cannot be probed.
+    if call is None or not await may_manage(context, user.id, call):
         await message.reply_text(t._("Only the call's organisers can open its view."))
         return
     text, markup = await _view(context, t, call)
