@@ -21,7 +21,6 @@ __all__ = [
     "active_for_call_sync",
     "attended_for_shift_sync",
     "check_in_sync",
-    "checked_in_at_sync",
     "clear_check_in_sync",
     "first_waiting_sync",
     "get",
@@ -49,6 +48,8 @@ class Signup:
     confirmed_at: int | None
     created_at: int
     updated_at: int
+    # Read only: written by check_in_sync and the organisers' marking, never by save_sync.
+    checked_in_at: int | None = None
 
 
 def _signup(row: sqlite3.Row) -> Signup:
@@ -61,6 +62,7 @@ def _signup(row: sqlite3.Row) -> Signup:
         row["confirmed_at"],
         row["created_at"],
         row["updated_at"],
+        row["checked_in_at"],
     )
 
 
@@ -159,14 +161,6 @@ def yes_for_shift_sync(raw: sqlite3.Connection, shift_id: int) -> list[Signup]:
         (shift_id,),
     ).fetchall()
     return [_signup(r) for r in rows]
-
-
-def checked_in_at_sync(raw: sqlite3.Connection, shift_id: int, user_id: int) -> int | None:
-    row = raw.execute(
-        "SELECT checked_in_at FROM shift_signups WHERE shift_id = ? AND user_id = ?",
-        (shift_id, user_id),
-    ).fetchone()
-    return None if row is None or row[0] is None else int(row[0])
 
 
 def check_in_sync(

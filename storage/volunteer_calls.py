@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from storage import privacy
 from storage.db import Database, Writer
+from storage.row_locks import lock_row_sync
 
 __all__ = [
     "Call",
@@ -20,6 +21,7 @@ __all__ = [
     "get",
     "get_sync",
     "live_shift_sync",
+    "locked_shift_sync",
     "reachable",
     "shift",
     "shift_sync",
@@ -167,6 +169,17 @@ async def shift(db: Database | Writer, shift_id: int) -> Shift | None:
 def shift_sync(raw: sqlite3.Connection, shift_id: int) -> Shift | None:
     row = raw.execute("SELECT * FROM call_shifts WHERE id = ?", (shift_id,)).fetchone()
     return None if row is None else _shift(row)
+
+
+def locked_shift_sync(raw: sqlite3.Connection, shift_id: int) -> tuple[Shift, Call] | None:
+    """The shift and its call, the call's row locked until the transaction ends (a tap counts,
+    then writes, beside other processes' taps on the call); None when either is gone."""
+    shift = shift_sync(raw, shift_id)
+    if shift is None:
+        return None
+    lock_row_sync(raw, "volunteer_calls", shift.call_id)
+    call = get_sync(raw, shift.call_id)
+    return None if call is None else (shift, call)
 
 
 def live_shift_sync(raw: sqlite3.Connection, shift_id: int) -> tuple[Shift, Call] | None:

@@ -23,7 +23,6 @@ from bot.volunteering.cards import shift_when, signature
 from storage import outbox, shift_signups, volunteer_calls
 from storage.db import Writer
 from storage.outbox import NewMessage
-from storage.row_locks import lock_row_sync
 from storage.schedule import Job, PlannedJob
 from storage.volunteer_calls import Call, Shift
 
@@ -94,21 +93,17 @@ async def check_in(env: Environment, shift_id: int, user_id: int) -> CheckIn:
 
 
 def _check_in_sync(raw: sqlite3.Connection, shift_id: int, user_id: int, now: int) -> CheckIn:
-    shift = volunteer_calls.shift_sync(raw, shift_id)
-    if shift is None:
+    found = volunteer_calls.locked_shift_sync(raw, shift_id)  # beside a cancel of the place
+    if found is None:
         return CheckIn(None, problem="gone")
-    lock_row_sync(raw, "volunteer_calls", shift.call_id)  # beside a cancel of the same place
-    call = volunteer_calls.get_sync(raw, shift.call_id)
-    if call is None:
-        return CheckIn(None, problem="gone")
+    shift, call = found
     if call.state != "published":
         return CheckIn(call, shift, problem="closed")
     current = shift_signups.get_sync(raw, shift_id, user_id)
     if current is None or current.status != "yes":
         return CheckIn(call, shift, problem="not_signed_up")
-    earlier = shift_signups.checked_in_at_sync(raw, shift_id, user_id)
-    if earlier is not None:
-        return CheckIn(call, shift, problem="already", at=earlier)
+    if current.checked_in_at is not None:
+        return CheckIn(call, shift, problem="already", at=current.checked_in_at)
     if not window_open(shift, now):
         return CheckIn(call, shift, problem="early" if now < shift.ends_at else "ended")
     hours = shift_hours(shift)
@@ -133,7 +128,7 @@ def _send_sync(raw: sqlite3.Connection, env: Environment, shift_id: int, now: in
         return "shift over"
     messages = []
     for signup in shift_signups.yes_for_shift_sync(raw, shift_id):
-        if shift_signups.checked_in_at_sync(raw, shift_id, signup.user_id) is not None:
+        if signup.checked_in_at is not None:
             continue
         reach = shift_signups.reach_sync(raw, signup.user_id, signup.chat_id)
         t = texts_for_chat(env, reach)

@@ -29,7 +29,6 @@ from storage.call_roster import RosterRow
 from storage.volunteer_calls import Call, Shift
 
 __all__ = [
-    "MARK_WINDOW",
     "MAX_HOURS",
     "AdminOf",
     "MarkOutcome",
@@ -44,7 +43,6 @@ __all__ = [
     "set_hours",
 ]
 
-MARK_WINDOW = OPENS_BEFORE  # organisers mark attendance in the same window volunteers check in
 MAX_HOURS = 24.0
 _TEXT_LIMIT = 3900  # Telegram's 4096, with room for the notes
 _HOURS = re.compile(r"^\s*(\d{1,2}(?:[.,]\d{1,2})?)\s*(?:h|t|tuntia|timmar|hours)?\s*$", re.I)
@@ -201,7 +199,7 @@ async def mark(env: Environment, call: Call, shift: Shift, user_id: int, on: boo
     now = env.db.now()
     if call.state != "published":
         return "closed"
-    if now < shift.starts_at - MARK_WINDOW:
+    if now < shift.starts_at - OPENS_BEFORE:  # the window volunteers check in from
         return "early"
     if on:
         done = await call_roster.mark_attendance(env.db, shift.id, user_id, shift_hours(shift), now)

@@ -23,7 +23,6 @@ from bot.events.service import texts_for_chat
 from bot.volunteering.cards import shift_when
 from storage import outbox, shift_signups, volunteer_calls
 from storage.outbox import NewMessage
-from storage.row_locks import lock_row_sync
 from storage.shift_signups import Signup
 from storage.volunteer_calls import Call, Shift
 
@@ -67,13 +66,10 @@ def _tap_sync(
     chat_id: int,
     now: int,
 ) -> Outcome:
-    shift = volunteer_calls.shift_sync(raw, shift_id)
-    if shift is None:
+    found = volunteer_calls.locked_shift_sync(raw, shift_id)  # places counted, then taken
+    if found is None:
         return Outcome(None, problem="gone")
-    lock_row_sync(raw, "volunteer_calls", shift.call_id)  # the places are counted, then taken
-    call = volunteer_calls.get_sync(raw, shift.call_id)
-    if call is None:
-        return Outcome(None, problem="gone")
+    shift, call = found
     if call.state != "published":
         return Outcome(call, shift, problem="closed")
     current = shift_signups.get_sync(raw, shift_id, user_id)
