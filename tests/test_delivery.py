@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bot.core.config import DeliverySettings
 from bot.delivery.ratelimit import SharedRateLimiter
@@ -206,6 +209,45 @@ async def test_file_is_uploaded_once_then_reused(tmp_path: Path) -> None:
             assert message.document is not None
             assert message.document.data == b"%PDF"
         assert len(h.sandbox.world.files) == 1  # uploaded once, then sent by file_id
+
+
+async def test_file_is_not_uploaded_again_while_its_file_id_is_being_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A slow database (PostgreSQL under load) stores the first upload's file_id late; the rows
+    # waiting on it must not take that pause for a failed upload and upload the file again.
+    real_mark_sent = outbox.mark_sent
+
+    async def slow_mark_sent(*args: Any, **kwargs: Any) -> None:
+        if kwargs.get("telegram_file") is not None:
+            await asyncio.sleep(0.3)
+        await real_mark_sent(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "mark_sent", slow_mark_sent)
+    async with BotHarness.start(tmp_path) as h:
+        people = await _people(h, 5)
+        db = h.env.db
+        async with db.transaction() as tx:
+            file_id = await outbox.add_file(tx, NewFile("ohjelma.pdf", "application/pdf", b"%PDF"))
+            await outbox.enqueue(
+                tx,
+                [
+                    NewMessage(
+                        c,
+                        "announcement",
+                        "sendDocument",
+                        {"caption": "Ohjelma"},
+                        file_id=file_id,
+                        file_param="document",
+                    )
+                    for c in people
+                ],
+                now=db.now(),
+            )
+        h.services.delivery.wake()
+        await h.services.delivery.wait_idle()
+        assert all(len(h.sandbox.messages(c)) == 1 for c in people)
+        assert len(h.sandbox.world.files) == 1
 
 
 async def test_crash_mid_broadcast_loses_nothing(tmp_path: Path) -> None:

@@ -392,7 +392,6 @@ class DeliveryWorker:
             file_id = file_id_of(result)
             if file_id:
                 telegram_file = (uploading, file_id)
-                self._uploaded.add(uploading)
         await outbox.mark_sent(
             self._db,
             row.id,
@@ -400,6 +399,10 @@ class DeliveryWorker:
             telegram_file=telegram_file,
             after=self._after_sent(row, result),
         )
+        if telegram_file is not None:
+            # Only once Telegram's file_id is committed: the rows waiting on this upload read
+            # it from the database, and before the commit they would upload the file again.
+            self._uploaded.add(telegram_file[0])
 
     async def _refused(self, row: OutboxRow, exc: TelegramError, now: float) -> None:
         """Telegram's error for one row, or no answer at all (a NetworkError that is not one of
