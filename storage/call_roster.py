@@ -22,6 +22,7 @@ __all__ = [
     "mark_attendance",
     "organised",
     "pending_shift_jobs",
+    "posting_groups",
     "roster",
     "set_hours",
     "targets",
@@ -139,10 +140,22 @@ async def set_hours(db: Database, shift_id: int, user_id: int, hours: float, now
     return changed > 0
 
 
-async def organised(db: Database, user_id: int | None, limit: int) -> list[CallSummary]:
-    """The calls `user_id` created (None: every call, for the network's administrators),
-    newest first."""
-    where, params = ("", ()) if user_id is None else ("WHERE c.created_by = ? ", (user_id,))
+async def organised(
+    db: Database, user_id: int | None, limit: int, groups: Sequence[int] = ()
+) -> list[CallSummary]:
+    """The calls `user_id` created, and those posted by the associations whose group chats are
+    `groups` (user_id None: every call, for the network's administrators), newest first."""
+    where = ""
+    params: tuple[int, ...] = ()
+    if user_id is not None:
+        where, params = "WHERE c.created_by = ? ", (user_id,)
+        if groups:
+            marks = ", ".join("?" * len(groups))
+            where = (
+                "WHERE (c.created_by = ? OR c.listing_id IN "
+                f"(SELECT l.id FROM listings l WHERE l.chat_id IN ({marks}))) "
+            )
+            params = (user_id, *groups)
     rows = await db.fetchall(
         "SELECT c.id, c.title, c.state, c.created_at, "
         "(SELECT min(s.starts_at) FROM call_shifts s WHERE s.call_id = c.id) AS first_start "
@@ -153,6 +166,17 @@ async def organised(db: Database, user_id: int | None, limit: int) -> list[CallS
         CallSummary(int(r["id"]), r["title"], r["state"], int(r["created_at"]), r["first_start"])
         for r in rows
     ]
+
+
+async def posting_groups(db: Database, limit: int) -> list[int]:
+    """The group chats of the associations that posted calls, the latest poster first."""
+    rows = await db.fetchall(
+        "SELECT l.chat_id FROM volunteer_calls c JOIN listings l ON l.id = c.listing_id "
+        "WHERE l.chat_id IS NOT NULL GROUP BY l.chat_id ORDER BY max(c.created_at) DESC, "
+        "l.chat_id LIMIT ?",
+        (limit,),
+    )
+    return [int(r[0]) for r in rows]
 
 
 async def cancel_call(tx: Writer, call_id: int, now: int) -> bool:

@@ -20,13 +20,15 @@ from bot.context import AppContext
 from bot.core.callbacks import button, claim, decode, keyboard, pattern
 from bot.core.i18n import Texts
 from bot.roles.access import role_of
+from bot.roles.permissions import AdminCheckFailed
 from bot.volunteering import roster
 from bot.volunteering.cancel import cancel_call, has_begun
 from bot.volunteering.cards import shift_when
+from bot.volunteering.organised import organised_calls
 from handlers.common import edit_in_place, texts_for
 from handlers.volunteering import roster_hours
 from handlers.volunteering.roster_hours import may_manage
-from storage import call_roster, volunteer_calls
+from storage import volunteer_calls
 from storage.volunteer_calls import Call, Shift
 
 __all__ = ["AREA", "handlers", "open_button"]
@@ -107,13 +109,29 @@ async def mycalls_command(update: Update, context: AppContext) -> None:
         return
     env = context.env
     role = await role_of(env.config, env.db, user.id)
-    found = await call_roster.organised(env.db, None if role == "admin" else user.id, _LISTED)
-    if not found and role == "participant":
-        # An association's administrator who posted a call from their group sees it above.
+
+    async def group_admin(chat_id: int) -> bool | None:
+        try:
+            return await context.services.group_admins.is_admin(context.bot, chat_id, user.id)
+        except AdminCheckFailed:
+            return None
+
+    organised = await organised_calls(
+        env, user.id, admin=role == "admin", group_admin=group_admin, limit=_LISTED
+    )
+    found = organised.calls
+    if organised.unchecked:
         await message.reply_text(
             t._(
-                "Only the organisers of volunteer calls can use this: coordinators, and "
-                "association administrators who posted a call with /newcall in their group."
+                "Telegram did not answer when I asked which association groups you administer, "
+                "so their calls may be missing below. Try again in a moment."
+            )
+        )
+    if not found and role == "participant":
+        await message.reply_text(
+            t._(
+                "Only the organisers of volunteer calls can use this: coordinators, and the "
+                "administrators of association groups that posted a call with /newcall."
             )
         )
         return

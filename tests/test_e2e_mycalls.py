@@ -1,0 +1,92 @@
+"""/mycalls lists the calls a person may manage: their own, every call for the network's
+administrators, and the calls of associations whose groups they administer — also calls another
+administrator of that group posted. When Telegram does not answer the administrator check, the
+list says some calls may be missing instead of silently leaving them out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.volunteering.calls import NewCall, NewShift, publish
+from storage import listings
+from tests.factories import ADMIN, JOENSUU, admin_user, appoint
+from tests.harness import START, BotHarness, ChatUser
+
+DAY = timedelta(days=8, hours=-2)
+
+
+def _call(title: str, listing_id: int | None = None) -> NewCall:
+    return NewCall(
+        title=title,
+        description="",
+        skills="",
+        municipalities=(JOENSUU,),
+        themes=(),
+        shifts=(NewShift(START + DAY, START + DAY + timedelta(hours=2), 3),),
+        listing_id=listing_id,
+    )
+
+
+async def _association(h: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser, int]:
+    """Kylät ry's group, administered by Pekka and Outi, with Aino a plain member; Pekka posted
+    a call for it. Returns Outi, Aino and the network's admin in their private chats, and the
+    call's id."""
+    pekka = h.sandbox.add_user("Pekka", language_code="fi")
+    outi = h.sandbox.add_user("Outi", language_code="en")
+    aino = h.sandbox.add_user("Aino", language_code="fi")
+    group = h.sandbox.add_group(
+        "Kylät", members=[pekka, outi, aino], admins=[pekka, outi], bot_present=True
+    )
+    for command in ("/profile name Kylät ry", "/profile municipality Joensuu"):
+        await ChatUser(h, pekka, group).send(command)
+    listing = await listings.for_chat(h.env.db, group.id)
+    assert listing is not None
+    call_id, _ = await publish(h.env, _call("Kyläjuhla", listing.id), pekka.id)
+    return (
+        ChatUser(h, outi, h.sandbox.private_chat(outi)),
+        ChatUser(h, aino, h.sandbox.private_chat(aino)),
+        admin_user(h),
+        call_id,
+    )
+
+
+async def test_an_associations_other_admin_finds_its_calls(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        outi, aino, admin, call_id = await _association(h)
+        kaisa = await appoint(h, admin, "Kaisa", "Joensuu")
+        own_id, _ = await publish(h.env, _call("Messut"), kaisa.id)
+
+        await outi.send("/mycalls")
+        listed = outi.last_message()
+        assert f"{call_id}: Kyläjuhla" in listed.text
+        assert "Messut" not in listed.text  # a coordinator's call is not the association's
+        await outi.tap(f"{call_id}: Kyläjuhla")
+        assert outi.last_message().text.startswith(f"Volunteer call {call_id}: Kyläjuhla")
+
+        # A member who administers nothing still gets the refusal.
+        await aino.send("/mycalls")
+        assert aino.last_message().text.startswith("Vain vapaaehtoishakujen järjestäjät")
+        # The coordinator sees her own call, not the association's.
+        await kaisa.send("/mycalls")
+        assert f"{own_id}: Messut" in kaisa.last_message().text
+        assert "Kyläjuhla" not in kaisa.last_message().text
+        # The network's administrator sees both, without asking Telegram about any group.
+        asked = h.sandbox.count("getChatMember")
+        await admin.send("/mycalls")
+        assert f"{own_id}: Messut" in admin.last_message().text
+        assert f"{call_id}: Kyläjuhla" in admin.last_message().text
+        assert h.sandbox.count("getChatMember") == asked
+
+
+async def test_a_check_without_an_answer_says_calls_may_be_missing(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        outi, _aino, _admin, call_id = await _association(h)
+        h.sandbox.faults.errors(500, 1.0, 60.0, methods=["getChatMember"])
+        await outi.send("/mycalls")
+        texts = [m.text for m in outi.messages()[-2:]]
+        assert texts[0].startswith("Telegram did not answer when I asked which association")
+        assert "Kyläjuhla" not in texts[1]  # fail closed: no call on a guess
+        h.sandbox.faults.clear()
+        await outi.send("/mycalls")
+        assert f"{call_id}: Kyläjuhla" in outi.last_message().text
