@@ -18,6 +18,7 @@ __all__ = [
     "RosterRow",
     "Target",
     "cancel_call",
+    "cancel_shift",
     "clear_attendance",
     "mark_attendance",
     "organised",
@@ -187,6 +188,23 @@ async def cancel_call(tx: Writer, call_id: int, now: int) -> bool:
         (now, call_id),
     )
     return changed > 0
+
+
+async def cancel_shift(tx: Writer, shift_id: int, now: int) -> bool:
+    """One shift called off: the shift marked, and everyone signed up or waiting for it
+    cancelled (rows kept, as a person's own cancel keeps them); False when it already was."""
+    changed = await tx.execute(
+        "UPDATE call_shifts SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL",
+        (now, shift_id),
+    )
+    if not changed:
+        return False
+    await tx.execute(
+        "UPDATE shift_signups SET status = 'cancelled', queued_at = NULL, checked_in_at = NULL, "
+        "hours = NULL, updated_at = ? WHERE shift_id = ? AND status IN ('yes', 'waitlist')",
+        (now, shift_id),
+    )
+    return True
 
 
 async def targets(tx: Writer, call_id: int) -> list[Target]:

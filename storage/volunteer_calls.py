@@ -73,6 +73,7 @@ class Shift:
     starts_at: int
     ends_at: int
     places: int
+    cancelled_at: int | None = None  # one shift called off by its organiser (the call goes on)
 
 
 async def create(tx: Writer, call: NewCallRow, *, created_by: int | None, now: int) -> int:
@@ -147,7 +148,13 @@ def get_sync(raw: sqlite3.Connection, call_id: int) -> Call | None:
 
 def _shift(row: sqlite3.Row) -> Shift:
     return Shift(
-        row["id"], row["call_id"], row["position"], row["starts_at"], row["ends_at"], row["places"]
+        row["id"],
+        row["call_id"],
+        row["position"],
+        row["starts_at"],
+        row["ends_at"],
+        row["places"],
+        row["cancelled_at"],
     )
 
 

@@ -54,7 +54,8 @@ _KEYS: dict[str, str] = {
 _SQL = """
     WITH s AS (SELECT sh.id, sh.call_id, sh.places, sh.starts_at, sh.ends_at
                FROM call_shifts sh JOIN volunteer_calls c ON c.id = sh.call_id
-               WHERE c.state = 'published' AND sh.starts_at >= ? AND sh.starts_at < ?),
+               WHERE c.state = 'published' AND sh.cancelled_at IS NULL
+                     AND sh.starts_at >= ? AND sh.starts_at < ?),
     k AS (SELECT t.call_id, t.key FROM (%s) t WHERE t.call_id IN (SELECT call_id FROM s)),
     yes AS (SELECT g.shift_id, count(*) AS n FROM shift_signups g
             WHERE g.status = 'yes' AND g.shift_id IN (SELECT id FROM s) GROUP BY g.shift_id),

@@ -119,7 +119,7 @@ async def test_attendance_window_marking_and_hours(tmp_path: Path) -> None:
         await kaisa.send(f"/call {call_id}")
         await kaisa.tap(f"👥 Attendance {FIRST}")
         listing = kaisa.last_message().message_id  # the view, edited in place
-        assert kaisa.last_message().buttons == ["⬜ Liisa", "◀ Back"]
+        assert kaisa.last_message().buttons == ["⬜ Liisa", "❌ Cancel this shift", "◀ Back"]
 
         h.clock.set(START + TEN - timedelta(minutes=31))  # too early
         await kaisa.tap("⬜ Liisa")
@@ -133,7 +133,12 @@ async def test_attendance_window_marking_and_hours(tmp_path: Path) -> None:
         stored = await _row(h, call_id, liisa.id)
         assert stored.checked_in_at == int((START + TEN - timedelta(minutes=30)).timestamp())
         assert stored.hours == 2.0
-        assert kaisa.last_message().buttons == ["✅ Liisa", "⏱ 2 h", "◀ Back"]
+        assert kaisa.last_message().buttons == [
+            "✅ Liisa",
+            "⏱ 2 h",
+            "❌ Cancel this shift",
+            "◀ Back",
+        ]
 
         await kaisa.tap("⏱ 2 h")
         assert kaisa.last_message().text == "Send the hours for Liisa (e.g. 2.5), or /cancel."
@@ -158,7 +163,7 @@ async def test_attendance_window_marking_and_hours(tmp_path: Path) -> None:
         stored = await _row(h, call_id, liisa.id)
         assert stored.checked_in_at is None and stored.hours is None
         edited = next(m for m in kaisa.messages() if m.message_id == listing)
-        assert edited.buttons == ["⬜ Liisa", "◀ Back"]
+        assert edited.buttons == ["⬜ Liisa", "❌ Cancel this shift", "◀ Back"]
         assert "checked in 0/1" in edited.text
         # An old ⏱ button of someone no longer marked: refused, nothing asked.
         first = (await volunteer_calls.shifts(h.env.db, call_id))[0]

@@ -119,12 +119,14 @@ def card_keyboard(
     key: bytes,
     chat_id: int,
 ) -> InlineKeyboardMarkup | None:
-    """One row per shift (its label needs the whole width), then "📋 My shifts". `taken`: the
-    places held per shift id when rendering."""
+    """One row per shift still on (its label needs the whole width), then "📋 My shifts".
+    `taken`: the places held per shift id when rendering."""
     if call.state != "published":
         return None
     rows = [
-        [signed(shift_label(s, taken.get(s.id, 0), t), key, "s", s.id, chat_id)] for s in shifts
+        [signed(shift_label(s, taken.get(s.id, 0), t), key, "s", s.id, chat_id)]
+        for s in shifts
+        if s.cancelled_at is None
     ]
     rows.append([signed(t._("📋 My shifts"), key, "m", call.id, chat_id)])
     return keyboard(rows)

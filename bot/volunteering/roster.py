@@ -121,6 +121,9 @@ def _render(call: Call, rosters: Sequence[ShiftRoster], t: Texts, *, names: bool
     lines = [title]
     for r in rosters:
         lines.append("")
+        if r.shift.cancelled_at is not None:
+            lines.append(t._("<b>{when}</b> · ❌ cancelled", when=shift_when(r.shift, t)))
+            continue
         lines.append(
             t._(
                 "<b>{when}</b> · signed up {signed}/{places} · waiting {waiting} · "

@@ -31,7 +31,7 @@ __all__ = ["Outcome", "Problem", "TapKind", "tap"]
 # take: the card's shift button (a toggle); cancel: ❌ in my shifts or on a reminder;
 # confirm: "✅ I'll be there".
 TapKind = Literal["take", "cancel", "confirm"]
-Problem = Literal["gone", "closed", "started", "overlap", "not_signed_up"]
+Problem = Literal["gone", "closed", "shift_cancelled", "started", "overlap", "not_signed_up"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +72,9 @@ def _tap_sync(
     shift, call = found
     if call.state != "published":
         return Outcome(call, shift, problem="closed")
+    if shift.cancelled_at is not None:
+        # Its sign-ups were cancelled with it; the card redraws without it.
+        return Outcome(call, shift, problem="shift_cancelled")
     current = shift_signups.get_sync(raw, shift_id, user_id)
     active = current is not None and current.status in ("yes", "waitlist")
     if kind == "confirm":

@@ -22,7 +22,13 @@ from bot.core.i18n import Texts
 from bot.roles.access import role_of
 from bot.roles.permissions import AdminCheckFailed
 from bot.volunteering import roster
-from bot.volunteering.cancel import cancel_call, has_begun
+from bot.volunteering.cancel import (
+    ShiftRefusal,
+    cancel_call,
+    cancel_shift,
+    has_begun,
+    shift_refusal,
+)
 from bot.volunteering.cards import shift_when
 from bot.volunteering.organised import organised_calls
 from handlers.common import edit_in_place, texts_for
@@ -38,7 +44,7 @@ _LISTED = 30  # calls in /mycalls
 _NAME_IN_BUTTON = 30
 _PAGE = 40  # people a page of the attendance list: up to 2 buttons each, under 100 in all
 # Actions naming a shift (and a person) rather than the call.
-_SHIFT_ACTIONS = frozenset({"a", "m", "u", "h"})
+_SHIFT_ACTIONS = frozenset({"a", "m", "u", "h", "sx", "sxy", "sk"})
 
 
 def open_button(t: Texts, call_id: int) -> InlineKeyboardButton:
@@ -56,6 +62,8 @@ def _view_markup(
         ]
     ]
     for r in rosters:
+        if r.shift.cancelled_at is not None:
+            continue
         label = t._("👥 Attendance {when}", when=shift_when(r.shift, t))
         rows.append([button(label, AREA, "a", r.shift.id)])
     if call.state == "published" and not has_begun([r.shift for r in rosters], now):
@@ -217,6 +225,8 @@ async def on_tap(update: Update, context: AppContext) -> None:
         )
     elif tap.action in ("a", "m", "u", "h") and tap.shift is not None:
         await _attendance_tap(update, context, tap, tap.shift)
+    elif tap.action in ("sx", "sxy", "sk") and tap.shift is not None:
+        await _shift_cancel_tap(update, context, tap, tap.shift)
     else:
         await _cancel_tap(update, context, tap)
 
@@ -288,8 +298,76 @@ async def _attendance(
         if page < pages - 1:
             turn.append(button("▶", AREA, "a", shift.id, page + 1))
         rows.append(turn)
+    shifts = [r.shift for r in rosters]
+    if shift_refusal(call, shifts, shift, context.env.db.now()) is None:
+        rows.append([button(t._("❌ Cancel this shift"), AREA, "sx", shift.id)])
     rows.append([button(t._("◀ Back"), AREA, "b", call.id)])
     return "\n".join(lines), keyboard(rows)
+
+
+def _refusal_text(t: Texts, refused: ShiftRefusal) -> str:
+    return {
+        "gone": t._("This call no longer exists."),
+        "closed": t._("This call was cancelled."),
+        "already": t._("This shift is already cancelled."),
+        "started": t._(
+            "This shift has started, so it can no longer be cancelled: its attendance and "
+            "hours stay."
+        ),
+        "last": t._("This is the call's last shift still on: cancel the whole call instead."),
+    }[refused]
+
+
+async def _shift_cancel_tap(update: Update, context: AppContext, tap: _Tap, shift: Shift) -> None:
+    """❌ Cancel this shift on its attendance page: a confirm step, then the cancel and one
+    notice to each person signed up or waiting for it (bot/volunteering/cancel.py)."""
+    query = update.callback_query
+    assert query is not None
+    t, call = tap.t, tap.call
+    if tap.action == "sx":
+        shifts = await volunteer_calls.shifts(context.env.db, call.id)
+        refused = shift_refusal(call, shifts, shift, context.env.db.now())
+        if refused is not None:
+            await query.answer(_refusal_text(t, refused), show_alert=True)
+            return
+        await query.answer()
+        rosters = await roster.build(context.env, call)
+        found = next(r for r in rosters if r.shift.id == shift.id)
+        await tap.message.reply_text(
+            t.n_(
+                "Cancel the shift {when} of “{title}”? The {n} person signed up or waiting "
+                "for it is told; the call's other shifts go on.",
+                "Cancel the shift {when} of “{title}”? The {n} people signed up or waiting "
+                "for it are told; the call's other shifts go on.",
+                len(found.signed) + len(found.waiting),
+                when=shift_when(shift, t),
+                title=call.title,
+            ),
+            reply_markup=keyboard(
+                [
+                    [button(t._("Yes, cancel the shift"), AREA, "sxy", shift.id)],
+                    [button(t._("No, keep it"), AREA, "sk", shift.id)],
+                ]
+            ),
+        )
+        return
+    if tap.action == "sk":
+        await query.answer()
+        await edit_in_place(tap.message, t._("The shift stays as it is."), None)
+        return
+    done = await cancel_shift(context.env, shift.id)
+    if done.refused is not None:
+        await query.answer(_refusal_text(t, done.refused), show_alert=True)
+        return
+    context.services.delivery.wake()
+    await query.answer()
+    text = t.n_(
+        "The shift {when} is cancelled; {n} person signed up or waiting is being told.",
+        "The shift {when} is cancelled; {n} people signed up or waiting are being told.",
+        done.notified,
+        when=shift_when(shift, t),
+    )
+    await edit_in_place(tap.message, text, None)
 
 
 def _begun_text(t: Texts) -> str:

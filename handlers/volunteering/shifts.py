@@ -68,6 +68,7 @@ def _answer(t: Texts, outcome: signup.Outcome) -> str:
         return {
             "gone": t._("This call no longer exists."),
             "closed": t._("This call is closed."),
+            "shift_cancelled": t._("The organiser cancelled this shift."),
             "started": t._("This shift has already started."),
             "overlap": t._(
                 "You already have the shift {when}, which overlaps this one.", when=when
