@@ -75,6 +75,8 @@ def shift_when(shift: Shift, t: Texts) -> str:
     )
 
 
+# Every tap redraws the card's labels; most of them show the same numbers as before.
+@functools.lru_cache(maxsize=4096)
 def shift_label(shift: Shift, taken: int, t: Texts) -> str:
     """A shift's button: when, and the places left, or that it is full."""
     left = max(shift.places - taken, 0)
