@@ -156,6 +156,7 @@ class _Panel:
     values: list[float]
     value_labels: list[str]
     color: str
+    headroom: float  # the x axis past the longest bar, for its label
 
 
 def _event_panels(report: Report, t: Texts) -> list[_Panel]:
@@ -174,6 +175,7 @@ def _event_panels(report: Report, t: Texts) -> list[_Panel]:
                 [row.coming for row in rows],
                 [t.number(row.coming) for row in rows],
                 "#2a7ab0",
+                1.15,
             )
         )
     return panels
@@ -210,6 +212,7 @@ def _volunteer_panels(figures: VolunteerFigures, t: Texts) -> list[_Panel]:
                     for x in rows
                 ],
                 "#3d8f5a",
+                1.6,  # "7.5 h, 3 volunteers" is wider than a number
             )
         )
     return panels
@@ -254,7 +257,7 @@ def chart_figure(report: Report, t: Texts, volunteering: VolunteerFigures | None
         axes.bar_label(bars, labels=panel.value_labels, padding=2)
         axes.set_yticks(positions, labels=panel.labels)
         axes.invert_yaxis()
-        axes.set_xlim(0, max(max(panel.values), 1) * 1.15)
+        axes.set_xlim(0, max(max(panel.values), 1) * panel.headroom)
     figure.suptitle(_plain(t._("Participation in {year}", year=report.year)), fontsize=14)
     figure.tight_layout()
     return figure
