@@ -67,22 +67,25 @@ async def report_command(update: Update, context: AppContext) -> None:
         await message.reply_text(t._("Give the year as four digits, e.g. /report 2026"))
         return
     result = await year_report.build(env.db, env.config, env.catalog, t, year)
+    since, until = ops.year_bounds(year, env.config.bot.timezone)
+    volunteering = await volunteer_figures.collect(
+        env.db, env.config, env.catalog, since, until, t.language
+    )
     if result.empty:
         await message.reply_text(t._("No published events in {year}.", year=year))
-        await _send_volunteering(message, context, t, year)
+        await _send_volunteering(message, context, t, year, volunteering)
         return
     await context.bot.send_document(
         message.chat.id,
         InputFile(year_report.report_csv(result, t), filename=f"participation_{year}.csv"),
         caption=t._("Participation in {year}: by municipality, theme and association.", year=year),
     )
-    png = await asyncio.to_thread(year_report.chart_png, result, t)
+    png = await asyncio.to_thread(year_report.chart_png, result, t, volunteering)
     await context.bot.send_photo(
         message.chat.id,
         InputFile(png, filename=f"participation_{year}.png"),
         caption=t._("Participation in {year}", year=year),
     )
-    since, until = ops.year_bounds(year, env.config.bot.timezone)
     listed = await directory_figures.collect(
         env.db, env.config, env.catalog, since, until, t.language
     )
@@ -93,16 +96,17 @@ async def report_command(update: Update, context: AppContext) -> None:
             "The directory in {year}: listed associations, searches that found nothing.", year=year
         ),
     )
-    await _send_volunteering(message, context, t, year)
+    await _send_volunteering(message, context, t, year, volunteering)
 
 
-async def _send_volunteering(message: Message, context: AppContext, t: Texts, year: int) -> None:
+async def _send_volunteering(
+    message: Message,
+    context: AppContext,
+    t: Texts,
+    year: int,
+    figures: volunteer_figures.VolunteerFigures,
+) -> None:
     """The report's volunteering file, when the year had volunteer calls with shifts."""
-    env = context.env
-    since, until = ops.year_bounds(year, env.config.bot.timezone)
-    figures = await volunteer_figures.collect(
-        env.db, env.config, env.catalog, since, until, t.language
-    )
     if figures.empty:
         return
     await context.bot.send_document(

@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
+from bot.core.i18n import Texts
 from bot.ops import volunteer_figures
 from bot.ops.figures import year_bounds
+from bot.ops.year_report import Line, Report, chart_figure, chart_png
 from bot.volunteering.calls import NewCall, NewShift, publish
 from storage import chats, listings, volunteer_calls, volunteer_stats
 from storage.listings import Listing
@@ -261,3 +263,57 @@ async def test_cli_stats_json_and_report_file(
     assert participation.startswith("vuosi,osio,koodi,nimi,tapahtumia,")
     # An existing file is not overwritten without --force.
     assert await asyncio.to_thread(main, report) != 0
+
+
+def _panels(
+    report: Report, t: Texts, figures: volunteer_figures.VolunteerFigures
+) -> list[tuple[str, list[str], list[str]]]:
+    """Each panel's title, bar names and bar labels."""
+    return [
+        (
+            axes.get_title(loc="left"),
+            [label.get_text() for label in axes.get_yticklabels()],
+            [text.get_text() for text in axes.texts],
+        )
+        for axes in chart_figure(report, t, figures).axes
+    ]
+
+
+async def test_the_report_chart_shows_the_hours_volunteered(tmp_path: Path) -> None:
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        await _volunteering(h)
+        tz = h.config.bot.timezone
+        report = Report(2026, (Line("municipality", JOENSUU, "Joensuu", 1, 3, 3, 0, 0, None),))
+        t = h.env.translator.texts("en")
+        figures = await volunteer_figures.collect(
+            h.env.db, h.config, h.env.catalog, *year_bounds(2026, tz), "en"
+        )
+        panels = _panels(report, t, figures)
+        assert [title for title, _names, _labels in panels] == [
+            "People coming, by municipality of the event",
+            "People coming, by theme of the event",
+            "People coming, by association",
+            "Volunteer hours, by municipality of the call",
+            "Volunteer hours, by theme of the call",
+            "Volunteer hours, by association",
+        ]
+        assert panels[3][1:] == (
+            ["Joensuu", "Outokumpu"],
+            ["7.5 h, 3 volunteers", "5.5 h, 2 volunteers"],
+        )
+        assert panels[5][1] == ["Joen Terveys", "the network (no association)"]
+        finnish = _panels(report, h.env.translator.texts("fi"), figures)
+        assert finnish[3][0] == "Vapaaehtoistunnit kutsun kunnan mukaan"
+        assert finnish[3][2] == ["7,5 h, 3 vapaaehtoista", "5,5 h, 2 vapaaehtoista"]
+
+        # A year without volunteer calls draws only the events' panels, byte for byte as
+        # without the figures; the chart is the same bytes each time.
+        quiet = await volunteer_figures.collect(
+            h.env.db, h.config, h.env.catalog, *year_bounds(2025, tz), "en"
+        )
+        assert quiet.empty
+        assert len(_panels(report, t, quiet)) == 3
+        assert chart_png(report, t, quiet) == chart_png(report, t)
+        drawn = chart_png(report, t, figures)
+        assert drawn == chart_png(report, t, figures)
+        assert drawn != chart_png(report, t)

@@ -24,9 +24,27 @@ from bot.core.place_search import PlaceIndex
 from bot.core.places import PlaceCatalog, load_catalog
 from bot.environment import environment
 from bot.volunteering import calls
-from bot.volunteering.importing import COLUMNS, ImportedCall, read_calls
+from bot.volunteering.calls import DEFAULT_REMINDERS
+from bot.volunteering.importing import COLUMNS, OPTIONAL_COLUMNS, ImportedCall, read_calls
 
 __all__ = ["import_calls", "register", "run"]
+
+
+def _offset(seconds: int) -> str:
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400} d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 60} min"
+
+
+def _reminders(reminders: tuple[int, ...]) -> str:
+    """Said only when the sheet changed them, so a sheet without the column prints as before."""
+    if reminders == DEFAULT_REMINDERS:
+        return ""
+    if not reminders:
+        return " — no reminders"
+    return f" — reminders {', '.join(map(_offset, reminders))} before each shift"
 
 
 def _describe(item: ImportedCall, config: Config, catalog: PlaceCatalog) -> list[str]:
@@ -38,7 +56,7 @@ def _describe(item: ImportedCall, config: Config, catalog: PlaceCatalog) -> list
     skills = f" — skills: {call.skills}" if call.skills else ""
     lines = [
         f"call {item.key} (rows {', '.join(map(str, item.rows))}): “{call.title}” — {places} "
-        f"— {themes}{skills} — {len(call.shifts)} shift(s)"
+        f"— {themes}{skills} — {len(call.shifts)} shift(s){_reminders(call.reminders)}"
     ]
     lines += [
         f"  {s.starts_at.astimezone(tz):%Y-%m-%d %H:%M}–{s.ends_at.astimezone(tz):%H:%M}, "
@@ -102,7 +120,9 @@ def register(sub: Subcommands) -> None:
         run,
         help="import volunteer calls with their shifts (CSV)",
         description=f"Validate every row of a UTF-8 CSV (comma or semicolon) with the header "
-        f"{','.join(COLUMNS)}, one row per shift (rows with the same call key form one call), "
+        f"{','.join(COLUMNS)} (optionally also {','.join(OPTIONAL_COLUMNS)}: the reminders "
+        "before each shift, e.g. '1 d, 2 h' or '-' for none), one row per shift (rows with the "
+        "same call key form one call), "
         "and print what would be created. With --publish the calls are created and published "
         "as the configured admin (one call id per line on stdout) and the running bot "
         "delivers them.",

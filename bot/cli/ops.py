@@ -192,7 +192,7 @@ def report(args: argparse.Namespace) -> int:
         directory_path.write_bytes(directory_figures.csv_report(listed, year, t))
         volunteering_path.write_bytes(volunteer_figures.csv_report(volunteering, year, t))
         csv_path.write_bytes(report_csv(result, t))
-        png_path.write_bytes(await asyncio.to_thread(chart_png, result, t))
+        png_path.write_bytes(await asyncio.to_thread(chart_png, result, t, volunteering))
         return len(result.lines), len(result.section("municipality"))
 
     lines, municipalities = asyncio.run(go())

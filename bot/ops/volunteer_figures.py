@@ -25,6 +25,7 @@ __all__ = [
     "caption",
     "collect",
     "csv_report",
+    "line_name",
     "plain",
     "render",
     "to_json",
@@ -148,7 +149,8 @@ def to_json(figures: VolunteerFigures) -> dict[str, Any]:
     }
 
 
-def _name(line: Line, t: Texts) -> str:
+def line_name(line: Line, t: Texts) -> str:
+    """A line's name in the reader's language (calls without an association are one line)."""
     return line.name or t._("the network (no association)")
 
 
@@ -187,7 +189,7 @@ def render(figures: VolunteerFigures, year: int, t: Texts) -> list[str]:
                 "• {name}: {hours} h, {n} volunteer, {filled}/{shifts} shifts filled",
                 "• {name}: {hours} h, {n} volunteers, {filled}/{shifts} shifts filled",
                 line.figures.volunteers,
-                name=_name(line, t),
+                name=line_name(line, t),
                 hours=t.number(round(line.figures.hours, 1)),
                 filled=t.number(line.figures.shifts_filled),
                 shifts=t.number(line.figures.shifts),
@@ -243,5 +245,5 @@ def csv_report(figures: VolunteerFigures, year: int, t: Texts) -> bytes:
         (t._("theme"), figures.themes),
         (t._("association"), figures.associations),
     ):
-        rows += [_row(year, word, x.code, _name(x, t), x.figures) for x in section]
+        rows += [_row(year, word, x.code, line_name(x, t), x.figures) for x in section]
     return csv_bytes(header, rows)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.core.config import Config
 from bot.core.i18n import N_, Texts, shorten
@@ -24,11 +25,16 @@ from bot.core.places import PlaceCatalog
 from bot.core.sheets import csv_bytes, header
 from bot.feedback.report import MIN_GROUP
 from bot.feedback.report import _drawable as drawable
+from bot.ops import volunteer_figures
 from bot.ops.figures import year_bounds
+from bot.ops.volunteer_figures import VolunteerFigures
 from storage import ops
 from storage.db import Database
 
-__all__ = ["SECTIONS", "Line", "Report", "build", "chart_png", "report_csv"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["SECTIONS", "Line", "Report", "build", "chart_figure", "chart_png", "report_csv"]
 
 SECTIONS = ("municipality", "theme", "association")
 _CHART_ROWS = 15
@@ -143,44 +149,115 @@ def _plain(text: str) -> str:
     return drawable(html.unescape(text))
 
 
-def chart_png(report: Report, t: Texts) -> bytes:
-    """Three horizontal bar charts of the people coming (most first, at most 15 rows each).
+@dataclass(frozen=True, slots=True)
+class _Panel:
+    title: str
+    labels: list[str]
+    values: list[float]
+    value_labels: list[str]
+    color: str
+    headroom: float  # the x axis past the longest bar, for its label
 
-    CPU-bound: run it in a thread from async code. matplotlib is imported here so that starting
-    the bot stays fast; the Figure API with the Agg canvas never touches pyplot or a display."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
 
+def _event_panels(report: Report, t: Texts) -> list[_Panel]:
     titles = {
         "municipality": t._("People coming, by municipality of the event"),
         "theme": t._("People coming, by theme of the event"),
         "association": t._("People coming, by association"),
     }
-    sections = [(s, report.section(s)[:_CHART_ROWS]) for s in SECTIONS]
-    heights = [max(len(rows), 1) for _s, rows in sections]
-    figure = Figure(figsize=(8.0, 2.0 + 0.32 * sum(heights) + 1.2 * len(sections)), dpi=100)
+    panels = []
+    for section in SECTIONS:
+        rows = report.section(section)[:_CHART_ROWS]
+        panels.append(
+            _Panel(
+                titles[section],
+                [_plain(shorten(row.name, 32)) or row.code or "?" for row in rows],
+                [row.coming for row in rows],
+                [t.number(row.coming) for row in rows],
+                "#2a7ab0",
+                1.15,
+            )
+        )
+    return panels
+
+
+def _volunteer_panels(figures: VolunteerFigures, t: Texts) -> list[_Panel]:
+    """Hours volunteered (with the volunteers) per municipality, theme and association of the
+    call, as the events' panels are per the event's; a section with no line gets no panel."""
+    if figures.empty:
+        return []
+    panels = []
+    for title, lines in (
+        (t._("Volunteer hours, by municipality of the call"), figures.municipalities),
+        (t._("Volunteer hours, by theme of the call"), figures.themes),
+        (t._("Volunteer hours, by association"), figures.associations),
+    ):
+        rows = lines[:_CHART_ROWS]
+        if not rows:
+            continue
+        panels.append(
+            _Panel(
+                title,
+                [_plain(shorten(volunteer_figures.line_name(x, t), 32)) or "?" for x in rows],
+                [x.figures.hours for x in rows],
+                [
+                    _plain(
+                        t.n_(
+                            "{hours} h, {n} volunteer",
+                            "{hours} h, {n} volunteers",
+                            x.figures.volunteers,
+                            hours=t.number(round(x.figures.hours, 1)),
+                        )
+                    )
+                    for x in rows
+                ],
+                "#3d8f5a",
+                1.6,  # "7.5 h, 3 volunteers" is wider than a number
+            )
+        )
+    return panels
+
+
+def chart_png(report: Report, t: Texts, volunteering: VolunteerFigures | None = None) -> bytes:
+    """The chart_figure as PNG bytes (the same bytes for the same report and matplotlib).
+
+    CPU-bound: run it in a thread from async code."""
+    buffer = io.BytesIO()
+    chart_figure(report, t, volunteering).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def chart_figure(report: Report, t: Texts, volunteering: VolunteerFigures | None = None) -> Figure:
+    """Three horizontal bar charts of the people coming (most first, at most 15 rows each), then,
+    when the year had volunteer calls, those of the hours volunteered.
+
+    matplotlib is imported here so that starting the bot stays fast; the Figure API with the Agg
+    canvas never touches pyplot or a display."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    panels = _event_panels(report, t)
+    panels += _volunteer_panels(volunteering, t) if volunteering is not None else []
+    heights = [max(len(panel.values), 1) for panel in panels]
+    figure = Figure(figsize=(8.0, 2.0 + 0.32 * sum(heights) + 1.2 * len(panels)), dpi=100)
     FigureCanvasAgg(figure)
-    grid = figure.add_gridspec(len(sections), 1, height_ratios=[h + 2 for h in heights])
-    for index, (section, rows) in enumerate(sections):
+    grid = figure.add_gridspec(len(panels), 1, height_ratios=[h + 2 for h in heights])
+    for index, panel in enumerate(panels):
         axes = figure.add_subplot(grid[index])
-        axes.set_title(_plain(titles[section]), loc="left", parse_math=False)
+        axes.set_title(_plain(panel.title), loc="left", parse_math=False)
         axes.spines[["top", "right"]].set_visible(False)
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        if not rows:
+        if not panel.values:
             axes.set_yticks([])
             axes.text(0.5, 0.5, _plain(t._("No events")), ha="center", transform=axes.transAxes)
             continue
-        labels = [_plain(shorten(row.name, 32)) or row.code or "?" for row in rows]
-        values = [row.coming for row in rows]
-        positions = list(range(len(rows)))
-        bars = axes.barh(positions, values, color="#2a7ab0", height=0.6)
-        axes.bar_label(bars, labels=[t.number(v) for v in values], padding=2)
-        axes.set_yticks(positions, labels=labels)
+        positions = list(range(len(panel.values)))
+        bars = axes.barh(positions, panel.values, color=panel.color, height=0.6)
+        axes.bar_label(bars, labels=panel.value_labels, padding=2)
+        axes.set_yticks(positions, labels=panel.labels)
         axes.invert_yaxis()
-        axes.set_xlim(0, max(max(values), 1) * 1.15)
+        axes.set_xlim(0, max(max(panel.values), 1) * panel.headroom)
     figure.suptitle(_plain(t._("Participation in {year}", year=report.year)), fontsize=14)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure

@@ -1,7 +1,8 @@
 """Volunteer calls from a CSV sheet, one row per shift (`python -m bot calls import`).
 
-The header is exactly COLUMNS. Rows with the same `call` key form one call; its title,
-municipalities, themes, skills and description come from its first row. Times, municipality
+The header is COLUMNS in any order, optionally with OPTIONAL_COLUMNS. Rows with the same `call`
+key form one call; its title, municipalities, themes, skills, description and reminders come
+from its first row. Times, municipality
 names and the row checks are the events import's (bot/events/importing.py): every problem of
 every row is reported, one line naming the row, and calls come back only from a clean file.
 """
@@ -25,9 +26,10 @@ from bot.events.importing import (
     row_municipalities,
     split_cells,
 )
-from bot.volunteering.calls import MAX_PLACES, MAX_SHIFTS, NewCall, NewShift
+from bot.volunteering.calls import DEFAULT_REMINDERS, MAX_PLACES, MAX_SHIFTS, NewCall, NewShift
+from bot.volunteering.reminder_offsets import MAX_OFFSETS, read_offsets
 
-__all__ = ["COLUMNS", "ImportedCall", "parse_calls", "read_calls"]
+__all__ = ["COLUMNS", "OPTIONAL_COLUMNS", "ImportedCall", "parse_calls", "read_calls"]
 
 COLUMNS = (
     "call",
@@ -39,6 +41,12 @@ COLUMNS = (
     "start",
     "end",
     "places",
+)
+# Added after sheets with exactly COLUMNS were in use, so those keep working unchanged.
+OPTIONAL_COLUMNS = ("reminders",)
+_REMINDERS_FORM = (
+    f"give at most {MAX_OFFSETS} times before each shift, each 15 min–14 days, "
+    "e.g. 1 d, 2 h (- for none)"
 )
 _DATE_FORM = "use e.g. 2026-12-03 10:00 or 3.12.2026 10.00 (local time)"
 MAX_SKILLS = 300
@@ -70,6 +78,16 @@ def _skills(text: str) -> str:
     return skills
 
 
+def _reminders(text: str) -> tuple[int, ...]:
+    """The wizard's "⏰ Change reminders" syntax; an empty cell keeps /newcall's default."""
+    if not text.strip():
+        return DEFAULT_REMINDERS
+    offsets = read_offsets(text)
+    if offsets is None:
+        raise FieldError("format")
+    return offsets
+
+
 def _shift(row: RowCheck, cells: dict[str, str], now: datetime, tz: ZoneInfo) -> NewShift | None:
     start = row.check(
         "start", cells["start"], lambda t: parse_datetime(t, now, tz), None, _DATE_FORM
@@ -92,6 +110,7 @@ class _Building:
     shifts: list[NewShift]
     municipalities: tuple[str, ...] = ()
     themes: tuple[str, ...] = ()
+    reminders: tuple[int, ...] = DEFAULT_REMINDERS
 
 
 def _first_row(
@@ -105,6 +124,9 @@ def _first_row(
     row.check("title", cells["title"], check_title, "")
     row.check("description", cells["description"], check_description, "")
     row.check("skills", cells["skills"], _skills, "")
+    building.reminders = row.check(
+        "reminders", cells["reminders"], _reminders, DEFAULT_REMINDERS, _REMINDERS_FORM
+    )
     building.municipalities = row_municipalities(row, cells["municipalities"], index)
     known = {theme.id.lower(): theme.id for theme in themes}
     for theme in split_cells(cells["themes"]):
@@ -119,12 +141,12 @@ def parse_calls(
     text: str, *, now: datetime, tz: ZoneInfo, index: PlaceIndex, themes: Sequence[Theme]
 ) -> tuple[list[ImportedCall], list[ImportProblem]]:
     """The calls of a sheet (comma or semicolon delimited), or every problem in it."""
-    sheet, problems = read_sheet(text, COLUMNS)
+    sheet, problems = read_sheet(text, COLUMNS, OPTIONAL_COLUMNS)
     if problems:
         return [], problems
     calls: dict[str, _Building] = {}
     for row, found in sheet:
-        cells = {column: found.get(column) or "" for column in COLUMNS}
+        cells = {column: found.get(column) or "" for column in (*COLUMNS, *OPTIONAL_COLUMNS)}
         key = cells["call"].strip()
         if not key:
             row.problem("call is required: the key that groups a call's rows")
@@ -168,6 +190,7 @@ def _built(building: _Building) -> ImportedCall:
         municipalities=building.municipalities,
         themes=building.themes,
         shifts=tuple(sorted(building.shifts, key=lambda s: (s.starts_at, s.ends_at))),
+        reminders=building.reminders,
     )
     return ImportedCall(building.key, tuple(building.rows), call)
 
