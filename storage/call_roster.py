@@ -20,6 +20,7 @@ __all__ = [
     "cancel_call",
     "cancel_shift",
     "clear_attendance",
+    "credit_walk_in",
     "mark_attendance",
     "organised",
     "pending_shift_jobs",
@@ -116,6 +117,18 @@ async def mark_attendance(
     changed = await db.execute(
         "UPDATE shift_signups SET checked_in_at = ?, hours = ?, updated_at = ? "
         "WHERE shift_id = ? AND user_id = ? AND status = 'yes' AND checked_in_at IS NULL",
+        (now, hours, now, shift_id, user_id),
+    )
+    return changed > 0
+
+
+async def credit_walk_in(db: Database, shift_id: int, user_id: int, hours: float, now: int) -> bool:
+    """Someone from the shift's waiting list who came anyway, marked by an organiser: a held
+    place (beyond the shift's places if need be: they were there), checked in now with `hours`.
+    False when they are not waiting for it (any more)."""
+    changed = await db.execute(
+        "UPDATE shift_signups SET status = 'yes', queued_at = NULL, checked_in_at = ?, "
+        "hours = ?, updated_at = ? WHERE shift_id = ? AND user_id = ? AND status = 'waitlist'",
         (now, hours, now, shift_id, user_id),
     )
     return changed > 0

@@ -16,64 +16,19 @@ from bot.volunteering.checkin import checkin_key
 from bot.volunteering.reminders import reminder_key
 from bot.volunteering.thanks import thanks_key
 from storage import (
-    call_roster,
     listings,
     schedule,
-    subscriptions,
     volunteer_calls,
     volunteer_profiles,
 )
-from storage.call_roster import RosterRow
-from storage.subscriptions import Area
+from tests.call_setup import FIRST, NOON, SECOND, TEN, TWO, person, roster_row, setup_call
 from tests.factories import ADMIN, JOENSUU, admin_user, appoint, delivered
 from tests.harness import START, BotHarness, ChatUser
-
-# 3.12. at 10.00 in Helsinki (START is 12.00 there on 25.11.).
-DAY = timedelta(days=8, hours=-2)
-TEN, NOON, TWO = DAY, DAY + timedelta(hours=2), DAY + timedelta(hours=4)
-FIRST, SECOND = "Thu 3.12. 10:00–12:00", "Thu 3.12. 12:00–14:00"
-
-
-async def _person(h: BotHarness, name: str, language: str) -> ChatUser:
-    person = h.user(name, language_code=language)
-    await person.send("/start")
-    await subscriptions.replace(h.env.db, person.id, [Area("municipality", JOENSUU)], ["health"])
-    return person
-
-
-async def _setup(
-    h: BotHarness, admin: ChatUser | None = None
-) -> tuple[ChatUser, ChatUser, ChatUser, ChatUser, int]:
-    """A coordinator's call with shifts of 1 and 2 places: Liisa holds the first, Sven waits
-    for it, Olli holds the second."""
-    kaisa = await appoint(h, admin or admin_user(h), "Kaisa", "Joensuu")
-    liisa = await _person(h, "Liisa", "fi")
-    sven = await _person(h, "Sven", "sv")
-    olli = await _person(h, "Olli", "en")
-    call = NewCall(
-        title="Messut",
-        description="Esittelypöytä",
-        skills="",
-        municipalities=(JOENSUU,),
-        themes=("health",),
-        shifts=(NewShift(START + TEN, START + NOON, 1), NewShift(START + NOON, START + TWO, 2)),
-    )
-    call_id, _ = await publish(h.env, call, kaisa.id)
-    await delivered(h)
-    await liisa.tap("to 3.12. 10.00–12.00 · 1/1 vapaana")
-    await sven.tap("tors 3.12. 10.00–12.00 · 1/1 lediga")
-    await olli.tap("Thu 3.12. 12:00–14:00 · 2/2 free")
-    return kaisa, liisa, sven, olli, call_id
-
-
-async def _row(h: BotHarness, call_id: int, user_id: int) -> RosterRow:
-    rows = await call_roster.roster(h.env.db, call_id)
-    return next(r for r in rows if r.user_id == user_id)
 
 
 async def test_view_shows_numbers_and_names_to_organisers_only(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        kaisa, liisa, sven, olli, call_id = await _setup(h)
+        kaisa, liisa, sven, olli, call_id = await setup_call(h)
         await kaisa.send("/mycalls")
         assert f"{call_id}: Messut" in kaisa.last_message().text
         await kaisa.tap(f"{call_id}: Messut")
@@ -115,27 +70,33 @@ async def test_view_shows_numbers_and_names_to_organisers_only(tmp_path: Path) -
 
 async def test_attendance_window_marking_and_hours(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        kaisa, liisa, _sven, _olli, call_id = await _setup(h)
+        kaisa, liisa, _sven, _olli, call_id = await setup_call(h)
         await kaisa.send(f"/call {call_id}")
         await kaisa.tap(f"👥 Attendance {FIRST}")
         listing = kaisa.last_message().message_id  # the view, edited in place
-        assert kaisa.last_message().buttons == ["⬜ Liisa", "❌ Cancel this shift", "◀ Back"]
+        assert kaisa.last_message().buttons == [
+            "⬜ Liisa",
+            "⏳ Sven",
+            "❌ Cancel this shift",
+            "◀ Back",
+        ]
 
         h.clock.set(START + TEN - timedelta(minutes=31))  # too early
         await kaisa.tap("⬜ Liisa")
         assert kaisa.last_answer() == (
             f"Attendance can be marked from 30 minutes before the shift starts ({FIRST})."
         )
-        assert (await _row(h, call_id, liisa.id)).checked_in_at is None
+        assert (await roster_row(h, call_id, liisa.id)).checked_in_at is None
 
         h.clock.set(START + TEN - timedelta(minutes=30))
         await kaisa.tap("⬜ Liisa")
-        stored = await _row(h, call_id, liisa.id)
+        stored = await roster_row(h, call_id, liisa.id)
         assert stored.checked_in_at == int((START + TEN - timedelta(minutes=30)).timestamp())
         assert stored.hours == 2.0
         assert kaisa.last_message().buttons == [
             "✅ Liisa",
             "⏱ 2 h",
+            "⏳ Sven",
             "❌ Cancel this shift",
             "◀ Back",
         ]
@@ -147,23 +108,23 @@ async def test_attendance_window_marking_and_hours(tmp_path: Path) -> None:
             assert kaisa.last_message().text == (
                 "Send the hours as a number above 0 and at most 24, like 2.5 or 2,5."
             )
-        assert (await _row(h, call_id, liisa.id)).hours == 2.0
+        assert (await roster_row(h, call_id, liisa.id)).hours == 2.0
         await kaisa.send("/cancel")
         assert kaisa.last_message().text == "Stopped; the hours were not changed."
         await kaisa.tap("⏱ 2 h")
         await kaisa.send("1,5")
         assert kaisa.last_message().text == "⏱ Liisa: 1.5 h for the shift."
-        assert (await _row(h, call_id, liisa.id)).hours == 1.5
+        assert (await roster_row(h, call_id, liisa.id)).hours == 1.5
         await kaisa.send("3")  # the answer is taken: no draft is left
         assert kaisa.last_message().text.startswith("I read commands")
-        assert (await _row(h, call_id, liisa.id)).hours == 1.5
+        assert (await roster_row(h, call_id, liisa.id)).hours == 1.5
 
         # ✅ again unmarks: neither a check-in nor hours stay.
         await kaisa.tap("✅ Liisa")
-        stored = await _row(h, call_id, liisa.id)
+        stored = await roster_row(h, call_id, liisa.id)
         assert stored.checked_in_at is None and stored.hours is None
         edited = next(m for m in kaisa.messages() if m.message_id == listing)
-        assert edited.buttons == ["⬜ Liisa", "❌ Cancel this shift", "◀ Back"]
+        assert edited.buttons == ["⬜ Liisa", "⏳ Sven", "❌ Cancel this shift", "◀ Back"]
         assert "checked in 0/1" in edited.text
         # An old ⏱ button of someone no longer marked: refused, nothing asked.
         first = (await volunteer_calls.shifts(h.env.db, call_id))[0]
@@ -175,7 +136,7 @@ async def test_attendance_window_marking_and_hours(tmp_path: Path) -> None:
 async def test_hours_refused_in_finnish_and_not_for_someone_unmarked(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
         admin = admin_user(h)
-        kaisa, liisa, _sven, _olli, call_id = await _setup(h, admin)
+        kaisa, liisa, _sven, _olli, call_id = await setup_call(h, admin)
         await admin.send("/language fi")
         h.clock.set(START + TEN)
         await admin.send(f"/call {call_id}")  # the network's administrator manages every call
@@ -194,13 +155,13 @@ async def test_hours_refused_in_finnish_and_not_for_someone_unmarked(tmp_path: P
         assert admin.last_message().text == (
             "Liisa ei ole enää merkitty paikalle; tunteja ei muutettu."
         )
-        assert (await _row(h, call_id, liisa.id)).hours is None
+        assert (await roster_row(h, call_id, liisa.id)).hours is None
 
 
 async def test_csv_has_one_row_per_sign_up(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        kaisa, _liisa, _sven, _olli, call_id = await _setup(h)
-        sly = await _person(h, "=HYPERLINK(1)", "en")  # joined after the call went out
+        kaisa, _liisa, _sven, _olli, call_id = await setup_call(h)
+        sly = await person(h, "=HYPERLINK(1)", "en")  # joined after the call went out
         second = (await volunteer_calls.shifts(h.env.db, call_id))[1]
         await signup.tap(h.env, "take", second.id, sly.id, sly.id)
         # Olli's /volunteer profile: the organisers of a call he answered may see it.
@@ -243,7 +204,7 @@ async def test_csv_has_one_row_per_sign_up(tmp_path: Path) -> None:
 
 async def test_cancel_tells_everyone_and_closes_the_call(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        kaisa, liisa, sven, olli, call_id = await _setup(h)
+        kaisa, liisa, sven, olli, call_id = await setup_call(h)
         first, second = (s.id for s in await volunteer_calls.shifts(h.env.db, call_id))
         assert (await schedule.get(h.env.db, reminder_key(first, 86400))) is not None
         await kaisa.send(f"/call {call_id}")
@@ -345,7 +306,7 @@ async def test_an_associations_group_admins_manage_its_call(tmp_path: Path) -> N
 
 async def test_someone_marked_after_the_thanks_is_thanked_on_their_own(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        kaisa, liisa, _sven, olli, call_id = await _setup(h)
+        kaisa, liisa, _sven, olli, call_id = await setup_call(h)
         await h.services.scheduler.settle()
         await kaisa.send(f"/call {call_id}")
         await kaisa.tap(f"👥 Attendance {SECOND}")
@@ -375,14 +336,14 @@ async def test_someone_marked_after_the_thanks_is_thanked_on_their_own(tmp_path:
         await kaisa.send("1,5")
         await kaisa.tap_data(view.message_id, stale)
         assert kaisa.last_answer() == "Already marked as there."
-        assert (await _row(h, call_id, olli.id)).hours == 1.5
+        assert (await roster_row(h, call_id, olli.id)).hours == 1.5
         await delivered(h)
         assert len([m for m in olli.messages() if m.text.startswith("🙏")]) == 1
 
 
 async def test_a_call_whose_shifts_have_begun_cannot_be_cancelled(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        kaisa, _liisa, _sven, olli, call_id = await _setup(h)
+        kaisa, _liisa, _sven, olli, call_id = await setup_call(h)
         await kaisa.send(f"/call {call_id}")
         await kaisa.tap("❌ Cancel call")
         h.clock.set(START + TEN)  # the first shift starts while the question is open
@@ -424,7 +385,7 @@ async def test_a_large_shifts_attendance_list_comes_in_pages(tmp_path: Path) -> 
         assert "Page 2/2" in second.text and second.buttons[-2:] == ["◀", "◀ Back"]
         last = people[-1]
         await kaisa.tap("⬜ V44")
-        assert (await _row(h, call_id, last.id)).attended
+        assert (await roster_row(h, call_id, last.id)).attended
         # The list stays on the page the organiser was on.
         assert "Page 2/2" in kaisa.last_message().text
         assert kaisa.last_message().buttons[-4:] == ["✅ V44", "⏱ 2 h", "◀", "◀ Back"]

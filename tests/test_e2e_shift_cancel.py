@@ -10,60 +10,26 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.ops.figures import year_bounds
-from bot.volunteering.calls import NewCall, NewShift, publish
 from bot.volunteering.cancel import cancel_shift
 from bot.volunteering.checkin import checkin_key
 from bot.volunteering.reminders import reminder_key
 from bot.volunteering.thanks import thanks_key
-from storage import schedule, shift_signups, subscriptions, volunteer_calls, volunteer_stats
-from storage.subscriptions import Area
-from tests.factories import ADMIN, JOENSUU, admin_user, appoint, delivered
-from tests.harness import START, BotHarness, ChatUser
-
-DAY = timedelta(days=8, hours=-2)  # 3.12. at 10.00 in Helsinki
-TEN, NOON, TWO = DAY, DAY + timedelta(hours=2), DAY + timedelta(hours=4)
-FIRST, SECOND = "Thu 3.12. 10:00–12:00", "Thu 3.12. 12:00–14:00"
-
-
-async def _person(h: BotHarness, name: str, language: str) -> ChatUser:
-    person = h.user(name, language_code=language)
-    await person.send("/start")
-    await subscriptions.replace(h.env.db, person.id, [Area("municipality", JOENSUU)], ["health"])
-    return person
-
-
-async def _setup(h: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser, ChatUser, int]:
-    """Kaisa's call: the first shift (1 place) held by Liisa with Sven waiting, the second
-    (2 places) held by Olli."""
-    kaisa = await appoint(h, admin_user(h), "Kaisa", "Joensuu")
-    liisa = await _person(h, "Liisa", "fi")
-    sven = await _person(h, "Sven", "sv")
-    olli = await _person(h, "Olli", "en")
-    call = NewCall(
-        title="Messut",
-        description="",
-        skills="",
-        municipalities=(JOENSUU,),
-        themes=("health",),
-        shifts=(NewShift(START + TEN, START + NOON, 1), NewShift(START + NOON, START + TWO, 2)),
-    )
-    call_id, _ = await publish(h.env, call, kaisa.id)
-    await delivered(h)
-    await liisa.tap("to 3.12. 10.00–12.00 · 1/1 vapaana")
-    await sven.tap("tors 3.12. 10.00–12.00 · 1/1 lediga")
-    await olli.tap("Thu 3.12. 12:00–14:00 · 2/2 free")
-    return kaisa, liisa, sven, olli, call_id
+from storage import schedule, shift_signups, volunteer_calls, volunteer_stats
+from tests.call_setup import FIRST, NOON, SECOND, TEN, setup_call
+from tests.factories import ADMIN, delivered
+from tests.harness import START, BotHarness
 
 
 async def test_a_cancelled_shift_tells_its_people_and_leaves_the_others(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        kaisa, liisa, sven, olli, call_id = await _setup(h)
+        kaisa, liisa, sven, olli, call_id = await setup_call(h)
         first, second = await volunteer_calls.shifts(h.env.db, call_id)
         await kaisa.send(f"/call {call_id}")
         view = kaisa.last_message()
         await kaisa.tap(f"👥 Attendance {FIRST}")
         assert kaisa.last_message().buttons == [
             "⬜ Liisa",
+            "⏳ Sven",
             "❌ Cancel this shift",
             "◀ Back",
         ]
@@ -145,7 +111,7 @@ async def test_a_cancelled_shift_tells_its_people_and_leaves_the_others(tmp_path
 
 async def test_a_shift_that_has_started_cannot_be_cancelled(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        kaisa, liisa, _sven, _olli, call_id = await _setup(h)
+        kaisa, liisa, _sven, _olli, call_id = await setup_call(h)
         first, _second = await volunteer_calls.shifts(h.env.db, call_id)
         await kaisa.send(f"/call {call_id}")
         await kaisa.tap(f"👥 Attendance {FIRST}")
@@ -170,7 +136,7 @@ async def test_a_shift_that_has_started_cannot_be_cancelled(tmp_path: Path) -> N
 
 async def test_a_cancelled_shift_drops_out_of_the_figures(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
-        _kaisa, _liisa, _sven, _olli, call_id = await _setup(h)
+        _kaisa, _liisa, _sven, _olli, call_id = await setup_call(h)
         first, _second = await volunteer_calls.shifts(h.env.db, call_id)
         year = year_bounds(2026, h.config.bot.timezone)
         before = await volunteer_stats.totals(h.env.db, *year)

@@ -49,7 +49,9 @@ _HOURS = re.compile(r"^\s*(\d{1,2}(?:[.,]\d{1,2})?)\s*(?:h|t|tuntia|timmar|hours
 
 # Whether the tapper is an administrator of a group (the association's), failing closed.
 AdminOf = Callable[[int], Awaitable[bool]]
-MarkOutcome = Literal["marked", "unmarked", "already", "early", "not_signed_up", "closed"]
+MarkOutcome = Literal[
+    "marked", "unmarked", "already", "early", "waiting", "not_signed_up", "closed"
+]
 
 
 async def may_manage(env: Environment, user_id: int, call: Call, admin_of: AdminOf) -> bool:
@@ -198,7 +200,9 @@ def roster_csv(rosters: Sequence[ShiftRoster], t: Texts) -> bytes:
 
 async def mark(env: Environment, call: Call, shift: Shift, user_id: int, on: bool) -> MarkOutcome:
     """Mark a person as there (now, hours = the shift's length) or unmark them (no check-in,
-    no hours). From half an hour before the shift's start onwards only."""
+    no hours). From half an hour before the shift's start onwards only; someone from the
+    waiting list once the shift has started (a walk-in: they get a place, beyond the shift's
+    places if need be, and keep it when unmarked)."""
     now = env.db.now()
     if call.state != "published":
         return "closed"
@@ -212,7 +216,14 @@ async def mark(env: Environment, call: Call, shift: Shift, user_id: int, on: boo
         held = await shift_signups.get(env.db, shift.id, user_id)
         if on and held is not None and held.status == "yes":
             return "already"  # a stale view, or they checked in themselves meanwhile
-        return "not_signed_up"
+        if not (on and held is not None and held.status == "waitlist"):
+            return "not_signed_up"
+        # On the waiting list but there: credited once the shift is on. Before the start a
+        # place may still free up for them, in line, by the usual promotion.
+        if now < shift.starts_at:
+            return "waiting"
+        if not await call_roster.credit_walk_in(env.db, shift.id, user_id, shift_hours(shift), now):
+            return "not_signed_up"  # left the waiting list meanwhile
     if on:
         await thanks.thank_late(env, shift, user_id)
     return "marked" if on else "unmarked"

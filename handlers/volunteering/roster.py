@@ -247,6 +247,9 @@ async def _attendance_tap(update: Update, context: AppContext, tap: _Tap, shift:
                 "Attendance can be marked from 30 minutes before the shift starts ({when}).",
                 when=shift_when(shift, t),
             ),
+            "waiting": t._(
+                "They are on the waiting list: you can mark them once the shift has started."
+            ),
             "not_signed_up": t._("This person is not signed up for the shift any more."),
             "closed": t._("This call was cancelled."),
         }[outcome]
@@ -278,15 +281,23 @@ async def _attendance(
         ),
         t._("Tap a name to mark them there or not there; ⏱ corrects the hours."),
     ]
-    if not found.signed:
+    people = (*found.signed, *found.waiting)
+    if not people:
         lines.append(t._("Nobody yet."))
-    pages = max(1, -(-len(found.signed) // _PAGE))
+    if found.waiting:
+        lines.append(
+            t._(
+                "⏳ = on the waiting list: someone who came anyway can be marked once the shift "
+                "has started, and gets a place."
+            )
+        )
+    pages = max(1, -(-len(people) // _PAGE))
     page = min(max(page, 0), pages - 1)
     rows = []
-    for p in found.signed[page * _PAGE : (page + 1) * _PAGE]:
+    for p in people[page * _PAGE : (page + 1) * _PAGE]:
         name = roster.display_name(p, t)[:_NAME_IN_BUTTON]
         action = "u" if p.attended else "m"
-        mark = ("✅ " if p.attended else "⬜ ") + name
+        mark = ("✅ " if p.attended else "⬜ " if p.status == "yes" else "⏳ ") + name
         row = [button(mark, AREA, action, shift.id, p.user_id, page)]
         if p.attended and p.hours is not None:
             hours = t._("⏱ {hours} h", hours=t.number(p.hours))
