@@ -73,6 +73,13 @@ async def report_command(update: Update, context: AppContext) -> None:
     )
     if result.empty:
         await message.reply_text(t._("No published events in {year}.", year=year))
+        if not volunteering.empty:
+            png = await asyncio.to_thread(year_report.chart_png, result, t, volunteering)
+            await context.bot.send_photo(
+                message.chat.id,
+                InputFile(png, filename=f"volunteering_{year}.png"),
+                caption=t._("Volunteering in {year}", year=year),
+            )
         await _send_volunteering(message, context, t, year, volunteering)
         return
     await context.bot.send_document(

@@ -171,9 +171,10 @@ async def test_report_sends_the_volunteering_file(tmp_path: Path) -> None:
         await admin.send("/report 2025")
         assert admin.last_message().text == "No published events in 2025."
         await admin.send("/report 2026")
-        # No events that year, but the volunteering file still comes.
-        no_events, sent = admin.messages()[-2:]
+        # No events that year, but the volunteering chart and file still come.
+        no_events, chart, sent = admin.messages()[-3:]
         assert no_events.text == "No published events in 2026."
+        assert chart.photo is not None and chart.caption == "Volunteering in 2026"
         assert sent.document is not None and sent.document.filename == "volunteering_2026.csv"
         assert sent.caption == (
             "Volunteering in 2026: 2 calls, 2 of 3 shifts filled, 7.5 hours by 3 volunteers; "
@@ -317,3 +318,10 @@ async def test_the_report_chart_shows_the_hours_volunteered(tmp_path: Path) -> N
         drawn = chart_png(report, t, figures)
         assert drawn == chart_png(report, t, figures)
         assert drawn != chart_png(report, t)
+        # A year of volunteer calls without events: the hours' panels alone.
+        no_events = Report(2026, ())
+        assert [title for title, _n, _l in _panels(no_events, t, figures)] == [
+            "Volunteer hours, by municipality of the call",
+            "Volunteer hours, by theme of the call",
+            "Volunteer hours, by association",
+        ]

@@ -237,8 +237,9 @@ def chart_figure(report: Report, t: Texts, volunteering: VolunteerFigures | None
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    panels = _event_panels(report, t)
-    panels += _volunteer_panels(volunteering, t) if volunteering is not None else []
+    volunteer = _volunteer_panels(volunteering, t) if volunteering is not None else []
+    # A year of volunteer calls without events: the hours alone, not three "No events" panels.
+    panels = volunteer if report.empty and volunteer else _event_panels(report, t) + volunteer
     heights = [max(len(panel.values), 1) for panel in panels]
     figure = Figure(figsize=(8.0, 2.0 + 0.32 * sum(heights) + 1.2 * len(panels)), dpi=100)
     FigureCanvasAgg(figure)
