@@ -190,11 +190,14 @@ def locked_shift_sync(raw: sqlite3.Connection, shift_id: int) -> tuple[Shift, Ca
 
 
 def live_shift_sync(raw: sqlite3.Connection, shift_id: int) -> tuple[Shift, Call] | None:
-    """The shift and its call while the call is published (what a scheduled shift job acts
-    on); None when either is gone or the call was cancelled."""
+    """The shift and its call while both are on (what a scheduled shift job acts on); None
+    when either is gone or was cancelled (its jobs are cancelled with it, but one may be
+    running at that moment)."""
     shift = shift_sync(raw, shift_id)
     call = get_sync(raw, shift.call_id) if shift is not None else None
-    if shift is None or call is None or call.state != "published":
+    if shift is None or shift.cancelled_at is not None or call is None:
+        return None
+    if call.state != "published":
         return None
     return shift, call
 

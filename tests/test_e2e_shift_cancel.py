@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.ops.figures import year_bounds
+from bot.volunteering import checkin
 from bot.volunteering.cancel import cancel_shift
 from bot.volunteering.checkin import checkin_key
 from bot.volunteering.reminders import reminder_key
@@ -84,6 +85,14 @@ async def test_a_cancelled_shift_tells_its_people_and_leaves_the_others(tmp_path
         ]
         signup = await shift_signups.get(h.env.db, first.id, liisa.id)
         assert signup is not None and signup.status == "cancelled"
+        # A check-in button from before (signed for her chat) says the same, inside the window.
+        fi = h.env.translator.texts("fi")
+        check_in = checkin.button_for(fi, h.env.key, first.id, liisa.chat.id).callback_data
+        assert isinstance(check_in, str)
+        h.clock.set(START + TEN - timedelta(minutes=10))
+        await liisa.tap_data(card.message_id, check_in)
+        assert liisa.last_answer() == "Järjestäjä perui tämän vuoron."
+        h.clock.set(START)
 
         # The view: the shift marked cancelled, without its attendance button.
         await kaisa.send(f"/call {call_id}")

@@ -44,7 +44,7 @@ __all__ = [
 # sign-up rules; the signature is the card's, for the action "in".
 AREA = claim("vk", __name__)
 OPENS_BEFORE = 30 * 60  # the check-in window opens this many seconds before the start
-Problem = Literal["gone", "closed", "not_signed_up", "early", "ended", "already"]
+Problem = Literal["gone", "closed", "shift_cancelled", "not_signed_up", "early", "ended", "already"]
 
 
 def checkin_key(shift_id: int) -> str:
@@ -99,6 +99,8 @@ def _check_in_sync(raw: sqlite3.Connection, shift_id: int, user_id: int, now: in
     shift, call = found
     if call.state != "published":
         return CheckIn(call, shift, problem="closed")
+    if shift.cancelled_at is not None:
+        return CheckIn(call, shift, problem="shift_cancelled")
     current = shift_signups.get_sync(raw, shift_id, user_id)
     if current is None or current.status != "yes":
         return CheckIn(call, shift, problem="not_signed_up")

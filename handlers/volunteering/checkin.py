@@ -35,7 +35,13 @@ async def on_tap(update: Update, context: AppContext) -> None:
         return
     done = await checkin.check_in(context.env, shift_id, user.id)
     await query.answer(_answer(t, done), show_alert=done.problem not in (None, "already"))
-    if done.problem is None or done.problem in ("already", "ended", "closed", "gone"):
+    if done.problem is None or done.problem in (
+        "already",
+        "ended",
+        "closed",
+        "shift_cancelled",
+        "gone",
+    ):
         # Checked in, or the button can no longer do anything: take it away.
         await edit_in_place(message, message.text_html or "", None)
 
@@ -60,6 +66,7 @@ def _answer(t: Texts, done: checkin.CheckIn) -> str:
     return {
         "gone": t._("This call no longer exists."),
         "closed": t._("This call is closed."),
+        "shift_cancelled": t._("The organiser cancelled this shift."),
         "not_signed_up": t._("You are not signed up for this shift."),
         "ended": t._(
             "The shift {when} has ended; check-in is closed. If you were there, ask the "
