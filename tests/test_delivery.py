@@ -181,27 +181,32 @@ async def _wait_state(h: BotHarness, state: str, at_least: int) -> dict[str, obj
     raise AssertionError(f"the row did not reach {state!r} after {at_least}+ attempt(s)")
 
 
+async def _enqueue_document(h: BotHarness, chat_ids: list[int]) -> None:
+    """One stored file, sent as a document to each chat."""
+    db = h.env.db
+    async with db.transaction() as tx:
+        file_id = await outbox.add_file(tx, NewFile("ohjelma.pdf", "application/pdf", b"%PDF"))
+        await outbox.enqueue(
+            tx,
+            [
+                NewMessage(
+                    c,
+                    "announcement",
+                    "sendDocument",
+                    {"caption": "Ohjelma"},
+                    file_id=file_id,
+                    file_param="document",
+                )
+                for c in chat_ids
+            ],
+            now=db.now(),
+        )
+
+
 async def test_file_is_uploaded_once_then_reused(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path) as h:
         people = await _people(h, 5)
-        db = h.env.db
-        async with db.transaction() as tx:
-            file_id = await outbox.add_file(tx, NewFile("ohjelma.pdf", "application/pdf", b"%PDF"))
-            await outbox.enqueue(
-                tx,
-                [
-                    NewMessage(
-                        c,
-                        "announcement",
-                        "sendDocument",
-                        {"caption": "Ohjelma"},
-                        file_id=file_id,
-                        file_param="document",
-                    )
-                    for c in people
-                ],
-                now=db.now(),
-            )
+        await _enqueue_document(h, people)
         h.services.delivery.wake()
         await h.services.delivery.wait_idle()
         for chat_id in people:
@@ -226,24 +231,7 @@ async def test_file_is_not_uploaded_again_while_its_file_id_is_being_stored(
     monkeypatch.setattr(outbox, "mark_sent", slow_mark_sent)
     async with BotHarness.start(tmp_path) as h:
         people = await _people(h, 5)
-        db = h.env.db
-        async with db.transaction() as tx:
-            file_id = await outbox.add_file(tx, NewFile("ohjelma.pdf", "application/pdf", b"%PDF"))
-            await outbox.enqueue(
-                tx,
-                [
-                    NewMessage(
-                        c,
-                        "announcement",
-                        "sendDocument",
-                        {"caption": "Ohjelma"},
-                        file_id=file_id,
-                        file_param="document",
-                    )
-                    for c in people
-                ],
-                now=db.now(),
-            )
+        await _enqueue_document(h, people)
         h.services.delivery.wake()
         await h.services.delivery.wait_idle()
         assert all(len(h.sandbox.messages(c)) == 1 for c in people)

@@ -16,14 +16,23 @@ from bot.volunteering.checkin import checkin_key
 from bot.volunteering.reminders import reminder_key
 from bot.volunteering.thanks import thanks_key
 from storage import (
-    listings,
     schedule,
     volunteer_calls,
     volunteer_profiles,
 )
-from tests.call_setup import FIRST, NOON, SECOND, TEN, TWO, person, roster_row, setup_call
+from tests.call_setup import (
+    FIRST,
+    NOON,
+    SECOND,
+    TEN,
+    TWO,
+    association_call,
+    person,
+    roster_row,
+    setup_call,
+)
 from tests.factories import ADMIN, JOENSUU, admin_user, appoint, delivered
-from tests.harness import START, BotHarness, ChatUser
+from tests.harness import START, BotHarness
 
 
 async def test_view_shows_numbers_and_names_to_organisers_only(tmp_path: Path) -> None:
@@ -267,41 +276,23 @@ async def test_published_call_opens_its_view(tmp_path: Path) -> None:
 
 async def test_an_associations_group_admins_manage_its_call(tmp_path: Path) -> None:
     async with BotHarness.start(tmp_path) as h:
-        pekka = h.sandbox.add_user("Pekka", language_code="fi")
-        outi = h.sandbox.add_user("Outi", language_code="fi")
-        aino = h.sandbox.add_user("Aino", language_code="fi")
-        group = h.sandbox.add_group(
-            "Kylät", members=[pekka, outi, aino], admins=[pekka, outi], bot_present=True
-        )
-        for command in ("/profile name Kylät ry", "/profile municipality Joensuu"):
-            await ChatUser(h, pekka, group).send(command)
-        listing = await listings.for_chat(h.env.db, group.id)
-        assert listing is not None
-        call = NewCall(
-            title="Kyläjuhla",
-            description="",
-            skills="",
-            municipalities=(JOENSUU,),
-            themes=(),
-            shifts=(NewShift(START + TEN, START + NOON, 3),),
-            listing_id=listing.id,
-        )
-        call_id, _ = await publish(h.env, call, pekka.id)
+        kylat = await association_call(h)
+        call_id = kylat.call_id
         # Outi did not post it, but administers the association's group.
-        other_admin = ChatUser(h, outi, h.sandbox.private_chat(outi))
+        other_admin = kylat.outi
         await other_admin.send(f"/call {call_id}")
         assert other_admin.last_message().text.startswith(f"Vapaaehtoishaku {call_id}: Kyläjuhla")
-        member = ChatUser(h, aino, h.sandbox.private_chat(aino))
+        member = kylat.aino
         await member.send(f"/call {call_id}")
         assert member.last_message().text == "Vain haun järjestäjät voivat avata sen näkymän."
         # Names and the CSV never go to the group, even on a button rewritten there.
-        in_group = ChatUser(h, pekka, group)
+        in_group = kylat.in_group
         await in_group.send(f"/call {call_id}")
         answer = in_group.last_message()
         assert answer.text == "Avaa haun näkymä yksityiskeskustelussa kanssani."
         await in_group.tap_data(answer.message_id, f"vcr:csv:{call_id}")
         assert in_group.last_answer() == "Vain haun järjestäjät voivat tehdä tämän."
-        assert not any(m.document for m in h.sandbox.messages(group))
+        assert not any(m.document for m in h.sandbox.messages(in_group.chat))
 
 
 async def test_someone_marked_after_the_thanks_is_thanked_on_their_own(tmp_path: Path) -> None:

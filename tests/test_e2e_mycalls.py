@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.volunteering.calls import NewCall, NewShift, publish
-from storage import listings
+from tests.call_setup import association_call
 from tests.factories import ADMIN, JOENSUU, admin_user, appoint
 from tests.harness import START, BotHarness, ChatUser
 
@@ -29,26 +29,10 @@ def _call(title: str, listing_id: int | None = None) -> NewCall:
 
 
 async def _association(h: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser, int]:
-    """Kylät ry's group, administered by Pekka and Outi, with Aino a plain member; Pekka posted
-    a call for it. Returns Outi, Aino and the network's admin in their private chats, and the
-    call's id."""
-    pekka = h.sandbox.add_user("Pekka", language_code="fi")
-    outi = h.sandbox.add_user("Outi", language_code="en")
-    aino = h.sandbox.add_user("Aino", language_code="fi")
-    group = h.sandbox.add_group(
-        "Kylät", members=[pekka, outi, aino], admins=[pekka, outi], bot_present=True
-    )
-    for command in ("/profile name Kylät ry", "/profile municipality Joensuu"):
-        await ChatUser(h, pekka, group).send(command)
-    listing = await listings.for_chat(h.env.db, group.id)
-    assert listing is not None
-    call_id, _ = await publish(h.env, _call("Kyläjuhla", listing.id), pekka.id)
-    return (
-        ChatUser(h, outi, h.sandbox.private_chat(outi)),
-        ChatUser(h, aino, h.sandbox.private_chat(aino)),
-        admin_user(h),
-        call_id,
-    )
+    """Kylät ry's call (tests/call_setup.py), posted by Pekka: Outi (English) administers
+    the group too, Aino is a plain member; and the network's admin."""
+    kylat = await association_call(h, outi_language="en")
+    return kylat.outi, kylat.aino, admin_user(h), kylat.call_id
 
 
 async def test_an_associations_other_admin_finds_its_calls(tmp_path: Path) -> None:
