@@ -3,7 +3,8 @@ call's organisers only), attendance marked by them, corrected hours, the calls a
 organises, and cancelling a call. The sign-up taps themselves are storage/shift_signups.py.
 
 Attendance rule (shared with check-in): a 'yes' row with `checked_in_at` set is an attended
-shift, and `hours` holds the hours credited for it."""
+shift, and `hours` holds the hours credited for it. Marking runs in the caller's write block,
+after it locked the call's row (bot/volunteering/roster.py `mark`)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ __all__ = [
     "Target",
     "cancel_call",
     "cancel_shift",
-    "clear_attendance",
-    "credit_walk_in",
-    "mark_attendance",
+    "clear_attendance_sync",
+    "credit_walk_in_sync",
+    "mark_attendance_sync",
     "organised",
     "pending_shift_jobs",
     "posting_groups",
@@ -109,38 +110,40 @@ def _roster_sync(raw: sqlite3.Connection, call_id: int) -> list[RosterRow]:
     return found
 
 
-async def mark_attendance(
-    db: Database, shift_id: int, user_id: int, hours: float, now: int
+def mark_attendance_sync(
+    raw: sqlite3.Connection, shift_id: int, user_id: int, hours: float, now: int
 ) -> bool:
     """Marked as there (now, with `hours`); False when the person holds no place or is marked
     already (their own check-in's time and corrected hours stay)."""
-    changed = await db.execute(
+    changed = raw.execute(
         "UPDATE shift_signups SET checked_in_at = ?, hours = ?, updated_at = ? "
         "WHERE shift_id = ? AND user_id = ? AND status = 'yes' AND checked_in_at IS NULL",
         (now, hours, now, shift_id, user_id),
-    )
+    ).rowcount
     return changed > 0
 
 
-async def credit_walk_in(db: Database, shift_id: int, user_id: int, hours: float, now: int) -> bool:
+def credit_walk_in_sync(
+    raw: sqlite3.Connection, shift_id: int, user_id: int, hours: float, now: int
+) -> bool:
     """Someone from the shift's waiting list who came anyway, marked by an organiser: a held
     place (beyond the shift's places if need be: they were there), checked in now with `hours`.
     False when they are not waiting for it (any more)."""
-    changed = await db.execute(
+    changed = raw.execute(
         "UPDATE shift_signups SET status = 'yes', queued_at = NULL, checked_in_at = ?, "
         "hours = ?, updated_at = ? WHERE shift_id = ? AND user_id = ? AND status = 'waitlist'",
         (now, hours, now, shift_id, user_id),
-    )
+    ).rowcount
     return changed > 0
 
 
-async def clear_attendance(db: Database, shift_id: int, user_id: int, now: int) -> bool:
+def clear_attendance_sync(raw: sqlite3.Connection, shift_id: int, user_id: int, now: int) -> bool:
     """Unmarked: no check-in and no hours; False when the person holds no place."""
-    changed = await db.execute(
+    changed = raw.execute(
         "UPDATE shift_signups SET checked_in_at = NULL, hours = NULL, updated_at = ? "
         "WHERE shift_id = ? AND user_id = ? AND status = 'yes'",
         (now, shift_id, user_id),
-    )
+    ).rowcount
     return changed > 0
 
 

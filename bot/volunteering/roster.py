@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -50,7 +51,14 @@ _HOURS = re.compile(r"^\s*(\d{1,2}(?:[.,]\d{1,2})?)\s*(?:h|t|tuntia|timmar|hours
 # Whether the tapper is an administrator of a group (the association's), failing closed.
 AdminOf = Callable[[int], Awaitable[bool]]
 MarkOutcome = Literal[
-    "marked", "unmarked", "already", "early", "waiting", "not_signed_up", "closed"
+    "marked",
+    "unmarked",
+    "already",
+    "early",
+    "waiting",
+    "not_signed_up",
+    "closed",
+    "shift_cancelled",
 ]
 
 
@@ -198,35 +206,50 @@ def roster_csv(rosters: Sequence[ShiftRoster], t: Texts) -> bytes:
     return csv_bytes(header(t, _COLUMNS), rows)
 
 
-async def mark(env: Environment, call: Call, shift: Shift, user_id: int, on: bool) -> MarkOutcome:
+async def mark(env: Environment, shift: Shift, user_id: int, on: bool) -> MarkOutcome:
     """Mark a person as there (now, hours = the shift's length) or unmark them (no check-in,
     no hours). From half an hour before the shift's start onwards only; someone from the
     waiting list once the shift has started (a walk-in: they get a place, beyond the shift's
-    places if need be, and keep it when unmarked)."""
+    places if need be, and keep it when unmarked: the line has moved on)."""
     now = env.db.now()
-    if call.state != "published":
+    outcome = await env.db.write(
+        lambda raw: _mark_sync(raw, shift.id, user_id, on, now), inline=True, serialised=False
+    )
+    if outcome == "marked":
+        await thanks.thank_late(env, shift, user_id)
+    return outcome
+
+
+def _mark_sync(
+    raw: sqlite3.Connection, shift_id: int, user_id: int, on: bool, now: int
+) -> MarkOutcome:
+    # The call's row locked, as a sign-up tap locks it: the person's own cancel, a promotion
+    # and a cancel of the shift or call decide on the same rows one after the other.
+    found = volunteer_calls.locked_shift_sync(raw, shift_id)
+    if found is None or found[1].state != "published":
         return "closed"
+    shift = found[0]
+    if shift.cancelled_at is not None:
+        return "shift_cancelled"
     if now < shift.starts_at - OPENS_BEFORE:  # the window volunteers check in from
         return "early"
-    if on:
-        done = await call_roster.mark_attendance(env.db, shift.id, user_id, shift_hours(shift), now)
-    else:
-        done = await call_roster.clear_attendance(env.db, shift.id, user_id, now)
-    if not done:
-        held = await shift_signups.get(env.db, shift.id, user_id)
-        if on and held is not None and held.status == "yes":
-            return "already"  # a stale view, or they checked in themselves meanwhile
-        if not (on and held is not None and held.status == "waitlist"):
-            return "not_signed_up"
-        # On the waiting list but there: credited once the shift is on. Before the start a
-        # place may still free up for them, in line, by the usual promotion.
+    held = shift_signups.get_sync(raw, shift_id, user_id)
+    status = None if held is None else held.status
+    if not on:
+        cleared = status == "yes" and call_roster.clear_attendance_sync(raw, shift_id, user_id, now)
+        return "unmarked" if cleared else "not_signed_up"
+    if status == "waitlist":
+        # There, though waiting: credited once the shift is on. Before the start a place may
+        # still free up for them, in line, by the usual promotion.
         if now < shift.starts_at:
             return "waiting"
-        if not await call_roster.credit_walk_in(env.db, shift.id, user_id, shift_hours(shift), now):
-            return "not_signed_up"  # left the waiting list meanwhile
-    if on:
-        await thanks.thank_late(env, shift, user_id)
-    return "marked" if on else "unmarked"
+        call_roster.credit_walk_in_sync(raw, shift_id, user_id, shift_hours(shift), now)
+        return "marked"
+    if status != "yes":
+        return "not_signed_up"
+    if not call_roster.mark_attendance_sync(raw, shift_id, user_id, shift_hours(shift), now):
+        return "already"  # a stale view, or they checked in themselves meanwhile
+    return "marked"
 
 
 def parse_hours(text: str) -> float | None:

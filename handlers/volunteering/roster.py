@@ -236,7 +236,7 @@ async def _attendance_tap(update: Update, context: AppContext, tap: _Tap, shift:
     assert query is not None
     t = tap.t
     if tap.action in ("m", "u") and tap.person is not None:
-        outcome = await roster.mark(context.env, tap.call, shift, tap.person, tap.action == "m")
+        outcome = await roster.mark(context.env, shift, tap.person, tap.action == "m")
         if outcome == "marked":
             context.services.delivery.wake()  # a thank-you, when the shift's went out already
         answer = {
@@ -252,6 +252,7 @@ async def _attendance_tap(update: Update, context: AppContext, tap: _Tap, shift:
             ),
             "not_signed_up": t._("This person is not signed up for the shift any more."),
             "closed": t._("This call was cancelled."),
+            "shift_cancelled": t._("This shift is already cancelled."),
         }[outcome]
         await query.answer(answer, show_alert=outcome not in ("marked", "unmarked", "already"))
     elif tap.action == "h" and tap.person is not None:
