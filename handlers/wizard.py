@@ -56,6 +56,7 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 from bot.context import AppContext
 from bot.core.config import Config
 from bot.core.i18n import Texts
+from bot.delivery.answer_once import answering_once
 from bot.environment import Environment
 from handlers.common import texts_for
 from storage import drafts
@@ -255,28 +256,35 @@ Handler = Callable[[Update, AppContext], Coroutine[Any, Any, None]]
 def one_at_a_time(handler: Handler, *, per_chat: bool = False) -> Handler:
     """Run `handler` for one person's updates in one chat (`per_chat`: anybody's in the chat,
     for a draft the chat shares) one after another, with `keep`'s compare-and-set armed; on a
-    conflict with another process, run it once more (it reads the fresh draft). A tap already
-    answered in the first run is answered again; Telegram may refuse that, and the error handler
-    logs it: rare (two processes, one person, the same moment) and the draft stays whole."""
+    conflict with another process, run it once more (it reads the fresh draft). A tap the first
+    run answered is not answered again (bot/delivery/answer_once.py): Telegram would refuse the
+    second answer and fail the run that does the work. Happens when a person taps a menu the
+    moment it appears, while the process that sent it still saves the step."""
 
     @wraps(handler)
     async def run(update: Update, context: AppContext) -> None:
         user, chat = update.effective_user, update.effective_chat
         key = (0 if per_chat or user is None else user.id, 0 if chat is None else chat.id)
+        # A tap answered in the first run is not answered again in the second.
         async with _one_person(key):
-            for attempt in (1, 2):
-                token = _READ.set({})
-                try:
-                    await handler(update, context)
-                    return
-                except DraftConflict:
-                    if attempt == 2:
-                        raise
-                    log.info("draft changed elsewhere; handling the update again")
-                finally:
-                    _READ.reset(token)
+            with answering_once():
+                await _twice_on_conflict(handler, update, context)
 
     return run
+
+
+async def _twice_on_conflict(handler: Handler, update: Update, context: AppContext) -> None:
+    for attempt in (1, 2):
+        token = _READ.set({})
+        try:
+            await handler(update, context)
+            return
+        except DraftConflict:
+            if attempt == 2:
+                raise
+            log.info("draft changed elsewhere; handling the update again")
+        finally:
+            _READ.reset(token)
 
 
 @dataclass(frozen=True)

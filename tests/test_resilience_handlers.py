@@ -4,16 +4,20 @@ cannot go, and an error handler whose own apology fails."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from telegram import Update
-from telegram.ext import CommandHandler
+from telegram import Message, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, TypeHandler
 
 from bot.context import AppContext
 from bot.delivery.http_client import NotSent
-from storage import chats
-from tests.harness import BotHarness
+from handlers.wizard import one_at_a_time
+from storage import chats, drafts, seen_updates, shift_signups, volunteer_calls
+from tests.call_setup import setup_call
+from tests.factories import ADMIN
+from tests.harness import START, BotHarness
 
 COULD_NOT_CHECK_FI = (
     "En pystynyt juuri nyt tarkistamaan ylläpitäjän oikeuksiasi; yritä uudelleen minuutin päästä."
@@ -102,3 +106,77 @@ async def test_an_apology_that_fails_in_any_way_is_logged_not_raised(
         )
         # python-telegram-bot's own last resort never ran.
         assert not any("while handling the error" in m for m in messages)
+
+
+async def test_a_step_run_again_after_a_conflict_answers_its_tap_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A wizard step that answers its tap and then saves the draft (handlers/announcements.py
+    # does): another process saved the draft meanwhile, so the step runs again on the fresh
+    # draft. Telegram refuses a second answer to the tap; that would fail the run that does the
+    # work, and the person would see nothing.
+    caplog.set_level(logging.INFO)
+    runs: list[int] = []
+
+    async def step(update: Update, context: AppContext) -> None:
+        query = update.callback_query
+        assert query is not None and isinstance(query.message, Message)
+        await query.answer()
+        runs.append(len(runs) + 1)
+        if len(runs) == 1:
+            raise drafts.DraftConflict("saved by another process meanwhile")
+        await query.message.reply_text("Seuraava vaihe")
+
+    async with BotHarness.start(tmp_path) as h:
+        # First in the features' group, where the first match wins: ahead of the catch-all
+        # for unknown buttons.
+        h.application.add_handler(
+            CallbackQueryHandler(one_at_a_time(step), pattern="^conflicttest$"), group=0
+        )
+        h.application.handlers[0].insert(0, h.application.handlers[0].pop())
+        person = h.user("Tilaaja", language_code="fi")
+        await person.send("/start")
+        answers = h.sandbox.count("answerCallbackQuery")
+        await person.tap_data(person.last_message().message_id, "conflicttest")
+        assert runs == [1, 2]
+        assert person.last_message().text == "Seuraava vaihe"
+        assert h.sandbox.count("answerCallbackQuery") == answers + 1
+        assert any("handling the update again" in r.getMessage() for r in caplog.records)
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_an_update_sent_again_is_handled_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Telegram sends a webhook update again when the 200 came late, possibly to another process;
+    # handled twice, Liisa's tap on a shift would sign her up and then cancel it.
+    caplog.set_level(logging.INFO)
+    async with BotHarness.start(tmp_path, admins=frozenset({ADMIN})) as h:
+        received: list[Update] = []
+
+        async def keep(update: Update, context: AppContext) -> None:
+            received.append(update)
+
+        h.application.add_handler(TypeHandler(Update, keep), group=-1000)
+        _kaisa, liisa, _sven, _olli, call_id = await setup_call(h)
+        first, _second = await volunteer_calls.shifts(h.env.db, call_id)
+        [tap] = [
+            u for u in received if u.callback_query is not None and u.effective_user.id == liisa.id
+        ]
+        answers = h.sandbox.count("answerCallbackQuery")
+        await h.application.process_update(tap)  # the same update, delivered again
+        held = await shift_signups.get(h.env.db, first.id, liisa.id)
+        assert held is not None and held.status == "yes"
+        assert h.sandbox.count("answerCallbackQuery") == answers
+        assert any(
+            f"update {tap.update_id} was handled already" in r.getMessage() for r in caplog.records
+        )
+        # The daily job forgets the ids after two days; a fresh update still goes through.
+        seen = await h.env.db.fetchval("SELECT count(*) FROM seen_updates")
+        assert seen >= 4
+        h.clock.set(START + timedelta(days=3))
+        async with h.env.db.transaction() as tx:
+            await seen_updates.forget_old(tx, h.env.db.now())
+        assert await h.env.db.fetchval("SELECT count(*) FROM seen_updates") == 0
+        await liisa.send("/help")
+        assert await h.env.db.fetchval("SELECT count(*) FROM seen_updates") == 1

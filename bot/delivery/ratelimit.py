@@ -54,6 +54,7 @@ from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.core.config import DeliverySettings
+from bot.delivery.answer_once import answered_before, note_answered
 from bot.delivery.http_client import is_uncertain
 
 __all__ = [
@@ -245,6 +246,23 @@ class SharedRateLimiter(BaseRateLimiter[int]):
         return None
 
     async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        query_id = data.get("callback_query_id") if endpoint == "answerCallbackQuery" else None
+        if query_id is not None and answered_before(str(query_id)):
+            return True  # bot/delivery/answer_once.py: a handler run again after a conflict
+        result = await self._process(callback, args, kwargs, endpoint, data, rate_limit_args)
+        if query_id is not None:
+            note_answered(str(query_id))
+        return result
+
+    async def _process(
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
         args: Any,
