@@ -40,6 +40,7 @@ from handlers import (
     groups,
     listing_moderation,
     listing_wizard,
+    once,
     ops,
     privacy,
     settings,
@@ -119,6 +120,7 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
     )
     return [
         (CONTEXT_GROUP, context_handlers()),  # update and chat id on every log line
+        (once.GROUP, once.handlers()),  # an update Telegram sent again is not handled twice
         (wizard.GUARD_GROUP, drafts.guard),  # another command ends an answer draft
         (tracking.GROUP, tracking.handlers()),
         (

@@ -17,6 +17,7 @@ from bot.scheduler.engine import Runner
 from bot.volunteering.checkin import run_checkin
 from bot.volunteering.reminders import run_shift_reminder
 from bot.volunteering.thanks import run_thanks
+from storage import seen_updates
 from storage.db import Writer
 from storage.schedule import Job, JobKind
 
@@ -34,11 +35,12 @@ def _bind(env: Environment, run: EnvRunner) -> Runner:
 
 async def run_daily(env: Environment, tx: Writer, job: Job, now: int) -> str | None:
     """The daily job at 03:30: the directory's yearly review, proposals waiting 7 days to the
-    administrators, grant call deadline reminders, then retention (one row of the schedule
-    table, whose kinds are fixed by migration 0005)."""
+    administrators, grant call deadline reminders, forgetting old update ids, then retention
+    (one row of the schedule table, whose kinds are fixed by migration 0005)."""
     await run_review(env, tx, now)
     await escalate_proposals(env, tx, now)
     await remind_grant_deadlines(env, tx, now)
+    await seen_updates.forget_old(tx, now)
     return await run_retention(env, tx, job, now)
 
 
