@@ -161,7 +161,7 @@ async def test_an_update_sent_again_is_handled_once(
         _kaisa, liisa, _sven, _olli, call_id = await setup_call(h)
         first, _second = await volunteer_calls.shifts(h.env.db, call_id)
         [tap] = [
-            u for u in received if u.callback_query is not None and u.effective_user.id == liisa.id
+            u for u in received if u.callback_query and u.callback_query.from_user.id == liisa.id
         ]
         answers = h.sandbox.count("answerCallbackQuery")
         await h.application.process_update(tap)  # the same update, delivered again
