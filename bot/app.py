@@ -40,7 +40,6 @@ from handlers import (
     groups,
     listing_moderation,
     listing_wizard,
-    once,
     ops,
     privacy,
     settings,
@@ -120,7 +119,6 @@ def handler_groups(config: Config) -> list[tuple[int, Handlers]]:
     )
     return [
         (CONTEXT_GROUP, context_handlers()),  # update and chat id on every log line
-        (once.GROUP, once.handlers()),  # an update Telegram sent again is not handled twice
         (wizard.GUARD_GROUP, drafts.guard),  # another command ends an answer draft
         (tracking.GROUP, tracking.handlers()),
         (

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
-from telegram.ext import BaseHandler, TypeHandler
+from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.context import AppContext, RecordedLanguage
 from storage import chats, seen
+
+log = logging.getLogger(__name__)
 
 __all__ = ["GROUP", "handlers"]
 
@@ -15,8 +19,9 @@ GROUP = -1
 
 
 async def record(update: Update, context: AppContext) -> None:
-    """Upsert sender and chat in one trip (unchanged rows are not written) and keep the chat's
-    stored language for the handlers of this update.
+    """Claim the update, upsert sender and chat in one trip (unchanged rows are not written)
+    and keep the chat's stored language for the handlers of this update; an update handled
+    already (storage/seen_updates.py) ends here.
 
     An inline query (or a chosen inline result) is not recorded: anyone may search the directory
     from any chat without having started the bot, and nothing about them is kept."""
@@ -35,7 +40,13 @@ async def record(update: Update, context: AppContext) -> None:
         if chat is not None and update.my_chat_member is None
         else None
     )
-    stored = await seen.record(context.env.db, sender, where)
+    recorded = await seen.record_update(context.env.db, sender, where, update.update_id)
+    if not recorded.first:
+        # Sent again (a late webhook answer, a redelivery after a crash) and handled already,
+        # here or in another process: a tap handled twice would undo itself.
+        log.info("update %d was handled already (sent again); skipped", update.update_id)
+        raise ApplicationHandlerStop
+    stored = recorded.chat
     if stored is not None:
         context.recorded_language = RecordedLanguage(stored.id, stored.language)
 

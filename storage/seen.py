@@ -1,8 +1,9 @@
 """Who wrote to the bot and in which chat: the user and chat rows every update refreshes.
 
-Every update pays for this before any feature handler runs, so both upserts go in one
-transaction and one block (`Database.write`, inline: a trip to the database thread would cost the
-event loop more than the statements cost SQLite, and it waits for no other transaction's trips),
+Every update pays for this before any feature handler runs, so the update's claim
+(storage/seen_updates.py) and both upserts go in one transaction and one block
+(`Database.write`, inline: a trip to the database thread would cost the event loop more than
+the statements cost SQLite, and it waits for no other transaction's trips),
 and the block brings back the chat's row for the handlers that follow.
 """
 
@@ -11,11 +12,17 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from storage import chats, users
+from storage import chats, seen_updates, users
 from storage.chats import Chat, ChatType
 from storage.db import Database
 
-__all__ = ["SeenChat", "SeenUser", "record"]
+__all__ = ["Seen", "SeenChat", "SeenUser", "record", "record_update"]
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    first: bool  # False: some process had this update already (sent again)
+    chat: Chat | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,22 +46,37 @@ class SeenChat:
 
 
 async def record(db: Database, user: SeenUser | None, chat: SeenChat | None) -> Chat | None:
-    """Upsert the user and the chat as `users.upsert` and `chats.upsert` do (a row whose values
-    are unchanged is not written, a chat heard from is active again); returns the chat's row as
-    it now stands, None when no chat was given."""
-    if user is None and chat is None:
-        return None
-    if db.engine == "postgresql":
+    """`record_update` without an update to claim: the chat's row, None when no chat was given."""
+    return (await record_update(db, user, chat, None)).chat
+
+
+async def record_update(
+    db: Database, user: SeenUser | None, chat: SeenChat | None, update_id: int | None
+) -> Seen:
+    """Claim the update (storage/seen_updates.py; `first` is False for an update some process
+    already had) and upsert the user and the chat as `users.upsert` and `chats.upsert` do (a
+    row whose values are unchanged is not written, a chat heard from is active again); `chat`
+    is the chat's row as it now stands, None when no chat was given."""
+    now = db.now()
+    if db.engine == "postgresql" and (user is not None or chat is not None):
         # There every write transaction takes the write lock all processes share, and each
         # statement is a round trip to the server. Nearly every update comes from someone
         # already recorded with the same names: a lock-free read then saves a locked write per
-        # update (bench/scale.py). On SQLite the inline write costs less than a read's trip.
+        # update (bench/scale.py); the claim alone is one insert by key, which needs no lock.
         unchanged, stored = await db.run(lambda raw: _unchanged_sync(raw, user, chat))
         if unchanged:
-            return stored
-    now = db.now()
+            if update_id is None:
+                return Seen(True, stored)
+            first = await db.write(
+                lambda raw: seen_updates.claim_sync(raw, update_id, now),
+                inline=True,
+                serialised=False,
+            )
+            return Seen(first, stored)
 
-    def block(raw: sqlite3.Connection) -> Chat | None:
+    def block(raw: sqlite3.Connection) -> Seen:
+        if update_id is not None and not seen_updates.claim_sync(raw, update_id, now):
+            return Seen(False, None)
         if user is not None:
             users.upsert_sync(
                 raw,
@@ -66,10 +88,12 @@ async def record(db: Database, user: SeenUser | None, chat: SeenChat | None) -> 
                 now,
             )
         if chat is None:
-            return None
-        return chats.upsert_sync(raw, chat.id, chat.type, chat.title, now)
+            return Seen(True, None)
+        return Seen(True, chats.upsert_sync(raw, chat.id, chat.type, chat.title, now))
 
-    # Two upserts by primary key on every update: short enough to run inline (Database.write).
+    if user is None and chat is None and update_id is None:
+        return Seen(True, None)
+    # A claim and two upserts by primary key on every update: short enough to run inline.
     return await db.write(block, inline=True)
 
 

@@ -148,5 +148,28 @@ async def test_on_postgresql_a_known_sender_takes_no_write_and_changes_still_do(
         assert again is not None and (again.active, again.inactive_reason) == (True, None)
         new = await seen.record(store, seen.SeenUser(8, "Eero", None, None, None), PRIVATE)
         assert new is not None and new.id == PRIVATE.id and await users.get(store, 8) is not None
+        # An unchanged sender's update is still claimed, once (a write without the shared lock).
+        claimed = await seen.record_update(store, renamed, PRIVATE, 901)
+        assert claimed.first and claimed.chat is not None and claimed.chat.id == PRIVATE.id
+        assert not (await seen.record_update(store, renamed, PRIVATE, 901)).first
+        assert not (await seen.record_update(store, AINO, PRIVATE, 901)).first  # changed: too
     finally:
         await store.close()
+
+
+async def test_an_update_is_claimed_once_in_the_same_trip(
+    database: tuple[Database, list[float]], trips: list[int]
+) -> None:
+    store, _ = database
+    first = await seen.record_update(store, AINO, PRIVATE, 501)
+    assert first.first and first.chat is not None and trips[0] == 1
+    # Sent again, with a changed name: nothing is written, the update is not handled again.
+    renamed = seen.SeenUser(7, "Aino-Maria", "Virtanen", "aino", "fi")
+    again = await seen.record_update(store, renamed, PRIVATE, 501)
+    assert not again.first and again.chat is None and trips[0] == 2
+    user = await users.get(store, 7)
+    assert user is not None and user.display_name == "Aino Virtanen"
+    # An update without sender or chat (a poll's state) is claimed too.
+    assert (await seen.record_update(store, None, None, 502)).first
+    assert not (await seen.record_update(store, None, None, 502)).first
+    assert await store.fetchval("SELECT count(*) FROM seen_updates") == 2
