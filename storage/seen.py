@@ -58,24 +58,30 @@ async def record_update(
     row whose values are unchanged is not written, a chat heard from is active again); `chat`
     is the chat's row as it now stands, None when no chat was given."""
     now = db.now()
+    claim = update_id
     if db.engine == "postgresql" and (user is not None or chat is not None):
         # There every write transaction takes the write lock all processes share, and each
         # statement is a round trip to the server. Nearly every update comes from someone
-        # already recorded with the same names: a lock-free read then saves a locked write per
-        # update (bench/scale.py); the claim alone is one insert by key, which needs no lock.
-        unchanged, stored = await db.run(lambda raw: _unchanged_sync(raw, user, chat))
+        # already recorded with the same names: one trip that claims the update (an insert by
+        # key, which needs no shared lock) and reads the rows saves a locked write per update
+        # (bench/scale.py); only a change then writes, in a second trip.
+        def claim_and_read(raw: sqlite3.Connection) -> tuple[bool, bool, Chat | None]:
+            if update_id is not None and not seen_updates.claim_sync(raw, update_id, now):
+                return False, True, None
+            return (True, *_unchanged_sync(raw, user, chat))
+
+        if update_id is None:  # nothing to claim: a read
+            first, unchanged, stored = await db.run(claim_and_read)
+        else:
+            first, unchanged, stored = await db.write(claim_and_read, inline=True, serialised=False)
+        if not first:
+            return Seen(False, None)
         if unchanged:
-            if update_id is None:
-                return Seen(True, stored)
-            first = await db.write(
-                lambda raw: seen_updates.claim_sync(raw, update_id, now),
-                inline=True,
-                serialised=False,
-            )
-            return Seen(first, stored)
+            return Seen(True, stored)
+        claim = None  # claimed already
 
     def block(raw: sqlite3.Connection) -> Seen:
-        if update_id is not None and not seen_updates.claim_sync(raw, update_id, now):
+        if claim is not None and not seen_updates.claim_sync(raw, claim, now):
             return Seen(False, None)
         if user is not None:
             users.upsert_sync(
@@ -91,7 +97,7 @@ async def record_update(
             return Seen(True, None)
         return Seen(True, chats.upsert_sync(raw, chat.id, chat.type, chat.title, now))
 
-    if user is None and chat is None and update_id is None:
+    if user is None and chat is None and claim is None:
         return Seen(True, None)
     # A claim and two upserts by primary key on every update: short enough to run inline.
     return await db.write(block, inline=True)
