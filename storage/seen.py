@@ -73,7 +73,9 @@ async def record_update(
         if update_id is None:  # nothing to claim: a read
             first, unchanged, stored = await db.run(claim_and_read)
         else:
-            first, unchanged, stored = await db.write(claim_and_read, inline=True, serialised=False)
+            # Not `inline`: there that shares the few hot-path slots with RSVP taps that wait
+            # on an event's row lock, and every update would queue behind them.
+            first, unchanged, stored = await db.write(claim_and_read, serialised=False)
         if not first:
             return Seen(False, None)
         if unchanged:
