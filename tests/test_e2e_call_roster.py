@@ -340,6 +340,7 @@ async def test_a_call_whose_shifts_have_begun_cannot_be_cancelled(tmp_path: Path
         h.clock.set(START + TEN)  # the first shift starts while the question is open
         await kaisa.tap("Yes, cancel the call")
         assert (kaisa.last_answer() or "").startswith("Its shifts have begun")
+        assert "❌ Cancel this shift" in (kaisa.last_answer() or "")  # how to stop later ones
         stored = await volunteer_calls.get(h.env.db, call_id)
         assert stored is not None and stored.state == "published"
         await delivered(h)

@@ -385,7 +385,8 @@ async def _shift_cancel_tap(update: Update, context: AppContext, tap: _Tap, shif
 def _begun_text(t: Texts) -> str:
     return t._(
         "Its shifts have begun, so the call can no longer be cancelled: the attendance and "
-        "hours already recorded stay. Tell those signed up for later shifts yourself."
+        "hours already recorded stay. Cancel its later shifts one by one with ❌ Cancel this "
+        "shift on their attendance pages."
     )
 
 
